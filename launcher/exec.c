@@ -1,0 +1,112 @@
+/* exec.c: the command's last stages, in the order bubblewrap and crun use:
+ * session and terminal, environment, working directory, ids, capabilities,
+ * no_new_privs, then exec. (Landlock and seccomp, when they come, go last,
+ * just before exec.) Failures go back to init through errfd. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "caps.h"
+#include "run.h"
+#include "tty.h"
+#include "util.h"
+
+static char **build_env(struct launch *l, uid_t uid)
+{
+  const struct spec *s = l->spec;
+  char **env = NULL;
+  size_t n = 0;
+  const char *term = getenv("TERM");
+  strv_append(&env, &n, xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+  strv_append(&env, &n, xstrdup(uid == 0 ? "HOME=/root" : "HOME=/"));
+  strv_append(&env, &n, xasprintf("TERM=%s", l->tty && term && *term ? term : "xterm"));
+  strv_append(&env, &n, xasprintf("HOSTNAME=%s", s->hostname));
+  strv_append(&env, &n, xstrdup("container=hutch"));
+  for (size_t i = 0; i < s->n_env; i++) {
+    size_t klen = strcspn(s->env[i], "=") + 1;
+    bool replaced = false;
+    for (size_t j = 0; j < n; j++)
+      if (!strncmp(env[j], s->env[i], klen)) {
+        free(env[j]);
+        env[j] = xstrdup(s->env[i]);
+        replaced = true;
+      }
+    if (!replaced)
+      strv_append(&env, &n, xstrdup(s->env[i]));
+  }
+  return env;
+}
+
+static int set_ids(struct launch *l, uid_t uid, gid_t gid, struct error *err)
+{
+  /* setgroups is denied in a namespace mapped without newgidmap. */
+  if (l->ids.newgidmap && setgroups(0, NULL) < 0)
+    return error_set(err, errno, "setgroups");
+  if (setresgid(gid, gid, gid) < 0)
+    return error_set(err, errno, "--user: gid %u is not mapped in the sandbox; with --userns auto the mapped ids are 0..N of your subordinate range", gid);
+  if (setresuid(uid, uid, uid) < 0)
+    return error_set(err, errno, "--user: uid %u is not mapped in the sandbox; with --userns auto the mapped ids are 0..N of your subordinate range", uid);
+  return 0;
+}
+
+static void fail(int errfd, struct error *err) __attribute__((noreturn));
+static void fail(int errfd, struct error *err)
+{
+  if (err->status == 0)
+    err->status = 125;
+  write_all(errfd, err, sizeof *err);
+  _exit(err->status);
+}
+
+void exec_command(struct launch *l, int errfd, int slave)
+{
+  const struct spec *s = l->spec;
+  struct error err = {0};
+  uid_t uid = s->user_set ? s->uid : l->ids.inside_uid;
+  gid_t gid = s->user_set ? s->gid : l->ids.inside_gid;
+
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+  /* A session of its own: without a terminal, the command has no controlling
+   * terminal at all, so even a terminal fd it inherited cannot be used for
+   * TIOCSTI. With one, the sandbox's own pty is its controlling terminal. */
+  if (setsid() < 0) {
+    error_set(&err, errno, "setsid");
+    fail(errfd, &err);
+  }
+  if (slave >= 0 && tty_make_controlling(slave, &err) < 0)
+    fail(errfd, &err);
+
+  char **env = build_env(l, uid);
+  if (chdir(s->workdir) < 0) {
+    error_set(&err, errno, "--workdir `%s`", s->workdir);
+    fail(errfd, &err);
+  }
+  if (caps_trim_bounding(s, &err) < 0 || set_ids(l, uid, gid, &err) < 0 || caps_apply(s, uid, &err) < 0)
+    fail(errfd, &err);
+
+  /* Descriptors past the preserved ones close at exec; errfd is among them. */
+  syscall(SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  for (int fd = 3; fd < 3 + s->preserve_fds; fd++)
+    fcntl(fd, F_SETFD, 0);
+
+  environ = env;
+  execvp(s->argv[0], s->argv);
+  int e = errno;
+  err.status = (e == ENOENT || e == ENOTDIR) ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;
+  if (e == ENOENT)
+    error_set(&err, 0, "`%s`: command not found in the sandbox (PATH=%s)", s->argv[0], getenv("PATH"));
+  else
+    error_set(&err, e, "cannot run `%s` in the sandbox", s->argv[0]);
+  err.status = (e == ENOENT || e == ENOTDIR) ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;
+  fail(errfd, &err);
+}

@@ -1,0 +1,453 @@
+/* rootfs.c: the sandbox's root filesystem.
+ *
+ * The keeper stacks the layers at RUNDIR/merged, in the mount namespace it
+ * made with the user namespace. init then gets a mount namespace of its own,
+ * copied from that one, where it:
+ *   1. makes every mount private, so nothing it does propagates to the host;
+ *   2. mounts /proc, a minimal /dev, /sys, /tmp and the files of /etc on the
+ *      merged root, then the user's volumes and tmpfs, in order;
+ *   3. pivots into the merged root and detaches the old one.
+ * Every target inside the new root is opened with openat2(RESOLVE_IN_ROOT):
+ * a symlink in an image (say etc -> /home/alice) resolves inside the root and
+ * can never make hutch mount or create anything on the host. Mounts are made
+ * with the new mount API (fsopen/open_tree + move_mount onto an fd), so no
+ * path string is resolved twice.
+ */
+#define _GNU_SOURCE
+#include "rootfs.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "util.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+static int openat2_in_root(int rootfd, const char *path, int flags)
+{
+  struct open_how how = {
+    .flags = (unsigned long long) (flags | O_CLOEXEC),
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  int fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+  return fd < 0 ? -errno : fd;
+}
+
+int rootfs_open_in_root(int rootfd, const char *path, int create, int dir)
+{
+  while (*path == '/')
+    path++;
+  if (*path == '\0')
+    return openat2_in_root(rootfd, ".", O_PATH | O_DIRECTORY);
+  int fd = openat2_in_root(rootfd, path, O_PATH);
+  if (fd >= 0 || fd != -ENOENT || !create)
+    return fd;
+
+  /* Walk down from the root: each prefix is resolved inside the root, and a
+   * missing component is created in its (already resolved) parent with
+   * mkdirat/openat, which never follow a symlink in the last component. */
+  _cleanup_free_ char *copy = xstrdup(path);
+  _cleanup_close_ int parent = openat2_in_root(rootfd, ".", O_PATH | O_DIRECTORY);
+  char *save = NULL, *next;
+  char *comp = strtok_r(copy, "/", &save);
+  while (comp) {
+    next = strtok_r(NULL, "/", &save);
+    bool last = next == NULL;
+    /* Resolve prefix up to and including comp. */
+    size_t prefix_len = (size_t) (comp - copy) + strlen(comp);
+    _cleanup_free_ char *prefix = strndup(path, prefix_len);
+    int cfd = openat2_in_root(rootfd, prefix, O_PATH);
+    if (cfd == -ENOENT) {
+      if (!strcmp(comp, "..") || !strcmp(comp, "."))
+        return -ENOENT;
+      if (!last || dir) {
+        if (mkdirat(parent, comp, 0755) < 0 && errno != EEXIST)
+          return -errno;
+      } else {
+        int f = openat(parent, comp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (f < 0 && errno != EEXIST)
+          return -errno;
+        if (f >= 0)
+          close(f);
+      }
+      cfd = openat2_in_root(rootfd, prefix, O_PATH);
+    }
+    if (cfd < 0)
+      return cfd;
+    close(parent);
+    parent = cfd;
+    comp = next;
+  }
+  return steal_fd(&parent);
+}
+
+/* Make a new filesystem instance; keys/values are NULL-terminated pairs, a NULL
+ * value sets a flag. Returns a detached mount fd. */
+static int new_fs(const char *fstype, const char *const *kv, unsigned int attrs, struct error *err)
+{
+  _cleanup_close_ int fs = fsopen(fstype, FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return error_set(err, errno, "fsopen `%s`", fstype);
+  for (; kv && kv[0]; kv += 2) {
+    int r = kv[1] ? fsconfig(fs, FSCONFIG_SET_STRING, kv[0], kv[1], 0)
+                  : fsconfig(fs, FSCONFIG_SET_FLAG, kv[0], NULL, 0);
+    if (r < 0)
+      return error_set(err, errno, "%s option `%s%s%s`", fstype, kv[0], kv[1] ? "=" : "", kv[1] ? kv[1] : "");
+  }
+  if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return error_set(err, errno, "create %s", fstype);
+  int m = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+  if (m < 0)
+    return error_set(err, errno, "fsmount %s", fstype);
+  return m;
+}
+
+static int attach(int mntfd, int targetfd, const char *what, struct error *err)
+{
+  if (move_mount(mntfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return error_set(err, errno, "mount `%s`", what);
+  return 0;
+}
+
+/* Mount a new filesystem at PATH inside the root. */
+static int mount_fs_in_root(int rootfd, const char *path, const char *fstype, const char *const *kv,
+                            unsigned int attrs, struct error *err)
+{
+  _cleanup_close_ int target = rootfs_open_in_root(rootfd, path, 1, 1);
+  if (target < 0)
+    return error_set(err, -target, "mount point `%s`", path);
+  _cleanup_close_ int m = new_fs(fstype, kv, attrs, err);
+  if (m < 0)
+    return error_wrap(err, m, "mount `%s`", path);
+  return attach(m, target, path, err);
+}
+
+/* Bind the host path SRC (recursively) at PATH inside the root. */
+static int bind_in_root(int rootfd, const char *src, const char *path, bool read_only, struct error *err)
+{
+  struct stat st;
+  if (stat(src, &st) < 0)
+    return error_set(err, errno, "bind source `%s`", src);
+  _cleanup_close_ int target = rootfs_open_in_root(rootfd, path, 1, S_ISDIR(st.st_mode));
+  if (target < 0)
+    return error_set(err, -target, "mount point `%s` (for `%s`)", path, src);
+  _cleanup_close_ int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (tree < 0)
+    return error_set(err, errno, "bind `%s`", src);
+  if (read_only) {
+    /* Recursive, so a mount below SRC cannot be written through either. */
+    struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+      return error_set(err, errno, "make `%s` read-only", path);
+  }
+  return attach(tree, target, path, err);
+}
+
+/* ------------------------------------------------------------- the overlay */
+
+static int mount_kernel_overlay(const struct spec *s, const struct runtime *rt, struct error *err)
+{
+  _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return error_set(err, errno, "fsopen overlay");
+  _cleanup_free_ char *upper = xasprintf("%s/upper", rt->dir);
+  _cleanup_free_ char *work = xasprintf("%s/work", rt->dir);
+  /* "lowerdir+" (Linux 6.8) adds one layer per call, top first, so there is
+   * no page-size limit on the number of layers. Older kernels take the whole
+   * list as one string: short relative link names keep it small. */
+  bool plus = true;
+  for (size_t i = s->n_layers; i-- > 0;) {
+    if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", s->layers[i], 0) < 0) {
+      if (errno != EINVAL || i != s->n_layers - 1)
+        return error_set(err, errno, "overlay layer `%s`", s->layers[i]);
+      plus = false;
+      break;
+    }
+  }
+  if (!plus) {
+    _cleanup_free_ char *lower = NULL;
+    _cleanup_close_ int links = -1;
+    if (mkdirat(rt->dir_fd, "l", 0700) < 0 || (links = openat(rt->dir_fd, "l", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+      return error_set(err, errno, "mkdir `%s/l`", rt->dir);
+    size_t cap = s->n_layers * 8 + 1, len = 0;
+    lower = xcalloc(cap, 1);
+    for (size_t i = s->n_layers; i-- > 0;) {
+      char name[16];
+      snprintf(name, sizeof name, "%zu", i);
+      if (symlinkat(s->layers[i], links, name) < 0)
+        return error_set(err, errno, "symlink for layer `%s`", s->layers[i]);
+      len += (size_t) snprintf(lower + len, cap - len, "%s%s", len ? ":" : "", name);
+    }
+    /* The paths are resolved relative to our working directory. */
+    if (fchdir(links) < 0)
+      return error_set(err, errno, "chdir `%s/l`", rt->dir);
+    int r = fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0);
+    if (r < 0)
+      return error_set(err, errno, "overlay lowerdir (%zu layers)", s->n_layers);
+  }
+  if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+      fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
+    return error_set(err, errno, "overlay upper/work dir in `%s`", rt->dir);
+  /* In a user namespace the trusted.overlay.* xattrs cannot be used: whiteouts
+   * and opaque directories are read from user.overlay.* instead. */
+  if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+    return error_set(err, errno, "overlay option userxattr");
+  if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return error_set(err, errno, "mount kernel overlayfs");
+  _cleanup_close_ int m = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+  if (m < 0)
+    return error_set(err, errno, "fsmount overlay");
+  /* By path: rt->dir_fd was opened by hutch, in the host's mount namespace,
+   * and a mount cannot be attached to another namespace's tree. */
+  _cleanup_free_ char *merged = xasprintf("%s/merged", rt->dir);
+  if (move_mount(m, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return error_set(err, errno, "mount overlay at `%s/merged`", rt->dir);
+  if (chdir("/") < 0)
+    return error_set(err, errno, "chdir /");
+  return 0;
+}
+
+static int mount_fuse_overlay(const struct spec *s, const struct runtime *rt, struct overlay *ov, struct error *err)
+{
+  _cleanup_free_ char *prog = find_program("fuse-overlayfs");
+  if (!prog)
+    return error_set(err, 0, "fuse-overlayfs not found; install it (Debian: apt install fuse-overlayfs) or use --overlay kernel");
+  if (access("/dev/fuse", R_OK | W_OK) < 0)
+    return error_set(err, errno, "/dev/fuse is not usable; ask an administrator to make it mode 0666 (as stock Debian does), or use --overlay kernel");
+  _cleanup_close_ int links = -1;
+  if (mkdirat(rt->dir_fd, "l", 0700) < 0 || (links = openat(rt->dir_fd, "l", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return error_set(err, errno, "mkdir `%s/l`", rt->dir);
+  size_t cap = s->n_layers * (strlen(rt->dir) + 16) + 256, len = 0;
+  _cleanup_free_ char *opts = xcalloc(cap, 1);
+  len += (size_t) snprintf(opts + len, cap - len, "lowerdir=");
+  for (size_t i = s->n_layers; i-- > 0;) {
+    char name[16];
+    snprintf(name, sizeof name, "%zu", i);
+    if (symlinkat(s->layers[i], links, name) < 0)
+      return error_set(err, errno, "symlink for layer `%s`", s->layers[i]);
+    len += (size_t) snprintf(opts + len, cap - len, "%s%s/l/%s", i == s->n_layers - 1 ? "" : ":", rt->dir, name);
+  }
+  snprintf(opts + len, cap - len, ",upperdir=%s/upper,workdir=%s/work", rt->dir, rt->dir);
+  _cleanup_free_ char *merged = xasprintf("%s/merged", rt->dir);
+  struct stat before;
+  if (stat(merged, &before) < 0)
+    return error_set(err, errno, "stat `%s`", merged);
+
+  pid_t pid = fork();
+  if (pid < 0)
+    return error_set(err, errno, "fork fuse-overlayfs");
+  if (pid == 0) {
+    /* Dies with the keeper, whatever ends it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, STDIN_FILENO);
+    if (hutch_log_level < LOG_DEBUG) {
+      dup2(devnull, STDOUT_FILENO);
+      dup2(devnull, STDERR_FILENO);
+    }
+    execl(prog, prog, "-f", "-o", opts, merged, (char *) NULL);
+    _exit(127);
+  }
+  ov->fuse_pid = pid;
+  /* fuse-overlayfs in the foreground has no readiness signal: the mount is
+   * ready when the merged directory's device changes. */
+  for (int i = 0; i < 5000; i++) {
+    struct stat now;
+    if (stat(merged, &now) == 0 && now.st_dev != before.st_dev)
+      return 0;
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      ov->fuse_pid = 0;
+      return error_set(err, 0, "fuse-overlayfs failed (exit %d); run with --log-level debug to see its messages", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+  return error_set(err, 0, "fuse-overlayfs did not mount `%s` within 5 s", merged);
+}
+
+int rootfs_mount_overlay(const struct spec *s, const struct runtime *rt, struct overlay *ov, struct error *err)
+{
+  ov->merged = xasprintf("%s/merged", rt->dir);
+  if (s->overlay != OVERLAY_FUSE) {
+    struct error kerr = {0};
+    int r = mount_kernel_overlay(s, rt, &kerr);
+    if (r == 0) {
+      ov->backend = OVERLAY_KERNEL;
+      return 0;
+    }
+    if (s->overlay == OVERLAY_KERNEL) {
+      *err = kerr;
+      error_fix(err, "this kernel may not allow overlayfs in a user namespace (Linux 5.11+); try --overlay fuse");
+      return r;
+    }
+    log_debug("kernel overlayfs failed (%s); trying fuse-overlayfs", kerr.msg);
+    unlinkat(rt->dir_fd, "l", AT_REMOVEDIR);
+    rm_rf_at(rt->dir_fd, "l");
+  }
+  ov->backend = OVERLAY_FUSE;
+  return mount_fuse_overlay(s, rt, ov, err);
+}
+
+void rootfs_unmount_overlay(struct overlay *ov)
+{
+  if (ov->merged)
+    umount2(ov->merged, MNT_DETACH);
+  if (ov->fuse_pid > 0) {
+    kill(ov->fuse_pid, SIGTERM);
+    waitpid(ov->fuse_pid, NULL, 0);
+    ov->fuse_pid = 0;
+  }
+  free(ov->merged);
+  ov->merged = NULL;
+}
+
+/* -------------------------------------------------------- the sandbox root */
+
+static int setup_dev(int rootfd, struct error *err)
+{
+  static const char *const devtmpfs[] = {"mode", "0755", "size", "64k", "nr_inodes", "64", NULL};
+  int r = mount_fs_in_root(rootfd, "/dev", "tmpfs", devtmpfs, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
+  if (r < 0)
+    return r;
+  _cleanup_close_ int dev = openat2_in_root(rootfd, "/dev", O_DIRECTORY | O_RDONLY);
+  if (dev < 0)
+    return error_set(err, -dev, "open /dev");
+  /* An unprivileged user namespace cannot make device nodes: bind the host's. */
+  static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+  for (size_t i = 0; i < N_ELEMENTS(nodes); i++) {
+    _cleanup_free_ char *host = xasprintf("/dev/%s", nodes[i]);
+    _cleanup_free_ char *inside = xasprintf("/dev/%s", nodes[i]);
+    if ((r = bind_in_root(rootfd, host, inside, false, err)) < 0)
+      return r;
+  }
+  static const char *const pts[] = {"newinstance", NULL, "ptmxmode", "0666", "mode", "0620", NULL};
+  if ((r = mount_fs_in_root(rootfd, "/dev/pts", "devpts", pts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err)) < 0)
+    return r;
+  static const char *const shm[] = {"mode", "1777", NULL};
+  if ((r = mount_fs_in_root(rootfd, "/dev/shm", "tmpfs", shm, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err)) < 0)
+    return r;
+  static const char *const links[][2] = {
+    {"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
+    {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+  };
+  for (size_t i = 0; i < N_ELEMENTS(links); i++)
+    if (symlinkat(links[i][0], dev, links[i][1]) < 0)
+      return error_set(err, errno, "symlink /dev/%s", links[i][1]);
+  /* Keep /dev itself from growing: read-only once populated. */
+  return 0;
+}
+
+static int setup_sys(int rootfd, struct error *err)
+{
+  /* A fresh sysfs shows only the sandbox's own network devices, but the
+   * kernel allows it only with a network namespace of our own; otherwise
+   * bind the host's. Either way read-only. */
+  struct error e = {0};
+  if (mount_fs_in_root(rootfd, "/sys", "sysfs", NULL,
+                       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &e) == 0) {
+    struct error ce = {0};
+    if (mount_fs_in_root(rootfd, "/sys/fs/cgroup", "cgroup2", NULL,
+                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &ce) < 0)
+      log_debug("no cgroup2 at /sys/fs/cgroup: %s", ce.msg);
+    return 0;
+  }
+  log_debug("fresh sysfs refused (%s); binding the host's /sys read-only", e.msg);
+  return bind_in_root(rootfd, "/sys", "/sys", true, err);
+}
+
+static int setup_etc(int rootfd, const struct runtime *rt, struct error *err)
+{
+  static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
+  for (size_t i = 0; i < N_ELEMENTS(files); i++) {
+    _cleanup_free_ char *src = xasprintf("%s/etc/%s", rt->dir, files[i]);
+    _cleanup_free_ char *dst = xasprintf("/etc/%s", files[i]);
+    int r = bind_in_root(rootfd, src, dst, false, err);
+    if (r < 0)
+      return r;
+  }
+  return 0;
+}
+
+static int apply_mounts(int rootfd, const struct spec *s, struct error *err)
+{
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    const struct mount_entry *m = &s->mounts[i];
+    int r = 0;
+    switch (m->kind) {
+    case MOUNT_BIND:
+      r = bind_in_root(rootfd, m->src, m->dst, m->read_only, err);
+      break;
+    case MOUNT_TMPFS: {
+      static const char *const opts[] = {"mode", "1777", NULL};
+      r = mount_fs_in_root(rootfd, m->dst, "tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+      break;
+    }
+    }
+    if (r < 0)
+      return r;
+  }
+  return 0;
+}
+
+int rootfs_build(const struct spec *s, const struct runtime *rt, const struct overlay *ov, struct error *err)
+{
+  int r;
+  /* Every mount private first: otherwise what we mount here, or the unmount
+   * of the old root below, would propagate back to the host's namespace. */
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return error_set(err, errno, "make mounts private");
+  _cleanup_close_ int rootfd = open(ov->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return error_set(err, errno, "open root `%s`", ov->merged);
+
+  static const char *const no_opts[] = {NULL};
+  if ((r = mount_fs_in_root(rootfd, "/proc", "proc", no_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err)) < 0)
+    return r;
+  if ((r = setup_dev(rootfd, err)) < 0)
+    return r;
+  if ((r = setup_sys(rootfd, err)) < 0)
+    return r;
+  static const char *const tmp[] = {"mode", "1777", NULL};
+  if ((r = mount_fs_in_root(rootfd, "/tmp", "tmpfs", tmp, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err)) < 0)
+    return r;
+  if ((r = setup_etc(rootfd, rt, err)) < 0)
+    return r;
+  if ((r = apply_mounts(rootfd, s, err)) < 0)
+    return r;
+  _cleanup_close_ int wd = rootfs_open_in_root(rootfd, s->workdir, 1, 1);
+  if (wd < 0)
+    return error_set(err, -wd, "--workdir `%s`", s->workdir);
+
+  /* pivot_root(".", ".") stacks the old root on top of the new one; the
+   * detaching unmount then removes it, and with it every path to the host. */
+  if (fchdir(rootfd) < 0)
+    return error_set(err, errno, "chdir into the new root");
+  if (syscall(SYS_pivot_root, ".", ".") < 0)
+    return error_set(err, errno, "pivot_root");
+  if (umount2(".", MNT_DETACH) < 0)
+    return error_set(err, errno, "detach the old root");
+  if (chdir("/") < 0)
+    return error_set(err, errno, "chdir /");
+  return 0;
+}
+
+int rootfs_finish(const struct spec *s, struct error *err)
+{
+  if (s->read_only) {
+    struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (mount_setattr(AT_FDCWD, "/", 0, &a, sizeof a) < 0)
+      return error_set(err, errno, "make / read-only");
+  }
+  return 0;
+}

@@ -1,0 +1,116 @@
+/* runtime.c: the per-run directory and its lifetime.
+ *
+ * Every run directory holds a `lock` file with an exclusive flock. The lock
+ * belongs to the open file shared by hutch and its keeper, so it is released
+ * only when both are gone. A directory whose lock can be taken is stale: the
+ * next start of hutch removes it. In practice the keeper removes its own
+ * directory even when hutch is killed with SIGKILL; the lock covers the case
+ * where the keeper is killed too.
+ */
+#define _GNU_SOURCE
+#include "runtime.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static int make_private_dir(const char *path, struct error *err)
+{
+  if (mkdir(path, 0700) < 0 && errno != EEXIST)
+    return error_set(err, errno, "mkdir `%s`", path);
+  struct stat st;
+  if (lstat(path, &st) < 0)
+    return error_set(err, errno, "stat `%s`", path);
+  /* Under a shared /tmp someone else could have made it first. */
+  if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
+    return error_set(err, 0, "`%s` is not a directory owned by you; remove it or set XDG_RUNTIME_DIR", path);
+  if ((st.st_mode & 0077) && chmod(path, 0700) < 0)
+    return error_set(err, errno, "chmod `%s`", path);
+  return 0;
+}
+
+int runtime_create(struct runtime *rt, struct error *err)
+{
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  int r;
+  rt->dir_fd = rt->lock_fd = -1;
+  if (xdg && xdg[0] == '/' && access(xdg, W_OK | X_OK) == 0) {
+    rt->base = xasprintf("%s/hutch", xdg);
+  } else {
+    _cleanup_free_ char *parent = xasprintf("/tmp/hutch-%u", getuid());
+    if ((r = make_private_dir(parent, err)) < 0)
+      return r;
+    rt->base = xasprintf("%s/run", parent);
+  }
+  if ((r = make_private_dir(rt->base, err)) < 0)
+    return error_wrap(err, r, "runtime directory");
+  rt->dir = xasprintf("%s/run-XXXXXX", rt->base);
+  if (!mkdtemp(rt->dir))
+    return error_set(err, errno, "mkdtemp `%s`", rt->dir);
+  rt->dir_fd = open(rt->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rt->dir_fd < 0)
+    return error_set(err, errno, "open `%s`", rt->dir);
+  rt->lock_fd = openat(rt->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (rt->lock_fd < 0 || flock(rt->lock_fd, LOCK_EX | LOCK_NB) < 0)
+    return error_set(err, errno, "lock `%s/lock`", rt->dir);
+  static const char *const subdirs[] = {"upper", "work", "merged", "etc"};
+  for (size_t i = 0; i < N_ELEMENTS(subdirs); i++)
+    if (mkdirat(rt->dir_fd, subdirs[i], 0755) < 0)
+      return error_set(err, errno, "mkdir `%s/%s`", rt->dir, subdirs[i]);
+  return 0;
+}
+
+void runtime_remove(struct runtime *rt)
+{
+  if (!rt->dir)
+    return;
+  const char *name = strrchr(rt->dir, '/') + 1;
+  _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (base >= 0) {
+    int r = rm_rf_at(base, name);
+    if (r < 0)
+      log_warn("could not remove `%s`: %s", rt->dir, strerror(-r));
+  }
+  close_fd(&rt->dir_fd);
+  close_fd(&rt->lock_fd);
+  free(rt->dir);
+  rt->dir = NULL;
+}
+
+void runtime_reap_stale(const struct runtime *rt)
+{
+  _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (base < 0)
+    return;
+  DIR *d = fdopendir(dup(base));
+  if (!d)
+    return;
+  const char *mine = strrchr(rt->dir, '/') + 1;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (strncmp(de->d_name, "run-", 4) || !strcmp(de->d_name, mine))
+      continue;
+    _cleanup_free_ char *lock = xasprintf("%s/lock", de->d_name);
+    _cleanup_close_ int fd = openat(base, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+      continue;  /* a live sandbox holds it */
+    if (fd < 0) {
+      /* No lock yet: a run being created right now, unless it is old. */
+      struct stat st;
+      if (errno != ENOENT || fstatat(base, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+          st.st_mtime > time(NULL) - 60)
+        continue;
+    }
+    log_debug("removing stale run directory %s/%s", rt->base, de->d_name);
+    rm_rf_at(base, de->d_name);
+  }
+  closedir(d);
+}

@@ -1,0 +1,21 @@
+/* runtime.h: the per-run directory under $XDG_RUNTIME_DIR/hutch (or a 0700
+ * /tmp/hutch-UID when that is unset). It holds the overlay's upper, work and
+ * merged directories and the files bound into the sandbox's /etc. */
+#pragma once
+
+#include "error.h"
+
+struct runtime {
+  char *base;      /* $XDG_RUNTIME_DIR/hutch */
+  char *dir;       /* base/run-XXXXXX */
+  int dir_fd;
+  int lock_fd;     /* flock held for the sandbox's whole life */
+};
+
+int runtime_create(struct runtime *rt, struct error *err);
+/* Remove the run directory. Called by the keeper, which has the capabilities
+ * of the user namespace and so can remove files owned by subordinate ids. */
+void runtime_remove(struct runtime *rt);
+/* Remove run directories of earlier runs whose lock is no longer held (their
+ * hutch and keeper were killed with SIGKILL). */
+void runtime_reap_stale(const struct runtime *rt);

@@ -1,0 +1,95 @@
+/* sync.c: parent/child protocol and error transport. */
+#define _GNU_SOURCE
+#include "sync.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int sync_pair(int fds[2], struct error *err)
+{
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+    return error_set(err, errno, "socketpair");
+  return 0;
+}
+
+int sync_send(int sock, enum sync_type type, int value, const char *text, int passfd)
+{
+  struct sync_msg m = {.type = type, .value = value};
+  if (text)
+    strncpy(m.text, text, sizeof m.text - 1);
+  size_t len = offsetof(struct sync_msg, text) + strlen(m.text) + 1;
+  struct iovec iov = {.iov_base = &m, .iov_len = len};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl;
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+  if (passfd >= 0) {
+    memset(&ctl, 0, sizeof ctl);
+    mh.msg_control = ctl.buf;
+    mh.msg_controllen = sizeof ctl.buf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+  }
+  while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
+    if (errno != EINTR)
+      return -errno;
+  }
+  return 0;
+}
+
+int sync_recv(int sock, struct sync_msg *msg, int *passfd)
+{
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl;
+  struct iovec iov = {.iov_base = msg, .iov_len = sizeof *msg};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+  ssize_t r;
+  if (passfd)
+    *passfd = -1;
+  memset(msg, 0, sizeof *msg);
+  while ((r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0)
+    if (errno != EINTR)
+      return -errno;
+  if (r == 0)
+    return -EPIPE;
+  msg->text[sizeof msg->text - 1] = '\0';
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      if (passfd)
+        *passfd = fd;
+      else
+        close(fd);
+    }
+  return 0;
+}
+
+int sync_expect(int sock, enum sync_type type, struct sync_msg *msg, int *passfd, struct error *err)
+{
+  int r = sync_recv(sock, msg, passfd);
+  if (r < 0)
+    return error_set(err, r == -EPIPE ? 0 : -r, "the sandbox ended during setup (waiting for step %d)", type);
+  if (msg->type == SYNC_ERROR) {
+    err->status = msg->value ? msg->value : 125;
+    memcpy(err->msg, msg->text, sizeof err->msg);
+    return -EIO;
+  }
+  if (msg->type != type)
+    return error_set(err, 0, "protocol error: expected step %d, got %u", type, msg->type);
+  return 0;
+}
+
+int sync_send_error(int sock, const struct error *err)
+{
+  return sync_send(sock, SYNC_ERROR, err->status ? err->status : 125, err->msg, -1);
+}

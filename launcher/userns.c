@@ -1,0 +1,260 @@
+/* userns.c: the caller's identity inside the sandbox.
+ *
+ * An unprivileged process may map only its own uid and gid into a new user
+ * namespace (and must deny setgroups to map its gid). Anything more, such as
+ * the subordinate ranges of /etc/subuid and /etc/subgid, has to be written by
+ * the setuid helpers newuidmap and newgidmap, which check the ranges against
+ * those files. hutch itself is never setuid.
+ */
+#define _GNU_SOURCE
+#include "userns.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <shadow/subid.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <sys/wait.h>
+
+#include "util.h"
+
+int userns_build_map(enum userns_mode mode, unsigned long host_id,
+                     const struct id_range *ranges, size_t n_ranges,
+                     struct id_map *out, size_t max_out)
+{
+  size_t n = 0;
+  unsigned long inside = 0;
+#define EMIT(in, outside_, cnt) do { \
+    if (n == max_out) return -1; \
+    out[n++] = (struct id_map) {(in), (outside_), (cnt)}; \
+  } while (0)
+
+  switch (mode) {
+  case USERNS_SINGLE:
+    EMIT(0, host_id, 1);
+    return (int) n;
+  case USERNS_AUTO:
+    EMIT(0, host_id, 1);
+    inside = 1;
+    for (size_t i = 0; i < n_ranges; i++) {
+      EMIT(inside, ranges[i].start, ranges[i].count);
+      inside += ranges[i].count;
+    }
+    return (int) n;
+  case USERNS_KEEP_ID:
+    /* The caller keeps its own id; the subordinate ids fill the ids below
+     * it first (so 0 is root) and then the ids above it. */
+    for (size_t i = 0; i < n_ranges; i++) {
+      unsigned long start = ranges[i].start, left = ranges[i].count;
+      while (left > 0) {
+        unsigned long take = left;
+        if (inside < host_id && inside + take > host_id)
+          take = host_id - inside;
+        if (inside == host_id) {
+          EMIT(host_id, host_id, 1);
+          inside++;
+          continue;
+        }
+        EMIT(inside, start, take);
+        inside += take;
+        start += take;
+        left -= take;
+      }
+    }
+    if (inside <= host_id)
+      EMIT(host_id, host_id, 1);
+    return (int) n;
+  }
+#undef EMIT
+  return -1;
+}
+
+int userns_ranges(const char *user, int is_gid, struct id_range **out, struct error *err)
+{
+  struct subid_range *r = NULL;
+  subid_init("hutch", NULL);
+  int n = is_gid ? subid_get_gid_ranges(user, &r) : subid_get_uid_ranges(user, &r);
+  if (n < 0) {
+    free(r);
+    return error_set(err, 0, "cannot read subordinate %s ranges for %s from %s",
+                     is_gid ? "gid" : "uid", user, is_gid ? "/etc/subgid" : "/etc/subuid");
+  }
+  *out = xcalloc((size_t) n, sizeof **out);
+  for (int i = 0; i < n; i++)
+    (*out)[i] = (struct id_range) {r[i].start, r[i].count};
+  free(r);
+  return n;
+}
+
+/* A helper is usable when it exists and can gain the privilege it needs:
+ * setuid root, or file capabilities. */
+static char *find_id_helper(const char *name)
+{
+  char *p = find_program(name);
+  if (!p)
+    return NULL;
+  struct stat st;
+  if (stat(p, &st) == 0 && ((st.st_mode & S_ISUID) && st.st_uid == 0))
+    return p;
+  if (getxattr(p, "security.capability", NULL, 0) > 0)
+    return p;
+  free(p);
+  return NULL;
+}
+
+static int plan_kind(enum userns_mode mode, const char *user, unsigned long id, int is_gid,
+                     struct id_map *out, size_t *n_out, char **why)
+{
+  struct error e = {0};
+  _cleanup_free_ struct id_range *ranges = NULL;
+  int n = userns_ranges(user, is_gid, &ranges, &e);
+  if (n <= 0) {
+    *why = xasprintf("no subordinate %ss for %s in %s; ask an administrator for "
+                     "'usermod --add-sub%ss 100000-165535 %s'",
+                     is_gid ? "gid" : "uid", user, is_gid ? "/etc/subgid" : "/etc/subuid",
+                     is_gid ? "gid" : "uid", user);
+    return -1;
+  }
+  int m = userns_build_map(mode, id, ranges, (size_t) n, out, MAX_ID_MAPS);
+  if (m < 0) {
+    *why = xasprintf("too many subordinate %s ranges for %s", is_gid ? "gid" : "uid", user);
+    return -1;
+  }
+  *n_out = (size_t) m;
+  return 0;
+}
+
+int userns_plan(const struct spec *s, struct userns_plan *plan, struct error *err)
+{
+  (void) err;
+  uid_t uid = getuid();
+  gid_t gid = getgid();
+  memset(plan, 0, sizeof *plan);
+  plan->mode = s->userns;
+
+  if (plan->mode != USERNS_SINGLE) {
+    _cleanup_free_ char *why = NULL;
+    struct passwd *pw = getpwuid(uid);
+    if (!pw)
+      why = xasprintf("uid %u has no entry in the user database, so it has no subordinate ids", uid);
+    if (!why) {
+      plan->newuidmap = find_id_helper("newuidmap");
+      plan->newgidmap = find_id_helper("newgidmap");
+      if (!plan->newuidmap || !plan->newgidmap)
+        why = xstrdup("newuidmap/newgidmap not found or not setuid; install the uidmap package (Debian) or shadow-utils");
+    }
+    if (!why && plan_kind(plan->mode, pw->pw_name, uid, 0, plan->uid_map, &plan->n_uid_map, &why) == 0)
+      plan_kind(plan->mode, pw->pw_name, gid, 1, plan->gid_map, &plan->n_gid_map, &why);
+    if (why) {
+      log_warn("%s; falling back to --userns single (only your own uid inside)", why);
+      free(plan->newuidmap);
+      free(plan->newgidmap);
+      plan->newuidmap = plan->newgidmap = NULL;
+      plan->mode = plan->mode == USERNS_KEEP_ID ? USERNS_KEEP_ID : USERNS_SINGLE;
+      plan->n_uid_map = plan->n_gid_map = 0;
+    }
+  }
+  if (plan->n_uid_map == 0) {
+    /* Only the caller: keep-id maps it to itself, otherwise to root. */
+    unsigned long in_u = plan->mode == USERNS_KEEP_ID ? uid : 0;
+    unsigned long in_g = plan->mode == USERNS_KEEP_ID ? gid : 0;
+    plan->uid_map[0] = (struct id_map) {in_u, uid, 1};
+    plan->gid_map[0] = (struct id_map) {in_g, gid, 1};
+    plan->n_uid_map = plan->n_gid_map = 1;
+  }
+  plan->inside_uid = plan->mode == USERNS_KEEP_ID ? uid : 0;
+  plan->inside_gid = plan->mode == USERNS_KEEP_ID ? gid : 0;
+  return 0;
+}
+
+void userns_plan_free(struct userns_plan *plan)
+{
+  free(plan->newuidmap);
+  free(plan->newgidmap);
+  plan->newuidmap = plan->newgidmap = NULL;
+}
+
+/* Run newuidmap/newgidmap PID in out count ...; its stderr goes into err. */
+static int run_id_helper(const char *helper, pid_t pid, const struct id_map *map, size_t n, struct error *err)
+{
+  char **argv = NULL;
+  size_t argc = 0;
+  strv_append(&argv, &argc, xstrdup(helper));
+  strv_append(&argv, &argc, xasprintf("%d", pid));
+  for (size_t i = 0; i < n; i++) {
+    strv_append(&argv, &argc, xasprintf("%lu", map[i].inside));
+    strv_append(&argv, &argc, xasprintf("%lu", map[i].outside));
+    strv_append(&argv, &argc, xasprintf("%lu", map[i].count));
+  }
+  _cleanup_strv_ char **args = argv;
+  int pfd[2];
+  if (pipe2(pfd, O_CLOEXEC) < 0)
+    return error_set(err, errno, "pipe");
+  pid_t child = fork();
+  if (child < 0) {
+    close(pfd[0]);
+    close(pfd[1]);
+    return error_set(err, errno, "fork `%s`", helper);
+  }
+  if (child == 0) {
+    dup2(pfd[1], STDERR_FILENO);
+    execv(helper, args);
+    dprintf(STDERR_FILENO, "exec: %s", strerror(errno));
+    _exit(127);
+  }
+  close(pfd[1]);
+  char out[1024];
+  size_t len = 0;
+  ssize_t r;
+  while (len < sizeof out - 1 && ((r = read(pfd[0], out + len, sizeof out - 1 - len)) > 0 || (r < 0 && errno == EINTR)))
+    if (r > 0)
+      len += (size_t) r;
+  out[len] = '\0';
+  close(pfd[0]);
+  while (len && out[len - 1] == '\n')
+    out[--len] = '\0';
+  int status;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    error_set(err, 0, "%s failed: %s", helper, len ? out : "no message");
+    error_fix(err, "check your lines in /etc/subuid and /etc/subgid, or run with --userns single");
+    return -EPERM;
+  }
+  return 0;
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text, struct error *err)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+  _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return error_set(err, errno, "open `%s`", path);
+  if (write_all(fd, text, strlen(text)) < 0)
+    return error_set(err, errno, "write `%s` (\"%s\")", path, text);
+  return 0;
+}
+
+int userns_apply(const struct userns_plan *plan, pid_t pid, struct error *err)
+{
+  if (plan->newuidmap) {
+    int r = run_id_helper(plan->newuidmap, pid, plan->uid_map, plan->n_uid_map, err);
+    if (r == 0)
+      r = run_id_helper(plan->newgidmap, pid, plan->gid_map, plan->n_gid_map, err);
+    return r;
+  }
+  /* Without a helper the kernel lets us map just ourselves, and a gid map
+   * needs setgroups denied first (user_namespaces(7)). */
+  char line[96];
+  int r = write_proc(pid, "setgroups", "deny", err);
+  if (r < 0)
+    return r;
+  snprintf(line, sizeof line, "%lu %lu 1\n", plan->uid_map[0].inside, plan->uid_map[0].outside);
+  if ((r = write_proc(pid, "uid_map", line, err)) < 0)
+    return r;
+  snprintf(line, sizeof line, "%lu %lu 1\n", plan->gid_map[0].inside, plan->gid_map[0].outside);
+  return write_proc(pid, "gid_map", line, err);
+}

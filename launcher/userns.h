@@ -1,0 +1,36 @@
+/* userns.h: subordinate ranges (libsubid), id maps, newuidmap/newgidmap. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "spec.h"
+
+struct id_range {
+  unsigned long start, count;
+};
+
+struct userns_plan {
+  enum userns_mode mode;          /* after any fallback to single */
+  struct id_map uid_map[MAX_ID_MAPS], gid_map[MAX_ID_MAPS];
+  size_t n_uid_map, n_gid_map;
+  uid_t inside_uid;               /* the caller inside */
+  gid_t inside_gid;
+  char *newuidmap, *newgidmap;    /* helper paths, NULL in single mode */
+};
+
+/* Build the maps of one kind (uid or gid) for a mode; pure, for unit tests.
+ * Returns the number of lines, or -1 when they do not fit. */
+int userns_build_map(enum userns_mode mode, unsigned long host_id,
+                     const struct id_range *ranges, size_t n_ranges,
+                     struct id_map *out, size_t max_out);
+
+/* Decide the mapping before anything starts: read the ranges, find the
+ * helpers, fall back to single with a warning when auto cannot be had. */
+int userns_plan(const struct spec *s, struct userns_plan *plan, struct error *err);
+/* Write the maps of a process that has just made its user namespace. */
+int userns_apply(const struct userns_plan *plan, pid_t pid, struct error *err);
+void userns_plan_free(struct userns_plan *plan);
+
+/* Read the caller's subordinate ranges; returns the count (0 when none) or a
+ * negative errno with err set. */
+int userns_ranges(const char *user, int is_gid, struct id_range **out, struct error *err);

@@ -1,0 +1,213 @@
+/* util.c: small helpers with no policy of their own. */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+void strvfreep(char ***v)
+{
+  if (*v)
+    for (char **p = *v; *p; p++)
+      free(*p);
+  free(*v);
+  *v = NULL;
+}
+
+static void oom(void)
+{
+  fputs("hutch: out of memory\n", stderr);
+  _exit(125);
+}
+
+void *xmalloc(size_t n)
+{
+  void *p = malloc(n ? n : 1);
+  if (!p)
+    oom();
+  return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (!p)
+    oom();
+  return p;
+}
+
+char *xstrdup(const char *s)
+{
+  char *p = s ? strdup(s) : NULL;
+  if (s && !p)
+    oom();
+  return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+  va_list ap;
+  char *s = NULL;
+  va_start(ap, fmt);
+  int r = vasprintf(&s, fmt, ap);
+  va_end(ap);
+  if (r < 0)
+    oom();
+  return s;
+}
+
+void strv_append(char ***v, size_t *n, char *item)
+{
+  char **nv = realloc(*v, (*n + 2) * sizeof(char *));
+  if (!nv)
+    oom();
+  nv[(*n)++] = item;
+  nv[*n] = NULL;
+  *v = nv;
+}
+
+size_t strv_len(char *const *v)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  return n;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t w = write(fd, p, len);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return -errno;
+    }
+    p += w;
+    len -= (size_t) w;
+  }
+  return 0;
+}
+
+int write_file_at(int dirfd, const char *path, const char *content)
+{
+  _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0)
+    return -errno;
+  return write_all(fd, content, strlen(content));
+}
+
+char *read_file(const char *path, size_t *len_out)
+{
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  size_t cap = 4096, len = 0;
+  char *buf = xmalloc(cap);
+  for (;;) {
+    if (len + 1 >= cap) {
+      char *nb = realloc(buf, cap *= 2);
+      if (!nb) {
+        free(buf);
+        return NULL;
+      }
+      buf = nb;
+    }
+    ssize_t r = read(fd, buf + len, cap - len - 1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      int saved = errno;
+      free(buf);
+      errno = saved;
+      return NULL;
+    }
+    if (r == 0)
+      break;
+    len += (size_t) r;
+  }
+  buf[len] = '\0';
+  if (len_out)
+    *len_out = len;
+  return buf;
+}
+
+int rm_rf_at(int parent, const char *name)
+{
+  if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EISDIR && errno != EPERM)
+    return -errno;
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    /* A directory we may not read (an overlay work dir is mode 0): open it up. */
+    if (errno == EACCES && fchmodat(parent, name, 0700, 0) == 0)
+      fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+      return -errno;
+  }
+  DIR *d = fdopendir(fd);
+  if (!d) {
+    close(fd);
+    return -errno;
+  }
+  int ret = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    int r = rm_rf_at(dirfd(d), de->d_name);
+    if (r < 0 && ret == 0)
+      ret = r;
+  }
+  closedir(d);
+  if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT && ret == 0)
+    ret = -errno;
+  return ret;
+}
+
+unsigned long long now_usec(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (unsigned long long) ts.tv_sec * 1000000ULL + (unsigned long long) ts.tv_nsec / 1000ULL;
+}
+
+char *find_program(const char *name)
+{
+  if (strchr(name, '/'))
+    return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+  const char *path = getenv("PATH");
+  if (!path || !*path)
+    path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+  _cleanup_free_ char *copy = xstrdup(path);
+  char *save = NULL;
+  for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+    char *full = xasprintf("%s/%s", dir, name);
+    struct stat st;
+    if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+      return full;
+    free(full);
+  }
+  return NULL;
+}
+
+char *self_dir(void)
+{
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n < 0)
+    return NULL;
+  buf[n] = '\0';
+  char *slash = strrchr(buf, '/');
+  if (slash)
+    *slash = '\0';
+  return xstrdup(buf);
+}
