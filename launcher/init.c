@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "net.h"
 #include "run.h"
 #include "sync.h"
 #include "tty.h"
@@ -81,6 +82,8 @@ void init_main(struct launch *l)
   sync_send(l->keeper_sock, SYNC_NETNS, 0, NULL, netns);
   close(netns);
 
+  if (l->spec->network != NET_HOST && (r = net_loopback_up(&err)) < 0)
+    goto fail;
   if ((r = rootfs_build(l->spec, &l->rt, &l->ov, &err)) < 0)
     goto fail;
   stage_done(l, "init", "build root, pivot", &t);

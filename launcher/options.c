@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "layers.h"
+#include "net.h"
 #include "util.h"
 
 enum {
@@ -34,6 +35,7 @@ static const struct option run_options[] = {
   {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
   {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
   {"network", required_argument, NULL, OPT_NETWORK},
+  {"publish", required_argument, NULL, 'p'},
   {"help", no_argument, NULL, 'h'},
   {NULL, 0, NULL, 0},
 };
@@ -64,8 +66,15 @@ void options_print_run_help(void)
     "  -w, --workdir DIR             working directory inside (default /)\n"
     "  -u, --user UID[:GID]          run the command as UID:GID inside\n"
     "      --preserve-fds N          pass file descriptors 3..N+2 on\n"
-    "      --network none|host       none (default): only lo; host: the host's\n"
-    "                                network, NOT isolated\n"
+    "      --network MODE            none (default without -p): a network of its\n"
+    "                                own with only lo; host: the host's network,\n"
+    "                                NOT isolated; pasta, slirp4netns: user-mode\n"
+    "                                networking; auto (default with -p): pasta if\n"
+    "                                installed, else slirp4netns. Add\n"
+    "                                :allow-host-loopback to let the sandbox reach\n"
+    "                                the host's 127.0.0.1 through the gateway\n"
+    "  -p, --publish [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]\n"
+    "                                publish a sandbox port on the host\n"
     "      --log-level error|warn|info|debug\n"
     "                                debug prints each launch stage and its time\n"
     "  -h, --help                    show this help\n"
@@ -243,14 +252,13 @@ int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
   static const char *const userns_names[] = {"auto", "single", "keep-id", NULL};
   static const char *const overlay_names[] = {"auto", "kernel", "fuse", NULL};
   static const char *const log_names[] = {"error", "warn", "info", "debug", NULL};
-  static const char *const net_names[] = {"none", "host", NULL};
   int c, v, r;
 
   s->hostname = xstrdup("hutch");
   s->workdir = xstrdup("/");
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "+v:e:w:u:h", run_options, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "+v:e:w:u:p:h", run_options, NULL)) != -1) {
     switch (c) {
     case 'v': {
       struct mount_entry m;
@@ -324,11 +332,17 @@ int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
       hutch_log_level = (enum log_level) v;
       break;
     case OPT_NETWORK:
-      if ((r = parse_enum("--network", optarg, net_names, &v, err)) < 0)
+      if ((r = net_parse_mode(optarg, s, err)) < 0)
         return r;
-      s->network = (enum net_mode) v;
-      s->network_set = true;
       break;
+    case 'p': {
+      struct port_map p;
+      if ((r = net_parse_publish(optarg, &p, err)) < 0)
+        return r;
+      s->ports = realloc(s->ports, (s->n_ports + 1) * sizeof *s->ports);
+      s->ports[s->n_ports++] = p;
+      break;
+    }
     case 'h':
       options_print_run_help();
       return 1;
@@ -351,6 +365,9 @@ int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
     strv_append(&s->argv, &n, xstrdup("/bin/sh"));
   for (; optind < argc; optind++)
     strv_append(&s->argv, &n, xstrdup(argv[optind]));
+
+  if ((r = net_validate(s, err)) < 0)
+    return r;
 
   /* Volume sources are the caller's paths: make them absolute now, and check
    * they exist, so that a typo fails here and not halfway through a launch. */
@@ -380,4 +397,5 @@ void spec_free(struct spec *s)
     free(s->mounts[i].dst);
   }
   free(s->mounts);
+  free(s->ports);
 }

@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "net.h"
 #include "sync.h"
 #include "tty.h"
 #include "util.h"
@@ -60,13 +61,7 @@ static int write_etc_files(struct launch *l, struct error *err)
   _cleanup_free_ char *hostname = xasprintf("%s\n", s->hostname);
   _cleanup_free_ char *hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                                          "127.0.1.1\t%s\n", s->hostname);
-  _cleanup_free_ char *resolv = NULL;
-  if (s->network == NET_HOST) {
-    /* Same network as the host: the host's resolvers work as they are. */
-    resolv = read_file("/etc/resolv.conf", NULL);
-  }
-  if (!resolv)
-    resolv = xstrdup("# hutch: this sandbox has no network (--network none)\n");
+  _cleanup_free_ char *resolv = net_resolv_conf(s);
   if (etc < 0 || write_file_at(etc, "hostname", hostname) < 0 || write_file_at(etc, "hosts", hosts) < 0 ||
       write_file_at(etc, "resolv.conf", resolv) < 0)
     return error_set(err, errno, "write files in `%s/etc`", l->rt.dir);
@@ -180,6 +175,7 @@ int run_sandbox(const struct spec *s, struct error *err)
   struct launch l = {.spec = s, .parent_pid = getpid(), .parent_sock = -1, .keeper_sock = -1, .init_pidfd = -1};
   struct sync_msg m;
   struct tty_relay tty = {.master = -1};
+  struct net_helper net = {.ready_fd = -1, .exit_fd = -1};
   _cleanup_close_ int sigfd = -1;
   bool mapped = false;
   int r, status = 125, passfd;
@@ -217,10 +213,14 @@ int run_sandbox(const struct spec *s, struct error *err)
   l.init_pid = m.value;
   l.init_pidfd = (int) syscall(SYS_pidfd_open, l.init_pid, 0);
 
-  /* sync 4: init's network namespace (for the network backends). */
+  /* sync 4: init's network namespace: the network helper starts on it
+   * while init builds the root. */
   if ((r = sync_expect(l.parent_sock, SYNC_NETNS, &m, &passfd, err)) < 0)
     goto out;
+  r = net_start(s, &l.rt, passfd, &net, err);
   close_fd(&passfd);
+  if (r < 0)
+    goto out;
 
   /* sync 5: the pty master, if the command gets a terminal. */
   if (l.tty) {
@@ -234,6 +234,10 @@ int run_sandbox(const struct spec *s, struct error *err)
   if ((r = sync_expect(l.parent_sock, SYNC_READY, &m, NULL, err)) < 0)
     goto out;
   stage_done(&l, "hutch", "sandbox ready", &t);
+  if ((r = net_wait_ready(s, &net, err)) < 0)
+    goto out;
+  if (net.pid > 0)
+    stage_done(&l, "hutch", "network ready", &t);
   sync_send(l.parent_sock, SYNC_GO, 0, NULL, -1);
 
   /* sync 8 */
@@ -244,6 +248,7 @@ int run_sandbox(const struct spec *s, struct error *err)
 
 out:
   tty_relay_stop(&tty);
+  net_stop(&net);
   if (r < 0) {
     if (err->status == 0)
       err->status = 125;

@@ -30,6 +30,14 @@ struct id_map {
 };
 #define MAX_ID_MAPS 32  /* a newer kernel allows 340; newuidmap takes many */
 
+/* A published port: -p [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]. */
+enum port_proto { PROTO_TCP, PROTO_UDP };
+struct port_map {
+  char host_ip[64];          /* "" for all addresses */
+  unsigned short host_port, sandbox_port;
+  enum port_proto proto;
+};
+
 struct spec {
   /* ROOT */
   char *root_arg;            /* as given, for messages */
@@ -56,6 +64,9 @@ struct spec {
 
   enum net_mode network;
   bool network_set;
+  bool allow_host_loopback;  /* pasta:/slirp4netns:allow-host-loopback */
+  struct port_map *ports;
+  size_t n_ports;
 };
 
 void spec_free(struct spec *s);

@@ -1,0 +1,480 @@
+/* net.c: the sandbox's network.
+ *
+ * Every mode but host gives the sandbox a network namespace of its own. With
+ * none it holds only lo. With pasta or slirp4netns a user-mode helper, run by
+ * hutch on the host side, joins the sandbox's user and network namespaces
+ * through descriptors init hands up (init is not dumpable, so its
+ * /proc/PID/ns files are closed to us and to the helper), makes a tap
+ * interface there and carries its traffic through ordinary host sockets.
+ * Published ports are sockets the helper listens on, on the host.
+ *
+ * By default the sandbox cannot reach services on the host's loopback:
+ * pasta runs with --no-map-gw and slirp4netns with --disable-host-loopback.
+ * With allow-host-loopback, the gateway address (pasta: the host's default
+ * gateway; slirp4netns: 10.0.2.2) leads to the host's 127.0.0.1.
+ *
+ * The helper dies with hutch: it is hutch's child with a parent-death signal,
+ * and slirp4netns also watches an exit fd. Readiness comes from the helpers'
+ * own mechanisms: pasta's pid file (written once it is set up, seen through
+ * inotify) and slirp4netns's ready fd.
+ */
+#define _GNU_SOURCE
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <linux/nsfs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "util.h"
+
+/* The address the sandbox's resolv.conf names; pasta forwards it to the
+ * host's first resolver. slirp4netns has its own fixed forwarder. */
+#define PASTA_DNS "169.254.1.1"
+#define SLIRP_DNS "10.0.2.3"
+#define SLIRP_GUEST "10.0.2.100"
+
+static const char *const mode_names[] = {
+  [NET_NONE] = "none", [NET_HOST] = "host", [NET_PASTA] = "pasta",
+  [NET_SLIRP4NETNS] = "slirp4netns", [NET_AUTO] = "auto",
+};
+
+const char *net_mode_name(enum net_mode m)
+{
+  return mode_names[m];
+}
+
+int net_parse_mode(const char *arg, struct spec *s, struct error *err)
+{
+  _cleanup_free_ char *copy = xstrdup(arg);
+  char *opts = strchr(copy, ':');
+  if (opts)
+    *opts++ = '\0';
+  int mode = -1;
+  for (size_t i = 0; i < N_ELEMENTS(mode_names); i++)
+    if (!strcmp(copy, mode_names[i]))
+      mode = (int) i;
+  if (mode < 0)
+    return error_set(err, 0, "bad --network `%s`: use none, host, pasta, slirp4netns or auto", arg);
+  s->network = (enum net_mode) mode;
+  s->network_set = true;
+  s->allow_host_loopback = false;
+  for (char *save = NULL, *o = opts ? strtok_r(opts, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
+    /* Our spelling, and podman's. */
+    if ((mode == NET_PASTA || mode == NET_SLIRP4NETNS || mode == NET_AUTO) &&
+        (!strcmp(o, "allow-host-loopback") || !strcmp(o, "allow_host_loopback=true")))
+      s->allow_host_loopback = true;
+    else if (!strcmp(o, "allow_host_loopback=false"))
+      s->allow_host_loopback = false;
+    else
+      return error_set(err, 0, "bad --network `%s`: unknown option `%s`; %s takes allow-host-loopback", arg, o,
+                       mode == NET_NONE || mode == NET_HOST ? "only pasta or slirp4netns" : copy);
+  }
+  return 0;
+}
+
+static int parse_port(const char *text, const char *arg, unsigned short *out, struct error *err)
+{
+  char *end;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (end == text || *end || errno)
+    return error_set(err, 0, "bad --publish `%s`: `%s` is not a port number", arg, text);
+  if (v < 1 || v > 65535)
+    return error_set(err, 0, "bad --publish `%s`: port %ld is out of range 1-65535", arg, v);
+  *out = (unsigned short) v;
+  return 0;
+}
+
+int net_parse_publish(const char *arg, struct port_map *out, struct error *err)
+{
+  _cleanup_free_ char *copy = xstrdup(arg);
+  memset(out, 0, sizeof *out);
+  char *proto = strrchr(copy, '/');
+  if (proto) {
+    *proto++ = '\0';
+    if (!strcmp(proto, "udp"))
+      out->proto = PROTO_UDP;
+    else if (strcmp(proto, "tcp"))
+      return error_set(err, 0, "bad --publish `%s`: unknown protocol `%s`; use tcp or udp", arg, proto);
+  }
+  char *rest = copy;
+  if (rest[0] == '[') {
+    /* [IPv6]:HOST_PORT:SANDBOX_PORT */
+    char *close_br = strchr(rest, ']');
+    if (!close_br || close_br[1] != ':')
+      return error_set(err, 0, "bad --publish `%s`: write an IPv6 address as [ADDR]:HOST_PORT:SANDBOX_PORT", arg);
+    *close_br = '\0';
+    snprintf(out->host_ip, sizeof out->host_ip, "%s", rest + 1);
+    rest = close_br + 2;
+  } else {
+    char *c1 = strchr(rest, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c1)
+      return error_set(err, 0, "bad --publish `%s`: use [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp], e.g. -p 8080:80", arg);
+    if (c2) {
+      *c1 = '\0';
+      snprintf(out->host_ip, sizeof out->host_ip, "%s", rest);
+      rest = c1 + 1;
+    }
+  }
+  char *colon = strchr(rest, ':');
+  if (!colon || strchr(colon + 1, ':'))
+    return error_set(err, 0, "bad --publish `%s`: use [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp], e.g. -p 8080:80", arg);
+  *colon = '\0';
+  int r;
+  if ((r = parse_port(rest, arg, &out->host_port, err)) < 0 || (r = parse_port(colon + 1, arg, &out->sandbox_port, err)) < 0)
+    return r;
+  if (out->host_ip[0]) {
+    struct in6_addr a6;
+    struct in_addr a4;
+    if (inet_pton(AF_INET, out->host_ip, &a4) != 1 && inet_pton(AF_INET6, out->host_ip, &a6) != 1)
+      return error_set(err, 0, "bad --publish `%s`: `%s` is not an IP address", arg, out->host_ip);
+  }
+  return 0;
+}
+
+/* Bind the host port the way the helper will, to fail early and clearly. */
+static int check_port_free(const struct port_map *p, struct error *err)
+{
+  bool v6 = strchr(p->host_ip, ':') != NULL;
+  int type = p->proto == PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
+  _cleanup_close_ int fd = socket(v6 ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return error_set(err, errno, "socket");
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  int r;
+  if (v6) {
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(p->host_port)};
+    inet_pton(AF_INET6, p->host_ip, &a.sin6_addr);
+    r = bind(fd, (struct sockaddr *) &a, sizeof a);
+  } else {
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(p->host_port)};
+    if (p->host_ip[0])
+      inet_pton(AF_INET, p->host_ip, &a.sin_addr);
+    r = bind(fd, (struct sockaddr *) &a, sizeof a);
+  }
+  const char *proto = p->proto == PROTO_UDP ? "udp" : "tcp";
+  const char *ip = p->host_ip[0] ? p->host_ip : "all addresses";
+  if (r < 0 && errno == EADDRINUSE)
+    return error_set(err, 0, "cannot publish port %u/%s on %s: it is already in use; pick another HOST_PORT", p->host_port, proto, ip);
+  if (r < 0 && errno == EACCES)
+    return error_set(err, 0, "cannot publish port %u/%s on %s: ports below 1024 need privileges; use a higher HOST_PORT, e.g. -p 8080:%u (or ask an administrator for sysctl net.ipv4.ip_unprivileged_port_start=%u)",
+                     p->host_port, proto, ip, p->sandbox_port, p->host_port);
+  if (r < 0)
+    return error_set(err, errno, "cannot publish port %u/%s on %s", p->host_port, proto, ip);
+  return 0;
+}
+
+int net_validate(struct spec *s, struct error *err)
+{
+  if (s->n_ports && (s->network == NET_NONE || s->network == NET_HOST) && s->network_set)
+    return error_set(err, 0, "--publish needs a network of the sandbox's own: with --network %s there is nothing to "
+                     "publish; drop --network or use --network pasta or slirp4netns", net_mode_name(s->network));
+  if (s->n_ports && !s->network_set)
+    s->network = NET_AUTO;
+  if (s->network == NET_AUTO) {
+    _cleanup_free_ char *pasta = find_program("pasta");
+    _cleanup_free_ char *slirp = find_program("slirp4netns");
+    if (!pasta && !slirp)
+      return error_set(err, 0, "--network auto: neither pasta nor slirp4netns is installed; install one (Debian: apt install passt), or use --network none");
+    s->network = pasta ? NET_PASTA : NET_SLIRP4NETNS;
+  } else if (s->network == NET_PASTA || s->network == NET_SLIRP4NETNS) {
+    const char *name = s->network == NET_PASTA ? "pasta" : "slirp4netns";
+    _cleanup_free_ char *prog = find_program(name);
+    if (!prog)
+      return error_set(err, 0, "--network %s: `%s` not found; install it (Debian: apt install %s)", name, name,
+                       s->network == NET_PASTA ? "passt" : "slirp4netns");
+  }
+  for (size_t i = 0; i < s->n_ports; i++) {
+    for (size_t j = 0; j < i; j++)
+      if (s->ports[j].host_port == s->ports[i].host_port && s->ports[j].proto == s->ports[i].proto &&
+          !strcmp(s->ports[j].host_ip, s->ports[i].host_ip))
+        return error_set(err, 0, "port %u is published twice; give each -p its own HOST_PORT", s->ports[i].host_port);
+    int r = check_port_free(&s->ports[i], err);
+    if (r < 0)
+      return r;
+  }
+  return 0;
+}
+
+char *net_resolv_conf(const struct spec *s)
+{
+  switch (s->network) {
+  case NET_HOST: {
+    char *host = read_file("/etc/resolv.conf", NULL);
+    return host ? host : xstrdup("");
+  }
+  case NET_PASTA:
+    return xstrdup("nameserver " PASTA_DNS "\n");
+  case NET_SLIRP4NETNS:
+    return xstrdup("nameserver " SLIRP_DNS "\n");
+  case NET_NONE:
+  case NET_AUTO:
+    break;
+  }
+  return xstrdup("# hutch: this sandbox has no network (--network none)\n");
+}
+
+int net_loopback_up(struct error *err)
+{
+  _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr = {0};
+  snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+  if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+    return error_set(err, errno, "read the flags of lo");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+    return error_set(err, errno, "bring lo up");
+  return 0;
+}
+
+/* Fork the helper with the namespace fds at known numbers. */
+static pid_t spawn_helper(char **argv, const int *keep, size_t n_keep, struct error *err)
+{
+  pid_t pid = fork();
+  if (pid < 0) {
+    error_set(err, errno, "fork %s", argv[0]);
+    return -1;
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setpgid(0, 0);  /* out of the terminal's reach: ^C is hutch's to pass on */
+    for (size_t i = 0; i < n_keep; i++)
+      fcntl(keep[i], F_SETFD, 0);
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, STDIN_FILENO);
+    if (hutch_log_level < LOG_DEBUG) {
+      dup2(devnull, STDOUT_FILENO);
+      dup2(devnull, STDERR_FILENO);
+    }
+    execvp(argv[0], argv);
+    dprintf(STDERR_FILENO, "hutch: exec %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  return pid;
+}
+
+static int start_pasta(const struct spec *s, const struct runtime *rt, int netns, int userns,
+                       struct net_helper *h, struct error *err)
+{
+  char **argv = NULL;
+  size_t n = 0;
+  h->pid_file = xasprintf("%s/pasta.pid", rt->dir);
+  h->ready_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (h->ready_fd < 0 || inotify_add_watch(h->ready_fd, rt->dir, IN_CLOSE_WRITE | IN_MOVED_TO) < 0)
+    return error_set(err, errno, "inotify on `%s`", rt->dir);
+  strv_append(&argv, &n, xstrdup("pasta"));
+  strv_append(&argv, &n, xstrdup("--config-net"));
+  strv_append(&argv, &n, xstrdup("--foreground"));
+  if (hutch_log_level < LOG_DEBUG)
+    strv_append(&argv, &n, xstrdup("--quiet"));
+  /* pasta forwards every port both ways by default ("auto"): publish only
+   * what was asked, and nothing from the sandbox to the host's loopback. */
+  bool have_tcp = false, have_udp = false;
+  for (size_t i = 0; i < s->n_ports; i++) {
+    const struct port_map *p = &s->ports[i];
+    bool udp = p->proto == PROTO_UDP;
+    strv_append(&argv, &n, xstrdup(udp ? "-u" : "-t"));
+    strv_append(&argv, &n, p->host_ip[0] ? xasprintf("%s/%u:%u", p->host_ip, p->host_port, p->sandbox_port)
+                                         : xasprintf("%u:%u", p->host_port, p->sandbox_port));
+    have_udp |= udp;
+    have_tcp |= !udp;
+  }
+  if (!have_tcp) {
+    strv_append(&argv, &n, xstrdup("-t"));
+    strv_append(&argv, &n, xstrdup("none"));
+  }
+  if (!have_udp) {
+    strv_append(&argv, &n, xstrdup("-u"));
+    strv_append(&argv, &n, xstrdup("none"));
+  }
+  static const char *const fixed[] = {"-T", "none", "-U", "none", "--dns-forward", PASTA_DNS};
+  for (size_t i = 0; i < N_ELEMENTS(fixed); i++)
+    strv_append(&argv, &n, xstrdup(fixed[i]));
+  if (!s->allow_host_loopback)
+    strv_append(&argv, &n, xstrdup("--no-map-gw"));
+  strv_append(&argv, &n, xstrdup("--netns"));
+  strv_append(&argv, &n, xasprintf("/proc/self/fd/%d", netns));
+  strv_append(&argv, &n, xstrdup("--userns"));
+  strv_append(&argv, &n, xasprintf("/proc/self/fd/%d", userns));
+  strv_append(&argv, &n, xstrdup("--pid"));
+  strv_append(&argv, &n, xstrdup(h->pid_file));
+  _cleanup_strv_ char **args = argv;
+  int keep[] = {netns, userns};
+  h->pid = spawn_helper(args, keep, 2, err);
+  return h->pid < 0 ? -EIO : 0;
+}
+
+static int start_slirp(const struct spec *s, const struct runtime *rt, int netns, int userns,
+                       struct net_helper *h, struct error *err)
+{
+  int ready[2], ex[2];
+  if (pipe2(ready, O_CLOEXEC) < 0)
+    return error_set(err, errno, "pipe");
+  if (pipe2(ex, O_CLOEXEC) < 0) {
+    close(ready[0]);
+    close(ready[1]);
+    return error_set(err, errno, "pipe");
+  }
+  h->api_socket = xasprintf("%s/slirp.sock", rt->dir);
+  char **argv = NULL;
+  size_t n = 0;
+  strv_append(&argv, &n, xstrdup("slirp4netns"));
+  strv_append(&argv, &n, xstrdup("--configure"));
+  strv_append(&argv, &n, xstrdup("--mtu=65520"));
+  strv_append(&argv, &n, xstrdup("--enable-ipv6"));
+  if (!s->allow_host_loopback)
+    strv_append(&argv, &n, xstrdup("--disable-host-loopback"));
+  strv_append(&argv, &n, xasprintf("--ready-fd=%d", ready[1]));
+  strv_append(&argv, &n, xasprintf("--exit-fd=%d", ex[0]));
+  strv_append(&argv, &n, xasprintf("--api-socket=%s", h->api_socket));
+  strv_append(&argv, &n, xstrdup("--netns-type=path"));
+  strv_append(&argv, &n, xasprintf("--userns-path=/proc/self/fd/%d", userns));
+  strv_append(&argv, &n, xasprintf("/proc/self/fd/%d", netns));
+  strv_append(&argv, &n, xstrdup("tap0"));
+  _cleanup_strv_ char **args = argv;
+  int keep[] = {netns, userns, ready[1], ex[0]};
+  h->pid = spawn_helper(args, keep, N_ELEMENTS(keep), err);
+  close(ready[1]);
+  close(ex[0]);
+  h->ready_fd = ready[0];
+  h->exit_fd = ex[1];
+  return h->pid < 0 ? -EIO : 0;
+}
+
+int net_start(const struct spec *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err)
+{
+  h->pid = 0;
+  h->ready_fd = h->exit_fd = -1;
+  if (s->network != NET_PASTA && s->network != NET_SLIRP4NETNS)
+    return 0;
+  /* The helper must join the user namespace that owns the network namespace
+   * to have CAP_NET_ADMIN there; the kernel hands it to us from the netns. */
+  _cleanup_close_ int userns = ioctl(netns_fd, NS_GET_USERNS);
+  if (userns < 0)
+    return error_set(err, errno, "find the sandbox's user namespace");
+  if (s->network == NET_PASTA)
+    return start_pasta(s, rt, netns_fd, userns, h, err);
+  return start_slirp(s, rt, netns_fd, userns, h, err);
+}
+
+/* One request to slirp4netns's API socket; the answer is JSON too. */
+static int slirp_api(const char *sock_path, json_object *req, struct error *err)
+{
+  _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  snprintf(a.sun_path, sizeof a.sun_path, "%s", sock_path);
+  if (fd < 0 || connect(fd, (struct sockaddr *) &a, sizeof a) < 0)
+    return error_set(err, errno, "connect to slirp4netns at `%s`", sock_path);
+  const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+  if (write_all(fd, text, strlen(text)) < 0)
+    return error_set(err, errno, "write to slirp4netns");
+  shutdown(fd, SHUT_WR);
+  char buf[4096];
+  size_t len = 0;
+  ssize_t r;
+  while (len < sizeof buf - 1 && (r = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+    len += (size_t) r;
+  buf[len] = '\0';
+  json_object *resp = json_tokener_parse(buf);
+  json_object *e = NULL;
+  int ret = 0;
+  if (!resp)
+    ret = error_set(err, 0, "slirp4netns answered `%s`", buf);
+  else if (json_object_object_get_ex(resp, "error", &e))
+    ret = error_set(err, 0, "slirp4netns: %s", json_object_to_json_string(e));
+  json_object_put(resp);
+  return ret;
+}
+
+static int slirp_publish(const struct spec *s, struct net_helper *h, struct error *err)
+{
+  for (size_t i = 0; i < s->n_ports; i++) {
+    const struct port_map *p = &s->ports[i];
+    json_object *req = json_object_new_object(), *args = json_object_new_object();
+    json_object_object_add(req, "execute", json_object_new_string("add_hostfwd"));
+    json_object_object_add(args, "proto", json_object_new_string(p->proto == PROTO_UDP ? "udp" : "tcp"));
+    json_object_object_add(args, "host_addr", json_object_new_string(p->host_ip[0] ? p->host_ip : "0.0.0.0"));
+    json_object_object_add(args, "host_port", json_object_new_int(p->host_port));
+    json_object_object_add(args, "guest_addr", json_object_new_string(SLIRP_GUEST));
+    json_object_object_add(args, "guest_port", json_object_new_int(p->sandbox_port));
+    json_object_object_add(req, "arguments", args);
+    int r = slirp_api(h->api_socket, req, err);
+    json_object_put(req);
+    if (r < 0)
+      return error_wrap(err, r, "publish port %u", p->host_port);
+  }
+  return 0;
+}
+
+int net_wait_ready(const struct spec *s, struct net_helper *h, struct error *err)
+{
+  if (h->pid <= 0)
+    return 0;
+  const char *name = s->network == NET_PASTA ? "pasta" : "slirp4netns";
+  for (;;) {
+    if (s->network == NET_PASTA) {
+      struct stat st;
+      if (stat(h->pid_file, &st) == 0 && st.st_size > 0)
+        break;
+    }
+    struct pollfd p = {.fd = h->ready_fd, .events = POLLIN};
+    int r = poll(&p, 1, 100);
+    if (r < 0 && errno != EINTR)
+      return error_set(err, errno, "poll");
+    int status;
+    if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
+      h->pid = 0;
+      return error_set(err, 0, "%s failed to set up the sandbox's network (exit %d); run with --log-level debug to see its messages",
+                       name, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+    if (r > 0 && s->network == NET_SLIRP4NETNS) {
+      char c;
+      if (read(h->ready_fd, &c, 1) == 1)
+        break;
+    } else if (r > 0) {
+      char buf[4096];
+      while (read(h->ready_fd, buf, sizeof buf) > 0)
+        ;  /* drain inotify events; the stat above decides */
+    }
+  }
+  if (s->network == NET_SLIRP4NETNS)
+    return slirp_publish(s, h, err);
+  return 0;
+}
+
+void net_stop(struct net_helper *h)
+{
+  close_fd(&h->exit_fd);
+  close_fd(&h->ready_fd);
+  if (h->pid > 0) {
+    kill(h->pid, SIGTERM);
+    while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+    h->pid = 0;
+  }
+  if (h->pid_file)
+    unlink(h->pid_file);
+  if (h->api_socket)
+    unlink(h->api_socket);
+  free(h->pid_file);
+  free(h->api_socket);
+  h->pid_file = h->api_socket = NULL;
+}

@@ -1,0 +1,35 @@
+/* net.h: the sandbox's network: none (only lo), host, or user-mode
+ * networking by pasta or slirp4netns, with published ports. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "runtime.h"
+#include "spec.h"
+
+/* Parsing, for options.c (and the unit tests). */
+int net_parse_mode(const char *arg, struct spec *s, struct error *err);
+int net_parse_publish(const char *arg, struct port_map *out, struct error *err);
+/* After parsing: settle auto, refuse ports with none/host, and check every
+ * published port is free on the host. */
+int net_validate(struct spec *s, struct error *err);
+const char *net_mode_name(enum net_mode m);
+
+/* The text of the sandbox's /etc/resolv.conf. */
+char *net_resolv_conf(const struct spec *s);
+
+/* In init: bring lo up in the sandbox's own network namespace. */
+int net_loopback_up(struct error *err);
+
+/* In hutch: the helper serving the sandbox's network namespace. */
+struct net_helper {
+  pid_t pid;
+  int ready_fd;     /* readable when the helper is ready */
+  int exit_fd;      /* slirp4netns: closing it stops the helper */
+  char *api_socket; /* slirp4netns: for port forwarding */
+  char *pid_file;   /* pasta: written once it is ready */
+};
+int net_start(const struct spec *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err);
+/* Wait until the helper is ready and the ports are published. */
+int net_wait_ready(const struct spec *s, struct net_helper *h, struct error *err);
+void net_stop(struct net_helper *h);
