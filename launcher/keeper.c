@@ -85,7 +85,6 @@ void keeper_main(struct launch *l)
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != l->parent_pid)
     _exit(125);
-  prctl(PR_SET_DUMPABLE, 0);
   /* Out of the caller's session: terminal signals reach hutch alone, which
    * passes them on. */
   setsid();
@@ -100,6 +99,9 @@ void keeper_main(struct launch *l)
   /* sync 2 */
   if (sync_recv(l->parent_sock, &m, NULL) < 0 || m.type != SYNC_MAPPED)
     _exit(125);  /* hutch gave up before mapping us; it cleans up */
+  /* Only now: hutch writes our maps through /proc/PID, which a non-dumpable
+   * process closes to it. */
+  prctl(PR_SET_DUMPABLE, 0);
   /* Become root inside where there is one, so fuse-overlayfs keeps the
    * capabilities of the namespace across its exec. */
   if (setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) < 0)
