@@ -167,7 +167,9 @@ cleanup:
     if (waitpid(l->init_pid, &ws, 0) == l->init_pid && status == 125)
       status = init_status(ws);
   }
+  stage_done(l, "keeper", "sandbox ended", &t);
   rootfs_unmount_overlay(&l->ov);
+  stage_done(l, "keeper", "unmount overlay", &t);
   runtime_remove(&l->rt);
   stage_done(l, "keeper", "cleaned up", &t);
   /* sync 8 */

@@ -176,50 +176,65 @@ void userns_plan_free(struct userns_plan *plan)
   plan->newuidmap = plan->newgidmap = NULL;
 }
 
-/* Run newuidmap/newgidmap PID in out count ...; its stderr goes into err. */
-static int run_id_helper(const char *helper, pid_t pid, const struct id_map *map, size_t n, struct error *err)
+/* newuidmap/newgidmap PID in out count ...: started together, since each is
+ * a setuid exec of its own; their stderr comes back through a pipe. */
+struct id_helper_run {
+  const char *helper;
+  pid_t pid;
+  int err_fd;
+};
+
+static int start_id_helper(struct id_helper_run *h, pid_t target, const struct id_map *map, size_t n, struct error *err)
 {
-  char **argv = NULL;
+  _cleanup_strv_ char **argv = NULL;
   size_t argc = 0;
-  strv_append(&argv, &argc, xstrdup(helper));
-  strv_append(&argv, &argc, xasprintf("%d", pid));
+  strv_append(&argv, &argc, xstrdup(h->helper));
+  strv_append(&argv, &argc, xasprintf("%d", target));
   for (size_t i = 0; i < n; i++) {
     strv_append(&argv, &argc, xasprintf("%lu", map[i].inside));
     strv_append(&argv, &argc, xasprintf("%lu", map[i].outside));
     strv_append(&argv, &argc, xasprintf("%lu", map[i].count));
   }
-  _cleanup_strv_ char **args = argv;
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) < 0)
     return error_set(err, errno, "pipe");
-  pid_t child = fork();
-  if (child < 0) {
+  h->pid = fork();
+  if (h->pid < 0) {
     close(pfd[0]);
     close(pfd[1]);
-    return error_set(err, errno, "fork `%s`", helper);
+    return error_set(err, errno, "fork `%s`", h->helper);
   }
-  if (child == 0) {
+  if (h->pid == 0) {
     dup2(pfd[1], STDERR_FILENO);
-    execv(helper, args);
+    execv(h->helper, argv);
     dprintf(STDERR_FILENO, "exec: %s", strerror(errno));
     _exit(127);
   }
   close(pfd[1]);
+  h->err_fd = pfd[0];
+  return 0;
+}
+
+static int finish_id_helper(struct id_helper_run *h, struct error *err)
+{
+  if (h->pid <= 0)
+    return -ECHILD;
   char out[1024];
   size_t len = 0;
   ssize_t r;
-  while (len < sizeof out - 1 && ((r = read(pfd[0], out + len, sizeof out - 1 - len)) > 0 || (r < 0 && errno == EINTR)))
+  while (len < sizeof out - 1 && ((r = read(h->err_fd, out + len, sizeof out - 1 - len)) > 0 || (r < 0 && errno == EINTR)))
     if (r > 0)
       len += (size_t) r;
   out[len] = '\0';
-  close(pfd[0]);
+  close_fd(&h->err_fd);
   while (len && out[len - 1] == '\n')
     out[--len] = '\0';
   int status;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+  while (waitpid(h->pid, &status, 0) < 0 && errno == EINTR)
     ;
+  h->pid = 0;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    error_set(err, 0, "%s failed: %s", helper, len ? out : "no message");
+    error_set(err, 0, "%s failed: %s", h->helper, len ? out : "no message");
     error_fix(err, "check your lines in /etc/subuid and /etc/subgid, or run with --userns single");
     return -EPERM;
   }
@@ -241,10 +256,17 @@ static int write_proc(pid_t pid, const char *file, const char *text, struct erro
 int userns_apply(const struct userns_plan *plan, pid_t pid, struct error *err)
 {
   if (plan->newuidmap) {
-    int r = run_id_helper(plan->newuidmap, pid, plan->uid_map, plan->n_uid_map, err);
-    if (r == 0)
-      r = run_id_helper(plan->newgidmap, pid, plan->gid_map, plan->n_gid_map, err);
-    return r;
+    struct id_helper_run u = {.helper = plan->newuidmap, .err_fd = -1}, g = {.helper = plan->newgidmap, .err_fd = -1};
+    struct error gerr = {0};
+    int ru = start_id_helper(&u, pid, plan->uid_map, plan->n_uid_map, err);
+    int rg = start_id_helper(&g, pid, plan->gid_map, plan->n_gid_map, &gerr);
+    if (ru == 0)
+      ru = finish_id_helper(&u, err);
+    if (rg == 0)
+      rg = finish_id_helper(&g, &gerr);
+    if (ru == 0 && rg < 0)
+      *err = gerr;
+    return ru < 0 ? ru : rg;
   }
   /* Without a helper the kernel lets us map just ourselves, and a gid map
    * needs setgroups denied first (user_namespaces(7)). */
