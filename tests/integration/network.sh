@@ -1,0 +1,195 @@
+#!/bin/bash
+# Networking: --network none has only lo; busybox httpd published with -p and
+# fetched from the host on pasta and slirp4netns; a UDP publish; the host's
+# loopback out of reach unless allow-host-loopback; every bad -p form; no
+# helper left behind after any ending.
+#
+# All traffic stays on this machine: the host side is 127.0.0.1, and the
+# pasta loopback case runs inside a network namespace the test makes itself
+# (its "gateway" sits behind a veth pair that leads nowhere), since pasta without map-gw would
+# send a connection to the gateway to the real network.
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+
+plan 34
+root=$(busybox_layers)
+
+# free_port: a TCP/UDP port nobody listens on.
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 20000))
+        ss -Htaun "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return; }
+    done
+}
+
+# fetch PORT [SECONDS]: GET / from 127.0.0.1:PORT, retrying until it answers.
+fetch() {
+    local i
+    for ((i = 0; i < ${2:-10} * 10; i++)); do
+        curl -fsS --max-time 2 "http://127.0.0.1:$1/" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# --- none: only lo, up.
+run_hutch run "$root" /bin/sh -c 'ls /sys/class/net; ip -o link | grep -c UP'
+is "$out" "lo
+1" "--network none (the default): only lo, and it is up"
+run_hutch run --network none "$root" /bin/cat /etc/resolv.conf
+like "$out" "no network" "--network none: resolv.conf says there is no network"
+
+# --- host: the host's interfaces.
+run_hutch run --network host "$root" /bin/sh -c 'ls /sys/class/net | wc -l'
+check "--network host sees the host's interfaces" test "$out" = "$(ls /sys/class/net | wc -l)"
+
+for backend in pasta slirp4netns; do
+    if ! command -v $backend > /dev/null; then
+        for i in 1 2 3 4 5 6 7; do skip "$backend check $i" "$backend is not installed"; done
+        continue
+    fi
+    port=$(free_port)
+    "$HUTCH" run --network $backend -p "$port:80" "$root" httpd -f -p 80 -h /var/www \
+        < /dev/null > "$TEST_TMP/$backend.out" 2>&1 &
+    pid=$!
+    page=$(fetch "$port")
+    like "$page" "Hello from a hutch sandbox" "$backend: the demo page is fetched from the host through -p $port:80"
+    run_hutch run --network $backend "$root" /bin/cat /etc/resolv.conf
+    if [ $backend = pasta ]; then want=169.254.1.1; else want=10.0.2.3; fi
+    like "$out" "nameserver $want" "$backend: resolv.conf points at the backend's DNS forwarder"
+    run_hutch run --network $backend "$root" /bin/sh -c 'grep -w "$(hostname)" /etc/hosts; grep -w localhost /etc/hosts | head -1'
+    like "$out" "hutch" "$backend: /etc/hosts has the hostname"
+
+    # Ending 1: the command is killed (SIGTERM to hutch, passed on to httpd).
+    kill -TERM $pid
+    wait $pid
+    is "$?" 143 "$backend: SIGTERM to hutch ends httpd (128+15)"
+    assert_clean "$backend: nothing left after the command is killed"
+
+    # Ending 2: normal exit.
+    port=$(free_port)
+    run_hutch run --network $backend -p "$port:80" "$root" /bin/true
+    is "$rc" 0 "$backend: a published sandbox exits normally"
+    assert_clean "$backend: no helper, socket or run file left after a normal exit"
+done
+
+# Ending 3: kill -9 of hutch, with the helper running.
+if command -v pasta > /dev/null && command -v slirp4netns > /dev/null; then
+    for backend in pasta slirp4netns; do
+        port=$(free_port)
+        "$HUTCH" run --network $backend -p "$port:80" "$root" httpd -f -p 80 -h /var/www \
+            < /dev/null > /dev/null 2>&1 &
+        pid=$!
+        if fetch "$port" > /dev/null; then
+            kill -KILL $pid
+            wait $pid 2>/dev/null
+            assert_clean "$backend: nothing left after kill -9 of hutch"
+        else
+            kill -KILL $pid 2>/dev/null
+            not_ok "$backend: nothing left after kill -9 of hutch" "the sandboxed httpd never answered"
+        fi
+    done
+else
+    skip "pasta: kill -9" "pasta or slirp4netns missing"
+    skip "slirp4netns: kill -9" "pasta or slirp4netns missing"
+fi
+
+# --- UDP publish.
+if command -v pasta > /dev/null && [ -n "${HUTCH_PROBES:-}" ]; then
+    port=$(free_port)
+    mkdir -m 0777 "$TEST_TMP/udp"
+    "$HUTCH" run -p "$port:5353/udp" -v "$HUTCH_PROBES/udp-recv:/udp-recv:ro" -v "$TEST_TMP/udp:/out" "$root" \
+        /udp-recv 5353 /out/got < /dev/null > "$TEST_TMP/udp.log" 2>&1 &
+    pid=$!
+    for ((i = 0; i < 50; i++)); do
+        echo "hello over udp" > "/dev/udp/127.0.0.1/$port" 2>/dev/null
+        [ -s "$TEST_TMP/udp/got" ] && break
+        sleep 0.1
+    done
+    wait $pid
+    is "$(cat "$TEST_TMP/udp/got" 2>/dev/null)" "hello over udp" "a datagram to a published UDP port reaches the sandbox"
+else
+    skip "UDP publish" "pasta or the udp-recv probe missing"
+fi
+
+# --- the host's loopback. A server on the host's 127.0.0.1 only.
+# slirp4netns: 10.0.2.2 is the host's loopback when allowed, refused by
+# slirp itself otherwise, so nothing leaves the machine.
+mkdir "$TEST_TMP/www"
+echo "host-only secret" > "$TEST_TMP/www/index.html"
+hport=$(free_port)
+busybox httpd -f -p "127.0.0.1:$hport" -h "$TEST_TMP/www" &
+hpid=$!
+fetch "$hport" 5 > /dev/null || diag "the host server did not start"
+if command -v slirp4netns > /dev/null; then
+    run_hutch run --network slirp4netns "$root" timeout 5 wget -qO- "http://10.0.2.2:$hport/"
+    unlike "$out" "host-only secret" "slirp4netns: the host's 127.0.0.1 is out of reach by default"
+    run_hutch run --network slirp4netns:allow-host-loopback "$root" timeout 5 wget -qO- "http://10.0.2.2:$hport/"
+    like "$out" "host-only secret" "slirp4netns:allow-host-loopback reaches the host's 127.0.0.1 at 10.0.2.2"
+else
+    skip "slirp4netns loopback default" "slirp4netns missing"
+    skip "slirp4netns allow-host-loopback" "slirp4netns missing"
+fi
+kill $hpid 2>/dev/null
+wait $hpid 2>/dev/null
+
+# pasta maps its gateway address to the host's loopback. Run it in a network
+# namespace of the test's own, whose default route goes into a veth pair
+# with nothing at the other end.
+if command -v pasta > /dev/null && unshare -Urn true 2>/dev/null; then
+    cat > "$TEST_TMP/inner.sh" <<'INNER'
+set -u
+ip link add v0 type veth peer name v1 && ip addr add 10.77.0.2/24 dev v0 && ip link set v1 up && ip link set v0 up &&
+    ip link set lo up && ip route add default via 10.77.0.1 || { echo "setup failed"; exit 1; }
+busybox httpd -f -p "127.0.0.1:$HPORT" -h "$WWW" &
+h=$!
+sleep 0.3
+echo "default: $("$HUTCH" run --userns single --network pasta "$ROOT" timeout 5 wget -qO- "http://10.77.0.1:$HPORT/" 2>&1)"
+echo "allowed: $("$HUTCH" run --userns single --network pasta:allow-host-loopback "$ROOT" timeout 5 wget -qO- "http://10.77.0.1:$HPORT/" 2>&1)"
+kill $h
+INNER
+    res=$(HPORT=$hport WWW=$TEST_TMP/www ROOT=$root HUTCH=$HUTCH unshare -Urn bash "$TEST_TMP/inner.sh" 2>&1)
+    default_line=$(grep '^default:' <<< "$res")
+    allowed_line=$(grep '^allowed:' <<< "$res")
+    if [ -z "$allowed_line" ]; then
+        not_ok "pasta: the host's 127.0.0.1 is out of reach by default" "$res"
+        not_ok "pasta:allow-host-loopback reaches the host's 127.0.0.1" "$res"
+    else
+        unlike "$default_line" "host-only secret" "pasta: the host's 127.0.0.1 is out of reach by default"
+        like "$allowed_line" "host-only secret" "pasta:allow-host-loopback reaches the host's 127.0.0.1 at the gateway address"
+    fi
+else
+    skip "pasta loopback default" "pasta or unprivileged network namespaces missing"
+    skip "pasta allow-host-loopback" "pasta or unprivileged network namespaces missing"
+fi
+
+# --- bad -p forms: a clear message, 125, nothing started.
+busy=$(free_port)
+busybox nc -l -p "$busy" < /dev/null > /dev/null 2>&1 &
+ncpid=$!
+for ((i = 0; i < 50; i++)); do ss -Htln "( sport = :$busy )" | grep -q . && break; sleep 0.05; done
+bad_forms=(
+    "80|HOST_PORT:SANDBOX_PORT"
+    "x:80|not a port number"
+    "8080:0|out of range"
+    "70000:80|out of range"
+    "8080:80/sctp|unknown protocol"
+    "999.1.1.1:8080:80|not an IP address"
+    "$busy:80|already in use"
+)
+for form in "${bad_forms[@]}"; do
+    spec=${form%%|*}
+    want=${form#*|}
+    run_hutch run -p "$spec" "$root" /bin/true
+    if [ "$rc" = 125 ] && [[ $err == *"$want"* ]]; then
+        ok "-p $spec: exit 125, message names the problem ($want)"
+    else
+        not_ok "-p $spec: exit 125, message names the problem ($want)" "$(last_run)"
+    fi
+done
+kill $ncpid 2>/dev/null
+run_hutch run --network none -p 8080:80 "$root" /bin/true
+check "-p with --network none is refused with 125" test "$rc" = 125 -a -n "$err"
+run_hutch run --network host -p 8080:80 "$root" /bin/true
+check "-p with --network host is refused with 125" test "$rc" = 125 -a -n "$err"
+assert_clean "bad -p forms leave nothing behind"
