@@ -3,8 +3,9 @@
  * Root in a user namespace holds every capability, but only over the
  * namespace's own objects. We still keep it to a small set, podman's
  * default, so that a mistake elsewhere (a kernel bug, a missed mount) meets
- * as little as possible. The bounding set is trimmed to match, so no exec
- * (setuid binary or file capabilities) can win anything back, and
+ * as little as possible. --cap-add and --cap-drop change the set; the
+ * bounding set is trimmed to match, so no exec (setuid binary or file
+ * capabilities) can win anything back; the ambient set is empty, and
  * no_new_privs is always set.
  */
 #define _GNU_SOURCE
@@ -12,24 +13,102 @@
 
 #include <cap-ng.h>
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
+
+#include "util.h"
 
 static const int default_caps[] = {
   CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_NET_BIND_SERVICE,
   CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
 };
 
-static void select_caps(capng_type_t type)
+int caps_last(void)
 {
-  for (size_t i = 0; i < sizeof default_caps / sizeof default_caps[0]; i++)
-    capng_update(CAPNG_ADD, type, (unsigned) default_caps[i]);
+  /* The running kernel's last capability, which may be newer or older than
+   * the headers we were built with. */
+  static int last = -1;
+  if (last < 0) {
+    _cleanup_free_ char *s = read_file("/proc/sys/kernel/cap_last_cap", NULL);
+    last = s ? atoi(s) : CAP_LAST_CAP;
+    if (last <= 0 || last > 63)
+      last = CAP_LAST_CAP;
+  }
+  return last;
+}
+
+uint64_t caps_default(void)
+{
+  uint64_t m = 0;
+  for (size_t i = 0; i < N_ELEMENTS(default_caps); i++)
+    m |= UINT64_C(1) << default_caps[i];
+  return m;
+}
+
+static uint64_t caps_all(void)
+{
+  int last = caps_last();
+  return last >= 63 ? ~UINT64_C(0) : (UINT64_C(1) << (last + 1)) - 1;
+}
+
+int caps_parse_name(const char *opt, const char *arg, uint64_t *mask, bool *all, struct error *err)
+{
+  if (!strcasecmp(arg, "ALL")) {
+    *all = true;
+    return 0;
+  }
+  const char *name = strncasecmp(arg, "CAP_", 4) ? arg : arg + 4;
+  int cap = *name ? capng_name_to_capability(name) : -1;
+  if (cap < 0 || cap > caps_last())
+    return error_set(err, 0, "bad %s `%s`: not a capability this kernel knows; use a name from capabilities(7), "
+                     "such as NET_RAW or CAP_NET_RAW, or ALL", opt, arg);
+  *mask |= UINT64_C(1) << cap;
+  return 0;
+}
+
+/* Order does not matter, as with podman: start from the default set (or
+ * every capability with --cap-add ALL, or none with --cap-drop ALL), take
+ * away the dropped ones, then add the added ones. */
+void caps_resolve(struct spec *s)
+{
+  uint64_t base = s->cap_add_all ? caps_all() : s->cap_drop_all ? 0 : caps_default();
+  s->caps = ((base & ~s->cap_drop) | s->cap_add) & caps_all();
+}
+
+char *caps_describe(uint64_t caps)
+{
+  char *out = xstrdup("");
+  for (int c = 0; c <= caps_last(); c++) {
+    if (!(caps & (UINT64_C(1) << c)))
+      continue;
+    const char *name = capng_capability_to_name((unsigned) c);
+    char *n = xasprintf("%s%sCAP_%s", out, *out ? " " : "", name ? name : "?");
+    for (char *p = n + strlen(out); *p; p++)
+      if (*p >= 'a' && *p <= 'z')
+        *p = (char) (*p - 'a' + 'A');
+    free(out);
+    out = n;
+  }
+  if (!*out) {
+    free(out);
+    out = xstrdup("(none)");
+  }
+  return out;
+}
+
+static void select_caps(uint64_t caps, capng_type_t type)
+{
+  for (int c = 0; c <= caps_last(); c++)
+    if (caps & (UINT64_C(1) << c))
+      capng_update(CAPNG_ADD, type, (unsigned) c);
 }
 
 int caps_trim_bounding(const struct spec *s, struct error *err)
 {
-  (void) s;
   capng_clear(CAPNG_SELECT_BOUNDS);
-  select_caps(CAPNG_BOUNDING_SET);
+  select_caps(s->caps, CAPNG_BOUNDING_SET);
   if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
     return error_set(err, errno, "trim the capability bounding set");
   return 0;
@@ -37,10 +116,9 @@ int caps_trim_bounding(const struct spec *s, struct error *err)
 
 int caps_apply(const struct spec *s, uid_t uid, struct error *err)
 {
-  (void) s;
   capng_clear(CAPNG_SELECT_CAPS);
   if (uid == 0)
-    select_caps(CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE);
+    select_caps(s->caps, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE);
   if (capng_apply(CAPNG_SELECT_CAPS) < 0)
     return error_set(err, errno, "set capabilities");
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)

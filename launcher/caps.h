@@ -1,9 +1,23 @@
 /* caps.h: capability sets (libcap-ng) and no_new_privs. */
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "spec.h"
+
+/* The running kernel's highest capability number. */
+int caps_last(void);
+/* podman's default set, as a mask of capability numbers. */
+uint64_t caps_default(void);
+/* Add one --cap-add/--cap-drop argument (NET_RAW, CAP_NET_RAW, net_raw or
+ * ALL) to mask, or set *all for ALL. */
+int caps_parse_name(const char *opt, const char *arg, uint64_t *mask, bool *all, struct error *err);
+/* Compute s->caps from the default set and the --cap-add/--cap-drop masks. */
+void caps_resolve(struct spec *s);
+/* "CAP_CHOWN CAP_KILL ...", newly allocated; "(none)" for an empty set. */
+char *caps_describe(uint64_t caps);
 
 /* Trim the bounding set to the sandbox's set; call while still root inside,
  * before changing to the command's uid. */

@@ -1,7 +1,7 @@
 /* exec.c: the command's last stages, in the order bubblewrap and crun use:
  * session and terminal, environment, working directory, ids, capabilities,
- * no_new_privs, then exec. (Landlock and seccomp, when they come, go last,
- * just before exec.) Failures go back to init through errfd. */
+ * no_new_privs, Landlock, seccomp, then exec. Failures go back to init
+ * through errfd. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 
 #include "caps.h"
+#include "landlock.h"
 #include "run.h"
 #include "tty.h"
 #include "util.h"
@@ -98,6 +99,11 @@ void exec_command(struct launch *l, int errfd, int slave)
   syscall(SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   for (int fd = 3; fd < 3 + s->preserve_fds; fd++)
     fcntl(fd, F_SETFD, 0);
+
+  /* The two walls that need no_new_privs, the filter last of all: from here
+   * on only what the profile allows can run, and exec must be among it. */
+  if (landlock_apply(s, &err) < 0 || seccomp_filter_install(&l->seccomp, &err) < 0)
+    fail(errfd, &err);
 
   environ = env;
   execvp(s->argv[0], s->argv);

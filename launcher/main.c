@@ -7,6 +7,7 @@
 #include "doctor.h"
 #include "error.h"
 #include "options.h"
+#include "policy.h"
 #include "run.h"
 
 static void usage(FILE *f)
@@ -38,6 +39,13 @@ static int cmd_run(int argc, char **argv)
     error_print(&err);
     spec_free(&s);
     return 125;
+  }
+  if (s.print_policy) {
+    r = policy_print(&s, &err);
+    if (r < 0)
+      error_print(&err);
+    spec_free(&s);
+    return r < 0 ? 125 : 0;
   }
   int status = run_sandbox(&s, &err);
   if (err.msg[0])

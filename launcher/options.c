@@ -12,13 +12,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "caps.h"
 #include "layers.h"
 #include "net.h"
+#include "rootfs.h"
+#include "seccomp.h"
 #include "util.h"
 
 enum {
   OPT_TMPFS = 1000, OPT_READ_ONLY, OPT_USERNS, OPT_OVERLAY, OPT_HOSTNAME,
   OPT_ENV_FILE, OPT_PRESERVE_FDS, OPT_LOG_LEVEL, OPT_NETWORK,
+  OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECCOMP, OPT_LANDLOCK, OPT_UNMASK, OPT_PRINT_POLICY,
 };
 
 static const struct option run_options[] = {
@@ -36,6 +40,12 @@ static const struct option run_options[] = {
   {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
   {"network", required_argument, NULL, OPT_NETWORK},
   {"publish", required_argument, NULL, 'p'},
+  {"cap-add", required_argument, NULL, OPT_CAP_ADD},
+  {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+  {"seccomp", required_argument, NULL, OPT_SECCOMP},
+  {"landlock", required_argument, NULL, OPT_LANDLOCK},
+  {"unmask", required_argument, NULL, OPT_UNMASK},
+  {"print-policy", no_argument, NULL, OPT_PRINT_POLICY},
   {"help", no_argument, NULL, 'h'},
   {NULL, 0, NULL, 0},
 };
@@ -75,6 +85,20 @@ void options_print_run_help(void)
     "                                the host's 127.0.0.1 through the gateway\n"
     "  -p, --publish [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]\n"
     "                                publish a sandbox port on the host\n"
+    "      --cap-add CAP, --cap-drop CAP\n"
+    "                                add or drop a capability (NET_RAW or\n"
+    "                                CAP_NET_RAW; ALL): the default set is podman's;\n"
+    "                                SYS_ADMIN also lets the default seccomp\n"
+    "                                profile allow nested namespaces and mount\n"
+    "                                (mounts also need --landlock off)\n"
+    "      --seccomp default|unconfined|FILE\n"
+    "                                the system call filter: hutch's default, none,\n"
+    "                                or an OCI / Docker seccomp JSON profile\n"
+    "      --landlock on|off         Landlock (default on where the kernel has it):\n"
+    "                                the command reaches no file outside its root\n"
+    "      --unmask PATH|ALL         do not mask PATH (/proc/kcore...) or make it\n"
+    "                                read-only (/proc/sys...); ALL: none of them\n"
+    "      --print-policy            print what the sandbox may do, and exit\n"
     "      --log-level error|warn|info|debug\n"
     "                                debug prints each launch stage and its time\n"
     "  -h, --help                    show this help\n"
@@ -252,6 +276,7 @@ int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
   static const char *const userns_names[] = {"auto", "single", "keep-id", NULL};
   static const char *const overlay_names[] = {"auto", "kernel", "fuse", NULL};
   static const char *const log_names[] = {"error", "warn", "info", "debug", NULL};
+  static const char *const on_off[] = {"on", "off", NULL};
   int c, v, r;
 
   s->hostname = xstrdup("hutch");
@@ -343,6 +368,30 @@ int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
       s->ports[s->n_ports++] = p;
       break;
     }
+    case OPT_CAP_ADD:
+      if ((r = caps_parse_name("--cap-add", optarg, &s->cap_add, &s->cap_add_all, err)) < 0)
+        return r;
+      break;
+    case OPT_CAP_DROP:
+      if ((r = caps_parse_name("--cap-drop", optarg, &s->cap_drop, &s->cap_drop_all, err)) < 0)
+        return r;
+      break;
+    case OPT_SECCOMP:
+      if ((r = seccomp_parse_option(optarg, s, err)) < 0)
+        return r;
+      break;
+    case OPT_LANDLOCK:
+      if ((r = parse_enum("--landlock", optarg, on_off, &v, err)) < 0)
+        return r;
+      s->landlock_off = v == 1;
+      break;
+    case OPT_UNMASK:
+      if ((r = rootfs_parse_unmask(optarg, s, err)) < 0)
+        return r;
+      break;
+    case OPT_PRINT_POLICY:
+      s->print_policy = true;
+      break;
     case 'h':
       options_print_run_help();
       return 1;
@@ -354,6 +403,9 @@ int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
     }
   }
 
+  caps_resolve(s);
+  if (optind >= argc && s->print_policy)
+    return 0;  /* the policy does not depend on the root */
   if (optind >= argc)
     return error_set(err, 0, "run: missing ROOT; usage: hutch run [OPTIONS] ROOT [COMMAND [ARG...]], e.g. hutch run layers:./demo /bin/sh");
   s->root_arg = xstrdup(argv[optind++]);
@@ -398,4 +450,6 @@ void spec_free(struct spec *s)
   }
   free(s->mounts);
   free(s->ports);
+  free(s->seccomp_file);
+  strvfreep(&s->unmask);
 }

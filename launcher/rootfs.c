@@ -400,6 +400,111 @@ static int apply_mounts(int rootfd, const struct spec *s, struct error *err)
   return 0;
 }
 
+/* ------------------------------------------- masked and read-only paths */
+
+/* The OCI runtime's defaults, as podman and docker apply them: files of
+ * /proc and /sys that describe or act on the whole machine. A masked file
+ * becomes /dev/null, a masked directory an empty read-only tmpfs; the
+ * read-only ones stay visible. Most are already closed to root in a user
+ * namespace (the files belong to the host's root), but not all: /proc/sys
+ * holds the sandbox's own network, IPC and UTS settings, which its root
+ * could otherwise change, and a kernel bug in any of these files should
+ * not be one open() away. */
+static const char *const masked_paths[] = {
+  "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/sched_debug",
+  "/proc/scsi", "/proc/timer_list", "/proc/timer_stats", "/sys/dev/block", "/sys/devices/virtual/powercap",
+  "/sys/firmware", "/sys/fs/selinux",
+};
+static const char *const readonly_paths[] = {
+  "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+static bool unmasked(const struct spec *s, const char *path)
+{
+  for (size_t i = 0; i < s->n_unmask; i++)
+    if (!strcmp(s->unmask[i], "ALL") || !strcmp(s->unmask[i], path))
+      return true;
+  return false;
+}
+
+int rootfs_parse_unmask(const char *arg, struct spec *s, struct error *err)
+{
+  bool known = !strcmp(arg, "ALL");
+  for (size_t i = 0; i < N_ELEMENTS(masked_paths); i++)
+    known = known || !strcmp(arg, masked_paths[i]);
+  for (size_t i = 0; i < N_ELEMENTS(readonly_paths); i++)
+    known = known || !strcmp(arg, readonly_paths[i]);
+  if (!known)
+    return error_set(err, 0, "bad --unmask `%s`: not a masked or read-only path; see `hutch run --print-policy` "
+                     "for the list, or use ALL", arg);
+  strv_append(&s->unmask, &s->n_unmask, xstrdup(arg));
+  return 0;
+}
+
+void rootfs_describe_masks(const struct spec *s, FILE *f)
+{
+  fprintf(f, "masked paths:  ");
+  for (size_t i = 0; i < N_ELEMENTS(masked_paths); i++)
+    if (!unmasked(s, masked_paths[i]))
+      fprintf(f, " %s", masked_paths[i]);
+  fprintf(f, "\nread-only:     ");
+  for (size_t i = 0; i < N_ELEMENTS(readonly_paths); i++)
+    if (!unmasked(s, readonly_paths[i]))
+      fprintf(f, " %s", readonly_paths[i]);
+  fprintf(f, "\n");
+}
+
+static int mask_one(int rootfd, const char *path, bool hide, struct error *err)
+{
+  /* A path this kernel does not have, or that is not what it should be (a
+   * symlink, which RESOLVE_IN_ROOT would follow), is left alone. */
+  _cleanup_close_ int target = openat2_in_root(rootfd, path, O_PATH | O_NOFOLLOW);
+  if (target == -ENOENT)
+    return 0;
+  if (target < 0)
+    return error_set(err, -target, "open `%s` to mask it", path);
+  struct stat st;
+  if (fstat(target, &st) < 0)
+    return error_set(err, errno, "stat `%s`", path);
+  if (S_ISLNK(st.st_mode))
+    return 0;
+  _cleanup_close_ int m = -1;
+  if (!hide) {
+    m = open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+    if (m < 0 || mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+      return error_set(err, errno, "make `%s` read-only", path);
+  } else if (S_ISDIR(st.st_mode)) {
+    static const char *const empty[] = {"mode", "0555", "size", "4k", "nr_inodes", "1", NULL};
+    m = new_fs("tmpfs", empty, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+    if (m < 0)
+      return error_wrap(err, m, "mask `%s`", path);
+  } else {
+    m = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (m < 0)
+      return error_set(err, errno, "mask `%s` with /dev/null", path);
+  }
+  return attach(m, target, path, err);
+}
+
+/* Last before pivot_root, so that no later mount can uncover them. */
+static int mask_paths(int rootfd, const struct spec *s, struct error *err)
+{
+  for (size_t i = 0; i < N_ELEMENTS(masked_paths); i++)
+    if (!unmasked(s, masked_paths[i])) {
+      int r = mask_one(rootfd, masked_paths[i], true, err);
+      if (r < 0)
+        return r;
+    }
+  for (size_t i = 0; i < N_ELEMENTS(readonly_paths); i++)
+    if (!unmasked(s, readonly_paths[i])) {
+      int r = mask_one(rootfd, readonly_paths[i], false, err);
+      if (r < 0)
+        return r;
+    }
+  return 0;
+}
+
 int rootfs_build(const struct spec *s, const struct runtime *rt, const struct overlay *ov, struct error *err)
 {
   int r;
@@ -424,6 +529,8 @@ int rootfs_build(const struct spec *s, const struct runtime *rt, const struct ov
   if ((r = setup_etc(rootfd, rt, err)) < 0)
     return r;
   if ((r = apply_mounts(rootfd, s, err)) < 0)
+    return r;
+  if ((r = mask_paths(rootfd, s, err)) < 0)
     return r;
   _cleanup_close_ int wd = rootfs_open_in_root(rootfd, s->workdir, 1, 1);
   if (wd < 0)

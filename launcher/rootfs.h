@@ -2,6 +2,7 @@
  * /sys, pivot_root. */
 #pragma once
 
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "runtime.h"
@@ -24,6 +25,11 @@ void rootfs_unmount_overlay(struct overlay *ov);
 int rootfs_build(const struct spec *s, const struct runtime *rt, const struct overlay *ov, struct error *err);
 /* Called after pivot: the last changes, such as making / read-only. */
 int rootfs_finish(const struct spec *s, struct error *err);
+
+/* --unmask PATH|ALL: check PATH is one of the masked or read-only paths. */
+int rootfs_parse_unmask(const char *arg, struct spec *s, struct error *err);
+/* For --print-policy: the masked and read-only paths of this spec. */
+void rootfs_describe_masks(const struct spec *s, FILE *f);
 
 /* Open PATH (absolute or relative) inside the tree at rootfd, never leaving
  * it through a symlink or "..". With create, missing directories are made and

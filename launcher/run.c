@@ -182,6 +182,10 @@ int run_sandbox(const struct spec *s, struct error *err)
   unsigned long long t = l.t0 = now_usec();
 
   prepare_fds(s);
+  /* Before anything exists: a bad profile fails here, with nothing to undo. */
+  if ((r = seccomp_filter_compile(s, &l.seccomp, err)) < 0)
+    goto out;
+  stage_done(&l, "hutch", "compile seccomp filter", &t);
   l.tty = isatty(STDIN_FILENO);
   sigset_t mask;
   sigemptyset(&mask);
@@ -267,6 +271,7 @@ out:
     close_fd(&l.rt.lock_fd);
   }
   userns_plan_free(&l.ids);
+  seccomp_filter_free(&l.seccomp);
   stage_done(&l, "hutch", "exit", &t);
   return status;
 }

@@ -7,6 +7,7 @@
 
 #include "rootfs.h"
 #include "runtime.h"
+#include "seccomp.h"
 #include "spec.h"
 #include "userns.h"
 
@@ -22,6 +23,7 @@ struct launch {
   pid_t keeper_pid, init_pid;   /* host pids, as seen by hutch */
   int init_pidfd;
   unsigned long long t0;   /* launch start, for --log-level debug */
+  struct seccomp_bpf seccomp;   /* compiled by hutch, loaded by exec_command */
 };
 
 /* Run the sandbox; returns the exit status for hutch (the command's, or

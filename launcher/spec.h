@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -12,6 +13,7 @@
 enum userns_mode { USERNS_AUTO, USERNS_SINGLE, USERNS_KEEP_ID };
 enum overlay_mode { OVERLAY_AUTO, OVERLAY_KERNEL, OVERLAY_FUSE };
 enum root_kind { ROOT_DIR, ROOT_LAYERS };
+enum seccomp_mode { SECCOMP_DEFAULT, SECCOMP_UNCONFINED, SECCOMP_FILE };
 enum net_mode { NET_NONE, NET_HOST, NET_PASTA, NET_SLIRP4NETNS, NET_AUTO };
 
 /* The mount plan: one typed entry per mount the user asked for, run in order
@@ -67,6 +69,17 @@ struct spec {
   bool allow_host_loopback;  /* pasta:/slirp4netns:allow-host-loopback */
   struct port_map *ports;
   size_t n_ports;
+
+  /* Security policy (caps.c, seccomp.c, landlock.c, rootfs.c's masks). */
+  uint64_t cap_add, cap_drop;   /* --cap-add/--cap-drop, one bit per capability */
+  bool cap_add_all, cap_drop_all;
+  uint64_t caps;                /* the command's set, and the bounding set */
+  enum seccomp_mode seccomp;
+  char *seccomp_file;           /* the profile's path (default or FILE) */
+  bool landlock_off;
+  char **unmask;                /* --unmask PATH..., or "ALL" */
+  size_t n_unmask;
+  bool print_policy;
 };
 
 void spec_free(struct spec *s);

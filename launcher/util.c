@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "util.h"
 
+#include "config.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -210,4 +212,19 @@ char *self_dir(void)
   if (slash)
     *slash = '\0';
   return xstrdup(buf);
+}
+
+char *data_path(const char *rel)
+{
+  /* The installed hutch reads the installed files. A hutch run from its
+   * build directory reads the source tree's, so that a change to a profile
+   * is seen without installing it. */
+  _cleanup_free_ char *dir = self_dir();
+  if (!dir || strcmp(dir, HUTCH_BINDIR)) {
+    char *src = xasprintf("%s/profiles/%s", HUTCH_SOURCE_DIR, rel);
+    if (access(src, R_OK) == 0)
+      return src;
+    free(src);
+  }
+  return xasprintf("%s/%s", HUTCH_DATADIR, rel);
 }

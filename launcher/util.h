@@ -70,3 +70,8 @@ char *find_program(const char *name);
 
 /* The directory holding the running hutch binary. */
 char *self_dir(void);
+
+/* A file hutch ships (profiles/REL in the source tree, DATADIR/hutch/REL
+ * installed), e.g. data_path("seccomp/default.json"). The one place that
+ * decides where shipped files are found. */
+char *data_path(const char *rel);
