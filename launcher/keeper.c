@@ -49,14 +49,20 @@ static int start_init(struct launch *l, int *pidfd, struct error *err)
   return 0;
 }
 
-/* Pass one message on from one side to the other, fd included. */
-static int relay(int from, int to)
+/* Pass one message on from one side to the other, fd included. init's
+ * network namespace also starts the port forwarder. */
+static int relay(struct launch *l, int from, int to)
 {
   struct sync_msg m;
   int fd = -1;
   int r = sync_recv(from, &m, &fd);
   if (r < 0)
     return r;
+  if (m.type == SYNC_NETNS && fd >= 0) {
+    struct error err = {0};
+    if (portfwd_start(&l->pf, fd, &err) < 0)
+      sync_send_error(to, &err);
+  }
   sync_send(to, (enum sync_type) m.type, m.value, m.text, fd);
   if (fd >= 0)
     close(fd);
@@ -131,11 +137,11 @@ void keeper_main(struct launch *l)
       break;
     }
     if (p[0].revents & POLLIN)
-      relay(l->keeper_sock, l->parent_sock);
+      relay(l, l->keeper_sock, l->parent_sock);
     else if (p[0].revents & (POLLHUP | POLLERR))
       close_fd(&l->keeper_sock);
     if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
-      if (relay(l->parent_sock, l->keeper_sock) < 0)
+      if (relay(l, l->parent_sock, l->keeper_sock) < 0)
         break;  /* hutch is gone */
     if (p[3].revents & POLLIN)
       break;    /* hutch died (parent-death signal) or we were asked to stop */
@@ -151,7 +157,7 @@ void keeper_main(struct launch *l)
   /* Messages init sent just before it exited (an exec error). */
   while (l->keeper_sock >= 0) {
     struct pollfd p = {.fd = l->keeper_sock, .events = POLLIN};
-    if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) || relay(l->keeper_sock, l->parent_sock) < 0)
+    if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) || relay(l, l->keeper_sock, l->parent_sock) < 0)
       break;
   }
   goto cleanup;
@@ -167,6 +173,7 @@ cleanup:
     if (waitpid(l->init_pid, &ws, 0) == l->init_pid && status == 125)
       status = init_status(ws);
   }
+  portfwd_stop(&l->pf);
   stage_done(l, "keeper", "sandbox ended", &t);
   rootfs_unmount_overlay(&l->ov);
   stage_done(l, "keeper", "unmount overlay", &t);

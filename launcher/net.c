@@ -291,6 +291,8 @@ static int start_pasta(const struct spec *s, const struct runtime *rt, int netns
   for (size_t i = 0; i < s->n_ports; i++) {
     const struct port_map *p = &s->ports[i];
     bool udp = p->proto == PROTO_UDP;
+    if (!udp && s->port_driver == PORT_DRIVER_HUTCH)
+      continue;  /* hutch's own forwarder carries it */
     strv_append(&argv, &n, xstrdup(udp ? "-u" : "-t"));
     strv_append(&argv, &n, p->host_ip[0] ? xasprintf("%s/%u:%u", p->host_ip, p->host_port, p->sandbox_port)
                                          : xasprintf("%u:%u", p->host_port, p->sandbox_port));
@@ -408,6 +410,8 @@ static int slirp_publish(const struct spec *s, struct net_helper *h, struct erro
 {
   for (size_t i = 0; i < s->n_ports; i++) {
     const struct port_map *p = &s->ports[i];
+    if (p->proto == PROTO_TCP && s->port_driver == PORT_DRIVER_HUTCH)
+      continue;  /* hutch's own forwarder carries it */
     json_object *req = json_object_new_object(), *args = json_object_new_object();
     json_object_object_add(req, "execute", json_object_new_string("add_hostfwd"));
     json_object_object_add(args, "proto", json_object_new_string(p->proto == PROTO_UDP ? "udp" : "tcp"));

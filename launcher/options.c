@@ -21,7 +21,7 @@
 
 enum {
   OPT_TMPFS = 1000, OPT_READ_ONLY, OPT_USERNS, OPT_OVERLAY, OPT_HOSTNAME,
-  OPT_ENV_FILE, OPT_PRESERVE_FDS, OPT_LOG_LEVEL, OPT_NETWORK,
+  OPT_ENV_FILE, OPT_PRESERVE_FDS, OPT_LOG_LEVEL, OPT_NETWORK, OPT_PORT_DRIVER,
   OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECCOMP, OPT_LANDLOCK, OPT_UNMASK, OPT_PRINT_POLICY,
 };
 
@@ -40,6 +40,7 @@ static const struct option run_options[] = {
   {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
   {"network", required_argument, NULL, OPT_NETWORK},
   {"publish", required_argument, NULL, 'p'},
+  {"port-driver", required_argument, NULL, OPT_PORT_DRIVER},
   {"cap-add", required_argument, NULL, OPT_CAP_ADD},
   {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
   {"seccomp", required_argument, NULL, OPT_SECCOMP},
@@ -85,6 +86,9 @@ void options_print_run_help(void)
     "                                the host's 127.0.0.1 through the gateway\n"
     "  -p, --publish [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]\n"
     "                                publish a sandbox port on the host\n"
+    "      --port-driver hutch|backend\n"
+    "                                who carries published TCP ports: hutch's\n"
+    "                                splice forwarder (default) or the backend\n"
     "      --cap-add CAP, --cap-drop CAP\n"
     "                                add or drop a capability (NET_RAW or\n"
     "                                CAP_NET_RAW; ALL): the default set is podman's;\n"
@@ -360,6 +364,13 @@ int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
       if ((r = net_parse_mode(optarg, s, err)) < 0)
         return r;
       break;
+    case OPT_PORT_DRIVER: {
+      static const char *const drivers[] = {"hutch", "backend", NULL};
+      if ((r = parse_enum("--port-driver", optarg, drivers, &v, err)) < 0)
+        return r;
+      s->port_driver = (enum port_driver) v;
+      break;
+    }
     case 'p': {
       struct port_map p;
       if ((r = net_parse_publish(optarg, &p, err)) < 0)

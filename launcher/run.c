@@ -200,8 +200,11 @@ int run_sandbox(const struct spec *s, struct error *err)
   if ((r = runtime_create(&l.rt, err)) < 0 || (r = write_etc_files(&l, err)) < 0)
     goto out;
   stage_done(&l, "hutch", "runtime directory", &t);
+  if ((r = portfwd_listen(s, &l.pf, err)) < 0)
+    goto out;
   if ((r = spawn_keeper(&l, err)) < 0)
     goto out;
+  portfwd_close_listeners(&l.pf);  /* the keeper holds them now */
   stage_done(&l, "hutch", "clone keeper", &t);
 
   /* sync 2: the keeper is in its user namespace; map it. */

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "portfwd.h"
 #include "rootfs.h"
 #include "runtime.h"
 #include "seccomp.h"
@@ -16,6 +17,7 @@ struct launch {
   struct userns_plan ids;
   struct runtime rt;
   struct overlay ov;
+  struct portfwd pf;        /* published TCP ports (hutch's forwarder) */
   bool tty;                /* stdin is a terminal: give the command a pty */
   pid_t parent_pid;        /* hutch on the host */
   int parent_sock;         /* hutch <-> keeper */

@@ -34,6 +34,9 @@ struct id_map {
 
 /* A published port: -p [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]. */
 enum port_proto { PROTO_TCP, PROTO_UDP };
+/* Who carries published TCP ports: hutch's own splice forwarder, or the
+ * network backend (pasta, slirp4netns). UDP always goes through the backend. */
+enum port_driver { PORT_DRIVER_HUTCH, PORT_DRIVER_BACKEND };
 struct port_map {
   char host_ip[64];          /* "" for all addresses */
   unsigned short host_port, sandbox_port;
@@ -69,6 +72,7 @@ struct spec {
   bool allow_host_loopback;  /* pasta:/slirp4netns:allow-host-loopback */
   struct port_map *ports;
   size_t n_ports;
+  enum port_driver port_driver;
 
   /* Security policy (caps.c, seccomp.c, landlock.c, rootfs.c's masks). */
   uint64_t cap_add, cap_drop;   /* --cap-add/--cap-drop, one bit per capability */

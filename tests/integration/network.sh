@@ -1,6 +1,7 @@
 #!/bin/bash
 # Networking: --network none has only lo; busybox httpd published with -p and
-# fetched from the host on pasta and slirp4netns; a UDP publish; the host's
+# fetched from the host on pasta and slirp4netns (through hutch's forwarder
+# and through the backend's own); a UDP publish; the host's
 # loopback out of reach unless allow-host-loopback; every bad -p form; no
 # helper left behind after any ending.
 #
@@ -10,7 +11,7 @@
 # send a connection to the gateway to the real network.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 34
+plan 36
 root=$(busybox_layers)
 
 # free_port: a TCP/UDP port nobody listens on.
@@ -54,6 +55,13 @@ for backend in pasta slirp4netns; do
     pid=$!
     page=$(fetch "$port")
     like "$page" "Hello from a hutch sandbox" "$backend: the demo page is fetched from the host through -p $port:80"
+    port2=$(free_port)
+    "$HUTCH" run --network $backend --port-driver backend -p "$port2:80" "$root" httpd -f -p 80 -h /var/www \
+        < /dev/null > /dev/null 2>&1 &
+    pid2=$!
+    like "$(fetch "$port2")" "Hello from a hutch sandbox" "$backend --port-driver backend: the page comes through $backend's own forwarding"
+    kill -TERM $pid2
+    wait $pid2
     run_hutch run --network $backend "$root" /bin/cat /etc/resolv.conf
     if [ $backend = pasta ]; then want=169.254.1.1; else want=10.0.2.3; fi
     like "$out" "nameserver $want" "$backend: resolv.conf points at the backend's DNS forwarder"

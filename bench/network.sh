@@ -1,0 +1,149 @@
+#!/bin/bash
+# bench/network.sh: published-port throughput and request rate, side by side
+# in one run: busybox httpd on the host's own loopback (the reference), in a
+# hutch sandbox on pasta and on slirp4netns, and the same backends driven by
+# hand (httpd in `unshare -Urn`, the helper attached by us) so that hutch's
+# own cost shows. Then the time from the start of `hutch run` until the
+# published port answers. All traffic is on 127.0.0.1.
+# Run as an unprivileged user: bench/network.sh [BUILD_DIR]
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$src/build}
+hutch=$build/launcher/hutch
+size=${SIZE:-1G}
+rounds=${ROUNDS:-5}
+[ "$(id -u)" != 0 ] || { echo "run the benchmark as an unprivileged user" >&2; exit 125; }
+for t in curl wrk pasta slirp4netns busybox python3 ss; do
+    command -v $t > /dev/null || { echo "bench: $t is missing (Debian: apt install curl wrk passt slirp4netns busybox-static python3 iproute2)" >&2; exit 125; }
+done
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+"$src/helpers/hutch-demo-layers" "$work/layers" > /dev/null
+mkdir "$work/www"
+truncate -s "$size" "$work/www/big"   # sparse: the disk is not what we measure
+cp "$work/layers/10-httpd/var/www/index.html" "$work/www/"
+
+port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 20000))
+        ss -Htaun "( sport = :$p )" | grep -q . || { echo "$p"; return; }
+    done
+}
+wait_port() {
+    local i
+    for ((i = 0; i < 500; i++)); do
+        curl -fs -o /dev/null "http://127.0.0.1:$1/index.html" && return 0
+        sleep 0.01
+    done
+    echo "bench: port $1 never answered" >&2
+    return 1
+}
+
+declare -A PORT
+# The reference: the host's own loopback.
+PORT[host]=$(port)
+busybox httpd -f -p "127.0.0.1:${PORT[host]}" -h "$work/www" & pids+=($!)
+
+# hutch on each backend.
+for b in pasta slirp4netns; do
+    PORT[hutch-$b]=$(port)
+    "$hutch" run --network $b -p "${PORT[hutch-$b]}:80" -v "$work/www:/var/www:ro" "layers:$work/layers" \
+        httpd -f -p 80 -h /var/www < /dev/null & pids+=($!)
+done
+
+# The same backends by hand.
+PORT[pasta-by-hand]=$(port)
+unshare -Urn sh -c "ip link set lo up; exec busybox httpd -f -p 80 -h $work/www" & ns1=$!; pids+=($ns1)
+sleep 0.2
+pasta --config-net --foreground --quiet -t "${PORT[pasta-by-hand]}:80" -u none -T none -U none --no-map-gw \
+    --netns /proc/$ns1/ns/net --userns /proc/$ns1/ns/user > /dev/null 2>&1 & pids+=($!)
+
+PORT[slirp4netns-by-hand]=$(port)
+unshare -Urn sh -c "exec busybox httpd -f -p 80 -h $work/www" & ns2=$!; pids+=($ns2)
+sleep 0.2
+slirp4netns --configure --mtu=65520 --disable-host-loopback --api-socket "$work/slirp.sock" \
+    $ns2 tap0 > /dev/null 2>&1 & pids+=($!)
+for ((i = 0; i < 200; i++)); do [ -S "$work/slirp.sock" ] && break; sleep 0.01; done
+python3 - "$work/slirp.sock" "${PORT[slirp4netns-by-hand]}" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(json.dumps({"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "0.0.0.0",
+    "host_port": int(sys.argv[2]), "guest_port": 80}}).encode()); s.shutdown(socket.SHUT_WR); s.recv(4096)
+PY
+
+order=(host hutch-pasta pasta-by-hand hutch-slirp4netns slirp4netns-by-hand)
+for k in "${order[@]}"; do wait_port "${PORT[$k]}"; done
+
+echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ); pasta $(pasta --version 2>&1 | head -1 | awk '{print $2}'), $(slirp4netns --version | head -1)"
+echo
+echo "Throughput of a $size download (curl to /dev/null), $rounds rounds interleaved, MB/s:"
+declare -A SPEEDS
+for ((r = 0; r < rounds; r++)); do
+    for k in "${order[@]}"; do
+        s=$(curl -s -o /dev/null -w '%{speed_download}' "http://127.0.0.1:${PORT[$k]}/big")
+        SPEEDS[$k]="${SPEEDS[$k]:-} $s"
+    done
+done
+echo
+echo "Request rate for the small page, wrk -t2 -c16 -d5s:"
+declare -A RPS
+for k in "${order[@]}"; do
+    RPS[$k]=$(wrk -t2 -c16 -d5s "http://127.0.0.1:${PORT[$k]}/index.html" | awk '/Requests\/sec/ {print $2}')
+done
+
+# Time from the start of hutch run until the published port answers.
+declare -A READY
+for b in pasta slirp4netns; do
+    READY[$b]=""
+    for ((r = 0; r < rounds; r++)); do
+        p=$(port)
+        t=$(python3 - "$hutch" "$b" "$p" "$work" <<'PY'
+import socket, subprocess, sys, time
+hutch, backend, port, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+t0 = time.monotonic()
+proc = subprocess.Popen([hutch, "run", "--network", backend, "-p", f"{port}:80", f"layers:{work}/layers",
+                         "httpd", "-f", "-p", "80", "-h", "/var/www"], stdin=subprocess.DEVNULL)
+while True:
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=1)
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        if s.recv(16).startswith(b"HTTP/1."):
+            break
+    except OSError:
+        pass
+    time.sleep(0.001)
+print(f"{(time.monotonic() - t0) * 1000:.1f}")
+proc.terminate(); proc.wait()
+PY
+)
+        READY[$b]="${READY[$b]} $t"
+    done
+done
+
+python3 - <<PY
+import statistics as st
+order = "${order[*]}".split()
+speeds = {$(for k in "${order[@]}"; do printf '"%s": [%s], ' "$k" "$(echo ${SPEEDS[$k]} | tr ' ' ',')"; done)}
+rps = {$(for k in "${order[@]}"; do printf '"%s": %s, ' "$k" "${RPS[$k]}"; done)}
+ready = {$(for b in pasta slirp4netns; do printf '"%s": [%s], ' "$b" "$(echo ${READY[$b]} | tr ' ' ',')"; done)}
+med = {k: st.median(v) / 1e6 for k, v in speeds.items()}
+print(f"{'server':<22}{'MB/s median':>12}{'x host':>8}{'req/s':>10}{'x host':>8}")
+for k in order:
+    print(f"{k:<22}{med[k]:>12.0f}{med[k]/med['host']:>8.2f}{rps[k]:>10.0f}{rps[k]/rps['host']:>8.2f}")
+for b in ("pasta", "slirp4netns"):
+    print(f"hutch on {b}: {med['hutch-'+b]/med[b+'-by-hand']:.2f} x the throughput of {b} by hand, "
+          f"{rps['hutch-'+b]/rps[b+'-by-hand']:.2f} x its request rate (target >= 0.95)")
+    print(f"  published port answers {st.median(ready[b]):.1f} ms (median of {len(ready[b])}) after hutch run starts")
+print(f"targets: published port >= 0.70 x host loopback throughput: "
+      f"pasta {'met' if med['hutch-pasta'] >= 0.7 * med['host'] else 'NOT met'}, "
+      f"slirp4netns {'met' if med['hutch-slirp4netns'] >= 0.7 * med['host'] else 'NOT met'}")
+PY

@@ -1,0 +1,317 @@
+/* portfwd.c: hutch's own forwarder for published TCP ports.
+ *
+ * pasta and slirp4netns carry a published connection through a tap device
+ * or a user-space TCP stack. For TCP between the host and the sandbox there
+ * is a shorter path, the one behind rootlesskit's builtin port driver: hutch
+ * listens on the host port itself, and a forwarder process that has joined
+ * the sandbox's network namespace opens, for each connection, a socket to
+ * the sandbox port on the sandbox's own loopback. A socket keeps the
+ * namespace it was made in, so the forwarder holds host sockets and sandbox
+ * sockets at once, and moves bytes between them with splice(2) through a
+ * pipe, without copying them to user space.
+ *
+ * The forwarder is a child of the keeper (which has the capabilities of the
+ * sandbox's user namespace, needed to join its network namespace). It dies
+ * with the keeper, and the keeper stops it when the sandbox ends. It never
+ * enters the sandbox's pid or mount namespace. The sandbox's server sees
+ * connections coming from 127.0.0.1.
+ */
+#define _GNU_SOURCE
+#include "portfwd.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "util.h"
+
+/* Asked for; the kernel may give less (fs.pipe-user-pages-soft). */
+#define PIPE_SIZE (256 << 10)
+
+static int listen_one(const struct port_map *p, struct error *err)
+{
+  bool v6 = strchr(p->host_ip, ':') != NULL || !p->host_ip[0];
+  int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0 && v6 && !p->host_ip[0]) {
+    v6 = false;  /* no IPv6 here: all IPv4 addresses */
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  }
+  if (fd < 0)
+    return error_set(err, errno, "socket for port %u", p->host_port);
+  int one = 1, zero = 0, r;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (v6) {
+    /* [::] with V6ONLY off takes IPv4 connections too. */
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(p->host_port), .sin6_addr = in6addr_any};
+    if (p->host_ip[0])
+      inet_pton(AF_INET6, p->host_ip, &a.sin6_addr);
+    r = bind(fd, (struct sockaddr *) &a, sizeof a);
+  } else {
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(p->host_port)};
+    if (p->host_ip[0])
+      inet_pton(AF_INET, p->host_ip, &a.sin_addr);
+    r = bind(fd, (struct sockaddr *) &a, sizeof a);
+  }
+  if (r < 0 || listen(fd, 512) < 0) {
+    int e = errno;
+    close(fd);
+    if (e == EADDRINUSE)
+      return error_set(err, 0, "cannot publish port %u/tcp: it is already in use; pick another HOST_PORT", p->host_port);
+    return error_set(err, e, "cannot publish port %u/tcp", p->host_port);
+  }
+  return fd;
+}
+
+int portfwd_listen(const struct spec *s, struct portfwd *pf, struct error *err)
+{
+  memset(pf, 0, sizeof *pf);
+  if (s->port_driver != PORT_DRIVER_HUTCH)
+    return 0;
+  pf->listeners = xcalloc(s->n_ports, sizeof *pf->listeners);
+  pf->targets = xcalloc(s->n_ports, sizeof *pf->targets);
+  for (size_t i = 0; i < s->n_ports; i++) {
+    if (s->ports[i].proto != PROTO_TCP)
+      continue;
+    int fd = listen_one(&s->ports[i], err);
+    if (fd < 0) {
+      portfwd_close_listeners(pf);
+      return fd;
+    }
+    pf->listeners[pf->n] = fd;
+    pf->targets[pf->n++] = s->ports[i].sandbox_port;
+  }
+  return 0;
+}
+
+void portfwd_close_listeners(struct portfwd *pf)
+{
+  for (size_t i = 0; i < pf->n; i++)
+    close_fd(&pf->listeners[i]);
+}
+
+/* ------------------------------------------------------------ the forwarder */
+
+/* One direction of a connection: bytes read from `from` wait in the pipe
+ * until `to` takes them. */
+struct flow {
+  int pipe_r, pipe_w;
+  size_t queued, capacity;
+  bool eof;       /* `from` has no more to send */
+  bool done;      /* eof seen and the pipe drained: `to` was shut for writing */
+};
+
+struct conn {
+  int fd[2];           /* 0: the host side, 1: the sandbox side */
+  struct flow flow[2]; /* flow[i] carries fd[i] -> fd[1 - i] */
+  bool connecting;     /* the sandbox side's connect() is in progress */
+  bool dead;           /* closed; freed once the current batch of events is done */
+  struct conn *next_dead;
+};
+
+/* epoll data: a listener index, or a connection side. */
+#define TAG_LISTENER 1UL
+static void *tag_side(struct conn *c, int side)
+{
+  return (void *) ((uintptr_t) c | (uintptr_t) (side << 1));
+}
+
+static struct conn *dead_list;
+
+/* Close now, free later: the same batch of events may still name c. */
+static void conn_free(int ep, struct conn *c)
+{
+  if (c->dead)
+    return;
+  for (int i = 0; i < 2; i++) {
+    if (c->fd[i] >= 0)
+      epoll_ctl(ep, EPOLL_CTL_DEL, c->fd[i], NULL);
+    close_fd(&c->fd[i]);
+    close_fd(&c->flow[i].pipe_r);
+    close_fd(&c->flow[i].pipe_w);
+  }
+  c->dead = true;
+  c->next_dead = dead_list;
+  dead_list = c;
+}
+
+/* What side i waits for: to read while its flow has room, to write while the
+ * opposite flow has bytes queued (or to finish connecting). */
+static void conn_arm(int ep, struct conn *c)
+{
+  for (int i = 0; i < 2; i++) {
+    struct epoll_event ev = {.events = 0, .data.ptr = tag_side(c, i)};
+    if (c->connecting && i == 1) {
+      ev.events = EPOLLOUT;
+    } else {
+      if (!c->flow[i].eof && c->flow[i].queued < c->flow[i].capacity)
+        ev.events |= EPOLLIN;
+      if (c->flow[1 - i].queued > 0)
+        ev.events |= EPOLLOUT;
+    }
+    epoll_ctl(ep, EPOLL_CTL_MOD, c->fd[i], &ev);
+  }
+}
+
+/* Move what can be moved on flow i; returns -1 when the connection is over. */
+static int flow_pump(struct conn *c, int i)
+{
+  struct flow *f = &c->flow[i];
+  int from = c->fd[i], to = c->fd[1 - i];
+  for (;;) {
+    bool progress = false;
+    if (!f->eof && f->queued < f->capacity) {
+      ssize_t n = splice(from, NULL, f->pipe_w, NULL, f->capacity - f->queued, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (n > 0) {
+        f->queued += (size_t) n;
+        progress = true;
+      } else if (n == 0) {
+        f->eof = true;
+      } else if (errno != EAGAIN) {
+        return -1;
+      }
+    }
+    if (f->queued > 0) {
+      ssize_t n = splice(f->pipe_r, NULL, to, NULL, f->queued, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (n > 0) {
+        f->queued -= (size_t) n;
+        progress = true;
+      } else if (n < 0 && errno != EAGAIN) {
+        return -1;
+      }
+    }
+    if (f->eof && f->queued == 0 && !f->done) {
+      shutdown(to, SHUT_WR);
+      f->done = true;
+    }
+    if (!progress)
+      break;
+  }
+  return c->flow[0].done && c->flow[1].done ? -1 : 0;
+}
+
+static void accept_one(int ep, int listener, unsigned short target)
+{
+  int client = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (client < 0)
+    return;
+  /* Made here, so it lives in the sandbox's network namespace. */
+  int inner = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  struct conn *c = xcalloc(1, sizeof *c);
+  c->fd[0] = client;
+  c->fd[1] = inner;
+  c->flow[0].pipe_r = c->flow[0].pipe_w = c->flow[1].pipe_r = c->flow[1].pipe_w = -1;
+  for (int i = 0; i < 2; i++) {
+    int p[2];
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
+      conn_free(ep, c);
+      return;
+    }
+    fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
+    int cap = fcntl(p[1], F_GETPIPE_SZ);
+    c->flow[i].capacity = cap > 0 ? (size_t) cap : 4096;
+    c->flow[i].pipe_r = p[0];
+    c->flow[i].pipe_w = p[1];
+  }
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(target), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  if (inner < 0 || (connect(inner, (struct sockaddr *) &a, sizeof a) < 0 && errno != EINPROGRESS)) {
+    conn_free(ep, c);  /* nobody listens inside: the client sees the close */
+    return;
+  }
+  c->connecting = true;
+  for (int i = 0; i < 2; i++) {
+    struct epoll_event ev = {.events = 0, .data.ptr = tag_side(c, i)};
+    epoll_ctl(ep, EPOLL_CTL_ADD, c->fd[i], &ev);
+  }
+  conn_arm(ep, c);
+}
+
+static void forwarder_main(struct portfwd *pf) __attribute__((noreturn));
+static void forwarder_main(struct portfwd *pf)
+{
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0)
+    _exit(1);
+  for (size_t i = 0; i < pf->n; i++) {
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (i << 1) | TAG_LISTENER};
+    epoll_ctl(ep, EPOLL_CTL_ADD, pf->listeners[i], &ev);
+  }
+  struct epoll_event evs[64];
+  for (;;) {
+    int n = epoll_wait(ep, evs, 64, -1);
+    for (int k = 0; k < n; k++) {
+      uint64_t d = evs[k].data.u64;
+      if (d & TAG_LISTENER) {
+        size_t i = (size_t) (d >> 1);
+        accept_one(ep, pf->listeners[i], pf->targets[i]);
+        continue;
+      }
+      struct conn *c = (struct conn *) (uintptr_t) (d & ~(uint64_t) 3);
+      int side = (int) ((d >> 1) & 1);
+      if (c->dead)
+        continue;
+      if (c->connecting && side == 1) {
+        int soerr = 0;
+        socklen_t len = sizeof soerr;
+        getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &soerr, &len);
+        if (soerr) {
+          conn_free(ep, c);
+          continue;
+        }
+        c->connecting = false;
+      }
+      if (c->connecting)
+        continue;
+      if (flow_pump(c, 0) < 0 || flow_pump(c, 1) < 0 ||
+          (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN))) {
+        conn_free(ep, c);
+        continue;
+      }
+      conn_arm(ep, c);
+    }
+    while (dead_list) {
+      struct conn *c = dead_list;
+      dead_list = c->next_dead;
+      free(c);
+    }
+  }
+}
+
+int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err)
+{
+  if (pf->n == 0)
+    return 0;
+  pid_t pid = fork();
+  if (pid < 0)
+    return error_set(err, errno, "fork the port forwarder");
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (setns(netns_fd, CLONE_NEWNET) < 0) {
+      dprintf(STDERR_FILENO, "hutch: port forwarder: join the sandbox's network: %s\n", strerror(errno));
+      _exit(1);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    forwarder_main(pf);
+  }
+  pf->pid = pid;
+  return 0;
+}
+
+void portfwd_stop(struct portfwd *pf)
+{
+  if (pf->pid > 0) {
+    kill(pf->pid, SIGKILL);
+    waitpid(pf->pid, NULL, 0);
+    pf->pid = 0;
+  }
+  portfwd_close_listeners(pf);
+}
