@@ -52,11 +52,15 @@ declare -A PORT
 PORT[host]=$(port)
 busybox httpd -f -p "127.0.0.1:${PORT[host]}" -h "$work/www" & pids+=($!)
 
-# hutch on each backend.
+# hutch on each backend: published through hutch's own forwarder (the
+# default), and through the backend's (--port-driver backend).
 for b in pasta slirp4netns; do
-    PORT[hutch-$b]=$(port)
-    "$hutch" run --network $b -p "${PORT[hutch-$b]}:80" -v "$work/www:/var/www:ro" "layers:$work/layers" \
-        httpd -f -p 80 -h /var/www < /dev/null & pids+=($!)
+    for d in hutch backend; do
+        k=hutch-$b; [ $d = hutch ] || k=hutch-$b-via-$b
+        PORT[$k]=$(port)
+        "$hutch" run --network $b --port-driver $d -p "${PORT[$k]}:80" -v "$work/www:/var/www:ro" \
+            "layers:$work/layers" httpd -f -p 80 -h /var/www < /dev/null & pids+=($!)
+    done
 done
 
 # The same backends by hand.
@@ -79,7 +83,7 @@ s.sendall(json.dumps({"execute": "add_hostfwd", "arguments": {"proto": "tcp", "h
     "host_port": int(sys.argv[2]), "guest_port": 80}}).encode()); s.shutdown(socket.SHUT_WR); s.recv(4096)
 PY
 
-order=(host hutch-pasta pasta-by-hand hutch-slirp4netns slirp4netns-by-hand)
+order=(host hutch-pasta hutch-pasta-via-pasta pasta-by-hand hutch-slirp4netns hutch-slirp4netns-via-slirp4netns slirp4netns-by-hand)
 for k in "${order[@]}"; do wait_port "${PORT[$k]}"; done
 
 echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
@@ -136,12 +140,13 @@ speeds = {$(for k in "${order[@]}"; do printf '"%s": [%s], ' "$k" "$(echo ${SPEE
 rps = {$(for k in "${order[@]}"; do printf '"%s": %s, ' "$k" "${RPS[$k]}"; done)}
 ready = {$(for b in pasta slirp4netns; do printf '"%s": [%s], ' "$b" "$(echo ${READY[$b]} | tr ' ' ',')"; done)}
 med = {k: st.median(v) / 1e6 for k, v in speeds.items()}
-print(f"{'server':<22}{'MB/s median':>12}{'x host':>8}{'req/s':>10}{'x host':>8}")
+print(f"{'server':<36}{'MB/s median':>12}{'x host':>8}{'req/s':>10}{'x host':>8}")
 for k in order:
-    print(f"{k:<22}{med[k]:>12.0f}{med[k]/med['host']:>8.2f}{rps[k]:>10.0f}{rps[k]/rps['host']:>8.2f}")
+    print(f"{k:<36}{med[k]:>12.0f}{med[k]/med['host']:>8.2f}{rps[k]:>10.0f}{rps[k]/rps['host']:>8.2f}")
 for b in ("pasta", "slirp4netns"):
-    print(f"hutch on {b}: {med['hutch-'+b]/med[b+'-by-hand']:.2f} x the throughput of {b} by hand, "
-          f"{rps['hutch-'+b]/rps[b+'-by-hand']:.2f} x its request rate (target >= 0.95)")
+    v = f"hutch-{b}-via-{b}"
+    print(f"hutch on {b}, ports through {b}: {med[v]/med[b+'-by-hand']:.2f} x the throughput of {b} by hand, "
+          f"{rps[v]/rps[b+'-by-hand']:.2f} x its request rate (target >= 0.95)")
     print(f"  published port answers {st.median(ready[b]):.1f} ms (median of {len(ready[b])}) after hutch run starts")
 print(f"targets: published port >= 0.70 x host loopback throughput: "
       f"pasta {'met' if med['hutch-pasta'] >= 0.7 * med['host'] else 'NOT met'}, "

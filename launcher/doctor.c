@@ -18,12 +18,14 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "config.h"
+#include "net.h"
 #include "run.h"
 #include "userns.h"
 #include "util.h"
@@ -241,15 +243,84 @@ static void check_fuse(struct doctor *d)
     report(d, "warn", "fuse-overlayfs", "/dev/fuse: %s; fix: ask an administrator to make /dev/fuse mode 0666, as stock Debian and Fedora do", strerror(e));
 }
 
-static void check_network(struct doctor *d)
+/* A child in a user and network namespace of its own, mapped to root,
+ * waiting on a pipe: something for a network backend to attach to. */
+static int wait_on_socket(void *arg)
 {
-  _cleanup_free_ char *pasta = find_program("pasta");
-  _cleanup_free_ char *slirp = find_program("slirp4netns");
-  if (pasta || slirp)
-    report(d, "ok", "user-mode networking", "%s%s%s", pasta ? pasta : "", pasta && slirp ? ", " : "", slirp ? slirp : "");
-  else
-    report(d, "warn", "user-mode networking", "neither pasta nor slirp4netns found; --network none and host still work; "
-           "fix: apt install passt (or slirp4netns)");
+  int fd = *(int *) arg;
+  char c;
+  if (map_self() < 0 || write(fd, "m", 1) != 1)
+    return 2;
+  return read(fd, &c, 1) < 0;  /* until the parent is done */
+}
+
+static bool try_backend(enum net_mode mode, const char *base, char **why)
+{
+  _cleanup_free_ char *dir = xasprintf("%s/doctor-net-XXXXXX", base);
+  if (!mkdtemp(dir)) {
+    *why = xasprintf("mkdtemp in %s: %s", base, strerror(errno));
+    return false;
+  }
+  int p[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+    return false;
+  outer_uid = getuid();
+  outer_gid = getgid();
+  pid_t pid = clone_ns(CLONE_NEWUSER | CLONE_NEWNET, NULL);
+  if (pid == 0) {
+    close(p[0]);
+    _exit(wait_on_socket(&p[1]));
+  }
+  close(p[1]);
+  bool ok = false;
+  char mapped;
+  if (pid > 0 && read(p[0], &mapped, 1) == 1) {
+    struct spec s = {.network = mode};
+    struct runtime rt = {.dir = dir, .dir_fd = -1, .lock_fd = -1};
+    struct net_helper h = {.ready_fd = -1, .exit_fd = -1};
+    struct error err = {0};
+    _cleanup_free_ char *path = xasprintf("/proc/%d/ns/net", pid);
+    int netns = open(path, O_RDONLY | O_CLOEXEC);
+    if (netns >= 0 && net_start(&s, &rt, netns, &h, &err) == 0 && net_wait_ready(&s, &h, &err) == 0)
+      ok = true;
+    else
+      *why = xstrdup(err.msg[0] ? err.msg : "could not attach");
+    net_stop(&h);
+    if (netns >= 0)
+      close(netns);
+  }
+  close(p[0]);
+  if (pid > 0)
+    waitpid(pid, NULL, 0);
+  _cleanup_close_ int basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  rm_rf_at(basefd, strrchr(dir, '/') + 1);
+  return ok;
+}
+
+static void check_network(struct doctor *d, const char *base)
+{
+  static const struct {
+    enum net_mode mode;
+    const char *name, *package;
+  } backends[] = {{NET_PASTA, "pasta", "passt"}, {NET_SLIRP4NETNS, "slirp4netns", "slirp4netns"}};
+  int working = 0;
+  for (size_t i = 0; i < N_ELEMENTS(backends); i++) {
+    _cleanup_free_ char *prog = find_program(backends[i].name);
+    _cleanup_free_ char *what = xasprintf("network: %s", backends[i].name);
+    _cleanup_free_ char *why = NULL;
+    if (!prog) {
+      report(d, "warn", what, "not installed; fix: apt install %s", backends[i].package);
+      continue;
+    }
+    if (try_backend(backends[i].mode, base, &why)) {
+      report(d, "ok", what, "%s attaches to a sandbox's network namespace", prog);
+      working++;
+    } else {
+      report(d, "warn", what, "%s is installed but failed: %s", prog, why ? why : "?");
+    }
+  }
+  if (!working)
+    report(d, "warn", "network", "no user-mode networking works: only --network none and host are available");
 }
 
 static void check_seccomp(struct doctor *d)
@@ -296,7 +367,7 @@ int doctor_run(void)
   const char *base = check_runtime_dir(&d);
   check_overlay(&d, base);
   check_fuse(&d);
-  check_network(&d);
+  check_network(&d, base);
   check_seccomp(&d);
   check_landlock(&d);
   userns_plan_free(&plan);
