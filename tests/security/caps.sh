@@ -1,0 +1,40 @@
+#!/bin/bash
+# caps: the command starts with podman's default set, as root inside; the
+# bounding set matches, so no exec can win more; the ambient set is empty.
+# --cap-add and --cap-drop take NET_RAW, CAP_NET_RAW or ALL; a wrong name
+# fails with 125 before anything starts.
+
+. "$(dirname "$0")/lib-security.sh"
+plan 10
+
+caps='grep -E "^Cap(Eff|Bnd|Amb):" /proc/self/status | tr -s "\t" " " | tr "\n" " "'
+# CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE SYS_CHROOT SETFCAP
+DEFAULT=00000000800405fb
+
+sandbox -- /bin/sh -c "$caps"
+is "$out" "CapEff: $DEFAULT CapBnd: $DEFAULT CapAmb: 0000000000000000 " "default: podman's set, bounding the same, ambient empty"
+
+sandbox --cap-drop ALL -- /bin/sh -c "$caps; chown 1 /tmp 2>&1"
+like "$out" "CapEff: 0000000000000000 CapBnd: 0000000000000000" "--cap-drop ALL: nothing"
+like "$out" "Operation not permitted" "--cap-drop ALL: root inside cannot chown"
+
+sandbox --cap-add NET_RAW --cap-drop CAP_CHOWN -- /bin/sh -c "$caps"
+is "$out" "CapEff: 00000000800425fa CapBnd: 00000000800425fa CapAmb: 0000000000000000 " "--cap-add NET_RAW --cap-drop CAP_CHOWN"
+
+sandbox --cap-drop ALL --cap-add net_bind_service -- /bin/sh -c "$caps"
+is "$out" "CapEff: 0000000000000400 CapBnd: 0000000000000400 CapAmb: 0000000000000000 " "--cap-drop ALL --cap-add net_bind_service: only that one"
+
+last=$(cat /proc/sys/kernel/cap_last_cap)
+all=$(printf '%016x' $(((1 << (last + 1)) - 1)))
+sandbox --cap-add ALL -- /bin/sh -c "$caps"
+is "$out" "CapEff: $all CapBnd: $all CapAmb: 0000000000000000 " "--cap-add ALL: every capability of this kernel (of the sandbox's user namespace)"
+
+sandbox -u 1000:1000 --cap-add NET_RAW -- /bin/sh -c "$caps"
+is "$out" "CapEff: 0000000000000000 CapBnd: 00000000800425fb CapAmb: 0000000000000000 " "as uid 1000: no capabilities, the bounding set still trimmed"
+
+sandbox --cap-add NET_RAWW -- /bin/true
+is "$rc" 125 "--cap-add with a wrong name: exit 125"
+like "$err" "bad --cap-add \`NET_RAWW\`: not a capability" "... naming the option and the name"
+
+run "$HUTCH" run --cap-drop SYS_CHROOT --print-policy
+unlike "$out" "CAP_SYS_CHROOT" "--print-policy follows --cap-drop"

@@ -1,0 +1,24 @@
+#!/bin/bash
+# chroot-escape: the classic way out of a chroot (mkdir x; chroot x;
+# cd ../../..; chroot .) with CAP_SYS_CHROOT, which hutch's default set
+# grants. hutch does not chroot: it pivots into the new root and detaches
+# the old one, so above the sandbox's root there is nothing to climb to.
+#
+# Control: inside the sandbox, the same probe run in a plain chroot jail
+# does escape the jail, so the probe can tell an escape when it sees one.
+
+. "$(dirname "$0")/lib-security.sh"
+plan 5
+
+sandbox -- /bin/sh -c 'grep CapEff /proc/self/status; /probes/chroot-escape'
+like "$out" "before" "default: the escape ran (chroot allowed, CAP_SYS_CHROOT granted)"
+like "$out" "held" "default: it stays in the sandbox's root"
+
+sandbox "${UNCONFINED[@]}" -- /probes/chroot-escape
+like "$out" "held" "unconfined, every capability: it still stays in the sandbox's root"
+
+sandbox -- /bin/sh -c 'mkdir -p /jail && cp /probes/chroot-escape /jail/ && chroot /jail /chroot-escape'
+like "$out" "escaped" "control: from a plain chroot jail inside the sandbox, the probe escapes"
+
+sandbox --cap-drop SYS_CHROOT -- /probes/chroot-escape
+like "$out" "chroot: Operation not permitted" "--cap-drop SYS_CHROOT: chroot itself is refused"

@@ -1,0 +1,108 @@
+# tests/security/lib-security.sh: what the security tests share, on top of
+# tests/lib.sh (TAP, hutch, the busybox root, cleanup).
+#
+# Each test shows a technique blocked under the default policy AND, so that
+# it cannot pass vacuously, the same technique working (or at least reaching
+# the kernel) when the protection is lifted: usually with
+#   --seccomp unconfined --cap-add ALL --landlock off   ($UNCONFINED)
+# and where a protection cannot be lifted from the command line, with a
+# control that shows the check itself can see an escape.
+#
+# To see the suite fail without the protections, set HUTCH_TEST_LIFT to
+# options added after every test's own, e.g.
+#   HUTCH_TEST_LIFT="--seccomp unconfined --cap-add ALL --landlock off --unmask ALL"
+# (later options win, so this lifts the protections of every run).
+
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+
+PROBES=${HUTCH_PROBES:?HUTCH_PROBES is not set; run the tests with meson test}
+UNCONFINED=(--seccomp unconfined --cap-add ALL --landlock off)
+DEFAULT_PROFILE=$HUTCH_SOURCE_DIR/profiles/seccomp/default.json
+
+# Errors the marked profile answers with (see marked_profile).
+MARK=4000
+MARK_DEFAULT=4001
+
+need_x86_64() {
+    [ "$(uname -m)" = x86_64 ] || skip_all "the probes test the x86-64 system call entries"
+    [ -x "$PROBES/sysprobe" ] || bail_out "no sysprobe in $PROBES; build first"
+}
+
+# sandbox [OPTIONS...] -- COMMAND...: run COMMAND as `hutch run` would in
+# the busybox root, with the probes at /probes; sets rc, out, err. The
+# output's carriage returns and NULs (from a pty) are dropped.
+sandbox() {
+    local opts=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        opts+=("$1")
+        shift
+    done
+    shift
+    # shellcheck disable=SC2086
+    run_hutch run -v "$PROBES:/probes:ro" "${opts[@]}" ${HUTCH_TEST_LIFT:-} "$(busybox_layers)" "$@"
+}
+
+# in_pty COMMAND-LINE: run a shell command line under script(1), so that
+# it has a real pseudo-terminal as its stdin, stdout and controlling
+# terminal; sets rc, out, err like run.
+in_pty() {
+    run script -qec "$1" /dev/null
+    # script(1) may push an EOF into the terminal when its own stdin ends,
+    # which the terminal echoes as ^@.
+    out=$(printf '%s' "$out" | tr -d '\r\000' | sed 's/\^@//g')
+}
+
+# marked_profile: hutch's default profile with every errno it answers made
+# unmistakable: MARK for the calls it names, MARK_DEFAULT for the calls it
+# does not. A call that comes back with one of them was stopped by the
+# filter, not by the kernel (which often says EPERM for its own reasons,
+# such as a missing capability in the host's namespace). Prints its path.
+marked_profile() {
+    local p=$TEST_TMP/marked.json
+    if [ ! -f "$p" ]; then
+        sed -e "s/\"errnoRet\": [0-9]*/\"errnoRet\": $MARK/g" \
+            -e "s/\"defaultErrnoRet\": [0-9]*/\"defaultErrnoRet\": $MARK_DEFAULT/" \
+            "$DEFAULT_PROFILE" > "$p" || bail_out "cannot write $p"
+        grep -q "\"errnoRet\": $MARK" "$p" || bail_out "the default profile has no errnoRet to mark"
+    fi
+    printf '%s\n' "$p"
+}
+
+# probe_result OUT NAME ENTRY: the result sysprobe printed for a call, as
+# "ok", "errno N", "killed N" or "none".
+probe_result() {
+    local line
+    line=$(printf '%s\n' "$1" | awk -v n="$2" -v e="$3" '$1 == n && $2 == e { $1 = ""; $2 = ""; sub(/^  /, ""); print; exit }')
+    case $line in
+    ok*) echo ok ;;
+    '') echo missing ;;
+    *) echo "$line" ;;
+    esac
+}
+
+# filtered RESULT: the result came from a seccomp filter (the marked
+# profile's errno, or SIGSYS).
+filtered() {
+    case $1 in
+    "errno $MARK" | "errno $MARK_DEFAULT" | "killed 31") return 0 ;;
+    esac
+    return 1
+}
+
+# hutch_line [OPTIONS...] -- COMMAND...: the same run as sandbox, as one
+# shell-quoted command line (for script(1) and background runs).
+hutch_line() {
+    local opts=() w line
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        opts+=("$1")
+        shift
+    done
+    shift
+    # shellcheck disable=SC2086
+    set -- "$HUTCH" run -v "$PROBES:/probes:ro" "${opts[@]}" ${HUTCH_TEST_LIFT:-} "$(busybox_layers)" "$@"
+    line=''
+    for w in "$@"; do
+        line="$line $(printf '%q' "$w")"
+    done
+    printf '%s\n' "${line# }"
+}

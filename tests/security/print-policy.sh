@@ -1,0 +1,24 @@
+#!/bin/bash
+# print-policy: hutch run --print-policy shows, for a user who wants to
+# know what a sandbox may do, the namespaces, capabilities, seccomp
+# profile, Landlock, masked paths and devices; it follows the options and
+# runs nothing. A broken profile fails there as at launch.
+
+. "$(dirname "$0")/lib-security.sh"
+plan 9
+
+run "$HUTCH" run --print-policy
+is "$rc" 0 "--print-policy without ROOT exits 0"
+like "$out" "namespaces:     user, mount, pid, ipc, uts, cgroup, network" "namespaces"
+like "$out" "capabilities:   CAP_CHOWN" "capabilities"
+like "$out" "seccomp:        $HUTCH_SOURCE_DIR/profiles/seccomp/default.json (hutch's default)" "the seccomp profile, found in the source tree when run from a build directory"
+like "$out" "clone3" "the calls the profile refuses"
+like "$out" "masked paths:   /proc/acpi" "masked paths"
+like "$out" "read-only:      /proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger" "read-only paths"
+
+run "$HUTCH" run --print-policy --seccomp unconfined --landlock off --unmask ALL --network host "$(busybox_layers)" /bin/sh
+like "$out" "seccomp:        unconfined" "follows --seccomp unconfined"
+
+printf '{"defaultAction": "SCMP_ACT_NOPE"}\n' > "$TEST_TMP/bad.json"
+run "$HUTCH" run --print-policy --seccomp "$TEST_TMP/bad.json"
+is "$rc" 125 "a broken profile: exit 125, as at launch"

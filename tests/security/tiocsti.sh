@@ -1,0 +1,48 @@
+#!/bin/bash
+# tiocsti: TIOCSTI pushes bytes into a terminal's input, as if typed; a
+# sandboxed command that reaches the caller's terminal could type commands
+# into the caller's shell once it exits (bubblewrap's CVE-2017-5226).
+# TIOCLINUX can do the same on a console. Both are refused by the default
+# profile, through every entry, and with the request's upper 32 bits set
+# (the kernel ignores them; flatpak's CVE-2019-10063 slipped through them).
+#
+# Two cases, each on a real pseudo-terminal from script(1):
+#   stdin a terminal: the command gets a pty of the sandbox's own (its
+#     controlling terminal); TIOCSTI on it is refused.
+#   stdin not a terminal: the command's stdout is the caller's terminal
+#     itself. hutch puts the command in a session of its own, so the
+#     kernel refuses TIOCSTI there anyway (not its controlling terminal);
+#     the marked profile shows the filter refuses it first.
+
+. "$(dirname "$0")/lib-security.sh"
+need_x86_64
+command -v script > /dev/null || skip_all "script(1) is needed for a pseudo-terminal (apt install bsdutils)"
+plan 7
+
+all3() { echo "$(probe_result "$1" "$2" native)/$(probe_result "$1" "$2" x32)/$(probe_result "$1" "$2" i386)"; }
+E3="errno 1/errno 1/errno 1"
+
+in_pty "$(hutch_line -- /probes/sysprobe -f 0 all tiocsti tiocsti_hi tioclinux)"
+is "$(all3 "$out" tiocsti)" "$E3" "own pty: TIOCSTI refused (syscall, x32, int 0x80)"
+is "$(all3 "$out" tiocsti_hi)" "$E3" "own pty: TIOCSTI with the upper 32 bits set refused"
+is "$(all3 "$out" tioclinux)" "$E3" "own pty: TIOCLINUX refused"
+
+in_pty "$(hutch_line "${UNCONFINED[@]}" -- /probes/sysprobe -f 0 all tiocsti tiocsti_hi)"
+is "$(probe_result "$out" tiocsti native)/$(probe_result "$out" tiocsti_hi native)/$(probe_result "$out" tiocsti i386)" \
+    "ok/ok/ok" "unconfined: TIOCSTI works on the pty (both forms, syscall and int 0x80)"
+
+in_pty "$(hutch_line -- /probes/sysprobe -f 1 all tiocsti tiocsti_hi) < /dev/null"
+is "$(all3 "$out" tiocsti)/$(all3 "$out" tiocsti_hi)" "$E3/$E3" "caller's terminal: TIOCSTI refused"
+
+in_pty "$(hutch_line --seccomp "$(marked_profile)" -- /probes/sysprobe -f 1 all tiocsti tiocsti_hi) < /dev/null"
+bad=''
+for n in tiocsti tiocsti_hi; do
+    for e in native x32 i386; do
+        filtered "$(probe_result "$out" $n $e)" || bad="$bad $n/$e: $(probe_result "$out" $n $e);"
+    done
+done
+is "$bad" "" "caller's terminal, marked profile: the filter refuses TIOCSTI before the kernel looks"
+
+in_pty "$(hutch_line "${UNCONFINED[@]}" -- /probes/sysprobe -f 1 native tiocsti) < /dev/null"
+is "$(probe_result "$out" tiocsti native)" "errno 1" \
+    "caller's terminal, unconfined: the kernel still refuses (the command has a session of its own)"
