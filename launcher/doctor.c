@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 
 #include "config.h"
+#include "landlock.h"
 #include "net.h"
 #include "run.h"
 #include "userns.h"
@@ -334,11 +335,12 @@ static void check_seccomp(struct doctor *d)
 
 static void check_landlock(struct doctor *d)
 {
-  long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  int abi = landlock_abi();
   if (abi > 0)
-    report(d, "ok", "landlock", "ABI %ld", abi);
+    report(d, "ok", "landlock", "ABI %d: hutch limits files%s", abi,
+           abi >= 6 ? ", abstract unix sockets and signals" : "; abstract unix sockets and signals need ABI 6");
   else
-    report(d, "warn", "landlock", "not available (%s): the second wall is off; fix: boot with lsm=...,landlock", strerror(errno));
+    report(d, "warn", "landlock", "not available (%s): the second wall is off; fix: boot with lsm=...,landlock", strerror(-abi));
 }
 
 static const char *check_runtime_dir(struct doctor *d)

@@ -13,7 +13,11 @@
 #   HUTCH_TEST_LIFT="--seccomp unconfined --cap-add ALL --landlock off --unmask ALL"
 # (later options win, so this lifts the protections of every run).
 
-. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+if [ ! -f "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh" ]; then
+    echo "Bail out! tests/lib.sh (the helpers shared with the integration tests) is missing from $HUTCH_SOURCE_DIR"
+    exit 1
+fi
+. "$HUTCH_SOURCE_DIR/tests/lib.sh"
 
 PROBES=${HUTCH_PROBES:?HUTCH_PROBES is not set; run the tests with meson test}
 UNCONFINED=(--seccomp unconfined --cap-add ALL --landlock off)
