@@ -11,7 +11,7 @@ plan 5
 
 sandbox -- /probes/sysprobe all clone3
 is "$(probe_result "$out" clone3 native)/$(probe_result "$out" clone3 x32)/$(probe_result "$out" clone3 i386)" \
-    "errno 38/errno 38/errno 38" "default: clone3 is ENOSYS through syscall, x32 and int 0x80"
+    "errno 38/killed 31/errno 38" "default: clone3 is ENOSYS through syscall and int 0x80 (x32 kills)"
 
 sandbox --seccomp "$(marked_profile)" -- /probes/sysprobe native clone3
 check "marked default profile: it is the filter that answers clone3" filtered "$(probe_result "$out" clone3 native)"

@@ -13,9 +13,9 @@ plan 8
 all3() { echo "$(probe_result "$1" "$2" native)/$(probe_result "$1" "$2" x32)/$(probe_result "$1" "$2" i386)"; }
 
 sandbox -- /probes/sysprobe all mount pivot_root open_tree fsopen
-is "$(all3 "$out" mount)" "errno 1/errno 1/errno 1" "default: mount refused (syscall, x32, int 0x80)"
-is "$(all3 "$out" pivot_root)" "errno 1/errno 1/errno 1" "default: pivot_root refused (syscall, x32, int 0x80)"
-is "$(all3 "$out" open_tree)/$(all3 "$out" fsopen)" "errno 1/errno 1/errno 1/errno 1/errno 1/errno 1" \
+is "$(all3 "$out" mount)" "errno 1/killed 31/errno 1" "default: mount refused (syscall, int 0x80; x32 kills)"
+is "$(all3 "$out" pivot_root)" "errno 1/killed 31/errno 1" "default: pivot_root refused (syscall, int 0x80; x32 kills)"
+is "$(all3 "$out" open_tree)/$(all3 "$out" fsopen)" "errno 1/killed 31/errno 1/errno 1/killed 31/errno 1" \
     "default: the new mount API (open_tree, fsopen) refused"
 
 sandbox -- /bin/sh -c 'mkdir -p /m; mount -t tmpfs none /m && echo mounted; umount /proc/keys && echo unmasked; pivot_root /tmp /tmp/old && echo pivoted; true'

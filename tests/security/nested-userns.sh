@@ -12,8 +12,8 @@ plan 6
 all3() { echo "$(probe_result "$1" "$2" native)/$(probe_result "$1" "$2" x32)/$(probe_result "$1" "$2" i386)"; }
 
 sandbox -- /probes/sysprobe all unshare clone
-is "$(all3 "$out" unshare)" "errno 1/errno 1/errno 1" "default: unshare(CLONE_NEWUSER) refused (syscall, x32, int 0x80)"
-is "$(all3 "$out" clone)" "errno 1/errno 1/errno 1" "default: clone(CLONE_NEWUSER) refused (syscall, x32, int 0x80)"
+is "$(all3 "$out" unshare)" "errno 1/killed 31/errno 1" "default: unshare(CLONE_NEWUSER) refused (syscall, int 0x80; x32 kills)"
+is "$(all3 "$out" clone)" "errno 1/killed 31/errno 1" "default: clone(CLONE_NEWUSER) refused (syscall, int 0x80; x32 kills)"
 
 sandbox -- unshare -U -r id -u
 like "$rc $err" "Operation not permitted" "default: busybox unshare -U fails with EPERM"

@@ -5,7 +5,10 @@
 # the other two through.
 #
 # Three runs of sysprobe over the same calls:
-#   default    each call is refused with the profile's errno;
+#   default    each call is refused with the profile's errno (natively and
+#              through int 0x80, which the profile filters with the same
+#              rules); through x32, which it does not list, the process is
+#              killed (SIGSYS) whatever the call;
 #   marked     the default profile with its errnos replaced by markers:
 #              each call comes back with a marker, so it was the filter that
 #              refused it, through that entry, not the kernel;
@@ -37,7 +40,7 @@ check_all() {
         for n in $DENIED_EPERM $DENIED_ENOSYS; do
             res=$(probe_result "$o" "$n" "$e")
             [ "$res" = none ] && continue  # no such call on this entry
-            "$want" "$n" "$res" || bad="$bad $n: $res;"
+            "$want" "$n" "$res" "$e" || bad="$bad $n: $res;"
         done
         if [ -z "$bad" ]; then
             ok "$desc ($e entry)"
@@ -48,6 +51,7 @@ check_all() {
 }
 
 want_default() {
+    [ "$3" = x32 ] && { [ "$2" = "killed 31" ]; return; }
     case " $DENIED_ENOSYS " in
     *" $1 "*) [ "$2" = "errno 38" ] ;;
     *) [ "$2" = "errno 1" ] ;;
@@ -60,7 +64,7 @@ want_unfiltered() { ! filtered "$2" && [ "$2" != missing ]; }
 sandbox -- /probes/sysprobe all $DENIED_EPERM $DENIED_ENOSYS getpid
 default_out=$out
 is "$rc" 0 "sysprobe runs under the default profile"
-check_all "$default_out" want_default "default profile: every denied call refused with EPERM (clone3, personality: ENOSYS)"
+check_all "$default_out" want_default "default profile: every denied call refused with EPERM (clone3, personality: ENOSYS; x32: killed)"
 
 # shellcheck disable=SC2086
 sandbox --seccomp "$(marked_profile)" -- /probes/sysprobe all $DENIED_EPERM $DENIED_ENOSYS
@@ -87,8 +91,8 @@ else
 fi
 
 # Ordinary calls still work under the default profile, on both entries.
-is "$(probe_result "$default_out" getpid native)/$(probe_result "$default_out" getpid i386)" ok/ok \
-    "default profile: getpid works through syscall and int 0x80"
+is "$(probe_result "$default_out" getpid native)/$(probe_result "$default_out" getpid i386)/$(probe_result "$default_out" getpid x32)" \
+    "ok/ok/killed 31" "default profile: getpid works through syscall and int 0x80; any x32 call kills"
 
 # x32: this kernel may not have the ABI at all (CONFIG_X86_X32_ABI), and
 # then answers every x32 call ENOSYS itself; the marked run above shows the

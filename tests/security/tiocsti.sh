@@ -20,10 +20,10 @@ command -v script > /dev/null || skip_all "script(1) is needed for a pseudo-term
 plan 7
 
 all3() { echo "$(probe_result "$1" "$2" native)/$(probe_result "$1" "$2" x32)/$(probe_result "$1" "$2" i386)"; }
-E3="errno 1/errno 1/errno 1"
+E3="errno 1/killed 31/errno 1"
 
 in_pty "$(hutch_line -- /probes/sysprobe -f 0 all tiocsti tiocsti_hi tioclinux)"
-is "$(all3 "$out" tiocsti)" "$E3" "own pty: TIOCSTI refused (syscall, x32, int 0x80)"
+is "$(all3 "$out" tiocsti)" "$E3" "own pty: TIOCSTI refused (syscall, int 0x80; x32 kills)"
 is "$(all3 "$out" tiocsti_hi)" "$E3" "own pty: TIOCSTI with the upper 32 bits set refused"
 is "$(all3 "$out" tioclinux)" "$E3" "own pty: TIOCLINUX refused"
 
