@@ -342,21 +342,6 @@ static int parse_rule(struct sc_profile *p, size_t idx, json_object *o, const st
   if (!json_object_is_type(o, json_type_object))
     return bad(err, p, r.where, "must be an object with names and action");
 
-  json_object *f;
-  bool holds;
-  if (json_object_object_get_ex(o, "includes", &f) && !json_object_is_type(f, json_type_null)) {
-    if ((ret = filter_holds(p, r.where, f, s, true, &holds, err)) < 0)
-      return ret;
-    if (!holds)
-      return 0;
-  }
-  if (json_object_object_get_ex(o, "excludes", &f) && !json_object_is_type(f, json_type_null)) {
-    if ((ret = filter_holds(p, r.where, f, s, false, &holds, err)) < 0)
-      return ret;
-    if (holds)
-      return 0;
-  }
-
   if ((ret = parse_action(p, r.where, o, "action", "errnoRet", &r.action, err)) < 0)
     return ret;
 
@@ -395,14 +380,32 @@ static int parse_rule(struct sc_profile *p, size_t idx, json_object *o, const st
 
   json_object *args;
   if (json_object_object_get_ex(o, "args", &args) && !json_object_is_type(args, json_type_null))
-    if ((ret = parse_args(p, r.where, args, &r, err)) < 0) {
-      free(r.conds);
-      strvfreep(&r.names);
-      return ret;
+    if ((ret = parse_args(p, r.where, args, &r, err)) < 0)
+      goto drop;
+
+  /* Checked last, so that a mistake in a rule is found even on a machine
+   * where the rule does not apply. */
+  json_object *f;
+  bool holds = true;
+  if (json_object_object_get_ex(o, "includes", &f) && !json_object_is_type(f, json_type_null))
+    if ((ret = filter_holds(p, r.where, f, s, true, &holds, err)) < 0 || !holds)
+      goto drop;
+  if (json_object_object_get_ex(o, "excludes", &f) && !json_object_is_type(f, json_type_null)) {
+    if ((ret = filter_holds(p, r.where, f, s, false, &holds, err)) < 0)
+      goto drop;
+    if (holds) {
+      ret = 0;
+      goto drop;
     }
+  }
   p->rules = realloc(p->rules, (p->n_rules + 1) * sizeof *p->rules);
   p->rules[p->n_rules++] = r;
   return 0;
+
+drop:
+  free(r.conds);
+  strvfreep(&r.names);
+  return ret;
 }
 
 static void add_arch(struct sc_profile *p, uint32_t token)
