@@ -17,6 +17,7 @@
 #include "rootfs.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
@@ -43,7 +44,7 @@ static int openat2_in_root(int rootfd, const char *path, int flags)
   return fd < 0 ? -errno : fd;
 }
 
-int rootfs_open_in_root(int rootfd, const char *path, int create, int dir)
+static int open_in_root(int rootfd, const char *path, int create, int dir, int depth)
 {
   while (*path == '/')
     path++;
@@ -52,6 +53,8 @@ int rootfs_open_in_root(int rootfd, const char *path, int create, int dir)
   int fd = openat2_in_root(rootfd, path, O_PATH);
   if (fd >= 0 || fd != -ENOENT || !create)
     return fd;
+  if (depth > 40)
+    return -ELOOP;
 
   /* Walk down from the root: each prefix is resolved inside the root, and a
    * missing component is created in its (already resolved) parent with
@@ -70,6 +73,18 @@ int rootfs_open_in_root(int rootfd, const char *path, int create, int dir)
     if (cfd == -ENOENT) {
       if (!strcmp(comp, "..") || !strcmp(comp, "."))
         return -ENOENT;
+      char target[PATH_MAX];
+      ssize_t tl = readlinkat(parent, comp, target, sizeof target - 1);
+      if (tl > 0) {
+        /* A dangling symlink: its target, read as a path inside the root,
+         * is where the missing part belongs (as crun does). */
+        target[tl] = '\0';
+        size_t dir_len = (size_t) (comp - copy);
+        _cleanup_free_ char *redirected = target[0] == '/'
+          ? xasprintf("%s%s%s", target, last ? "" : "/", last ? "" : path + prefix_len + 1)
+          : xasprintf("%.*s%s%s%s", (int) dir_len, path, target, last ? "" : "/", last ? "" : path + prefix_len + 1);
+        return open_in_root(rootfd, redirected, create, dir, depth + 1);
+      }
       if (!last || dir) {
         if (mkdirat(parent, comp, 0755) < 0 && errno != EEXIST)
           return -errno;
@@ -89,6 +104,11 @@ int rootfs_open_in_root(int rootfd, const char *path, int create, int dir)
     comp = next;
   }
   return steal_fd(&parent);
+}
+
+int rootfs_open_in_root(int rootfd, const char *path, int create, int dir)
+{
+  return open_in_root(rootfd, path, create, dir, 0);
 }
 
 /* Make a new filesystem instance; keys/values are NULL-terminated pairs, a NULL
