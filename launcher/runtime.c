@@ -37,21 +37,31 @@ static int make_private_dir(const char *path, struct error *err)
   return 0;
 }
 
-int runtime_create(struct runtime *rt, struct error *err)
+int runtime_base(char **out, bool cache, struct error *err)
 {
   const char *xdg = getenv("XDG_RUNTIME_DIR");
   int r;
-  rt->dir_fd = rt->lock_fd = -1;
+  _cleanup_free_ char *base = NULL;
   if (xdg && xdg[0] == '/' && access(xdg, W_OK | X_OK) == 0) {
-    rt->base = xasprintf("%s/hutch", xdg);
+    base = xasprintf("%s/%s", xdg, cache ? "hutch-cache" : "hutch");
   } else {
     _cleanup_free_ char *parent = xasprintf("/tmp/hutch-%u", getuid());
     if ((r = make_private_dir(parent, err)) < 0)
       return r;
-    rt->base = xasprintf("%s/run", parent);
+    base = xasprintf("%s/%s", parent, cache ? "cache" : "run");
   }
-  if ((r = make_private_dir(rt->base, err)) < 0)
+  if ((r = make_private_dir(base, err)) < 0)
     return error_wrap(err, r, "runtime directory");
+  *out = steal_pointer(&base);
+  return 0;
+}
+
+int runtime_create(struct runtime *rt, struct error *err)
+{
+  int r;
+  rt->dir_fd = rt->lock_fd = -1;
+  if ((r = runtime_base(&rt->base, false, err)) < 0)
+    return r;
   rt->dir = xasprintf("%s/run-XXXXXX", rt->base);
   if (!mkdtemp(rt->dir))
     return error_set(err, errno, "mkdtemp `%s`", rt->dir);

@@ -3,6 +3,8 @@
  * merged directories and the files bound into the sandbox's /etc. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "error.h"
 
 struct runtime {
@@ -12,6 +14,10 @@ struct runtime {
   int lock_fd;     /* flock held for the sandbox's whole life */
 };
 
+/* The base directory, made 0700 if missing: $XDG_RUNTIME_DIR/hutch or
+ * /tmp/hutch-UID/run. With cache, the cache directory beside it instead:
+ * $XDG_RUNTIME_DIR/hutch-cache or /tmp/hutch-UID/cache. */
+int runtime_base(char **out, bool cache, struct error *err);
 int runtime_create(struct runtime *rt, struct error *err);
 /* Remove the run directory. Called by the keeper, which has the capabilities
  * of the user namespace and so can remove files owned by subordinate ids. */

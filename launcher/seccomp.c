@@ -51,6 +51,8 @@
 #include <cap-ng.h>
 
 #include "caps.h"
+#include "config.h"
+#include "runtime.h"
 #include "util.h"
 
 struct sc_rule {
@@ -671,6 +673,125 @@ static int compile_one(const struct sc_profile *p, bool second, struct seccomp_b
   return r;
 }
 
+/* ------------------------------------------------------------- the cache
+ *
+ * libseccomp takes several milliseconds to build a filter of some 400 rules
+ * on two architectures, more than the rest of a launch. The result depends
+ * only on the rules that apply to this spec (after includes/excludes), the
+ * libseccomp and hutch versions, so it is kept beside the runtime directory
+ * ($XDG_RUNTIME_DIR/hutch-cache, gone at logout) under a key made of exactly those, and compared in full on load: a hash
+ * only names the file. The directory is the user's own (0700); whoever can
+ * write there can already run hutch with --seccomp unconfined. */
+
+struct keybuf {
+  char *data;
+  size_t len, cap;
+};
+
+static void key_put(struct keybuf *k, const void *data, size_t n)
+{
+  if (k->len + n > k->cap) {
+    k->cap = (k->len + n) * 2 + 256;
+    char *nd = realloc(k->data, k->cap);
+    if (!nd)
+      abort();
+    k->data = nd;
+  }
+  memcpy(k->data + k->len, data, n);
+  k->len += n;
+}
+
+static void key_str(struct keybuf *k, const char *s)
+{
+  key_put(k, s, strlen(s) + 1);
+}
+
+static void profile_key(const struct sc_profile *p, struct keybuf *k)
+{
+  const struct scmp_version *v = seccomp_version();
+  char head[128];
+  snprintf(head, sizeof head, "hutch %s libseccomp %u.%u.%u", HUTCH_VERSION, v->major, v->minor, v->micro);
+  key_str(k, head);
+  key_put(k, &p->default_action, sizeof p->default_action);
+  key_put(k, &p->flags, sizeof p->flags);
+  key_put(k, &p->n_arches, sizeof p->n_arches);
+  key_put(k, p->arches, p->n_arches * sizeof p->arches[0]);
+  for (size_t i = 0; i < p->n_rules; i++) {
+    const struct sc_rule *r = &p->rules[i];
+    key_put(k, &r->action, sizeof r->action);
+    key_put(k, &r->n_conds, sizeof r->n_conds);
+    for (unsigned c = 0; c < r->n_conds; c++) {
+      const struct scmp_arg_cmp *a = &r->conds[c];
+      uint64_t fields[4] = {a->arg, a->op, a->datum_a, a->datum_b};
+      key_put(k, fields, sizeof fields);
+    }
+    for (size_t n = 0; n < r->n_names; n++)
+      key_str(k, r->names[n]);
+    key_str(k, "");
+  }
+}
+
+static char *cache_path(const struct keybuf *k)
+{
+  uint64_t h = 0xcbf29ce484222325ULL;  /* FNV-1a: names the file, nothing more */
+  for (size_t i = 0; i < k->len; i++)
+    h = (h ^ (unsigned char) k->data[i]) * 0x100000001b3ULL;
+  struct error e = {0};
+  _cleanup_free_ char *base = NULL;
+  if (runtime_base(&base, true, &e) < 0)
+    return NULL;
+  return xasprintf("%s/seccomp-%016llx.bpf", base, (unsigned long long) h);
+}
+
+#define CACHE_MAGIC "hutch seccomp cache 1\n"
+
+static bool cache_load(const char *path, const struct keybuf *k, struct seccomp_bpf *out)
+{
+  size_t len;
+  _cleanup_free_ char *data = path ? read_file(path, &len) : NULL;
+  size_t mlen = strlen(CACHE_MAGIC), off = mlen + k->len;
+  uint32_t hdr[4];  /* flags, n, len[0], len[1] */
+  if (!data || len < off + sizeof hdr || memcmp(data, CACHE_MAGIC, mlen) || memcmp(data + mlen, k->data, k->len))
+    return false;
+  memcpy(hdr, data + off, sizeof hdr);
+  off += sizeof hdr;
+  if (hdr[1] > SECCOMP_MAX_PROGS)
+    return false;
+  size_t need = 0;
+  for (uint32_t i = 0; i < hdr[1]; i++)
+    need += hdr[2 + i] * sizeof(struct sock_filter);
+  if (len != off + need)
+    return false;
+  out->flags = hdr[0];
+  for (uint32_t i = 0; i < hdr[1]; i++) {
+    size_t bytes = hdr[2 + i] * sizeof(struct sock_filter);
+    out->prog[i] = xmalloc(bytes);
+    memcpy(out->prog[i], data + off, bytes);
+    out->len[i] = (unsigned short) hdr[2 + i];
+    off += bytes;
+    out->n++;
+  }
+  return true;
+}
+
+static void cache_store(const char *path, const struct keybuf *k, const struct seccomp_bpf *bpf)
+{
+  if (!path)
+    return;
+  _cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", path);
+  _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0)
+    return;
+  uint32_t hdr[4] = {bpf->flags, (uint32_t) bpf->n, bpf->n > 0 ? bpf->len[0] : 0, bpf->n > 1 ? bpf->len[1] : 0};
+  bool ok = write_all(fd, CACHE_MAGIC, strlen(CACHE_MAGIC)) == 0 && write_all(fd, k->data, k->len) == 0 &&
+            write_all(fd, hdr, sizeof hdr) == 0;
+  for (int i = 0; i < bpf->n && ok; i++)
+    ok = write_all(fd, bpf->prog[i], bpf->len[i] * sizeof(struct sock_filter)) == 0;
+  /* Renamed into place whole, so a reader never sees half a filter. */
+  if (!ok || rename(tmp, path) < 0)
+    unlink(tmp);
+}
+
 int seccomp_filter_compile(const struct spec *s, struct seccomp_bpf *out, struct error *err)
 {
   *out = (struct seccomp_bpf) {0};
@@ -681,6 +802,14 @@ int seccomp_filter_compile(const struct spec *s, struct seccomp_bpf *out, struct
   int r = profile_load(s, path, &p, err);
   if (r < 0)
     return r;
+  struct keybuf key = {0};
+  profile_key(&p, &key);
+  _cleanup_free_ char *cached = cache_path(&key);
+  if (cache_load(cached, &key, out)) {
+    free(key.data);
+    profile_free(&p);
+    return 0;
+  }
   bool need_second = false;
   for (size_t i = 0; i < p.n_rules; i++)
     need_second = need_second || conditional_denial(&p.rules[i]);
@@ -694,6 +823,9 @@ int seccomp_filter_compile(const struct spec *s, struct seccomp_bpf *out, struct
   profile_free(&p);
   if (r < 0)
     seccomp_filter_free(out);
+  else
+    cache_store(cached, &key, out);
+  free(key.data);
   return r;
 }
 
