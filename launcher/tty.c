@@ -73,10 +73,22 @@ int tty_pump(struct tty_relay *t, int from_fd)
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return 0;
   if (n <= 0) {
-    if (from_fd == STDIN_FILENO)
+    if (from_fd == STDIN_FILENO) {
       t->stdin_open = false;
+      /* Our stdin ended (a pipe or file into a tty-less caller is not this
+       * case: here stdin is a terminal, or `script` feeding one). Tell the
+       * command the way a terminal does: the EOF character, twice when a
+       * partial line is pending (the first only flushes it). */
+      struct termios tio;
+      if (tcgetattr(t->master, &tio) == 0 && (tio.c_lflag & ICANON)) {
+        char eof[2] = {(char) tio.c_cc[VEOF], (char) tio.c_cc[VEOF]};
+        write_all(t->master, eof, t->last_in == '\n' || t->last_in == 0 ? 1 : 2);
+      }
+    }
     return -1;
   }
+  if (from_fd == STDIN_FILENO)
+    t->last_in = buf[n - 1];
   write_all(from_fd == STDIN_FILENO ? t->master : STDOUT_FILENO, buf, (size_t) n);
   return 0;
 }

@@ -19,6 +19,7 @@ struct tty_relay {
   bool raw;                 /* the caller's terminal is in raw mode */
   struct termios saved;
   bool stdin_open;
+  char last_in;             /* the last byte passed to the command */
 };
 int tty_relay_start(struct tty_relay *t, int master, struct error *err);
 void tty_resize(struct tty_relay *t);
