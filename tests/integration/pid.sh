@@ -1,0 +1,72 @@
+#!/bin/bash
+# Processes and namespaces: pid 1 is hutch's init, no host process is
+# visible, zombies are reaped, the sandbox has namespaces of its own, and the
+# hostname is its own.
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+
+plan 14
+root=$(busybox_layers)
+
+# A host process the sandbox must not see, with a unique marker.
+marker="hutch-host-marker-$$"
+bash -c "exec -a '$marker' sleep 30" &
+host_pid=$!
+trap 'kill $host_pid 2>/dev/null; _tap_finish' EXIT
+sleep 0.1
+pgrep -f -- "$marker" > /dev/null || bail_out "could not start the marker process"
+
+# --- pid 1
+run_hutch run "$root" /bin/sh -c 'echo $$; cat /proc/1/comm; cat /proc/self/stat'
+pid_line=$(sed -n 1p <<< "$out")
+is "$(sed -n 2p <<< "$out")" "hutch" "pid 1 is hutch's init"
+check "the command is not pid 1" test -n "$pid_line" -a "$pid_line" != 1
+ppid=$(sed -n 3p <<< "$out" | sed 's/^.*) //' | awk '{ print $2 }')
+is "$ppid" 1 "the command's parent is pid 1"
+
+# --- no host process visible
+run_hutch run "$root" /bin/sh -c 'for p in /proc/[0-9]*; do echo "${p#/proc/} $(tr "\0" " " < $p/cmdline)"; done'
+unlike "$out" "$marker" "a host process is not visible in /proc"
+n=$(grep -c . <<< "$out")
+check "only the sandbox's processes are in /proc (init, sh, and what sh runs): $n" [ "$n" -le 4 ]
+run_hutch run "$root" /bin/sh -c 'ps -o pid,args'
+unlike "$out" "$marker" "ps inside does not list a host process"
+unlike "$out" "sleep 30" "ps inside does not list the host's sleep"
+
+# A host pid (in the host's numbering) is not signalable from inside.
+run_hutch run "$root" /bin/sh -c "kill -9 $host_pid"
+check "a kill -9 from inside of the host process's pid does not reach it" kill -0 "$host_pid"
+
+# --- zombies are reaped by init
+run_hutch run "$root" /bin/sh -c '
+    /bin/sh -c "sleep 0.1 & exit 0"   # the sleep is orphaned to init
+    sleep 0.5
+    for s in /proc/[0-9]*/stat; do read -r line < $s; set -- ${line##*) }; echo "$1"; done'
+unlike "$out" "Z" "an orphan that exits is reaped by init (no zombie)"
+
+# --- namespaces of its own
+run_hutch run "$root" /bin/sh -c 'for n in user mnt pid ipc uts cgroup net; do echo "$n $(readlink /proc/self/ns/$n)"; done'
+same=''
+for n in user mnt pid ipc uts cgroup net; do
+    inside=$(awk -v n="$n" '$1 == n { print $2 }' <<< "$out")
+    host=$(readlink "/proc/self/ns/$n")
+    if [ -z "$inside" ] || [ "$inside" = "$host" ]; then
+        same="$same $n($inside)"
+    fi
+done
+is "$same" "" "user, mnt, pid, ipc, uts, cgroup and net namespaces all differ from the host's"
+
+# --- hostname
+run_hutch run "$root" /bin/sh -c 'hostname; cat /etc/hostname; echo "$HOSTNAME"'
+is "$out" "hutch
+hutch
+hutch" "the default hostname is hutch (uname, /etc/hostname, \$HOSTNAME)"
+run_hutch run --hostname box-1.example "$root" /bin/sh -c 'hostname; cat /etc/hostname; echo "$HOSTNAME"; grep -c box-1.example /etc/hosts'
+is "$out" "box-1.example
+box-1.example
+box-1.example
+1" "--hostname sets the hostname, /etc/hostname, \$HOSTNAME and /etc/hosts"
+host_name_before=$(uname -n)
+run_hutch run --hostname other "$root" /bin/sh -c 'hostname changed-inside 2>/dev/null; hostname'
+is "$(uname -n)" "$host_name_before" "the host's hostname is untouched"
+run_hutch run --hostname 'bad name!' "$root" /bin/true
+is "$rc" 125 "a bad --hostname is refused with 125"

@@ -1,0 +1,41 @@
+#!/bin/bash
+# The root the command sees: a fresh /proc, a minimal /dev, /sys read-only,
+# /tmp a tmpfs, /etc/hosts and resolv.conf provided, and nothing of the
+# host's tree reachable after pivot_root.
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+
+plan 9
+root=$(busybox_layers)
+
+mtab='while read -r dev mnt type opts rest; do echo "$mnt $type ${opts%%,*}"; done < /proc/mounts'
+
+run_hutch run "$root" /bin/sh -c 'ls -A /dev | tr "\n" " "'
+is "$out" "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero " \
+    "/dev holds null, zero, full, random, urandom, tty, pts, ptmx, shm and the fd links, nothing else"
+
+run_hutch run "$root" /bin/sh -c 'echo x > /dev/null && head -c 4 /dev/zero | od -An -tx1 && head -c 8 /dev/urandom | wc -c'
+is "$(tr -s ' \n' ' ' <<< "$out")" " 00 00 00 00 8 " "/dev/null, /dev/zero and /dev/urandom work"
+
+run_hutch run "$root" /bin/sh -c "$mtab"
+like "$out" "/proc proc rw" "/proc is a fresh proc"
+like "$out" "/sys sysfs ro" "/sys is read-only"
+like "$out" "/tmp tmpfs rw" "/tmp is a tmpfs"
+# The root's own entry; every other mount is one hutch made below it.
+is "$(awk '$1 !~ /^\/(proc|dev|sys|tmp|etc)(\/|$)/ && $1 != "/"' <<< "$out")" "" \
+    "no mount but /, /proc, /dev, /sys, /tmp and the /etc files"
+
+run_hutch run "$root" /bin/sh -c 'cat /etc/hosts; cat /etc/resolv.conf'
+like "$out" "127.0.0.1" "/etc/hosts is provided"
+
+# After pivot_root nothing of the host's tree is reachable: not the source
+# tree, not this test's directory, not the host's root through /proc.
+top=/$(cut -d/ -f2 <<< "$HUTCH_SOURCE_DIR")
+if [ -e "$(base_layer)$top" ]; then
+    skip "the host's directories are not reachable" "the image has $top too"
+    skip "the host's root is not reachable through /proc" "the image has $top too"
+else
+    run_hutch run "$root" /bin/sh -c "for p in '$HUTCH_SOURCE_DIR' '$TEST_TMP' $top; do test -e \$p && echo reachable:\$p; done; echo done"
+    is "$out" done "the host's directories ($HUTCH_SOURCE_DIR, $TEST_TMP, $top) are not reachable"
+    run_hutch run "$root" /bin/sh -c "for p in /proc/1/root$top /proc/self/root$top /proc/1/cwd$top; do test -e \$p && echo reachable:\$p; done; echo done"
+    is "$out" done "the host's root is not reachable through /proc/*/root"
+fi

@@ -1,0 +1,50 @@
+#!/bin/bash
+# Signals sent to hutch reach the command in the sandbox: SIGINT, SIGTERM,
+# SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH are passed on by hutch and
+# by the sandbox's init.
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+
+signals="INT TERM HUP QUIT USR1 USR2 WINCH"
+plan $((2 * 7 + 2))
+
+root=$(busybox_layers)
+# Job control: background jobs then keep SIGINT and SIGQUIT (a shell without
+# it starts them ignored, and an ignored signal never reaches hutch).
+set -m
+
+# start_trapping SIG OUT: hutch in the background, its command trapping SIG
+# (or nothing, when SIG is empty); sets pid once the trap is in place.
+start_trapping() {
+    local sig=$1 outfile=$2 trap_cmd=''
+    [ -n "$sig" ] && trap_cmd="trap 'echo got $sig; exit 42' $sig;"
+    "$HUTCH" run "$root" /bin/sh -c "$trap_cmd echo ready; while :; do sleep 0.05; done" \
+        < /dev/null > "$outfile" 2>&1 &
+    pid=$!
+    wait_for_file "$outfile" ready 10
+}
+
+for sig in $signals; do
+    f=$TEST_TMP/out.$sig
+    if ! start_trapping "$sig" "$f"; then
+        not_ok "SIG$sig: the sandbox starts" "$(cat "$f")"
+        not_ok "SIG$sig: hutch exits with the trap's status"
+        kill -KILL "$pid" 2>/dev/null
+        continue
+    fi
+    kill "-$sig" "$pid"
+    wait "$pid"
+    status=$?
+    like "$(cat "$f")" "got $sig" "SIG$sig sent to hutch reaches a trap in the sandbox"
+    is "$status" 42 "SIG$sig: hutch exits with the trap's status"
+done
+
+# Without a trap, the command dies of the signal and hutch reports 128+N.
+f=$TEST_TMP/out.plain
+if start_trapping "" "$f"; then
+    kill -TERM "$pid"
+    wait "$pid"
+    is "$?" 143 "SIGTERM to hutch kills an untrapping command: 143"
+else
+    not_ok "SIGTERM to hutch kills an untrapping command: 143" "$(cat "$f")"
+fi
+assert_clean "nothing is left behind after the signals"
