@@ -392,6 +392,33 @@ assert_clean() {
     fi
 }
 
+# proc_state PID: the state letter of a process (R, S, Z...), empty if gone.
+proc_state() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    set -- ${stat##*) }
+    printf '%s\n' "$1"
+}
+
+# wait_exit PID [SECONDS]: wait for a background job of this shell and
+# return its status; when it has not ended in time, kill -9 it and return
+# 124, so that a test of an ending fails instead of hanging until meson's
+# timeout.
+wait_exit() {
+    local pid=$1 secs=${2:-10} i st
+    for ((i = 0; i < secs * 20; i++)); do
+        st=$(proc_state "$pid")
+        [ -z "$st" ] || [ "$st" = Z ] && break
+        sleep 0.05
+    done
+    if [ -n "$st" ] && [ "$st" != Z ]; then
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        return 124
+    fi
+    wait "$pid"
+}
+
 # wait_for_file FILE TEXT [SECONDS]: wait until FILE contains TEXT.
 wait_for_file() {
     local i secs=${3:-10}

@@ -48,7 +48,6 @@ layers_before=$(tree_state "$layers_dir")
 
 for c in "${cases[@]}"; do
     IFS='|' read -r desc text args <<< "$c"
-    rmdir "$RUN_BASE" 2>/dev/null
     # shellcheck disable=SC2086
     run_hutch $args
     is "$rc" 125 "$desc: exit 125"
@@ -58,11 +57,13 @@ for c in "${cases[@]}"; do
     else
         not_ok "$desc: a message on stderr names '$text'" "stdout: $out" "stderr: $err"
     fi
-    left=$(leftovers)
-    if [ -z "$left" ] && [ ! -e "$RUN_BASE" ]; then
+    # Not even the run base or the seccomp cache: $XDG_RUNTIME_DIR stays empty.
+    left=$(leftovers; find "$XDG_RUNTIME_DIR" -mindepth 1 | sed 's/^/created: /')
+    if [ -z "$left" ]; then
         ok "$desc: nothing created"
     else
-        not_ok "$desc: nothing created" "${left:-$RUN_BASE exists}"
+        not_ok "$desc: nothing created" "$left"
     fi
+    rm -rf "${XDG_RUNTIME_DIR:?}"/* 2>/dev/null
 done
 is "$(tree_state "$layers_dir")" "$layers_before" "the layers are untouched"

@@ -7,7 +7,7 @@
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
 per_backend=7
-plan $((2 * per_backend + 5))
+plan $((2 * per_backend + 8))
 
 root=$(busybox_layers)
 ready=$TEST_TMP/ready
@@ -74,6 +74,16 @@ elapsed=$((($(date +%s%N) - start) / 1000000))
 is "$out/$rc" "started/0" "a command that leaves daemons exits with its own status"
 check "... and hutch returns at once (${elapsed} ms)" test "$elapsed" -lt 5000
 assert_clean "... and the daemons are gone"
+
+# --- without XDG_RUNTIME_DIR, run directories go under /tmp/hutch-UID/run
+fallback=/tmp/hutch-$(id -u)
+FALLBACK_BASE_BEFORE=$(find "$fallback/run" -mindepth 1 -maxdepth 1 2>/dev/null | LC_ALL=C sort)
+run env -u XDG_RUNTIME_DIR "$HUTCH" run "$root" /bin/sh -c 'echo ran'
+is "$out/$rc" "ran/0" "without XDG_RUNTIME_DIR, a sandbox runs"
+is "$(stat -c '%u %a %F' "$fallback" 2>&1)" "$(id -u) 700 directory" \
+    "... its runtime directory is $fallback, private to the caller"
+assert_clean "... and nothing is left in $fallback/run"
+unset FALLBACK_BASE_BEFORE
 
 # --- hutch and its keeper both killed: the next start cleans up
 if start_sandbox kernel stale || start_sandbox fuse stale; then

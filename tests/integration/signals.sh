@@ -32,7 +32,7 @@ for sig in $signals; do
         continue
     fi
     kill "-$sig" "$pid"
-    wait "$pid"
+    wait_exit "$pid" 10
     status=$?
     like "$(cat "$f")" "got $sig" "SIG$sig sent to hutch reaches a trap in the sandbox"
     is "$status" 42 "SIG$sig: hutch exits with the trap's status"
@@ -42,7 +42,7 @@ done
 f=$TEST_TMP/out.plain
 if start_trapping "" "$f"; then
     kill -TERM "$pid"
-    wait "$pid"
+    wait_exit "$pid" 10
     is "$?" 143 "SIGTERM to hutch kills an untrapping command: 143"
 else
     not_ok "SIGTERM to hutch kills an untrapping command: 143" "$(cat "$f")"
