@@ -23,6 +23,7 @@ cp -a "$work/layers/10-httpd/." "$work/merged/"
 
 echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "run directories: ${XDG_RUNTIME_DIR:+\$XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR ($(stat -f -c %T "$XDG_RUNTIME_DIR"))}${XDG_RUNTIME_DIR:-/tmp/hutch-$(id -u) ($(stat -f -c %T /tmp)), XDG_RUNTIME_DIR unset}"
 "$hutch" run --log-level debug "layers:$work/layers" /bin/true 2>&1 | grep -E 'overlay|write id maps' || true
 
 hyperfine -N --warmup 10 --runs "$runs" --export-json "$work/launch.json" \
