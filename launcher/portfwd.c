@@ -20,6 +20,7 @@
 #include "portfwd.h"
 
 #include <arpa/inet.h>
+#include <cap-ng.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -286,6 +287,27 @@ static void forwarder_main(struct portfwd *pf)
   }
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+/* Close every descriptor above stderr but the n in keep. */
+static void keep_only_fds(const int *keep, size_t n)
+{
+  int *sorted = xcalloc(n, sizeof *sorted);
+  memcpy(sorted, keep, n * sizeof *sorted);
+  qsort(sorted, n, sizeof *sorted, cmp_int);
+  unsigned int from = 3;
+  for (size_t i = 0; i < n; i++) {
+    if ((unsigned int) sorted[i] > from)
+      syscall(SYS_close_range, from, (unsigned int) sorted[i] - 1, 0);
+    from = (unsigned int) sorted[i] + 1;
+  }
+  syscall(SYS_close_range, from, ~0U, 0);
+  free(sorted);
+}
+
 int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err)
 {
   if (pf->n == 0)
@@ -299,6 +321,12 @@ int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err)
       dprintf(STDERR_FILENO, "hutch: port forwarder: join the sandbox's network: %s\n", strerror(errno));
       _exit(1);
     }
+    /* It needs nothing but its listeners: not the keeper's sockets, lock or
+     * directories, and no capability once it is in the namespace. */
+    keep_only_fds(pf->listeners, pf->n);
+    capng_clear(CAPNG_SELECT_BOTH);
+    capng_apply(CAPNG_SELECT_BOTH);
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     signal(SIGPIPE, SIG_IGN);
     forwarder_main(pf);
   }
