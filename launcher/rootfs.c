@@ -334,7 +334,7 @@ void rootfs_unmount_overlay(struct overlay *ov)
 
 /* -------------------------------------------------------- the sandbox root */
 
-static int setup_dev(int rootfd, struct error *err)
+static int setup_dev(int rootfd, int *dev_out, struct error *err)
 {
   static const char *const devtmpfs[] = {"mode", "0755", "size", "64k", "nr_inodes", "64", NULL};
   int r = mount_fs_in_root(rootfd, "/dev", "tmpfs", devtmpfs, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
@@ -364,8 +364,10 @@ static int setup_dev(int rootfd, struct error *err)
   for (size_t i = 0; i < N_ELEMENTS(links); i++)
     if (symlinkat(links[i][0], dev, links[i][1]) < 0)
       return error_set(err, errno, "symlink /dev/%s", links[i][1]);
-  /* Keep /dev itself from growing: read-only once populated. */
-  return 0;
+  /* An O_PATH handle on the tmpfs itself: rootfs_build makes exactly this
+   * mount read-only once the volumes are in (one may sit under /dev). */
+  *dev_out = openat2_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY);
+  return *dev_out < 0 ? error_set(err, -*dev_out, "open /dev") : 0;
 }
 
 static int setup_sys(int rootfd, struct error *err)
@@ -539,7 +541,8 @@ int rootfs_build(const struct spec *s, const struct runtime *rt, const struct ov
   static const char *const no_opts[] = {NULL};
   if ((r = mount_fs_in_root(rootfd, "/proc", "proc", no_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err)) < 0)
     return r;
-  if ((r = setup_dev(rootfd, err)) < 0)
+  _cleanup_close_ int dev = -1;
+  if ((r = setup_dev(rootfd, &dev, err)) < 0)
     return r;
   if ((r = setup_sys(rootfd, err)) < 0)
     return r;
@@ -552,6 +555,12 @@ int rootfs_build(const struct spec *s, const struct runtime *rt, const struct ov
     return r;
   if ((r = mask_paths(rootfd, s, err)) < 0)
     return r;
+  /* /dev holds only what we put there: nothing in the sandbox may add a
+   * node name or replace a link (/dev/stdin, /dev/ptmx). Its pts and shm
+   * are mounts of their own and stay writable. */
+  struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+  if (mount_setattr(dev, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0)
+    return error_set(err, errno, "make /dev read-only");
   _cleanup_close_ int wd = rootfs_open_in_root(rootfd, s->workdir, 1, 1);
   if (wd < 0)
     return error_set(err, -wd, "--workdir `%s`", s->workdir);
