@@ -32,6 +32,8 @@
 #include "seccomp.h"
 
 #include <ctype.h>
+#include <elf.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -678,7 +680,7 @@ static int compile_one(const struct sc_profile *p, bool second, struct seccomp_b
  * libseccomp takes several milliseconds to build a filter of some 400 rules
  * on two architectures, more than the rest of a launch. The result depends
  * only on the rules that apply to this spec (after includes/excludes), the
- * libseccomp and hutch versions, so it is kept beside the runtime directory
+ * libseccomp version and this build of hutch (its build id), so it is kept beside the runtime directory
  * ($XDG_RUNTIME_DIR/hutch-cache, gone at logout) under a key made of exactly those, and compared in full on load: a hash
  * only names the file. The directory is the user's own (0700); whoever can
  * write there can already run hutch with --seccomp unconfined. */
@@ -706,12 +708,46 @@ static void key_str(struct keybuf *k, const char *s)
   key_put(k, s, strlen(s) + 1);
 }
 
+/* The build-id note the linker put in this very binary: any rebuild of hutch
+ * (another compile_one, a distro patch) gets a key of its own. */
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *data)
+{
+  (void) size;
+  struct keybuf *k = data;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_NOTE)
+      continue;
+    const char *p = (const char *) (info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+    while (p + sizeof(ElfW(Nhdr)) <= end) {
+      const ElfW(Nhdr) *n = (const ElfW(Nhdr) *) p;
+      const char *name = p + sizeof *n, *desc = name + ((n->n_namesz + 3) & ~3U);
+      if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
+        key_put(k, desc, n->n_descsz);
+        return 1;
+      }
+      p = desc + ((n->n_descsz + 3) & ~3U);
+    }
+  }
+  return 1;  /* only the first object, the executable itself */
+}
+
 static void profile_key(const struct sc_profile *p, struct keybuf *k)
 {
   const struct scmp_version *v = seccomp_version();
   char head[128];
   snprintf(head, sizeof head, "hutch %s libseccomp %u.%u.%u", HUTCH_VERSION, v->major, v->minor, v->micro);
   key_str(k, head);
+  size_t before = k->len;
+  dl_iterate_phdr(find_build_id, k);
+  if (k->len == before) {
+    /* No build id: fall back to the binary's size and time. */
+    struct stat st;
+    if (stat("/proc/self/exe", &st) == 0) {
+      uint64_t id[2] = {(uint64_t) st.st_size, (uint64_t) st.st_mtime};
+      key_put(k, id, sizeof id);
+    }
+  }
   key_put(k, &p->default_action, sizeof p->default_action);
   key_put(k, &p->flags, sizeof p->flags);
   key_put(k, &p->n_arches, sizeof p->n_arches);
