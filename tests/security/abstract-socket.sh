@@ -7,6 +7,7 @@
 # the host's network, the connection works: the test can tell.
 
 . "$(dirname "$0")/lib-security.sh"
+need_probes abstract
 plan 5
 
 name=hutch-test-$$-$RANDOM

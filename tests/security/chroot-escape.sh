@@ -8,6 +8,7 @@
 # does escape the jail, so the probe can tell an escape when it sees one.
 
 . "$(dirname "$0")/lib-security.sh"
+need_probes chroot-escape
 plan 5
 
 sandbox -- /bin/sh -c 'grep CapEff /proc/self/status; /probes/chroot-escape'

@@ -7,6 +7,7 @@
 
 . "$(dirname "$0")/lib-security.sh"
 need_x86_64
+need_probes threads
 plan 5
 
 sandbox -- /probes/sysprobe all clone3

@@ -27,9 +27,28 @@ DEFAULT_PROFILE=$HUTCH_SOURCE_DIR/profiles/seccomp/default.json
 MARK=4000
 MARK_DEFAULT=4001
 
+# have_probe NAME: whether the probe NAME was built. The probes are built
+# only where the compiler links statically; where it cannot, meson says why
+# in HUTCH_PROBES_MISSING, and a missing probe is a skip. Otherwise a
+# missing probe is a broken build, and the script stops.
+have_probe() {
+    [ -x "$PROBES/$1" ] && return 0
+    [ -n "${HUTCH_PROBES_MISSING:-}" ] && return 1
+    bail_out "no probe $1 in $PROBES; build first (ninja -C build)"
+}
+
+# need_probes NAME...: the whole script needs these probes; without them it
+# prints a TAP skip_all with the reason (call it before plan).
+need_probes() {
+    local p
+    for p in "$@"; do
+        have_probe "$p" || skip_all "no $p probe: $HUTCH_PROBES_MISSING"
+    done
+}
+
 need_x86_64() {
     [ "$(uname -m)" = x86_64 ] || skip_all "the probes test the x86-64 system call entries"
-    [ -x "$PROBES/sysprobe" ] || bail_out "no sysprobe in $PROBES; build first"
+    need_probes sysprobe
 }
 
 # sandbox [OPTIONS...] -- COMMAND...: run COMMAND as `hutch run` would in

@@ -13,11 +13,11 @@ is "$(printf '%s' "$out" | tr '\n' '|')" "1 2 3 3|3" "a shell: files, pipes, a s
 sandbox -- /bin/sh -c 'httpd -p 127.0.0.1:8080 -h /var/www && sleep 0.3 && wget -q -O - http://127.0.0.1:8080/index.html'
 like "$out" "Hello from a hutch sandbox" "busybox httpd serves a page over loopback"
 
-if [ -x "$PROBES/threads" ]; then
+if have_probe threads; then
     sandbox -- /probes/threads
     is "$out" "thread joined" "a threaded program starts threads"
 else
-    skip "a threaded program starts threads" "no threads probe"
+    skip "a threaded program starts threads" "no threads probe: $HUTCH_PROBES_MISSING"
 fi
 
 cc=$(command -v cc || command -v gcc || true)

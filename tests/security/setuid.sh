@@ -10,6 +10,7 @@
 # capabilities it would report.
 
 . "$(dirname "$0")/lib-security.sh"
+need_probes ids
 plan 7
 
 layers=$(busybox_layers)
