@@ -129,9 +129,27 @@ hport=$(free_port)
 busybox httpd -f -p "127.0.0.1:$hport" -h "$TEST_TMP/www" &
 hpid=$!
 fetch "$hport" 5 > /dev/null || diag "the host server did not start"
+
+# The sandbox's side of a loopback check: a marker, then wget's own exit
+# status, so that "out of reach" means the sandbox ran and wget failed, not
+# that hutch failed before either.
+reach='echo sandbox-ran; timeout 5 wget -qO- "$1"; echo "wget-exit $?"'
+
+# unreached DESC OUT [DIAGNOSTIC...]: a test point: OUT shows the sandbox
+# ran, wget failed, and the secret never came through.
+unreached() {
+    local desc=$1 got=$2
+    shift 2
+    if [[ $got == *sandbox-ran* && $got =~ wget-exit\ ([0-9]+) && ${BASH_REMATCH[1]} != 0 && $got != *"host-only secret"* ]]; then
+        ok "$desc"
+    else
+        not_ok "$desc" "want: sandbox-ran, wget-exit N (N > 0), no secret; got: '$got'" "$@"
+    fi
+}
+
 if command -v slirp4netns > /dev/null; then
-    run_hutch run --network slirp4netns "$root" timeout 5 wget -qO- "http://10.0.2.2:$hport/"
-    unlike "$out" "host-only secret" "slirp4netns: the host's 127.0.0.1 is out of reach by default"
+    run_hutch run --network slirp4netns "$root" /bin/sh -c "$reach" sh "http://10.0.2.2:$hport/"
+    unreached "slirp4netns: the host's 127.0.0.1 is out of reach by default (the sandbox ran, wget failed)" "$out" "$(last_run)"
     run_hutch run --network slirp4netns:allow-host-loopback "$root" timeout 5 wget -qO- "http://10.0.2.2:$hport/"
     like "$out" "host-only secret" "slirp4netns:allow-host-loopback reaches the host's 127.0.0.1 at 10.0.2.2"
 else
@@ -145,26 +163,38 @@ wait $hpid 2>/dev/null
 # namespace of the test's own, whose default route goes into a veth pair
 # with nothing at the other end.
 if command -v pasta > /dev/null && unshare -Urn true 2>/dev/null; then
+    mkdir "$TEST_TMP/pasta-lo"
     cat > "$TEST_TMP/inner.sh" <<'INNER'
 set -u
 ip link add v0 type veth peer name v1 && ip addr add 10.77.0.2/24 dev v0 && ip link set v1 up && ip link set v0 up &&
     ip link set lo up && ip route add default via 10.77.0.1 || { echo "setup failed"; exit 1; }
 busybox httpd -f -p "127.0.0.1:$HPORT" -h "$WWW" &
 h=$!
-sleep 0.3
-echo "default: $("$HUTCH" run --userns single --network pasta "$ROOT" timeout 5 wget -qO- "http://10.77.0.1:$HPORT/" 2>&1)"
-echo "allowed: $("$HUTCH" run --userns single --network pasta:allow-host-loopback "$ROOT" timeout 5 wget -qO- "http://10.77.0.1:$HPORT/" 2>&1)"
+# Until the host's httpd answers here, at most 5 s.
+up=no
+for ((i = 0; i < 100; i++)); do
+    if curl -fsS --max-time 1 "http://127.0.0.1:$HPORT/" 2>/dev/null | grep -q "host-only secret"; then
+        up=yes
+        break
+    fi
+    sleep 0.05
+done
+if [ $up = yes ]; then
+    "$HUTCH" run --userns single --network pasta "$ROOT" /bin/sh -c "$REACH" sh "http://10.77.0.1:$HPORT/" > "$OUT/default" 2>&1
+    "$HUTCH" run --userns single --network pasta:allow-host-loopback "$ROOT" /bin/sh -c "$REACH" sh "http://10.77.0.1:$HPORT/" > "$OUT/allowed" 2>&1
+else
+    echo "the host's httpd did not answer in the test's network namespace within 5 s"
+fi
 kill $h
 INNER
-    res=$(HPORT=$hport WWW=$TEST_TMP/www ROOT=$root HUTCH=$HUTCH unshare -Urn bash "$TEST_TMP/inner.sh" 2>&1)
-    default_line=$(grep '^default:' <<< "$res")
-    allowed_line=$(grep '^allowed:' <<< "$res")
-    if [ -z "$allowed_line" ]; then
+    res=$(HPORT=$hport WWW=$TEST_TMP/www ROOT=$root HUTCH=$HUTCH REACH=$reach OUT=$TEST_TMP/pasta-lo \
+        unshare -Urn bash "$TEST_TMP/inner.sh" 2>&1)
+    if [ ! -e "$TEST_TMP/pasta-lo/allowed" ]; then
         not_ok "pasta: the host's 127.0.0.1 is out of reach by default" "$res"
         not_ok "pasta:allow-host-loopback reaches the host's 127.0.0.1" "$res"
     else
-        unlike "$default_line" "host-only secret" "pasta: the host's 127.0.0.1 is out of reach by default"
-        like "$allowed_line" "host-only secret" "pasta:allow-host-loopback reaches the host's 127.0.0.1 at the gateway address"
+        unreached "pasta: the host's 127.0.0.1 is out of reach by default (the sandbox ran, wget failed)" "$(cat "$TEST_TMP/pasta-lo/default")"
+        like "$(cat "$TEST_TMP/pasta-lo/allowed")" "host-only secret" "pasta:allow-host-loopback reaches the host's 127.0.0.1 at the gateway address"
     fi
 else
     skip "pasta loopback default" "pasta or unprivileged network namespaces missing"
