@@ -4,11 +4,18 @@
 # device node can be made. A disk, /dev/mem, /dev/kmsg, /dev/fuse or
 # /dev/net/tun would each be a door to the host's kernel.
 #
+# /dev itself is read-only once hutch has filled it: no new name can be put
+# there, and no link replaced (/dev/stdin pointed elsewhere would feed a
+# program reading it something else). Its pts and shm are mounts of their
+# own, and stay writable. The mount flag is the wall, so even with every
+# capability a write fails; the test can tell, since root in the sandbox
+# owns the tmpfs and would write it otherwise.
+#
 # Control: with the host's /dev/kmsg bound in on purpose (-v), the same
 # check reports it: it can tell an extra device when there is one.
 
 . "$(dirname "$0")/lib-security.sh"
-plan 6
+plan 10
 
 ALLOWED="fd full null ptmx pts random shm stderr stdin stdout tty urandom zero"
 list='ls -A /dev | tr "\n" " "; echo; find /dev -xdev \( -type b -o -type c \) | sort | tr "\n" " "; echo;
@@ -34,3 +41,23 @@ like "$err" "Operation not permitted" "... with EPERM"
 
 sandbox -v /dev/kmsg:/dev/kmsg -- /bin/sh -c "$list"
 is "$(extra "$(printf '%s\n' "$out" | sed -n 1p)")" "kmsg" "control: a device bound in on purpose is reported"
+
+dev_write='touch /dev/x 2>&1; [ -e /dev/x ] && echo "made /dev/x"
+ln -sf /tmp/evil /dev/stdin 2>&1; echo "stdin -> $(readlink /dev/stdin)"
+echo written > /dev/shm/s && echo "shm: $(cat /dev/shm/s)"'
+
+sandbox -- /bin/sh -c "$dev_write"
+if [[ $out == *"touch: /dev/x: Read-only file system"* && $out != *"made /dev/x"* ]]; then
+    ok "default: touch /dev/x fails (/dev is read-only)"
+else
+    not_ok "default: touch /dev/x fails (/dev is read-only)" "$(last_run)"
+fi
+like "$out" "stdin -> /proc/self/fd/0" "default: /dev/stdin cannot be replaced"
+like "$out" "shm: written" "default: /dev/shm stays writable"
+
+sandbox "${UNCONFINED[@]}" -- /bin/sh -c "$dev_write"
+if [[ $out == *"touch: /dev/x: Read-only file system"* && $out != *"made /dev/x"* && $out == *"stdin -> /proc/self/fd/0"* ]]; then
+    ok "unconfined, every capability: still no /dev/x, and /dev/stdin unchanged (the mount flag is the wall)"
+else
+    not_ok "unconfined, every capability: still no /dev/x, and /dev/stdin unchanged (the mount flag is the wall)" "$(last_run)"
+fi
