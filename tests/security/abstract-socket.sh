@@ -18,10 +18,10 @@ wait_for_file "$TEST_TMP/listener.out" listening 5 || bail_out "the host listene
 run "$PROBES/abstract" connect "$name"
 is "$out" "connected: hello from the host" "control: the host itself reaches the socket"
 
-sandbox -- /probes/abstract connect "$name"
+sandbox --network none -- /probes/abstract connect "$name"
 is "$out" "errno 111" "--network none: the host's abstract socket does not exist here (ECONNREFUSED)"
 
-sandbox "${UNCONFINED[@]}" -- /probes/abstract connect "$name"
+sandbox --network none "${UNCONFINED[@]}" -- /probes/abstract connect "$name"
 is "$out" "errno 111" "--network none, unconfined: still unreachable (the network namespace is the wall)"
 
 policy=$("$HUTCH" run --print-policy 2>&1)
