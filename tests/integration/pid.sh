@@ -12,7 +12,10 @@ marker="hutch-host-marker-$$"
 bash -c "exec -a '$marker' sleep 30" &
 host_pid=$!
 trap 'kill $host_pid 2>/dev/null; _tap_finish' EXIT
-sleep 0.1
+for ((i = 0; i < 100; i++)); do
+    pgrep -f -- "$marker" > /dev/null && break
+    sleep 0.05
+done
 pgrep -f -- "$marker" > /dev/null || bail_out "could not start the marker process"
 
 # --- pid 1
@@ -37,11 +40,21 @@ run_hutch run "$root" /bin/sh -c "kill -9 $host_pid"
 check "a kill -9 from inside of the host process's pid does not reach it" kill -0 "$host_pid"
 
 # --- zombies are reaped by init
+# The sleep is orphaned to init; then wait (at most 5 s) until it is gone
+# from /proc: it has exited and been reaped. Left as a zombie, it stays.
 run_hutch run "$root" /bin/sh -c '
-    /bin/sh -c "sleep 0.1 & exit 0"   # the sleep is orphaned to init
-    sleep 0.5
-    for s in /proc/[0-9]*/stat; do read -r line < $s; set -- ${line##*) }; echo "$1"; done'
-unlike "$out" "Z" "an orphan that exits is reaped by init (no zombie)"
+    /bin/sh -c "sleep 0.1 & echo \$! > /tmp/orphan"
+    o=$(cat /tmp/orphan)
+    echo "orphan $o"
+    i=0
+    while [ -e /proc/$o ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    [ -e /proc/$o ] && echo "orphan left: $(cat /proc/$o/stat)"
+    for s in /proc/[0-9]*/stat; do read -r line < $s; set -- ${line##*) }; echo "state $1"; done'
+if [[ $out =~ orphan\ [0-9]+ && $out != *"orphan left"* && $out != *"state Z"* ]]; then
+    ok "an orphan that exits is reaped by init (gone from /proc, no zombie)"
+else
+    not_ok "an orphan that exits is reaped by init (gone from /proc, no zombie)" "$(last_run)"
+fi
 
 # --- namespaces of its own
 run_hutch run "$root" /bin/sh -c 'for n in user mnt pid ipc uts cgroup net; do echo "$n $(readlink /proc/self/ns/$n)"; done'
