@@ -255,6 +255,7 @@ static pid_t spawn_helper(char **argv, const int *keep, size_t n_keep, struct er
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);  /* hutch ignores it; pasta refuses to start so */
     setpgid(0, 0);  /* out of the terminal's reach: ^C is hutch's to pass on */
     for (size_t i = 0; i < n_keep; i++)
       fcntl(keep[i], F_SETFD, 0);
@@ -428,35 +429,46 @@ static int slirp_publish(const struct spec *s, struct net_helper *h, struct erro
   return 0;
 }
 
-int net_wait_ready(const struct spec *s, struct net_helper *h, struct error *err)
+int net_wait_ready(const struct spec *s, struct net_helper *h, int stop_fd, struct error *err)
 {
   if (h->pid <= 0)
     return 0;
   const char *name = s->network == NET_PASTA ? "pasta" : "slirp4netns";
+  unsigned long long deadline = now_usec() + 10ULL * 1000000ULL;
   for (;;) {
     if (s->network == NET_PASTA) {
       struct stat st;
       if (stat(h->pid_file, &st) == 0 && st.st_size > 0)
         break;
     }
-    struct pollfd p = {.fd = h->ready_fd, .events = POLLIN};
-    int r = poll(&p, 1, 100);
+    unsigned long long now = now_usec();
+    if (now >= deadline)
+      return error_set(err, 0, "%s did not set up the sandbox's network within 10 s; run with --log-level debug "
+                       "to see its messages, or `hutch doctor`", name);
+    struct pollfd p[2] = {{.fd = h->ready_fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
+    /* A helper that exits says so on no fd: look at it every 100 ms. */
+    unsigned long long wait_ms = (deadline - now) / 1000 + 1;
+    int r = poll(p, 2, wait_ms < 100 ? (int) wait_ms : 100);
     if (r < 0 && errno != EINTR)
       return error_set(err, errno, "poll");
+    if (r > 0 && (p[1].revents & POLLIN))
+      return -EINTR;
     int status;
     if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
       h->pid = 0;
       return error_set(err, 0, "%s failed to set up the sandbox's network (exit %d); run with --log-level debug to see its messages",
                        name, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     }
-    if (r > 0 && s->network == NET_SLIRP4NETNS) {
-      char c;
-      if (read(h->ready_fd, &c, 1) == 1)
-        break;
-    } else if (r > 0) {
-      char buf[4096];
-      while (read(h->ready_fd, buf, sizeof buf) > 0)
-        ;  /* drain inotify events; the stat above decides */
+    if (r > 0 && (p[0].revents & POLLIN)) {
+      if (s->network == NET_SLIRP4NETNS) {
+        char c;
+        if (read(h->ready_fd, &c, 1) == 1)
+          break;
+      } else {
+        char buf[4096];
+        while (read(h->ready_fd, buf, sizeof buf) > 0)
+          ;  /* drain inotify events; the stat above decides */
+      }
     }
   }
   if (s->network == NET_SLIRP4NETNS)

@@ -30,6 +30,7 @@ struct net_helper {
   char *pid_file;   /* pasta: written once it is ready */
 };
 int net_start(const struct spec *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err);
-/* Wait until the helper is ready and the ports are published. */
-int net_wait_ready(const struct spec *s, struct net_helper *h, struct error *err);
+/* Wait until the helper is ready and the ports are published, at most 10 s.
+ * Returns -EINTR, without reading it, when stop_fd becomes readable. */
+int net_wait_ready(const struct spec *s, struct net_helper *h, int stop_fd, struct error *err);
 void net_stop(struct net_helper *h);

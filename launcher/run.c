@@ -110,13 +110,12 @@ static int forward_signal(struct launch *l, int sig)
 static int supervise(struct launch *l, int sigfd, struct tty_relay *tty, struct error *err)
 {
   for (;;) {
-    struct pollfd p[4] = {
+    struct pollfd p[2 + TTY_POLLFDS] = {
       {.fd = l->parent_sock, .events = POLLIN},
       {.fd = sigfd, .events = POLLIN},
-      {.fd = tty->master >= 0 && tty->stdin_open ? STDIN_FILENO : -1, .events = POLLIN},
-      {.fd = tty->master, .events = POLLIN},
     };
-    if (poll(p, 4, -1) < 0) {
+    tty_poll_fds(tty, p + 2);
+    if (poll(p, N_ELEMENTS(p), -1) < 0) {
       if (errno == EINTR)
         continue;
       return error_set(err, errno, "poll");
@@ -130,16 +129,12 @@ static int supervise(struct launch *l, int sigfd, struct tty_relay *tty, struct 
           forward_signal(l, (int) si.ssi_signo);
       }
     }
-    if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
-      tty_pump(tty, STDIN_FILENO);
-    if (p[3].revents & (POLLIN | POLLHUP | POLLERR))
-      if (tty_pump(tty, tty->master) < 0)
-        close_fd(&tty->master);
+    tty_handle(tty, p + 2);
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       struct sync_msg m;
       int r = sync_recv(l->parent_sock, &m, NULL);
       if (r < 0)
-        return error_set(err, 0, "the sandbox's keeper ended without a status");
+        return error_set(err, 0, "the sandbox's keeper ended without a status; run with --log-level debug to see how far the launch got");
       if (m.type == SYNC_ERROR) {
         err->status = m.value;
         memcpy(err->msg, m.text, sizeof err->msg);
@@ -170,39 +165,101 @@ static void prepare_fds(const struct spec *s)
   syscall(SYS_close_range, 3 + s->preserve_fds, ~0U, 0);
 }
 
-int run_sandbox(const struct spec *s, struct error *err)
+/* A terminating signal during setup, before there is a command to pass it
+ * to, stops the launch: everything is cleaned up and hutch exits 128+N. */
+static int setup_interrupted(int sigfd, struct error *err)
 {
-  struct launch l = {.spec = s, .parent_pid = getpid(), .parent_sock = -1, .keeper_sock = -1, .init_pidfd = -1};
-  struct sync_msg m;
-  struct tty_relay tty = {.master = -1};
-  struct net_helper net = {.ready_fd = -1, .exit_fd = -1};
-  _cleanup_close_ int sigfd = -1;
-  bool mapped = false;
-  int r, status = 125, passfd;
-  unsigned long long t = l.t0 = now_usec();
+  struct signalfd_siginfo si;
+  if (read(sigfd, &si, sizeof si) != sizeof si)
+    return 0;
+  if (si.ssi_signo != SIGINT && si.ssi_signo != SIGTERM && si.ssi_signo != SIGHUP && si.ssi_signo != SIGQUIT)
+    return 0;  /* SIGWINCH, SIGUSR1/2: nothing to do yet */
+  error_set(err, 0, "stopped by signal %u during setup; nothing was left running", si.ssi_signo);
+  err->status = 128 + (int) si.ssi_signo;
+  return -EINTR;
+}
 
-  prepare_fds(s);
-  /* Before anything exists: a bad profile fails here, with nothing to undo. */
-  if ((r = seccomp_filter_compile(s, &l.seccomp, err)) < 0)
-    goto out;
-  stage_done(&l, "hutch", "compile seccomp filter", &t);
-  l.tty = isatty(STDIN_FILENO);
+/* Wait for one step of the protocol, or a signal that stops the launch. */
+static int wait_step(struct launch *l, int sigfd, enum sync_type type, struct sync_msg *m, int *passfd,
+                     struct error *err)
+{
+  for (;;) {
+    struct pollfd p[2] = {{.fd = l->parent_sock, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
+    if (poll(p, 2, -1) < 0 && errno != EINTR)
+      return error_set(err, errno, "poll");
+    if ((p[1].revents & POLLIN) && setup_interrupted(sigfd, err) < 0)
+      return -EINTR;
+    if (p[0].revents)
+      return sync_expect(l->parent_sock, type, m, passfd, err);
+  }
+}
+
+/* hutch's own state: descriptors, the terminal, signals. Returns the
+ * signalfd for the signals hutch passes on. */
+static int setup_parent(struct launch *l, struct error *err)
+{
+  prepare_fds(l->spec);
+  l->tty = isatty(STDIN_FILENO);
+  /* A reader of our output that goes away must not kill hutch with the
+   * caller's terminal still raw: writes fail with EPIPE instead. The command
+   * gets the caller's disposition back (exec_command). */
+  l->sigpipe_ignored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
   sigset_t mask;
   sigemptyset(&mask);
   for (size_t i = 0; i < N_ELEMENTS(forwarded); i++)
     sigaddset(&mask, forwarded[i]);
   sigprocmask(SIG_BLOCK, &mask, NULL);
-  sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  int fd = signalfd(-1, &mask, SFD_CLOEXEC);
+  if (fd < 0)
+    return error_set(err, errno, "signalfd");
+  return fd;
+}
 
-  if ((r = userns_plan(s, &l.ids, err)) < 0)
+/* After a launch, however it went: stop what hutch runs itself, and let the
+ * keeper finish its cleanup (closing our end tells it to stop). */
+static void finish_parent(struct launch *l, struct tty_relay *tty, struct net_helper *net, bool mapped)
+{
+  tty_relay_stop(tty);
+  net_stop(net);
+  close_fd(&l->parent_sock);
+  close_fd(&l->init_pidfd);
+  if (l->keeper_pid > 0)
+    while (waitpid(l->keeper_pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  if (!mapped)
+    runtime_remove(&l->rt);  /* the keeper never got to own it */
+  close_fd(&l->rt.dir_fd);
+  close_fd(&l->rt.lock_fd);
+  userns_plan_free(&l->ids);
+  seccomp_filter_free(&l->seccomp);
+}
+
+int run_sandbox(const struct spec *s, struct error *err)
+{
+  struct launch l = {.spec = s, .parent_pid = getpid(), .parent_sock = -1, .keeper_sock = -1, .init_pidfd = -1};
+  struct sync_msg m;
+  static struct tty_relay tty;  /* two 64 KiB buffers: not on the stack */
+  struct net_helper net = {.ready_fd = -1, .exit_fd = -1};
+  _cleanup_close_ int sigfd = -1;
+  bool mapped = false;
+  int r, passfd;
+  unsigned long long t = l.t0 = now_usec();
+
+  tty.master = -1;
+  /* Before anything exists: a bad profile or --user fails here, with
+   * nothing to undo. */
+  if ((r = seccomp_filter_compile(s, &l.seccomp, err)) < 0)
+    goto out;
+  stage_done(&l, "hutch", "compile seccomp filter", &t);
+  if ((r = sigfd = setup_parent(&l, err)) < 0)
+    goto out;
+  if ((r = userns_plan(s, &l.ids, err)) < 0 || (r = userns_check_user(s, &l.ids, err)) < 0)
     goto out;
   stage_done(&l, "hutch", "plan user namespace", &t);
   if ((r = runtime_create(&l.rt, err)) < 0 || (r = write_etc_files(&l, err)) < 0)
     goto out;
   stage_done(&l, "hutch", "runtime directory", &t);
-  if ((r = portfwd_listen(s, &l.pf, err)) < 0)
-    goto out;
-  if ((r = spawn_keeper(&l, err)) < 0)
+  if ((r = portfwd_listen(s, &l.pf, err)) < 0 || (r = spawn_keeper(&l, err)) < 0)
     goto out;
   portfwd_close_listeners(&l.pf);  /* the keeper holds them now */
   stage_done(&l, "hutch", "clone keeper", &t);
@@ -211,18 +268,25 @@ int run_sandbox(const struct spec *s, struct error *err)
   if ((r = userns_apply(&l.ids, l.keeper_pid, err)) < 0)
     goto out;
   mapped = true;
-  sync_send(l.parent_sock, SYNC_MAPPED, 0, NULL, -1);
+  if ((r = sync_send(l.parent_sock, SYNC_MAPPED, 0, NULL, -1)) < 0) {
+    error_set(err, -r, "the keeper ended before it was mapped");
+    goto out;
+  }
   stage_done(&l, "hutch", "write id maps", &t);
 
   /* sync 3: init's host pid, to pass signals on. */
-  if ((r = sync_expect(l.parent_sock, SYNC_SANDBOX_PID, &m, NULL, err)) < 0)
+  if ((r = wait_step(&l, sigfd, SYNC_SANDBOX_PID, &m, NULL, err)) < 0)
     goto out;
   l.init_pid = m.value;
   l.init_pidfd = (int) syscall(SYS_pidfd_open, l.init_pid, 0);
+  if (l.init_pidfd < 0) {
+    r = error_set(err, errno, "pidfd_open of the sandbox's init (pid %d)", l.init_pid);
+    goto out;
+  }
 
   /* sync 4: init's network namespace: the network helper starts on it
    * while init builds the root. */
-  if ((r = sync_expect(l.parent_sock, SYNC_NETNS, &m, &passfd, err)) < 0)
+  if ((r = wait_step(&l, sigfd, SYNC_NETNS, &m, &passfd, err)) < 0)
     goto out;
   r = net_start(s, &l.rt, passfd, &net, err);
   close_fd(&passfd);
@@ -230,51 +294,30 @@ int run_sandbox(const struct spec *s, struct error *err)
     goto out;
 
   /* sync 5: the pty master, if the command gets a terminal. */
-  if (l.tty) {
-    if ((r = sync_expect(l.parent_sock, SYNC_PTY, &m, &passfd, err)) < 0)
-      goto out;
-    if ((r = tty_relay_start(&tty, passfd, err)) < 0)
-      goto out;
-  }
+  if (l.tty && ((r = wait_step(&l, sigfd, SYNC_PTY, &m, &passfd, err)) < 0 ||
+                (r = tty_relay_start(&tty, passfd, err)) < 0))
+    goto out;
 
-  /* sync 6 and 7: root built; let the command run. */
-  if ((r = sync_expect(l.parent_sock, SYNC_READY, &m, NULL, err)) < 0)
+  /* sync 6 and 7: root built, network up; let the command run. */
+  if ((r = wait_step(&l, sigfd, SYNC_READY, &m, NULL, err)) < 0)
     goto out;
   stage_done(&l, "hutch", "sandbox ready", &t);
-  if ((r = net_wait_ready(s, &net, err)) < 0)
+  while ((r = net_wait_ready(s, &net, sigfd, err)) == -EINTR)
+    if ((r = setup_interrupted(sigfd, err)) < 0)
+      goto out;
+  if (r < 0)
     goto out;
   if (net.pid > 0)
     stage_done(&l, "hutch", "network ready", &t);
   sync_send(l.parent_sock, SYNC_GO, 0, NULL, -1);
 
   /* sync 8 */
-  status = supervise(&l, sigfd, &tty, err);
-  if (status < 0)
-    status = 125;
-  r = 0;
+  r = supervise(&l, sigfd, &tty, err);
 
 out:
-  tty_relay_stop(&tty);
-  net_stop(&net);
-  if (r < 0) {
-    if (err->status == 0)
-      err->status = 125;
-    status = err->status;
-  }
-  /* On failure, closing our end tells the keeper to stop and clean up. */
-  close_fd(&l.parent_sock);
-  close_fd(&l.init_pidfd);
-  if (l.keeper_pid > 0)
-    while (waitpid(l.keeper_pid, NULL, 0) < 0 && errno == EINTR)
-      ;
-  if (!mapped)
-    runtime_remove(&l.rt);  /* the keeper never got to own it */
-  else {
-    close_fd(&l.rt.dir_fd);
-    close_fd(&l.rt.lock_fd);
-  }
-  userns_plan_free(&l.ids);
-  seccomp_filter_free(&l.seccomp);
+  finish_parent(&l, &tty, &net, mapped);
   stage_done(&l, "hutch", "exit", &t);
-  return status;
+  if (r < 0)
+    return err->status ? err->status : 125;
+  return r;
 }

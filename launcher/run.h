@@ -19,6 +19,7 @@ struct launch {
   struct overlay ov;
   struct portfwd pf;        /* published TCP ports (hutch's forwarder) */
   bool tty;                /* stdin is a terminal: give the command a pty */
+  bool sigpipe_ignored;    /* the caller ran us with SIGPIPE ignored */
   pid_t parent_pid;        /* hutch on the host */
   int parent_sock;         /* hutch <-> keeper */
   int keeper_sock;         /* keeper <-> init */

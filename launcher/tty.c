@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -47,7 +48,10 @@ int tty_make_controlling(int slave, struct error *err)
 int tty_relay_start(struct tty_relay *t, int master, struct error *err)
 {
   t->master = master;
-  t->stdin_open = true;
+  t->stdin_open = t->stdout_open = true;
+  /* Only our own end is made non-blocking: stdin and stdout belong to the
+   * caller's terminal, shared with its shell. */
+  fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
   if (tcgetattr(STDIN_FILENO, &t->saved) == 0) {
     struct termios raw = t->saved;
     cfmakeraw(&raw);
@@ -66,43 +70,92 @@ void tty_resize(struct tty_relay *t)
     ioctl(t->master, TIOCSWINSZ, &ws);  /* the kernel sends SIGWINCH inside */
 }
 
-int tty_pump(struct tty_relay *t, int from_fd)
+void tty_poll_fds(const struct tty_relay *t, struct pollfd *p)
 {
-  char buf[8192];
-  ssize_t n = read(from_fd, buf, sizeof buf);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN))
-    return 0;
-  if (n <= 0) {
-    if (from_fd == STDIN_FILENO) {
-      t->stdin_open = false;
-      /* Our stdin ended (a pipe or file into a tty-less caller is not this
-       * case: here stdin is a terminal, or `script` feeding one). Tell the
-       * command the way a terminal does: the EOF character, twice when a
-       * partial line is pending (the first only flushes it). */
-      struct termios tio;
-      if (tcgetattr(t->master, &tio) == 0 && (tio.c_lflag & ICANON)) {
-        char eof[2] = {(char) tio.c_cc[VEOF], (char) tio.c_cc[VEOF]};
-        write_all(t->master, eof, t->last_in == '\n' || t->last_in == 0 ? 1 : 2);
-      }
-    }
-    return -1;
+  bool live = t->master >= 0;
+  p[0] = (struct pollfd) {.fd = live && t->stdin_open && t->in.len < TTY_BUF ? STDIN_FILENO : -1, .events = POLLIN};
+  p[1] = (struct pollfd) {.fd = live ? t->master : -1,
+                          .events = (short) ((t->out.len < TTY_BUF ? POLLIN : 0) | (t->in.len ? POLLOUT : 0))};
+  p[2] = (struct pollfd) {.fd = t->out.len && t->stdout_open ? STDOUT_FILENO : -1, .events = POLLOUT};
+}
+
+static void buf_fill(struct tty_buf *b, int fd, bool *open_flag)
+{
+  ssize_t n = read(fd, b->data + b->len, TTY_BUF - b->len);
+  if (n > 0)
+    b->len += (size_t) n;
+  else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+    *open_flag = false;  /* end of input, or EIO: the pty's last holder is gone */
+}
+
+/* Write at most `max` bytes: stdout may be a blocking pipe or terminal, where
+ * poll's POLLOUT promises room for PIPE_BUF bytes and no more. */
+static void buf_flush(struct tty_buf *b, int fd, size_t max, bool *open_flag)
+{
+  ssize_t n = write(fd, b->data, b->len < max ? b->len : max);
+  if (n > 0) {
+    memmove(b->data, b->data + n, b->len - (size_t) n);
+    b->len -= (size_t) n;
+  } else if (n < 0 && errno != EINTR && errno != EAGAIN) {
+    *open_flag = false;  /* EPIPE: the caller stopped reading; drop the rest */
+    b->len = 0;
   }
-  if (from_fd == STDIN_FILENO)
-    t->last_in = buf[n - 1];
-  write_all(from_fd == STDIN_FILENO ? t->master : STDOUT_FILENO, buf, (size_t) n);
-  return 0;
+}
+
+/* The caller's input ended: tell the command the way a terminal does, with
+ * the EOF character, twice when a partial line is pending (the first only
+ * flushes it). */
+static void send_eof(struct tty_relay *t)
+{
+  struct termios tio;
+  t->eof_sent = true;
+  if (tcgetattr(t->master, &tio) == 0 && (tio.c_lflag & ICANON)) {
+    char eof[2] = {(char) tio.c_cc[VEOF], (char) tio.c_cc[VEOF]};
+    t->in.data[0] = eof[0];
+    t->in.data[1] = eof[1];
+    t->in.len = t->last_in == '\n' || t->last_in == 0 ? 1 : 2;
+  }
+}
+
+void tty_handle(struct tty_relay *t, const struct pollfd *p)
+{
+  bool master_open = true;
+  if (p[0].fd >= 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+    size_t before = t->in.len;
+    buf_fill(&t->in, STDIN_FILENO, &t->stdin_open);
+    if (t->in.len > before)
+      t->last_in = t->in.data[t->in.len - 1];
+  }
+  if (p[1].fd >= 0 && (p[1].revents & POLLOUT) && t->in.len)
+    buf_flush(&t->in, t->master, TTY_BUF, &master_open);
+  if (!t->stdin_open && !t->eof_sent && t->in.len == 0)
+    send_eof(t);
+  if (p[1].fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+    buf_fill(&t->out, t->master, &master_open);
+  if (p[2].fd >= 0 && (p[2].revents & (POLLOUT | POLLERR | POLLHUP)))
+    buf_flush(&t->out, STDOUT_FILENO, PIPE_BUF, &t->stdout_open);
+  /* Nobody reads our output any more: hang the terminal up, as closing a
+   * terminal window does; the command's session gets SIGHUP. */
+  if (!t->stdout_open) {
+    t->out.len = 0;
+    master_open = false;
+  }
+  if (!master_open)
+    close_fd(&t->master);
 }
 
 void tty_drain(struct tty_relay *t)
 {
-  if (t->master < 0)
-    return;
-  /* What the command wrote just before it exited is still in the pty. */
-  fcntl(t->master, F_SETFL, fcntl(t->master, F_GETFL) | O_NONBLOCK);
-  char buf[8192];
-  ssize_t n;
-  while ((n = read(t->master, buf, sizeof buf)) > 0)
-    write_all(STDOUT_FILENO, buf, (size_t) n);
+  /* The command is gone: the master has no more than what is queued. */
+  bool open_flag = true;
+  while (t->master >= 0 && open_flag && t->out.len < TTY_BUF) {
+    size_t before = t->out.len;
+    buf_fill(&t->out, t->master, &open_flag);
+    if (t->out.len == before)
+      break;
+  }
+  while (t->out.len && t->stdout_open)
+    buf_flush(&t->out, STDOUT_FILENO, TTY_BUF, &t->stdout_open);
 }
 
 void tty_relay_stop(struct tty_relay *t)

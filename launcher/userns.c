@@ -169,6 +169,28 @@ int userns_plan(const struct spec *s, struct userns_plan *plan, struct error *er
   return 0;
 }
 
+static bool id_mapped(const struct id_map *map, size_t n, unsigned long id)
+{
+  for (size_t i = 0; i < n; i++)
+    if (id >= map[i].inside && id - map[i].inside < map[i].count)
+      return true;
+  return false;
+}
+
+int userns_check_user(const struct spec *s, const struct userns_plan *plan, struct error *err)
+{
+  if (!s->user_set)
+    return 0;
+  const char *hint = plan->mode == USERNS_SINGLE
+    ? "--userns single maps only your own uid (as 0); use --userns auto with subordinate ids, or --user 0"
+    : "pick an id within your subordinate range (see `hutch doctor`)";
+  if (!id_mapped(plan->uid_map, plan->n_uid_map, s->uid))
+    return error_set(err, 0, "--user: uid %u is not mapped in the sandbox; %s", s->uid, hint);
+  if (!id_mapped(plan->gid_map, plan->n_gid_map, s->gid))
+    return error_set(err, 0, "--user: gid %u is not mapped in the sandbox; %s", s->gid, hint);
+  return 0;
+}
+
 void userns_plan_free(struct userns_plan *plan)
 {
   free(plan->newuidmap);

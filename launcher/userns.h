@@ -30,6 +30,8 @@ int userns_plan(const struct spec *s, struct userns_plan *plan, struct error *er
 /* Write the maps of a process that has just made its user namespace. */
 int userns_apply(const struct userns_plan *plan, pid_t pid, struct error *err);
 void userns_plan_free(struct userns_plan *plan);
+/* --user UID[:GID] must be mapped by the plan; checked before anything runs. */
+int userns_check_user(const struct spec *s, const struct userns_plan *plan, struct error *err);
 
 /* Read the caller's subordinate ranges; returns the count (0 when none) or a
  * negative errno with err set. */
