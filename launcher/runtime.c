@@ -56,21 +56,36 @@ int runtime_base(char **out, bool cache, struct error *err)
   return 0;
 }
 
+static void rmdir_fresh(const char *path)
+{
+  _cleanup_free_ char *lock = xasprintf("%s/lock", path);
+  unlink(lock);
+  rmdir(path);
+}
+
 int runtime_create(struct runtime *rt, struct error *err)
 {
   int r;
   rt->dir_fd = rt->lock_fd = -1;
   if ((r = runtime_base(&rt->base, false, err)) < 0)
     return r;
-  rt->dir = xasprintf("%s/run-XXXXXX", rt->base);
-  if (!mkdtemp(rt->dir))
-    return error_set(err, errno, "mkdtemp `%s`", rt->dir);
-  rt->dir_fd = open(rt->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* Made as new-XXXXXX and renamed to run-XXXXXX only once its lock is
+   * held: another start's reaper looks at run-* alone, so it can never take
+   * the lock of a directory that is still being made. */
+  _cleanup_free_ char *fresh = xasprintf("%s/new-XXXXXX", rt->base);
+  if (!mkdtemp(fresh))
+    return error_set(err, errno, "mkdtemp `%s`", fresh);
+  rt->dir = xasprintf("%s/run-%s", rt->base, strrchr(fresh, '-') + 1);
+  rt->dir_fd = open(fresh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rt->dir_fd < 0)
-    return error_set(err, errno, "open `%s`", rt->dir);
+    return error_set(err, errno, "open `%s`", fresh);
   rt->lock_fd = openat(rt->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (rt->lock_fd < 0 || flock(rt->lock_fd, LOCK_EX | LOCK_NB) < 0)
-    return error_set(err, errno, "lock `%s/lock`", rt->dir);
+  if (rt->lock_fd < 0 || flock(rt->lock_fd, LOCK_EX | LOCK_NB) < 0 ||
+      renameat2(AT_FDCWD, fresh, AT_FDCWD, rt->dir, RENAME_NOREPLACE) < 0) {
+    int e = errno;
+    rmdir_fresh(fresh);
+    return error_set(err, e, "lock and name the run directory `%s`", rt->dir);
+  }
   static const char *const subdirs[] = {"upper", "work", "merged", "etc"};
   for (size_t i = 0; i < N_ELEMENTS(subdirs); i++)
     if (mkdirat(rt->dir_fd, subdirs[i], 0755) < 0)
@@ -106,18 +121,18 @@ void runtime_reap_stale(const struct runtime *rt)
   const char *mine = strrchr(rt->dir, '/') + 1;
   struct dirent *de;
   while ((de = readdir(d))) {
-    if (strncmp(de->d_name, "run-", 4) || !strcmp(de->d_name, mine))
-      continue;
-    _cleanup_free_ char *lock = xasprintf("%s/lock", de->d_name);
-    _cleanup_close_ int fd = openat(base, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
-      continue;  /* a live sandbox holds it */
-    if (fd < 0) {
-      /* No lock yet: a run being created right now, unless it is old. */
+    if (!strncmp(de->d_name, "new-", 4)) {
+      /* Being made right now, unless a start was killed a while ago. */
       struct stat st;
-      if (errno != ENOENT || fstatat(base, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-          st.st_mtime > time(NULL) - 60)
+      if (fstatat(base, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_mtime > time(NULL) - 60)
         continue;
+    } else if (strncmp(de->d_name, "run-", 4) || !strcmp(de->d_name, mine)) {
+      continue;
+    } else {
+      _cleanup_free_ char *lock = xasprintf("%s/lock", de->d_name);
+      _cleanup_close_ int fd = openat(base, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+      if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+        continue;  /* a live sandbox holds it */
     }
     log_debug("removing stale run directory %s/%s", rt->base, de->d_name);
     rm_rf_at(base, de->d_name);
