@@ -245,18 +245,21 @@ int net_loopback_up(struct error *err)
 /* Fork the helper with the namespace fds at known numbers. */
 static pid_t spawn_helper(char **argv, const int *keep, size_t n_keep, struct error *err)
 {
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     error_set(err, errno, "fork %s", argv[0]);
     return -1;
   }
   if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    die_with_parent(parent, SIGKILL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);  /* hutch ignores it; pasta refuses to start so */
     setpgid(0, 0);  /* out of the terminal's reach: ^C is hutch's to pass on */
+    /* Only the descriptors it is told about: not --preserve-fds ones. */
+    cloexec_from(3);
     for (size_t i = 0; i < n_keep; i++)
       fcntl(keep[i], F_SETFD, 0);
     int devnull = open("/dev/null", O_RDWR);

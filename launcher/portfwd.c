@@ -312,11 +312,12 @@ int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err)
 {
   if (pf->n == 0)
     return 0;
+  pid_t keeper = getpid();
   pid_t pid = fork();
   if (pid < 0)
     return error_set(err, errno, "fork the port forwarder");
   if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    die_with_parent(keeper, SIGKILL);
     if (setns(netns_fd, CLONE_NEWNET) < 0) {
       dprintf(STDERR_FILENO, "hutch: port forwarder: join the sandbox's network: %s\n", strerror(errno));
       _exit(1);
@@ -325,8 +326,10 @@ int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err)
      * directories, and no capability once it is in the namespace. */
     keep_only_fds(pf->listeners, pf->n);
     capng_clear(CAPNG_SELECT_BOTH);
-    capng_apply(CAPNG_SELECT_BOTH);
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (capng_apply(CAPNG_SELECT_BOTH) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+      dprintf(STDERR_FILENO, "hutch: port forwarder: cannot drop its capabilities: %s\n", strerror(errno));
+      _exit(1);
+    }
     signal(SIGPIPE, SIG_IGN);
     forwarder_main(pf);
   }

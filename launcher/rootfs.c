@@ -263,12 +263,14 @@ static int mount_fuse_overlay(const struct spec *s, const struct runtime *rt, st
   if (stat(merged, &before) < 0)
     return error_set(err, errno, "stat `%s`", merged);
 
+  pid_t keeper = getpid();
   pid_t pid = fork();
   if (pid < 0)
     return error_set(err, errno, "fork fuse-overlayfs");
   if (pid == 0) {
     /* Dies with the keeper, whatever ends it. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    die_with_parent(keeper, SIGKILL);
+    cloexec_from(3);
     int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, STDIN_FILENO);
     if (hutch_log_level < LOG_DEBUG) {

@@ -74,7 +74,10 @@ int userns_build_map(enum userns_mode mode, unsigned long host_id,
 int userns_ranges(const char *user, int is_gid, struct id_range **out, struct error *err)
 {
   struct subid_range *r = NULL;
-  subid_init("hutch", NULL);
+  static bool initialised;
+  /* Once: each call opens a FILE for its log. */
+  if (!initialised)
+    initialised = subid_init("hutch", stderr);
   int n = is_gid ? subid_get_gid_ranges(user, &r) : subid_get_uid_ranges(user, &r);
   if (n < 0) {
     free(r);
@@ -228,6 +231,7 @@ static int start_id_helper(struct id_helper_run *h, pid_t target, const struct i
   }
   if (h->pid == 0) {
     dup2(pfd[1], STDERR_FILENO);
+    cloexec_from(3);
     execv(h->helper, argv);
     dprintf(STDERR_FILENO, "exec: %s", strerror(errno));
     _exit(127);

@@ -10,7 +10,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/close_range.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 void strvfreep(char ***v)
@@ -180,6 +183,18 @@ unsigned long long now_usec(void)
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (unsigned long long) ts.tv_sec * 1000000ULL + (unsigned long long) ts.tv_nsec / 1000ULL;
+}
+
+void die_with_parent(pid_t parent, int sig)
+{
+  prctl(PR_SET_PDEATHSIG, sig);
+  if (getppid() != parent)
+    _exit(1);
+}
+
+void cloexec_from(int from)
+{
+  syscall(SYS_close_range, (unsigned int) from, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
 char *find_program(const char *name)

@@ -65,6 +65,12 @@ int rm_rf_at(int dirfd, const char *name);
 /* Monotonic time in microseconds, for stage timing. */
 unsigned long long now_usec(void);
 
+/* In a child just forked from `parent`: die with signal sig when the parent
+ * dies, and at once if it already has (the race between fork and prctl). */
+void die_with_parent(pid_t parent, int sig);
+/* Before exec of a helper: every descriptor from `from` up closes at exec. */
+void cloexec_from(int from);
+
 /* Look a program up in PATH; returns a newly allocated path or NULL. */
 char *find_program(const char *name);
 
