@@ -1,4 +1,9 @@
-/* exec.c: the command's last stages, in the order bubblewrap and crun use:
+/* exec.c: the command's last stages. This runs in a fork of init, with all
+ * of init's capabilities until caps_apply; it must drop them, and set
+ * no_new_privs, Landlock and seccomp, before the exec and never after
+ * touching anything the sandbox controls beyond the working directory.
+ *
+ * The stages, in the order bubblewrap and crun use:
  * session and terminal, environment, working directory, ids, capabilities,
  * no_new_privs, Landlock, seccomp, then exec. Failures go back to init
  * through errfd. */
@@ -108,7 +113,6 @@ void exec_command(struct launch *l, int errfd, int slave)
   environ = env;
   execvp(s->argv[0], s->argv);
   int e = errno;
-  err.status = (e == ENOENT || e == ENOTDIR) ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;
   if (e == ENOENT)
     error_set(&err, 0, "`%s`: command not found in the sandbox (PATH=%s)", s->argv[0], getenv("PATH"));
   else

@@ -5,6 +5,12 @@
  * init exits with its status, and the kernel kills whatever the command left
  * running in the pid namespace.
  *
+ * It holds every capability of the sandbox's user namespace and no seccomp
+ * filter or Landlock ruleset (those are the command's). So it must not read
+ * anything from the sandbox but signals and its children's exit statuses,
+ * must not keep a descriptor of the host (close_inherited runs first), and
+ * must not exec.
+ *
  * init never execs: it is a copy of the hutch binary. It is made non-dumpable
  * first thing, so nothing in the sandbox can open /proc/1/exe (hutch, which
  * the user owns and could be tricked into overwriting), /proc/1/fd or
@@ -26,7 +32,7 @@
 #include "tty.h"
 #include "util.h"
 
-static const int passed_on[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+static const int passed_on[] = SYNC_FORWARDED_SIGNALS;
 
 /* Close everything but stdio, the preserved descriptors and our socket.
  * hutch made sure its own descriptors sit above the preserved range. */

@@ -80,19 +80,14 @@ static int init_status(int wstatus)
   return 125;
 }
 
-void keeper_main(struct launch *l)
+/* Tied to hutch's life, out of the caller's session (terminal signals reach
+ * hutch alone, which passes them on). Returns a signalfd for the signals
+ * that tell the keeper to stop: the parent-death signal among them. */
+static int keeper_setup(struct launch *l)
 {
-  struct error err = {0};
-  struct sync_msg m;
-  int pidfd = -1, status = 125;
-  unsigned long long t = now_usec();
-
-  /* Told when hutch dies, even by SIGKILL, so that it can clean up. */
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != l->parent_pid)
     _exit(125);
-  /* Out of the caller's session: terminal signals reach hutch alone, which
-   * passes them on. */
   setsid();
   sigset_t mask;
   sigemptyset(&mask);
@@ -100,30 +95,14 @@ void keeper_main(struct launch *l)
   sigaddset(&mask, SIGHUP);
   sigaddset(&mask, SIGINT);
   sigprocmask(SIG_BLOCK, &mask, NULL);
-  int sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  return signalfd(-1, &mask, SFD_CLOEXEC);
+}
 
-  /* sync 2 */
-  if (sync_recv(l->parent_sock, &m, NULL) < 0 || m.type != SYNC_MAPPED)
-    _exit(125);  /* hutch gave up before mapping us; it cleans up */
-  /* Only now: hutch writes our maps through /proc/PID, which a non-dumpable
-   * process closes to it. */
-  prctl(PR_SET_DUMPABLE, 0);
-  /* Become root inside where there is one, so fuse-overlayfs keeps the
-   * capabilities of the namespace across its exec. */
-  if (setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) < 0)
-    log_debug("keeper stays uid %u inside", getuid());
-  stage_done(l, "keeper", "mapped", &t);
-
-  if (rootfs_mount_overlay(l->spec, &l->rt, &l->ov, &err) < 0)
-    goto fail;
-  stage_done(l, "keeper", l->ov.backend == OVERLAY_FUSE ? "mount fuse-overlayfs" : "mount kernel overlay", &t);
-  if (start_init(l, &pidfd, &err) < 0)
-    goto fail;
-  stage_done(l, "keeper", "clone init", &t);
-  /* sync 3 */
-  sync_send(l->parent_sock, SYNC_SANDBOX_PID, l->init_pid, NULL, -1);
-  runtime_reap_stale(&l->rt);
-
+/* Carry messages both ways until init exits, hutch goes away, or a stop
+ * signal comes. Returns init's status, or 125 when it did not exit. */
+static int keeper_loop(struct launch *l, int pidfd, int sigfd)
+{
+  int status = 125;
   for (;;) {
     struct pollfd p[4] = {
       {.fd = l->keeper_sock, .events = POLLIN},
@@ -160,11 +139,13 @@ void keeper_main(struct launch *l)
     if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) || relay(l, l->keeper_sock, l->parent_sock) < 0)
       break;
   }
-  goto cleanup;
+  return status;
+}
 
-fail:
-  sync_send_error(l->parent_sock, &err);
-cleanup:
+/* However the sandbox ended: nothing of it may outlive this function. */
+static void keeper_cleanup(struct launch *l, int status, unsigned long long *t) __attribute__((noreturn));
+static void keeper_cleanup(struct launch *l, int status, unsigned long long *t)
+{
   if (l->init_pid > 0) {
     /* Killing pid 1 kills the whole pid namespace; waiting for it returns
      * only once every process in it is gone. */
@@ -174,12 +155,48 @@ cleanup:
       status = init_status(ws);
   }
   portfwd_stop(&l->pf);
-  stage_done(l, "keeper", "sandbox ended", &t);
+  stage_done(l, "keeper", "sandbox ended", t);
   rootfs_unmount_overlay(&l->ov);
-  stage_done(l, "keeper", "unmount overlay", &t);
+  stage_done(l, "keeper", "unmount overlay", t);
   runtime_remove(&l->rt);
-  stage_done(l, "keeper", "cleaned up", &t);
+  stage_done(l, "keeper", "cleaned up", t);
   /* sync 8 */
   sync_send(l->parent_sock, SYNC_EXIT, status, NULL, -1);
   _exit(0);
+}
+
+void keeper_main(struct launch *l)
+{
+  struct error err = {0};
+  struct sync_msg m;
+  int pidfd = -1;
+  unsigned long long t = now_usec();
+  int sigfd = keeper_setup(l);
+
+  /* sync 2 */
+  if (sync_recv(l->parent_sock, &m, NULL) < 0 || m.type != SYNC_MAPPED)
+    _exit(125);  /* hutch gave up before mapping us; it cleans up */
+  /* Only now: hutch writes our maps through /proc/PID, which a non-dumpable
+   * process closes to it. */
+  prctl(PR_SET_DUMPABLE, 0);
+  /* Become root inside where there is one, so fuse-overlayfs keeps the
+   * capabilities of the namespace across its exec. */
+  if (setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) < 0)
+    log_debug("keeper stays uid %u inside", getuid());
+  stage_done(l, "keeper", "mapped", &t);
+
+  if (sigfd < 0) {
+    error_set(&err, errno, "signalfd");
+  } else if (rootfs_mount_overlay(l->spec, &l->rt, &l->ov, &err) == 0) {
+    stage_done(l, "keeper", l->ov.backend == OVERLAY_FUSE ? "mount fuse-overlayfs" : "mount kernel overlay", &t);
+    if (start_init(l, &pidfd, &err) == 0) {
+      stage_done(l, "keeper", "clone init", &t);
+      /* sync 3 */
+      sync_send(l->parent_sock, SYNC_SANDBOX_PID, l->init_pid, NULL, -1);
+      runtime_reap_stale(&l->rt);
+      keeper_cleanup(l, keeper_loop(l, pidfd, sigfd), &t);
+    }
+  }
+  sync_send_error(l->parent_sock, &err);
+  keeper_cleanup(l, 125, &t);
 }

@@ -146,20 +146,26 @@ int net_parse_publish(const char *arg, struct port_map *out, struct error *err)
   return 0;
 }
 
-/* Bind the host port the way the helper will, to fail early and clearly. */
-static int check_port_free(const struct port_map *p, struct error *err)
+int net_bind_port(const struct port_map *p, bool listening, struct error *err)
 {
-  bool v6 = strchr(p->host_ip, ':') != NULL;
-  int type = p->proto == PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
-  _cleanup_close_ int fd = socket(v6 ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC, 0);
+  /* All addresses: [::] with V6ONLY off takes IPv4 too; IPv4 alone where the
+   * host has no IPv6. */
+  bool v6 = strchr(p->host_ip, ':') != NULL || !p->host_ip[0];
+  int type = (p->proto == PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK;
+  int fd = socket(v6 ? AF_INET6 : AF_INET, type, 0);
+  if (fd < 0 && v6 && !p->host_ip[0]) {
+    v6 = false;
+    fd = socket(AF_INET, type, 0);
+  }
   if (fd < 0)
-    return error_set(err, errno, "socket");
-  int one = 1;
+    return error_set(err, errno, "socket for port %u", p->host_port);
+  int one = 1, zero = 0, r;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  int r;
   if (v6) {
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(p->host_port)};
-    inet_pton(AF_INET6, p->host_ip, &a.sin6_addr);
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(p->host_port), .sin6_addr = in6addr_any};
+    if (p->host_ip[0])
+      inet_pton(AF_INET6, p->host_ip, &a.sin6_addr);
     r = bind(fd, (struct sockaddr *) &a, sizeof a);
   } else {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(p->host_port)};
@@ -167,16 +173,20 @@ static int check_port_free(const struct port_map *p, struct error *err)
       inet_pton(AF_INET, p->host_ip, &a.sin_addr);
     r = bind(fd, (struct sockaddr *) &a, sizeof a);
   }
+  if (r == 0 && listening && p->proto == PROTO_TCP)
+    r = listen(fd, 512);
+  if (r == 0)
+    return fd;
+  int e = errno;
+  close(fd);
   const char *proto = p->proto == PROTO_UDP ? "udp" : "tcp";
   const char *ip = p->host_ip[0] ? p->host_ip : "all addresses";
-  if (r < 0 && errno == EADDRINUSE)
+  if (e == EADDRINUSE)
     return error_set(err, 0, "cannot publish port %u/%s on %s: it is already in use; pick another HOST_PORT", p->host_port, proto, ip);
-  if (r < 0 && errno == EACCES)
+  if (e == EACCES)
     return error_set(err, 0, "cannot publish port %u/%s on %s: ports below 1024 need privileges; use a higher HOST_PORT, e.g. -p 8080:%u (or ask an administrator for sysctl net.ipv4.ip_unprivileged_port_start=%u)",
                      p->host_port, proto, ip, p->sandbox_port, p->host_port);
-  if (r < 0)
-    return error_set(err, errno, "cannot publish port %u/%s on %s", p->host_port, proto, ip);
-  return 0;
+  return error_set(err, e, "cannot publish port %u/%s on %s", p->host_port, proto, ip);
 }
 
 int net_validate(struct spec *s, struct error *err)
@@ -204,9 +214,11 @@ int net_validate(struct spec *s, struct error *err)
       if (s->ports[j].host_port == s->ports[i].host_port && s->ports[j].proto == s->ports[i].proto &&
           !strcmp(s->ports[j].host_ip, s->ports[i].host_ip))
         return error_set(err, 0, "port %u is published twice; give each -p its own HOST_PORT", s->ports[i].host_port);
-    int r = check_port_free(&s->ports[i], err);
-    if (r < 0)
-      return r;
+    /* Bound the way the helper or the forwarder will, to fail early. */
+    int fd = net_bind_port(&s->ports[i], false, err);
+    if (fd < 0)
+      return fd;
+    close(fd);
   }
   return 0;
 }

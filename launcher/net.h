@@ -2,6 +2,7 @@
  * networking by pasta or slirp4netns, with published ports. */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "runtime.h"
@@ -14,6 +15,9 @@ int net_parse_publish(const char *arg, struct port_map *out, struct error *err);
  * published port is free on the host. */
 int net_validate(struct spec *s, struct error *err);
 const char *net_mode_name(enum net_mode m);
+/* Bind a published port on the host (and listen, for TCP, when asked).
+ * Returns the socket, or a negative errno with a message naming the fix. */
+int net_bind_port(const struct port_map *p, bool listening, struct error *err);
 
 /* The text of the sandbox's /etc/resolv.conf. */
 char *net_resolv_conf(const struct spec *s);

@@ -33,45 +33,11 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "net.h"
 #include "util.h"
 
 /* Asked for; the kernel may give less (fs.pipe-user-pages-soft). */
 #define PIPE_SIZE (256 << 10)
-
-static int listen_one(const struct port_map *p, struct error *err)
-{
-  bool v6 = strchr(p->host_ip, ':') != NULL || !p->host_ip[0];
-  int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0 && v6 && !p->host_ip[0]) {
-    v6 = false;  /* no IPv6 here: all IPv4 addresses */
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  }
-  if (fd < 0)
-    return error_set(err, errno, "socket for port %u", p->host_port);
-  int one = 1, zero = 0, r;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (v6) {
-    /* [::] with V6ONLY off takes IPv4 connections too. */
-    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(p->host_port), .sin6_addr = in6addr_any};
-    if (p->host_ip[0])
-      inet_pton(AF_INET6, p->host_ip, &a.sin6_addr);
-    r = bind(fd, (struct sockaddr *) &a, sizeof a);
-  } else {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(p->host_port)};
-    if (p->host_ip[0])
-      inet_pton(AF_INET, p->host_ip, &a.sin_addr);
-    r = bind(fd, (struct sockaddr *) &a, sizeof a);
-  }
-  if (r < 0 || listen(fd, 512) < 0) {
-    int e = errno;
-    close(fd);
-    if (e == EADDRINUSE)
-      return error_set(err, 0, "cannot publish port %u/tcp: it is already in use; pick another HOST_PORT", p->host_port);
-    return error_set(err, e, "cannot publish port %u/tcp", p->host_port);
-  }
-  return fd;
-}
 
 int portfwd_listen(const struct spec *s, struct portfwd *pf, struct error *err)
 {
@@ -83,7 +49,7 @@ int portfwd_listen(const struct spec *s, struct portfwd *pf, struct error *err)
   for (size_t i = 0; i < s->n_ports; i++) {
     if (s->ports[i].proto != PROTO_TCP)
       continue;
-    int fd = listen_one(&s->ports[i], err);
+    int fd = net_bind_port(&s->ports[i], true, err);
     if (fd < 0) {
       portfwd_close_listeners(pf);
       return fd;

@@ -175,6 +175,27 @@ static int bind_in_root(int rootfd, const char *src, const char *path, bool read
 
 /* ------------------------------------------------------------- the overlay */
 
+/* RUNDIR/l/N -> layer N, and the list "TOP:...:0" of those names, each
+ * behind `prefix`: short names keep an option string of many layers small
+ * (a page at most for mount(2)), and free of the `:` and `,` a layer path
+ * may hold. *links_fd is the l directory. */
+static int make_layer_links(const struct spec *s, const struct runtime *rt, const char *prefix,
+                            char **list, int *links_fd, struct error *err)
+{
+  if (mkdirat(rt->dir_fd, "l", 0700) < 0 || (*links_fd = openat(rt->dir_fd, "l", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return error_set(err, errno, "mkdir `%s/l`", rt->dir);
+  size_t cap = s->n_layers * (strlen(prefix) + 24) + 1, len = 0;
+  *list = xcalloc(cap, 1);
+  for (size_t i = s->n_layers; i-- > 0;) {
+    char name[16];
+    snprintf(name, sizeof name, "%zu", i);
+    if (symlinkat(s->layers[i], *links_fd, name) < 0)
+      return error_set(err, errno, "symlink for layer `%s`", s->layers[i]);
+    len += (size_t) snprintf(*list + len, cap - len, "%s%s%s", len ? ":" : "", prefix, name);
+  }
+  return 0;
+}
+
 static int mount_kernel_overlay(const struct spec *s, const struct runtime *rt, struct error *err)
 {
   _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
@@ -197,22 +218,13 @@ static int mount_kernel_overlay(const struct spec *s, const struct runtime *rt, 
   if (!plus) {
     _cleanup_free_ char *lower = NULL;
     _cleanup_close_ int links = -1;
-    if (mkdirat(rt->dir_fd, "l", 0700) < 0 || (links = openat(rt->dir_fd, "l", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-      return error_set(err, errno, "mkdir `%s/l`", rt->dir);
-    size_t cap = s->n_layers * 8 + 1, len = 0;
-    lower = xcalloc(cap, 1);
-    for (size_t i = s->n_layers; i-- > 0;) {
-      char name[16];
-      snprintf(name, sizeof name, "%zu", i);
-      if (symlinkat(s->layers[i], links, name) < 0)
-        return error_set(err, errno, "symlink for layer `%s`", s->layers[i]);
-      len += (size_t) snprintf(lower + len, cap - len, "%s%s", len ? ":" : "", name);
-    }
+    int r = make_layer_links(s, rt, "", &lower, &links, err);
+    if (r < 0)
+      return r;
     /* The paths are resolved relative to our working directory. */
     if (fchdir(links) < 0)
       return error_set(err, errno, "chdir `%s/l`", rt->dir);
-    int r = fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0);
-    if (r < 0)
+    if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0)
       return error_set(err, errno, "overlay lowerdir (%zu layers)", s->n_layers);
   }
   if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
@@ -245,19 +257,11 @@ static int mount_fuse_overlay(const struct spec *s, const struct runtime *rt, st
   if (access("/dev/fuse", R_OK | W_OK) < 0)
     return error_set(err, errno, "/dev/fuse is not usable; ask an administrator to make it mode 0666 (as stock Debian does), or use --overlay kernel");
   _cleanup_close_ int links = -1;
-  if (mkdirat(rt->dir_fd, "l", 0700) < 0 || (links = openat(rt->dir_fd, "l", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-    return error_set(err, errno, "mkdir `%s/l`", rt->dir);
-  size_t cap = s->n_layers * (strlen(rt->dir) + 16) + 256, len = 0;
-  _cleanup_free_ char *opts = xcalloc(cap, 1);
-  len += (size_t) snprintf(opts + len, cap - len, "lowerdir=");
-  for (size_t i = s->n_layers; i-- > 0;) {
-    char name[16];
-    snprintf(name, sizeof name, "%zu", i);
-    if (symlinkat(s->layers[i], links, name) < 0)
-      return error_set(err, errno, "symlink for layer `%s`", s->layers[i]);
-    len += (size_t) snprintf(opts + len, cap - len, "%s%s/l/%s", i == s->n_layers - 1 ? "" : ":", rt->dir, name);
-  }
-  snprintf(opts + len, cap - len, ",upperdir=%s/upper,workdir=%s/work", rt->dir, rt->dir);
+  _cleanup_free_ char *lower = NULL, *prefix = xasprintf("%s/l/", rt->dir);
+  int r = make_layer_links(s, rt, prefix, &lower, &links, err);
+  if (r < 0)
+    return r;
+  _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, rt->dir, rt->dir);
   _cleanup_free_ char *merged = xasprintf("%s/merged", rt->dir);
   struct stat before;
   if (stat(merged, &before) < 0)
@@ -314,7 +318,6 @@ int rootfs_mount_overlay(const struct spec *s, const struct runtime *rt, struct 
       return r;
     }
     log_debug("kernel overlayfs failed (%s); trying fuse-overlayfs", kerr.msg);
-    unlinkat(rt->dir_fd, "l", AT_REMOVEDIR);
     rm_rf_at(rt->dir_fd, "l");
   }
   ov->backend = OVERLAY_FUSE;

@@ -33,8 +33,7 @@
 #include "tty.h"
 #include "util.h"
 
-/* Signals hutch passes on to the command, as podman does. */
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+static const int forwarded[] = SYNC_FORWARDED_SIGNALS;
 
 void stage_done(struct launch *l, const char *who, const char *stage, unsigned long long *since)
 {

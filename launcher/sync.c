@@ -74,18 +74,36 @@ int sync_recv(int sock, struct sync_msg *msg, int *passfd)
   return 0;
 }
 
+static const char *step_name(enum sync_type type)
+{
+  switch (type) {
+  case SYNC_MAPPED: return "the id maps";
+  case SYNC_SANDBOX_PID: return "the sandbox's init to start";
+  case SYNC_NETNS: return "the sandbox's network namespace";
+  case SYNC_PTY: return "the sandbox's terminal";
+  case SYNC_READY: return "the root filesystem to be built";
+  case SYNC_GO: return "the go-ahead";
+  case SYNC_EXIT: return "the command's status";
+  case SYNC_ERROR: return "an error";
+  }
+  return "?";
+}
+
 int sync_expect(int sock, enum sync_type type, struct sync_msg *msg, int *passfd, struct error *err)
 {
   int r = sync_recv(sock, msg, passfd);
-  if (r < 0)
-    return error_set(err, r == -EPIPE ? 0 : -r, "the sandbox ended during setup (waiting for step %d)", type);
+  if (r < 0) {
+    error_set(err, r == -EPIPE ? 0 : -r, "the sandbox ended while hutch waited for %s", step_name(type));
+    error_fix(err, "run with --log-level debug to see the last stage that ran");
+    return r;
+  }
   if (msg->type == SYNC_ERROR) {
     err->status = msg->value ? msg->value : 125;
     memcpy(err->msg, msg->text, sizeof err->msg);
     return -EIO;
   }
   if (msg->type != type)
-    return error_set(err, 0, "protocol error: expected step %d, got %u", type, msg->type);
+    return error_set(err, 0, "protocol error: waiting for %s, got message %u", step_name(type), msg->type);
   return 0;
 }
 

@@ -2,7 +2,7 @@
  * keeper (in the user namespace, outside the sandbox's pid namespace) and the
  * sandbox's init talk over SOCK_SEQPACKET socketpairs in numbered steps:
  *
- *   sync 1  keeper -> parent  UNSHARED: user namespace made, write my maps
+ *   sync 1  (clone3 returns) the keeper exists in its new user namespace
  *   sync 2  parent -> keeper  MAPPED: maps written, go on as root inside
  *   sync 3  keeper -> parent  SANDBOX_PID: init's pid on the host
  *   sync 4  init -> parent    NETNS: init's network namespace fd (via keeper)
@@ -15,13 +15,13 @@
  */
 #pragma once
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "error.h"
 
 enum sync_type {
-  SYNC_UNSHARED = 1,
-  SYNC_MAPPED,
+  SYNC_MAPPED = 2,
   SYNC_SANDBOX_PID,
   SYNC_NETNS,
   SYNC_PTY,
@@ -36,6 +36,10 @@ struct sync_msg {
   int32_t value;
   char text[sizeof(((struct error *) 0)->msg)];
 };
+
+/* The signals hutch passes on to the command (and init to it), as podman
+ * does. */
+#define SYNC_FORWARDED_SIGNALS {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}
 
 int sync_pair(int fds[2], struct error *err);
 /* Send a message, optionally passing one fd along (passfd < 0: none). */

@@ -279,6 +279,9 @@ static int write_proc(pid_t pid, const char *file, const char *text, struct erro
   return 0;
 }
 
+/* Runs in hutch, on the host, with the caller's rights. It must write only
+ * the maps of the plan (checked against /etc/subuid and /etc/subgid by the
+ * setuid helpers, never by us), and only for the keeper it just cloned. */
 int userns_apply(const struct userns_plan *plan, pid_t pid, struct error *err)
 {
   if (plan->newuidmap) {

@@ -77,14 +77,6 @@ void strv_append(char ***v, size_t *n, char *item)
   *v = nv;
 }
 
-size_t strv_len(char *const *v)
-{
-  size_t n = 0;
-  while (v && v[n])
-    n++;
-  return n;
-}
-
 int write_all(int fd, const void *buf, size_t len)
 {
   const char *p = buf;

@@ -49,7 +49,6 @@ void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void strv_append(char ***v, size_t *n, char *item);
-size_t strv_len(char *const *v);
 
 /* Write all of buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
