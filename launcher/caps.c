@@ -114,15 +114,35 @@ int caps_trim_bounding(const struct spec *s, struct error *err)
   return 0;
 }
 
+/* What a command running as a non-zero uid keeps: only what --cap-add asked
+ * for by name (or ALL), as podman does; nothing by default. */
+static uint64_t caps_asked(const struct spec *s)
+{
+  return s->cap_add_all ? s->caps : s->cap_add & s->caps;
+}
+
+int caps_keep_across_setuid(const struct spec *s, uid_t uid, struct error *err)
+{
+  if (uid == 0 || !caps_asked(s))
+    return 0;
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return error_set(err, errno, "keep capabilities across the change to uid %u", uid);
+  return 0;
+}
+
 int caps_apply(const struct spec *s, uid_t uid, struct error *err)
 {
+  uint64_t keep = uid == 0 ? s->caps : caps_asked(s);
   capng_clear(CAPNG_SELECT_CAPS);
-  if (uid == 0)
-    select_caps(s->caps, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE);
+  select_caps(keep, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE);
   if (capng_apply(CAPNG_SELECT_CAPS) < 0)
     return error_set(err, errno, "set capabilities");
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     return error_set(err, errno, "clear ambient capabilities");
+  /* A non-zero uid loses its capabilities at exec unless they are ambient. */
+  for (int c = 0; uid != 0 && c <= caps_last(); c++)
+    if ((keep & (UINT64_C(1) << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+      return error_set(err, errno, "raise capability %d in the ambient set", c);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return error_set(err, errno, "set no_new_privs");
   return 0;

@@ -24,4 +24,7 @@ char *caps_describe(uint64_t caps);
 int caps_trim_bounding(const struct spec *s, struct error *err);
 /* After the uid change: effective, permitted and inheritable sets for the
  * command (empty for a non-root uid), an empty ambient set, no_new_privs. */
+/* Before the change to a non-zero uid, when --cap-add asked for
+ * capabilities: keep the permitted set across it (PR_SET_KEEPCAPS). */
+int caps_keep_across_setuid(const struct spec *s, uid_t uid, struct error *err);
 int caps_apply(const struct spec *s, uid_t uid, struct error *err);

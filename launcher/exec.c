@@ -97,7 +97,8 @@ void exec_command(struct launch *l, int errfd, int slave)
     error_set(&err, errno, "--workdir `%s`", s->workdir);
     fail(errfd, &err);
   }
-  if (caps_trim_bounding(s, &err) < 0 || set_ids(l, uid, gid, &err) < 0 || caps_apply(s, uid, &err) < 0)
+  if (caps_trim_bounding(s, &err) < 0 || caps_keep_across_setuid(s, uid, &err) < 0 ||
+      set_ids(l, uid, gid, &err) < 0 || caps_apply(s, uid, &err) < 0)
     fail(errfd, &err);
 
   /* Descriptors past the preserved ones close at exec; errfd is among them. */

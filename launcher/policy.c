@@ -27,8 +27,8 @@ int policy_print(const struct spec *s, struct error *err)
   fprintf(f, "network:        %s\n", net_mode_name(s->network));
   _cleanup_free_ char *caps = caps_describe(s->caps);
   fprintf(f, "capabilities:   %s\n", caps);
-  fprintf(f, "                (of the sandbox's user namespace, for uid 0 inside; another uid has none;\n"
-             "                the bounding set is the same, the ambient set empty)\n");
+  fprintf(f, "                (of the sandbox's user namespace, for uid 0 inside; another uid has only\n"
+             "                those --cap-add names, as ambient; the bounding set is the same)\n");
   fprintf(f, "no_new_privs:   on (setuid and file capabilities give nothing)\n");
   if ((r = seccomp_profile_describe(s, f, err)) < 0)
     return r;

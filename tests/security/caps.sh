@@ -1,11 +1,12 @@
 #!/bin/bash
 # caps: the command starts with podman's default set, as root inside; the
-# bounding set matches, so no exec can win more; the ambient set is empty.
+# bounding set matches, so no exec can win more; the ambient set is empty,
+# but for a non-zero uid that asked for a capability with --cap-add.
 # --cap-add and --cap-drop take NET_RAW, CAP_NET_RAW or ALL; a wrong name
 # fails with 125 before anything starts.
 
 . "$(dirname "$0")/lib-security.sh"
-plan 10
+plan 11
 
 caps='grep -E "^Cap(Eff|Bnd|Amb):" /proc/self/status | tr -s "\t" " " | tr "\n" " "'
 # CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE SYS_CHROOT SETFCAP
@@ -29,8 +30,13 @@ all=$(printf '%016x' $(((1 << (last + 1)) - 1)))
 sandbox --cap-add ALL -- /bin/sh -c "$caps"
 is "$out" "CapEff: $all CapBnd: $all CapAmb: 0000000000000000 " "--cap-add ALL: every capability of this kernel (of the sandbox's user namespace)"
 
+sandbox -u 1000:1000 -- /bin/sh -c "$caps"
+is "$out" "CapEff: 0000000000000000 CapBnd: 00000000800405fb CapAmb: 0000000000000000 " "as uid 1000: no capabilities, the bounding set still trimmed"
+
+# Asked for by name, a capability reaches a non-zero uid through the ambient
+# set (as podman does); only that one, and not from the default set.
 sandbox -u 1000:1000 --cap-add NET_RAW -- /bin/sh -c "$caps"
-is "$out" "CapEff: 0000000000000000 CapBnd: 00000000800425fb CapAmb: 0000000000000000 " "as uid 1000: no capabilities, the bounding set still trimmed"
+is "$out" "CapEff: 0000000000002000 CapBnd: 00000000800425fb CapAmb: 0000000000002000 " "as uid 1000 with --cap-add NET_RAW: that one, ambient, and nothing else"
 
 sandbox --cap-add NET_RAWW -- /bin/true
 is "$rc" 125 "--cap-add with a wrong name: exit 125"
