@@ -1,5 +1,5 @@
 #!/bin/bash
-# Networking: --network none has only lo; busybox httpd published with -p and
+# Networking: --network none has only lo; DNS through each backend; busybox httpd published with -p and
 # fetched from the host on pasta and slirp4netns (through hutch's forwarder
 # and through the backend's own); a UDP publish; the host's
 # loopback out of reach unless allow-host-loopback; every bad -p form; no
@@ -11,7 +11,7 @@
 # send a connection to the gateway to the real network.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 36
+plan 39
 root=$(busybox_layers)
 
 # free_port: a TCP/UDP port nobody listens on.
@@ -199,6 +199,47 @@ INNER
 else
     skip "pasta loopback default" "pasta or unprivileged network namespaces missing"
     skip "pasta allow-host-loopback" "pasta or unprivileged network namespaces missing"
+fi
+
+# --- DNS end to end: a name looked up in the sandbox through the backend's
+# forwarder reaches the host's resolver. The "host" is a network and mount
+# namespace of the test's own, whose /etc/resolv.conf names a dnsmasq on its
+# 127.0.0.1 (the real resolver is off the machine: never asked). The control
+# points the sandbox's resolv.conf elsewhere: then the same lookup fails.
+if command -v dnsmasq > /dev/null && command -v pasta > /dev/null && command -v slirp4netns > /dev/null &&
+    unshare -Urnm true 2>/dev/null; then
+    mkdir -p "$TEST_TMP/dns"
+    echo "nameserver 10.0.2.99" > "$TEST_TMP/dns/elsewhere.conf"
+    cat > "$TEST_TMP/dns.sh" <<'INNER'
+set -u
+ip link add v0 type veth peer name v1 && ip addr add 10.77.0.2/24 dev v0 && ip link set v1 up && ip link set v0 up &&
+    ip link set lo up && ip route add default via 10.77.0.1 || { echo "setup failed"; exit 1; }
+echo "nameserver 127.0.0.1" > "$W/resolv.conf"
+mount --bind "$W/resolv.conf" /etc/resolv.conf || { echo "setup failed: resolv.conf"; exit 1; }
+dnsmasq --keep-in-foreground --no-resolv --no-hosts --listen-address=127.0.0.1 --bind-interfaces --port=53 \
+    --address=/sandbox.hutch.test/10.9.8.7 --pid-file= --user= --group= --log-facility="$W/dnsmasq.log" &
+d=$!
+for ((i = 0; i < 100; i++)); do
+    busybox nslookup -type=a sandbox.hutch.test 127.0.0.1 2>/dev/null | grep -q 10.9.8.7 && break
+    sleep 0.05
+done
+look() { "$HUTCH" run --userns single "$@" "$ROOT" nslookup -type=a sandbox.hutch.test 2>&1 | tr '\n' ' '; }
+echo "pasta: $(look --network pasta)" > "$W/pasta"
+echo "slirp4netns: $(look --network slirp4netns)" > "$W/slirp4netns"
+echo "control: $(look --network pasta -v "$W/elsewhere.conf:/etc/resolv.conf:ro")" > "$W/control"
+kill $d
+INNER
+    W=$TEST_TMP/dns ROOT=$root HUTCH=$HUTCH timeout 60 unshare -Urnm bash "$TEST_TMP/dns.sh" > "$TEST_TMP/dns/out" 2>&1
+    like "$(cat "$TEST_TMP/dns/pasta" 2>/dev/null)" "Address: 10.9.8.7" "pasta: a name resolves through pasta's forwarder to the host's resolver"
+    like "$(cat "$TEST_TMP/dns/slirp4netns" 2>/dev/null)" "Address: 10.9.8.7" "slirp4netns: a name resolves through 10.0.2.3 to the host's resolver"
+    control=$(cat "$TEST_TMP/dns/control" 2>/dev/null)
+    if [[ $control == "control: "* ]] && [[ $control != *10.9.8.7* ]]; then
+        ok "control: with the sandbox's resolv.conf pointing elsewhere, the same lookup fails"
+    else
+        not_ok "control: with the sandbox's resolv.conf pointing elsewhere, the same lookup fails" "$control"
+    fi
+else
+    for i in 1 2 3; do skip "DNS end to end $i" "dnsmasq, pasta, slirp4netns or unprivileged namespaces missing"; done
 fi
 
 # --- bad -p forms: a clear message, 125, nothing started.
