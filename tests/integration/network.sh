@@ -11,7 +11,7 @@
 # send a connection to the gateway to the real network.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 39
+plan 41
 root=$(busybox_layers)
 
 # free_port: a TCP/UDP port nobody listens on.
@@ -100,6 +100,29 @@ if command -v pasta > /dev/null && command -v slirp4netns > /dev/null; then
 else
     skip "pasta: kill -9" "pasta or slirp4netns missing"
     skip "slirp4netns: kill -9" "pasta or slirp4netns missing"
+fi
+
+# --- IPv6: the published port answers on [::1] too (hutch listens on [::]
+# for all addresses), and pasta gives the sandbox the host's global IPv6
+# address where the host has one.
+if command -v pasta > /dev/null; then
+    port=$(free_port)
+    "$HUTCH" run -p "$port:80" "$root" httpd -f -p 80 -h /var/www < /dev/null > /dev/null 2>&1 &
+    pid=$!
+    fetch "$port" > /dev/null
+    like "$(curl -fsS -g --max-time 3 "http://[::1]:$port/" 2>&1)" "Hello from a hutch sandbox" "a published port answers on [::1] as well as 127.0.0.1"
+    kill -TERM $pid
+    wait $pid
+    host_v6=$(ip -6 -o addr show scope global 2>/dev/null | awk '{print $4}' | head -1)
+    if [ -n "$host_v6" ]; then
+        run_hutch run --network pasta "$root" /bin/sh -c 'ip -6 -o addr show scope global'
+        like "$out" "${host_v6%/*}" "pasta: the sandbox has the host's global IPv6 address (${host_v6%/*})"
+    else
+        skip "pasta: IPv6 in the sandbox" "the host has no global IPv6 address"
+    fi
+else
+    skip "IPv6 on a published port" "pasta missing"
+    skip "pasta: IPv6 in the sandbox" "pasta missing"
 fi
 
 # --- UDP publish.
