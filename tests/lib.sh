@@ -74,6 +74,14 @@ skip() {
     printf 'ok %d - %s # SKIP %s\n' "$_tap_count" "$1" "$2"
 }
 
+# skip_n COUNT DESC REASON: COUNT test points this host cannot support.
+skip_n() {
+    local i
+    for ((i = 1; i <= $1; i++)); do
+        skip "$2 ($i/$1)" "$3"
+    done
+}
+
 # todo_fail DESC REASON [DIAGNOSTIC...]: a known failure, reported but expected.
 todo_fail() {
     _tap_count=$((_tap_count + 1))

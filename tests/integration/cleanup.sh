@@ -29,9 +29,7 @@ start_sandbox() {
 # its daemons, fuse-overlayfs.
 for backend in kernel fuse; do
     if ! have_backend "$backend"; then
-        for ((i = 0; i < per_backend; i++)); do
-            skip "$backend: kill -9 check $i" "$(backend_missing_reason "$backend")"
-        done
+        skip_n "$per_backend" "$backend: kill -9 checks" "$(backend_missing_reason "$backend")"
         continue
     fi
     if ! start_sandbox "$backend" "$backend"; then

@@ -43,9 +43,7 @@ lower_before=$(tree_state "$L")
 
 for backend in kernel fuse; do
     if ! have_backend "$backend"; then
-        for ((i = 0; i < per_backend; i++)); do
-            skip "$backend: layer check $i" "$(backend_missing_reason "$backend")"
-        done
+        skip_n "$per_backend" "$backend: layer checks" "$(backend_missing_reason "$backend")"
         continue
     fi
     run_hutch run --overlay "$backend" "layers:$L" /bin/sh -c '

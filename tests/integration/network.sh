@@ -46,7 +46,7 @@ check "--network host sees the host's interfaces" test "$out" = "$(ls /sys/class
 
 for backend in pasta slirp4netns; do
     if ! command -v $backend > /dev/null; then
-        for i in 1 2 3 4 5 6 7; do skip "$backend check $i" "$backend is not installed"; done
+        skip_n 8 "$backend checks" "$backend is not installed"
         continue
     fi
     port=$(free_port)
@@ -262,7 +262,7 @@ INNER
         not_ok "control: with the sandbox's resolv.conf pointing elsewhere, the same lookup fails" "$control"
     fi
 else
-    for i in 1 2 3; do skip "DNS end to end $i" "dnsmasq, pasta, slirp4netns or unprivileged namespaces missing"; done
+    skip_n 3 "DNS end to end" "dnsmasq, pasta, slirp4netns or unprivileged namespaces missing"
 fi
 
 # --- bad -p forms: a clear message, 125, nothing started.

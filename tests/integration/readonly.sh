@@ -11,9 +11,7 @@ mkdir "$TEST_TMP/vol"
 
 for backend in kernel fuse; do
     if ! have_backend "$backend"; then
-        for ((i = 0; i < per_backend; i++)); do
-            skip "$backend: --read-only check $i" "$(backend_missing_reason "$backend")"
-        done
+        skip_n "$per_backend" "$backend: --read-only checks" "$(backend_missing_reason "$backend")"
         continue
     fi
     run_hutch run --overlay "$backend" --read-only -v "$TEST_TMP/vol:/vol" --tmpfs /scratch "$root" /bin/sh -c '

@@ -83,9 +83,7 @@ in-workdir" "$name: /etc/hostname, the volume and the workdir are there, inside"
     is "$(grep -cF "$watched" /proc/self/mountinfo)" 0 "$name: no mount on the host at the link's target"
 done
 if [ -z "$home_trap" ]; then
-    for ((i = 0; i < per_case; i++)); do
-        skip "present: check $i" "no writable \$HOME for a trap directory"
-    done
+    skip_n "$per_case" "present: checks" "no writable \$HOME for a trap directory"
 fi
 
 # A destination that climbs with ..: resolved inside the root, it stays there.

@@ -37,9 +37,7 @@ for backend in kernel fuse; do
         if [ $form = layers ]; then arg=$layers watched=$layers_dir; else arg=$rootdir watched=$rootdir; fi
         what="$backend, ROOT $form"
         if ! have_backend "$backend"; then
-            for ((i = 0; i < per_case; i++)); do
-                skip "$what: write check $i" "$(backend_missing_reason "$backend")"
-            done
+            skip_n "$per_case" "$what: write checks" "$(backend_missing_reason "$backend")"
             continue
         fi
         before=$(tree_state "$watched")
