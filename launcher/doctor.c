@@ -141,7 +141,7 @@ static void check_idmap(struct doctor *d, struct userns_plan *plan)
 {
   if (!plan->newuidmap) {
     _cleanup_free_ char *u = find_program("newuidmap");
-    report(d, plan->n_uid_map ? "warn" : "warn", "newuidmap/newgidmap",
+    report(d, "warn", "newuidmap/newgidmap",
            u ? "%s is not setuid root and has no file capabilities; fix: reinstall the uidmap package"
              : "not found%s; fix: apt install uidmap (Debian) or shadow-utils (Fedora)", u ? u : "");
     return;

@@ -67,7 +67,7 @@ struct sc_rule {
 };
 
 struct sc_profile {
-  const char *path;
+  char *path;              /* the profile's file, for messages */
   uint32_t default_action;
   uint32_t arches[24];
   size_t n_arches;
@@ -84,6 +84,8 @@ static void profile_free(struct sc_profile *p)
   }
   free(p->rules);
   p->rules = NULL;
+  free(p->path);
+  p->path = NULL;
   p->n_rules = 0;
 }
 
@@ -521,9 +523,11 @@ static char *profile_path(const struct spec *s)
   return data_path("seccomp/default.json");
 }
 
-static int profile_load(const struct spec *s, const char *path, struct sc_profile *p, struct error *err)
+/* Read the profile the spec names (its path in p->path, freed with the
+ * profile). */
+static int profile_load(const struct spec *s, struct sc_profile *p, struct error *err)
 {
-  p->path = path;
+  const char *path = p->path = profile_path(s);
   size_t len;
   _cleanup_free_ char *text = read_file(path, &len);
   if (!text) {
@@ -531,6 +535,7 @@ static int profile_load(const struct spec *s, const char *path, struct sc_profil
     error_set(err, e, "seccomp profile `%s`", path);
     if (s->seccomp == SECCOMP_DEFAULT)
       error_fix(err, "hutch's default profile is missing; reinstall hutch, or pass --seccomp FILE");
+    profile_free(p);
     return -e;
   }
   json_tokener *tok = json_tokener_new();
@@ -544,8 +549,10 @@ static int profile_load(const struct spec *s, const char *path, struct sc_profil
       line += text[i] == '\n';
     if (root)
       json_object_put(root);
-    return bad(err, p, "", "line %d: not valid JSON (%s)", line,
-               jerr == json_tokener_success ? "text after the end" : json_tokener_error_desc(jerr));
+    int r = bad(err, p, "", "line %d: not valid JSON (%s)", line,
+                jerr == json_tokener_success ? "text after the end" : json_tokener_error_desc(jerr));
+    profile_free(p);
+    return r;
   }
 
   int r = 0;
@@ -833,9 +840,8 @@ int seccomp_filter_compile(const struct spec *s, struct seccomp_bpf *out, struct
   *out = (struct seccomp_bpf) {0};
   if (s->seccomp == SECCOMP_UNCONFINED)
     return 0;
-  _cleanup_free_ char *path = profile_path(s);
   struct sc_profile p = {0};
-  int r = profile_load(s, path, &p, err);
+  int r = profile_load(s, &p, err);
   if (r < 0)
     return r;
   struct keybuf key = {0};
@@ -931,14 +937,13 @@ int seccomp_profile_describe(const struct spec *s, FILE *f, struct error *err)
     fprintf(f, "seccomp:        unconfined (every system call reaches the kernel)\n");
     return 0;
   }
-  _cleanup_free_ char *path = profile_path(s);
   struct sc_profile p = {0};
-  int r = profile_load(s, path, &p, err);
+  int r = profile_load(s, &p, err);
   if (r < 0)
     return r;
   char buf[128];
   describe_action(p.default_action, buf, sizeof buf);
-  fprintf(f, "seccomp:        %s%s\n", path, s->seccomp == SECCOMP_DEFAULT ? " (hutch's default)" : "");
+  fprintf(f, "seccomp:        %s%s\n", p.path, s->seccomp == SECCOMP_DEFAULT ? " (hutch's default)" : "");
   fprintf(f, "  other calls:  %s\n", buf);
   fprintf(f, "  entries:     ");
   for (size_t i = 0; i < p.n_arches; i++)
