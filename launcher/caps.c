@@ -31,7 +31,7 @@ int caps_last(void)
    * the headers we were built with. */
   static int last = -1;
   if (last < 0) {
-    _cleanup_free_ char *s = read_file("/proc/sys/kernel/cap_last_cap", NULL);
+    _cleanup_free_ char *s = read_file("/proc/sys/kernel/cap_last_cap", READ_FILE_SMALL, NULL);
     last = s ? atoi(s) : CAP_LAST_CAP;
     if (last <= 0 || last > 63)
       last = CAP_LAST_CAP;

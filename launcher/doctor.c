@@ -53,7 +53,7 @@ static void report(struct doctor *d, const char *level, const char *what, const 
 
 static long read_sysctl(const char *path)
 {
-  _cleanup_free_ char *s = read_file(path, NULL);
+  _cleanup_free_ char *s = read_file(path, READ_FILE_SMALL, NULL);
   return s ? strtol(s, NULL, 10) : -1;
 }
 

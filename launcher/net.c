@@ -227,7 +227,7 @@ char *net_resolv_conf(const struct spec *s)
 {
   switch (s->network) {
   case NET_HOST: {
-    char *host = read_file("/etc/resolv.conf", NULL);
+    char *host = read_file("/etc/resolv.conf", READ_FILE_SMALL, NULL);
     return host ? host : xstrdup("");
   }
   case NET_PASTA:

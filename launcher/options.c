@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "caps.h"
+#include "env.h"
 #include "layers.h"
 #include "net.h"
 #include "rootfs.h"
@@ -193,71 +194,6 @@ int options_parse_user(const char *arg, uid_t *uid, gid_t *gid, struct error *er
   return 0;
 }
 
-static bool valid_env_key(const char *k, size_t len)
-{
-  if (len == 0 || isdigit((unsigned char) k[0]))
-    return false;
-  for (size_t i = 0; i < len; i++)
-    if (!isalnum((unsigned char) k[i]) && k[i] != '_')
-      return false;
-  return true;
-}
-
-/* Add one -e argument or env-file line; KEY alone copies the value from
- * lookup() (the host's environment), as docker and podman do. */
-static int env_add(const char *item, const char *origin, char ***env, size_t *n,
-                   const char *(*lookup)(const char *), struct error *err)
-{
-  const char *eq = strchr(item, '=');
-  size_t klen = eq ? (size_t) (eq - item) : strlen(item);
-  if (!valid_env_key(item, klen))
-    return error_set(err, 0, "%s: bad variable `%s`: use KEY=VALUE with KEY made of letters, digits and _", origin, item);
-  char *entry;
-  if (eq) {
-    entry = xstrdup(item);
-  } else {
-    const char *v = lookup ? lookup(item) : NULL;
-    if (!v)
-      return 0;
-    entry = xasprintf("%s=%s", item, v);
-  }
-  /* A later setting of the same key replaces the earlier one. */
-  for (size_t i = 0; i < *n; i++)
-    if (!strncmp((*env)[i], entry, klen + 1)) {
-      free((*env)[i]);
-      (*env)[i] = entry;
-      return 0;
-    }
-  strv_append(env, n, entry);
-  return 0;
-}
-
-int env_parse_text(const char *text, const char *origin, char ***env, size_t *n,
-                   const char *(*lookup)(const char *), struct error *err)
-{
-  int lineno = 0;
-  for (const char *line = text; line && *line;) {
-    const char *nl = strchr(line, '\n');
-    size_t len = nl ? (size_t) (nl - line) : strlen(line);
-    _cleanup_free_ char *l = strndup(line, len);
-    lineno++;
-    line = nl ? nl + 1 : NULL;
-    if (len && l[len - 1] == '\r')
-      l[--len] = '\0';
-    char *s = l;
-    while (*s == ' ' || *s == '\t')
-      s++;
-    if (*s == '\0' || *s == '#')
-      continue;
-    char where[512];
-    snprintf(where, sizeof where, "%s line %d", origin, lineno);
-    int r = env_add(s, where, env, n, lookup, err);
-    if (r < 0)
-      return r;
-  }
-  return 0;
-}
-
 static const char *host_getenv(const char *k) { return getenv(k); }
 
 static int parse_enum(const char *opt, const char *arg, const char *const *names, int *out, struct error *err)
@@ -325,13 +261,13 @@ int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
       s->hostname = xstrdup(optarg);
       break;
     case 'e':
-      if ((r = env_add(optarg, "-e", &s->env, &s->n_env, host_getenv, err)) < 0)
+      if ((r = env_set(optarg, "-e", &s->env, &s->n_env, host_getenv, err)) < 0)
         return r;
       break;
     case OPT_ENV_FILE: {
-      _cleanup_free_ char *text = read_file(optarg, NULL);
+      _cleanup_free_ char *text = read_file(optarg, ENV_FILE_MAX, NULL);
       if (!text)
-        return error_set(err, errno, "--env-file: cannot read `%s`", optarg);
+        return error_set(err, errno, "--env-file: cannot read `%s`%s", optarg, errno == EFBIG ? " (over 1 MiB)" : "");
       if ((r = env_parse_text(text, optarg, &s->env, &s->n_env, host_getenv, err)) < 0)
         return r;
       break;

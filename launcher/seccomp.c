@@ -57,6 +57,10 @@
 #include "runtime.h"
 #include "util.h"
 
+/* The largest profile read (Docker's is about 20 KiB), and the cache file. */
+#define SECCOMP_PROFILE_MAX (4 << 20)
+#define SECCOMP_CACHE_MAX (1 << 20)
+
 struct sc_rule {
   char where[48];          /* "syscalls[3]", for messages */
   uint32_t action;
@@ -529,7 +533,7 @@ static int profile_load(const struct spec *s, struct sc_profile *p, struct error
 {
   const char *path = p->path = profile_path(s);
   size_t len;
-  _cleanup_free_ char *text = read_file(path, &len);
+  _cleanup_free_ char *text = read_file(path, SECCOMP_PROFILE_MAX, &len);
   if (!text) {
     int e = errno;
     error_set(err, e, "seccomp profile `%s`", path);
@@ -791,7 +795,7 @@ static char *cache_path(const struct keybuf *k)
 static bool cache_load(const char *path, const struct keybuf *k, struct seccomp_bpf *out)
 {
   size_t len;
-  _cleanup_free_ char *data = path ? read_file(path, &len) : NULL;
+  _cleanup_free_ char *data = path ? read_file(path, SECCOMP_CACHE_MAX, &len) : NULL;
   size_t mlen = strlen(CACHE_MAGIC), off = mlen + k->len;
   uint32_t hdr[4];  /* flags, n, len[0], len[1] */
   if (!data || len < off + sizeof hdr || memcmp(data, CACHE_MAGIC, mlen) || memcmp(data + mlen, k->data, k->len))

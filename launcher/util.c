@@ -101,7 +101,7 @@ int write_file_at(int dirfd, const char *path, const char *content)
   return write_all(fd, content, strlen(content));
 }
 
-char *read_file(const char *path, size_t *len_out)
+char *read_file(const char *path, size_t max, size_t *len_out)
 {
   _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -129,6 +129,12 @@ char *read_file(const char *path, size_t *len_out)
     if (r == 0)
       break;
     len += (size_t) r;
+    if (len > max) {
+      /* /dev/zero, or a file far larger than anything hutch reads. */
+      free(buf);
+      errno = EFBIG;
+      return NULL;
+    }
   }
   buf[len] = '\0';
   if (len_out)

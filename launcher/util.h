@@ -54,8 +54,10 @@ void strv_append(char ***v, size_t *n, char *item);
 int write_all(int fd, const void *buf, size_t len);
 /* Write a whole small file relative to dirfd (created 0644, truncated). */
 int write_file_at(int dirfd, const char *path, const char *content);
-/* Read a whole small file into a NUL-terminated buffer. */
-char *read_file(const char *path, size_t *len_out);
+/* Read a whole small file into a NUL-terminated buffer; NULL with errno set
+ * on failure, EFBIG when it holds more than max bytes. */
+char *read_file(const char *path, size_t max, size_t *len_out);
+#define READ_FILE_SMALL (64 << 10)   /* /proc and /etc files */
 
 /* Remove a tree relative to dirfd without following symlinks. Best effort;
  * returns 0 or the first negative errno met. */

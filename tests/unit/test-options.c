@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "../../launcher/caps.h"
+#include "../../launcher/env.h"
 #include "../../launcher/net.h"
 #include "../../launcher/options.h"
 #include "../../launcher/rootfs.h"
