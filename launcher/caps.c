@@ -68,13 +68,15 @@ int caps_parse_name(const char *opt, const char *arg, uint64_t *mask, bool *all,
   return 0;
 }
 
-/* Order does not matter, as with podman: start from the default set (or
- * every capability with --cap-add ALL, or none with --cap-drop ALL), take
- * away the dropped ones, then add the added ones. */
-void caps_resolve(struct spec *s)
+uint64_t caps_resolve(const struct spec *s)
 {
   uint64_t base = s->cap_add_all ? caps_all() : s->cap_drop_all ? 0 : caps_default();
-  s->caps = ((base & ~s->cap_drop) | s->cap_add) & caps_all();
+  return ((base & ~s->cap_drop) | s->cap_add) & caps_all();
+}
+
+uint64_t caps_for_other_uid(const struct spec *s, uint64_t caps)
+{
+  return s->cap_add_all ? caps : s->cap_add & caps;
 }
 
 char *caps_describe(uint64_t caps)
@@ -105,34 +107,27 @@ static void select_caps(uint64_t caps, capng_type_t type)
       capng_update(CAPNG_ADD, type, (unsigned) c);
 }
 
-int caps_trim_bounding(const struct spec *s, struct error *err)
+int caps_trim_bounding(uint64_t caps, struct error *err)
 {
   capng_clear(CAPNG_SELECT_BOUNDS);
-  select_caps(s->caps, CAPNG_BOUNDING_SET);
+  select_caps(caps, CAPNG_BOUNDING_SET);
   if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
     return error_set(err, errno, "trim the capability bounding set");
   return 0;
 }
 
-/* What a command running as a non-zero uid keeps: only what --cap-add asked
- * for by name (or ALL), as podman does; nothing by default. */
-static uint64_t caps_asked(const struct spec *s)
+int caps_keep_across_setuid(uint64_t other, uid_t uid, struct error *err)
 {
-  return s->cap_add_all ? s->caps : s->cap_add & s->caps;
-}
-
-int caps_keep_across_setuid(const struct spec *s, uid_t uid, struct error *err)
-{
-  if (uid == 0 || !caps_asked(s))
+  if (uid == 0 || !other)
     return 0;
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return error_set(err, errno, "keep capabilities across the change to uid %u", uid);
   return 0;
 }
 
-int caps_apply(const struct spec *s, uid_t uid, struct error *err)
+int caps_apply(uint64_t caps, uint64_t other, uid_t uid, struct error *err)
 {
-  uint64_t keep = uid == 0 ? s->caps : caps_asked(s);
+  uint64_t keep = uid == 0 ? caps : other;
   capng_clear(CAPNG_SELECT_CAPS);
   select_caps(keep, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE);
   if (capng_apply(CAPNG_SELECT_CAPS) < 0)

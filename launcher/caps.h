@@ -14,17 +14,23 @@ uint64_t caps_default(void);
 /* Add one --cap-add/--cap-drop argument (NET_RAW, CAP_NET_RAW, net_raw or
  * ALL) to mask, or set *all for ALL. */
 int caps_parse_name(const char *opt, const char *arg, uint64_t *mask, bool *all, struct error *err);
-/* Compute s->caps from the default set and the --cap-add/--cap-drop masks. */
-void caps_resolve(struct spec *s);
+/* The final set: podman's default (or every capability with --cap-add ALL,
+ * or none with --cap-drop ALL), less the dropped ones, plus the added ones;
+ * the order of the options does not matter, as with podman. */
+uint64_t caps_resolve(const struct spec *s);
+/* What a command running as a non-zero uid keeps of caps: only what
+ * --cap-add named (or all with ALL), as podman does; nothing by default. */
+uint64_t caps_for_other_uid(const struct spec *s, uint64_t caps);
 /* "CAP_CHOWN CAP_KILL ...", newly allocated; "(none)" for an empty set. */
 char *caps_describe(uint64_t caps);
 
-/* Trim the bounding set to the sandbox's set; call while still root inside,
- * before changing to the command's uid. */
-int caps_trim_bounding(const struct spec *s, struct error *err);
-/* After the uid change: effective, permitted and inheritable sets for the
- * command (empty for a non-root uid), an empty ambient set, no_new_privs. */
-/* Before the change to a non-zero uid, when --cap-add asked for
- * capabilities: keep the permitted set across it (PR_SET_KEEPCAPS). */
-int caps_keep_across_setuid(const struct spec *s, uid_t uid, struct error *err);
-int caps_apply(const struct spec *s, uid_t uid, struct error *err);
+/* Trim the bounding set to caps; call while still root inside, before
+ * changing to the command's uid. */
+int caps_trim_bounding(uint64_t caps, struct error *err);
+/* Before the change to a non-zero uid that keeps capabilities (other):
+ * keep the permitted set across it (PR_SET_KEEPCAPS). */
+int caps_keep_across_setuid(uint64_t other, uid_t uid, struct error *err);
+/* After the uid change: the effective, permitted and inheritable sets (caps
+ * for uid 0, other for another uid, raised as ambient so that they survive
+ * exec), and no_new_privs. */
+int caps_apply(uint64_t caps, uint64_t other, uid_t uid, struct error *err);

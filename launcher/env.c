@@ -79,10 +79,9 @@ static int by_key_then_pos(const void *a, const void *b)
   return c;
 }
 
-/* Every key once, at the place of its first setting with the value of its
- * last, in O(n log n): an env file of many thousand lines must not cost the
- * square of its length. */
-static void env_dedupe(char **env, size_t *n)
+/* An env file of many thousand lines must not cost the square of its
+ * length: sort, then keep one entry a key. */
+void env_dedupe(char **env, size_t *n)
 {
   if (*n < 2)
     return;
@@ -125,7 +124,7 @@ int env_parse_text(const char *text, const char *origin, char ***env, size_t *n,
   for (const char *line = text; line && *line;) {
     const char *nl = strchr(line, '\n');
     size_t len = nl ? (size_t) (nl - line) : strlen(line);
-    _cleanup_free_ char *l = strndup(line, len);
+    _cleanup_free_ char *l = xstrndup(line, len);
     lineno++;
     line = nl ? nl + 1 : NULL;
     if (len && l[len - 1] == '\r')

@@ -17,3 +17,6 @@ int env_set(const char *item, const char *origin, char ***env, size_t *n,
 /* Parse env-file text, one KEY=VAL (or KEY) a line, # comments. */
 int env_parse_text(const char *text, const char *origin, char ***env, size_t *n,
                    const char *(*lookup)(const char *key), struct error *err);
+/* Every key once, at the place of its first setting with the value of its
+ * last; O(n log n). */
+void env_dedupe(char **env, size_t *n);

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-enum log_level hutch_log_level = LOG_WARN;
-
 int error_set(struct error *err, int errnum, const char *fmt, ...)
 {
   va_list ap;
@@ -20,8 +18,10 @@ int error_set(struct error *err, int errnum, const char *fmt, ...)
     size_t n = strlen(err->msg);
     snprintf(err->msg + n, sizeof err->msg - n, ": %s", strerror(errnum));
   }
+  err->errnum = errnum;
+  err->fix[0] = '\0';
   if (err->status == 0)
-    err->status = 125;
+    err->status = EXIT_HUTCH_FAILED;
   return errnum ? -errnum : -EINVAL;
 }
 
@@ -39,31 +39,15 @@ int error_wrap(struct error *err, int ret, const char *fmt, ...)
 
 void error_fix(struct error *err, const char *fmt, ...)
 {
-  size_t n = strlen(err->msg);
-  if (n + 3 >= sizeof err->msg)
-    return;
-  memcpy(err->msg + n, "; ", 2);
-  n += 2;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(err->msg + n, sizeof err->msg - n, fmt, ap);
+  vsnprintf(err->fix, sizeof err->fix, fmt, ap);
   va_end(ap);
 }
 
 void error_print(const struct error *err)
 {
   dprintf(STDERR_FILENO, "hutch: %s\n", err->msg);
-}
-
-void log_msg(enum log_level level, const char *fmt, ...)
-{
-  static const char *const names[] = {"error", "warning", "info", "debug"};
-  if (level > hutch_log_level)
-    return;
-  char buf[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  dprintf(STDERR_FILENO, "hutch: %s: %s\n", names[level], buf);
+  if (err->fix[0])
+    dprintf(STDERR_FILENO, "hutch: fix: %s\n", err->fix);
 }

@@ -1,31 +1,33 @@
-/* error.h: errors are values. A failing function fills a struct error with a
- * message (naming the syscall and path, and the fix where one is known) and
- * returns a negative errno; callers add context with error_wrap(). */
+/* error.h: errors are values. A function that can fail fills a struct error
+ * (what failed, naming the call and the path, and the fix where one is
+ * known) and returns a negative errno; callers add context with
+ * error_wrap(). Only main.c turns an error into an exit. */
 #pragma once
 
+/* hutch's exit statuses, as podman's and docker's: the command's own
+ * otherwise, or 128+N when it died of signal N. */
 enum {
-  EXIT_HUTCH_FAILED = 125,   /* hutch itself failed, or bad input */
+  EXIT_HUTCH_FAILED = 125,   /* hutch itself failed, or the input was bad */
   EXIT_CANNOT_INVOKE = 126,  /* the command exists but cannot be run */
   EXIT_NOT_FOUND = 127,      /* the command was not found */
+  EXIT_SIGNAL_BASE = 128,    /* + N: the command died of signal N */
 };
 
 struct error {
-  int status;       /* exit status to report: 125, 126 or 127 */
-  char msg[2048];
+  int errnum;       /* the errno behind it, or 0 */
+  int status;       /* exit status to report: 125, 126, 127 or 128+N */
+  char msg[1536];   /* what failed: "mount `/proc`: Operation not permitted" */
+  char fix[512];    /* what the user can do about it, or "" */
 };
 
-/* Set the message; when errnum is non-zero, ": strerror(errnum)" is appended.
- * Returns -errnum (or -EINVAL when errnum is 0) so callers can write
- * `return error_set(err, errno, "...")`. */
+/* Set the message; when errnum is non-zero, ": strerror(errnum)" is
+ * appended. Returns -errnum (or -EINVAL when errnum is 0) so callers can
+ * write `return error_set(err, errno, "...")`. The status becomes 125 unless
+ * one was set already. */
 int error_set(struct error *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prefix the message with context: "context: old message". Returns ret. */
 int error_wrap(struct error *err, int ret, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Append a fix: "old message; fix". */
+/* Set the fix, printed on a line of its own. A later fix replaces it. */
 void error_fix(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "hutch: MESSAGE" and, when there is one, "hutch: fix: FIX". */
 void error_print(const struct error *err);
-
-enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
-extern enum log_level hutch_log_level;
-void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
-#define log_debug(...) do { if (hutch_log_level >= LOG_DEBUG) log_msg(LOG_DEBUG, __VA_ARGS__); } while (0)

@@ -19,40 +19,15 @@
 
 #include "caps.h"
 #include "landlock.h"
-#include "run.h"
+#include "exec.h"
+#include "seccomp.h"
 #include "tty.h"
 #include "util.h"
 
-static char **build_env(struct launch *l, uid_t uid)
-{
-  const struct spec *s = l->spec;
-  char **env = NULL;
-  size_t n = 0;
-  const char *term = getenv("TERM");
-  strv_append(&env, &n, xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
-  strv_append(&env, &n, xstrdup(uid == 0 ? "HOME=/root" : "HOME=/"));
-  strv_append(&env, &n, xasprintf("TERM=%s", l->tty && term && *term ? term : "xterm"));
-  strv_append(&env, &n, xasprintf("HOSTNAME=%s", s->hostname));
-  strv_append(&env, &n, xstrdup("container=hutch"));
-  for (size_t i = 0; i < s->n_env; i++) {
-    size_t klen = strcspn(s->env[i], "=") + 1;
-    bool replaced = false;
-    for (size_t j = 0; j < n; j++)
-      if (!strncmp(env[j], s->env[i], klen)) {
-        free(env[j]);
-        env[j] = xstrdup(s->env[i]);
-        replaced = true;
-      }
-    if (!replaced)
-      strv_append(&env, &n, xstrdup(s->env[i]));
-  }
-  return env;
-}
-
-static int set_ids(struct launch *l, uid_t uid, gid_t gid, struct error *err)
+static int set_ids(const struct plan *p, uid_t uid, gid_t gid, struct error *err)
 {
   /* setgroups is denied in a namespace mapped without newgidmap. */
-  if (l->ids.newgidmap && setgroups(0, NULL) < 0)
+  if (p->ids.newgidmap && setgroups(0, NULL) < 0)
     return error_set(err, errno, "setgroups");
   if (setresgid(gid, gid, gid) < 0)
     return error_set(err, errno, "--user: gid %u is not mapped in the sandbox; with --userns auto the mapped ids are 0..N of your subordinate range", gid);
@@ -65,21 +40,23 @@ static void fail(int errfd, struct error *err) __attribute__((noreturn));
 static void fail(int errfd, struct error *err)
 {
   if (err->status == 0)
-    err->status = 125;
+    err->status = EXIT_HUTCH_FAILED;
   write_all(errfd, err, sizeof *err);
   _exit(err->status);
 }
 
 void exec_command(struct launch *l, int errfd, int slave)
 {
-  const struct spec *s = l->spec;
+  const struct plan *p = l->plan;
   struct error err = {0};
-  uid_t uid = s->user_set ? s->uid : l->ids.inside_uid;
-  gid_t gid = s->user_set ? s->gid : l->ids.inside_gid;
 
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  if (l->sigpipe_ignored)
+    signal(SIGPIPE, SIG_IGN);
+  else
+    signal(SIGPIPE, SIG_DFL);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
 
   /* A session of its own: without a terminal, the command has no controlling
@@ -92,32 +69,31 @@ void exec_command(struct launch *l, int errfd, int slave)
   if (slave >= 0 && tty_make_controlling(slave, &err) < 0)
     fail(errfd, &err);
 
-  char **env = build_env(l, uid);
-  if (chdir(s->workdir) < 0) {
-    error_set(&err, errno, "--workdir `%s`", s->workdir);
+  if (chdir(p->workdir) < 0) {
+    error_set(&err, errno, "--workdir `%s`", p->workdir);
     fail(errfd, &err);
   }
-  if (caps_trim_bounding(s, &err) < 0 || caps_keep_across_setuid(s, uid, &err) < 0 ||
-      set_ids(l, uid, gid, &err) < 0 || caps_apply(s, uid, &err) < 0)
+  if (caps_trim_bounding(p->caps, &err) < 0 || caps_keep_across_setuid(p->caps_other_uid, p->uid, &err) < 0 ||
+      set_ids(p, p->uid, p->gid, &err) < 0 || caps_apply(p->caps, p->caps_other_uid, p->uid, &err) < 0)
     fail(errfd, &err);
 
   /* Descriptors past the preserved ones close at exec; errfd is among them. */
-  syscall(SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-  for (int fd = 3; fd < 3 + s->preserve_fds; fd++)
+  syscall(SYS_close_range, 3 + p->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  for (int fd = 3; fd < 3 + p->preserve_fds; fd++)
     fcntl(fd, F_SETFD, 0);
 
   /* The two walls that need no_new_privs, the filter last of all: from here
    * on only what the profile allows can run, and exec must be among it. */
-  if (landlock_apply(s, &err) < 0 || seccomp_filter_install(&l->seccomp, &err) < 0)
+  if (landlock_apply(p->landlock, &err) < 0 || seccomp_filter_install(&p->seccomp, &err) < 0)
     fail(errfd, &err);
 
-  environ = env;
-  execvp(s->argv[0], s->argv);
+  environ = p->env;
+  execvp(p->argv[0], p->argv);
   int e = errno;
   if (e == ENOENT)
-    error_set(&err, 0, "`%s`: command not found in the sandbox (PATH=%s)", s->argv[0], getenv("PATH"));
+    error_set(&err, 0, "`%s`: command not found in the sandbox (PATH=%s)", p->argv[0], getenv("PATH"));
   else
-    error_set(&err, e, "cannot run `%s` in the sandbox", s->argv[0]);
+    error_set(&err, e, "cannot run `%s` in the sandbox", p->argv[0]);
   err.status = (e == ENOENT || e == ENOTDIR) ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;
   fail(errfd, &err);
 }

@@ -17,6 +17,8 @@
  * /proc/1/root, or ptrace it.
  */
 #define _GNU_SOURCE
+#include "init.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,122 +28,177 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "exec.h"
 #include "net.h"
-#include "run.h"
+#include "proc.h"
 #include "sync.h"
 #include "tty.h"
 #include "util.h"
 
 static const int passed_on[] = SYNC_FORWARDED_SIGNALS;
 
-/* Close everything but stdio, the preserved descriptors and our socket.
- * hutch made sure its own descriptors sit above the preserved range. */
-static void close_inherited(struct launch *l)
+struct init {
+  struct launch *l;
+  int sigfd;           /* the signals passed on, and SIGCHLD */
+  int pty_slave;       /* the command's terminal, or -1 */
+  pid_t command;
+};
+
+/* ----------------------------------------------------------------- stages */
+
+/* Not dumpable, dying with the keeper, and holding nothing but stdio, the
+ * preserved descriptors and the keeper's socket (hutch made sure its own
+ * descriptors sit above the preserved range). Signals arrive on a
+ * signalfd: pid 1 gets only those it has a handler for, or blocks. */
+static int init_setup(struct init *in, struct error *err)
 {
-  int keep = l->keeper_sock, first = 3 + l->spec->preserve_fds;
+  struct launch *l = in->l;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_DUMPABLE, 0);
+  int keep = l->keeper_sock, first = 3 + l->plan->preserve_fds;
   if (keep > first)
     syscall(SYS_close_range, first, keep - 1, 0);
   syscall(SYS_close_range, keep + 1, ~0U, 0);
   l->parent_sock = l->rt.dir_fd = l->rt.lock_fd = -1;
-}
-
-static int wait_command(pid_t child, int sigfd)
-{
-  for (;;) {
-    struct signalfd_siginfo si;
-    ssize_t n = read(sigfd, &si, sizeof si);
-    if (n != sizeof si)
-      continue;
-    if (si.ssi_signo != SIGCHLD) {
-      kill(child, (int) si.ssi_signo);
-      continue;
-    }
-    int ws;
-    pid_t p;
-    while ((p = waitpid(-1, &ws, WNOHANG)) > 0)
-      if (p == child)
-        return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-  }
-}
-
-void init_main(struct launch *l)
-{
-  struct error err = {0};
-  struct sync_msg m;
-  int master = -1, slave = -1, r;
-  unsigned long long t = now_usec();
-
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  prctl(PR_SET_DUMPABLE, 0);
-  close_inherited(l);
   sigset_t mask;
   sigemptyset(&mask);
   for (size_t i = 0; i < N_ELEMENTS(passed_on); i++)
     sigaddset(&mask, passed_on[i]);
   sigaddset(&mask, SIGCHLD);
   sigprocmask(SIG_BLOCK, &mask, NULL);
-  /* pid 1 gets only the signals it has a handler for, or blocks. */
-  int sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  in->sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  return in->sigfd < 0 ? error_set(err, errno, "signalfd") : 0;
+}
 
-  /* sync 4 */
-  int netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  sync_send(l->keeper_sock, SYNC_NETNS, 0, NULL, netns);
-  close(netns);
+/* sync 4: the network helper and the forwarder start on it while we build
+ * the root. */
+static int send_netns(struct init *in, struct error *err)
+{
+  _cleanup_close_ int netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (netns < 0)
+    return error_set(err, errno, "open the sandbox's network namespace");
+  return sync_send(in->l->keeper_sock, SYNC_NETNS, 0, netns);
+}
 
-  if (l->spec->network != NET_HOST && (r = net_loopback_up(&err)) < 0)
-    goto fail;
-  if ((r = rootfs_build(l->spec, &l->rt, &l->ov, &err)) < 0)
-    goto fail;
-  stage_done(l, "init", "build root, pivot", &t);
-  if (sethostname(l->spec->hostname, strlen(l->spec->hostname)) < 0) {
-    error_set(&err, errno, "sethostname `%s`", l->spec->hostname);
-    goto fail;
-  }
-  if ((r = rootfs_finish(l->spec, &err)) < 0)
-    goto fail;
+static int loopback_up(struct init *in, struct error *err)
+{
+  return in->l->plan->network == NET_HOST ? 0 : net_loopback_up(err);
+}
 
-  /* sync 5 */
-  if (l->tty) {
-    if ((r = tty_open_pair(&master, &slave, &err)) < 0)
-      goto fail;
-    sync_send(l->keeper_sock, SYNC_PTY, 0, NULL, master);
-    close_fd(&master);
-  }
-  /* sync 6, 7 */
-  sync_send(l->keeper_sock, SYNC_READY, 0, NULL, -1);
-  if (sync_expect(l->keeper_sock, SYNC_GO, &m, NULL, &err) < 0)
-    _exit(125);
-  stage_done(l, "init", "go", &t);
+static int build_root(struct init *in, struct error *err)
+{
+  return rootfs_build(in->l->plan, &in->l->rt, &in->l->ov, err);
+}
 
+static int set_hostname(struct init *in, struct error *err)
+{
+  const char *h = in->l->plan->hostname;
+  if (sethostname(h, strlen(h)) < 0)
+    return error_set(err, errno, "sethostname `%s`", h);
+  return 0;
+}
+
+static int finish_root(struct init *in, struct error *err)
+{
+  return rootfs_finish(in->l->plan, err);
+}
+
+/* sync 5: a pty of the sandbox's own devpts, for a caller on a terminal. */
+static int open_pty(struct init *in, struct error *err)
+{
+  if (!in->l->plan->tty)
+    return 0;
+  _cleanup_close_ int master = -1;
+  int r = tty_open_pair(&master, &in->pty_slave, err);
+  return r < 0 ? r : sync_send(in->l->keeper_sock, SYNC_PTY, 0, master);
+}
+
+/* sync 6 and 7 */
+static int ready_go(struct init *in, struct error *err)
+{
+  struct sync_msg m;
+  sync_send(in->l->keeper_sock, SYNC_READY, 0, -1);
+  if (sync_expect(in->l->keeper_sock, SYNC_GO, &m, NULL, err) < 0)
+    _exit(EXIT_HUTCH_FAILED);  /* hutch stopped the launch; nobody to tell */
+  return 0;
+}
+
+/* Fork the command. A close-on-exec pipe carries its error back if exec
+ * fails; on success it just closes. */
+static int start_command(struct init *in, struct error *err)
+{
   int errpipe[2];
-  if (pipe2(errpipe, O_CLOEXEC) < 0) {
-    error_set(&err, errno, "pipe");
-    goto fail;
-  }
-  pid_t child = fork();
-  if (child < 0) {
-    error_set(&err, errno, "fork the command");
-    goto fail;
-  }
-  if (child == 0) {
+  if (pipe2(errpipe, O_CLOEXEC) < 0)
+    return error_set(err, errno, "pipe");
+  in->command = fork();
+  if (in->command < 0) {
     close(errpipe[0]);
-    exec_command(l, errpipe[1], slave);
+    close(errpipe[1]);
+    return error_set(err, errno, "fork the command");
+  }
+  if (in->command == 0) {
+    close(errpipe[0]);
+    exec_command(in->l, errpipe[1], in->pty_slave);
   }
   close(errpipe[1]);
-  close_fd(&slave);
-  /* The pipe closes on a successful exec; otherwise it carries the error. */
+  close_fd(&in->pty_slave);
   ssize_t n;
-  while ((n = read(errpipe[0], &err, sizeof err)) < 0 && errno == EINTR)
+  while ((n = read(errpipe[0], err, sizeof *err)) < 0 && errno == EINTR)
     ;
   close(errpipe[0]);
-  if (n == (ssize_t) sizeof err) {
-    sync_send_error(l->keeper_sock, &err);
-    _exit(err.status);
+  if (n == (ssize_t) sizeof *err) {
+    sync_send_error(in->l->keeper_sock, err);
+    _exit(err->status);
   }
-  stage_done(l, "init", "exec", &t);
-  _exit(wait_command(child, sigfd));
+  return 0;
+}
 
-fail:
-  sync_send_error(l->keeper_sock, &err);
-  _exit(125);
+static const struct {
+  const char *name;
+  int (*run)(struct init *in, struct error *err);
+} stages[] = {
+  {"setup", init_setup},
+  {"send network namespace", send_netns},
+  {"loopback up", loopback_up},
+  {"build root, pivot", build_root},
+  {"hostname", set_hostname},
+  {"finish root", finish_root},
+  {"open pty", open_pty},
+  {"ready, go", ready_go},
+  {"exec command", start_command},
+};
+
+/* Pass signals on, reap every child, and return the command's status once
+ * it exits. */
+static int wait_command(struct init *in)
+{
+  for (;;) {
+    struct signalfd_siginfo si;
+    ssize_t n = read(in->sigfd, &si, sizeof si);
+    if (n != sizeof si)
+      continue;
+    if (si.ssi_signo != SIGCHLD) {
+      kill(in->command, (int) si.ssi_signo);
+      continue;
+    }
+    int ws;
+    pid_t p;
+    while ((p = waitpid(-1, &ws, WNOHANG)) > 0)
+      if (p == in->command)
+        return proc_exit_status(ws);
+  }
+}
+
+void init_main(struct launch *l)
+{
+  struct init in = {.l = l, .sigfd = -1, .pty_slave = -1};
+  struct error err = {0};
+  for (size_t i = 0; i < N_ELEMENTS(stages); i++) {
+    if (stages[i].run(&in, &err) < 0) {
+      sync_send_error(l->keeper_sock, &err);
+      _exit(EXIT_HUTCH_FAILED);
+    }
+    log_stage("init", stages[i].name);
+  }
+  _exit(wait_command(&in));
 }

@@ -1,13 +1,21 @@
-/* keeper.c: the process between hutch and the sandbox.
+/* keeper.c: the monitor between hutch and the sandbox.
  *
  * It lives in the new user namespace (with all capabilities there) and in a
  * mount namespace that still sees the host's tree, but outside the sandbox's
- * pid namespace. It must: mount the overlay, start init, carry messages
- * between hutch and init, and, however the sandbox ends, kill init, unmount
- * and remove the run directory. It must not: exec anything but
- * fuse-overlayfs, or hand anything of the host to init.
+ * pid namespace, where nothing in the sandbox can see or trace it. It must:
+ * mount the overlay, start init, start the port forwarder, answer hutch's
+ * requests, and, however the sandbox ends, kill init, unmount and remove the
+ * run directory. It must not: exec anything but fuse-overlayfs, or hand
+ * anything of the host to init.
+ *
+ * Its life is the flat list of stages below, then a loop that serves
+ * requests until init exits, then the cleanup. If hutch dies, even with
+ * SIGKILL, the parent-death signal stops the keeper at whatever stage it is
+ * in, and the cleanup runs all the same.
  */
 #define _GNU_SOURCE
+#include "keeper.h"
+
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -19,20 +27,94 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "run.h"
+#include "init.h"
+#include "proc.h"
 #include "sync.h"
 #include "util.h"
 
-static int start_init(struct launch *l, int *pidfd, struct error *err)
+struct keeper {
+  struct launch *l;
+  int sigfd;          /* SIGTERM (parent death), SIGHUP, SIGINT: stop */
+  int init_pidfd;
+  int netns;          /* init's network namespace, between two stages */
+  bool error_sent;    /* an ERROR already reached hutch */
+};
+
+/* Wait until fd is readable; -EINTR when the keeper is told to stop,
+ * -ESRCH when init has exited. */
+static int wait_for(struct keeper *k, int fd)
 {
+  for (;;) {
+    struct pollfd p[3] = {
+      {.fd = fd, .events = POLLIN}, {.fd = k->sigfd, .events = POLLIN}, {.fd = k->init_pidfd, .events = POLLIN},
+    };
+    if (poll(p, 3, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return -errno;
+    }
+    if (p[0].revents)
+      return 0;
+    if (p[1].revents)
+      return -EINTR;
+    if (p[2].revents)
+      return -ESRCH;
+  }
+}
+
+/* Pass one message on, fd included; returns its type, or a negative errno. */
+static int relay(struct keeper *k, int from, int to)
+{
+  struct sync_msg m;
+  int fd = -1, r;
+  if ((r = wait_for(k, from)) < 0 || (r = sync_recv(from, &m, &fd)) < 0)
+    return r;
+  r = sync_forward(to, &m, fd);
+  close_fd(&fd);
+  if (m.type == SYNC_ERROR && to == k->l->parent_sock)
+    k->error_sent = true;
+  return r < 0 ? r : (int) m.type;
+}
+
+/* ----------------------------------------------------------------- stages */
+
+/* sync 2: hutch has written our maps. Only now may we become non-dumpable:
+ * hutch writes the maps through /proc/PID, which that would close to it. */
+static int wait_mapped(struct keeper *k, struct error *err)
+{
+  struct launch *l = k->l;
+  struct sync_msg m;
+  int r = wait_for(k, l->parent_sock);
+  if (r == 0)
+    r = sync_expect(l->parent_sock, SYNC_MAPPED, &m, NULL, err);
+  if (r < 0)
+    _exit(EXIT_HUTCH_FAILED);  /* hutch gave up before mapping us; it cleans up */
+  prctl(PR_SET_DUMPABLE, 0);
+  /* Root inside where there is one, so fuse-overlayfs keeps the
+   * capabilities of the namespace across its exec. */
+  if (setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) < 0)
+    log_debug("keeper stays uid %u inside", getuid());
+  return 0;
+}
+
+static int mount_overlay(struct keeper *k, struct error *err)
+{
+  return rootfs_mount_overlay(k->l->plan, &k->l->rt, &k->l->ov, err);
+}
+
+/* The sandbox's namespaces: pid, mount, ipc, uts, cgroup and (but with
+ * --network host) network, all owned by our user namespace. */
+static int start_init(struct keeper *k, struct error *err)
+{
+  struct launch *l = k->l;
   int sp[2];
   int r = sync_pair(sp, err);
   if (r < 0)
     return r;
   unsigned long long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
-  if (l->spec->network != NET_HOST)
+  if (l->plan->network != NET_HOST)
     flags |= CLONE_NEWNET;
-  pid_t pid = clone_ns(flags, pidfd);
+  pid_t pid = proc_clone(flags, &k->init_pidfd);
   if (pid < 0) {
     close(sp[0]);
     close(sp[1]);
@@ -46,48 +128,184 @@ static int start_init(struct launch *l, int *pidfd, struct error *err)
   close(sp[1]);
   l->keeper_sock = sp[0];
   l->init_pid = pid;
-  return 0;
+  /* sync 3 */
+  return sync_send(l->parent_sock, SYNC_SANDBOX_PID, pid, -1);
 }
 
-/* Pass one message on from one side to the other, fd included. init's
- * network namespace also starts the port forwarder. */
-static int relay(struct launch *l, int from, int to)
+/* sync 4, first half: init's network namespace. */
+static int wait_netns(struct keeper *k, struct error *err)
 {
   struct sync_msg m;
-  int fd = -1;
-  int r = sync_recv(from, &m, &fd);
-  if (r < 0)
-    return r;
-  if (m.type == SYNC_NETNS && fd >= 0) {
-    struct error err = {0};
-    if (portfwd_start(&l->pf, fd, &err) < 0)
-      sync_send_error(to, &err);
+  int r = wait_for(k, k->l->keeper_sock);
+  if (r < 0 || (r = sync_expect(k->l->keeper_sock, SYNC_NETNS, &m, &k->netns, err)) < 0) {
+    if (r != -EIO)
+      return error_set(err, -r, "the sandbox's init ended before it sent its network namespace");
+    return r;  /* init's own error, in err */
   }
-  sync_send(to, (enum sync_type) m.type, m.value, m.text, fd);
-  if (fd >= 0)
-    close(fd);
   return 0;
 }
 
-/* Encode how init ended as an exit status. init itself exits with the
- * command's status. */
-static int init_status(int wstatus)
+static int start_forwarder(struct keeper *k, struct error *err)
 {
-  if (WIFEXITED(wstatus))
-    return WEXITSTATUS(wstatus);
-  if (WIFSIGNALED(wstatus))
-    return 128 + WTERMSIG(wstatus);
-  return 125;
+  return portfwd_start(&k->l->pf, k->netns, err);
+}
+
+/* sync 4, second half: hutch starts the network helper on it. */
+static int pass_netns(struct keeper *k, struct error *err)
+{
+  int r = sync_send(k->l->parent_sock, SYNC_NETNS, 0, k->netns);
+  close_fd(&k->netns);
+  return r < 0 ? error_set(err, -r, "pass the network namespace to hutch") : 0;
+}
+
+/* sync 5 to 7: the terminal and READY go up to hutch, GO comes back down. */
+static int relay_setup(struct keeper *k, struct error *err)
+{
+  struct launch *l = k->l;
+  int t;
+  do
+    t = relay(k, l->keeper_sock, l->parent_sock);
+  while (t == SYNC_PTY);
+  if (t == SYNC_ERROR)
+    return -EIO;
+  if (t != SYNC_READY)
+    return error_set(err, t < 0 ? -t : 0, "the sandbox's init ended before its root was ready");
+  if ((t = relay(k, l->parent_sock, l->keeper_sock)) != SYNC_GO)
+    return t < 0 ? t : error_set(err, 0, "protocol error: expected GO from hutch, got %d", t);
+  return 0;
+}
+
+/* Off the launch's path: the command runs already. */
+static int reap_stale(struct keeper *k, struct error *err)
+{
+  (void) err;
+  runtime_reap_stale(&k->l->rt);
+  return 0;
+}
+
+static const struct {
+  const char *name;
+  int (*run)(struct keeper *k, struct error *err);
+} stages[] = {
+  {"mapped", wait_mapped},
+  {"mount overlay", mount_overlay},
+  {"clone init", start_init},
+  {"network namespace", wait_netns},
+  {"start port forwarder", start_forwarder},
+  {"pass namespace to hutch", pass_netns},
+  {"relay terminal, ready, go", relay_setup},
+  {"reap stale run dirs", reap_stale},
+};
+
+/* ---------------------------------------------------------------- serving */
+
+static void answer(struct keeper *k, const struct sync_msg *m)
+{
+  struct launch *l = k->l;
+  int value = 0;
+  switch ((enum sync_type) m->type) {
+  case SYNC_REQ_STATUS:
+    value = -1;  /* running: an exited command ends the loop first */
+    break;
+  case SYNC_REQ_SIGNAL:
+    value = kill(l->init_pid, m->value) < 0 ? -errno : 0;
+    break;
+  case SYNC_REQ_STOP:
+    /* Killing pid 1 kills the whole pid namespace. */
+    value = kill(l->init_pid, SIGKILL) < 0 ? -errno : 0;
+    break;
+  case SYNC_MAPPED:
+  case SYNC_SANDBOX_PID:
+  case SYNC_NETNS:
+  case SYNC_PTY:
+  case SYNC_READY:
+  case SYNC_GO:
+  case SYNC_EXIT:
+  case SYNC_ERROR:
+  case SYNC_REPLY:
+    value = -EPROTO;
+    break;
+  }
+  sync_send(l->parent_sock, SYNC_REPLY, value, -1);
+}
+
+/* Answer requests until init exits, hutch goes away, or a stop signal
+ * comes. Messages from init (an exec error) go up to hutch. Returns init's
+ * status, or 125 when it did not exit. */
+static int serve(struct keeper *k)
+{
+  struct launch *l = k->l;
+  for (;;) {
+    struct pollfd p[4] = {
+      {.fd = l->keeper_sock, .events = POLLIN},
+      {.fd = l->parent_sock, .events = POLLIN},
+      {.fd = k->init_pidfd, .events = POLLIN},
+      {.fd = k->sigfd, .events = POLLIN},
+    };
+    if (poll(p, 4, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return EXIT_HUTCH_FAILED;
+    }
+    if (p[0].revents & POLLIN)
+      relay(k, l->keeper_sock, l->parent_sock);
+    else if (p[0].revents & (POLLHUP | POLLERR))
+      close_fd(&l->keeper_sock);
+    if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      struct sync_msg m;
+      if (sync_recv(l->parent_sock, &m, NULL) < 0)
+        return EXIT_HUTCH_FAILED;  /* hutch is gone */
+      answer(k, &m);
+    }
+    if (p[3].revents & POLLIN)
+      return EXIT_HUTCH_FAILED;    /* hutch died (parent-death signal) or we were asked to stop */
+    if (p[2].revents & POLLIN) {
+      siginfo_t si = {0};
+      if (waitid(P_PIDFD, (id_t) k->init_pidfd, &si, WEXITED) < 0)
+        return EXIT_HUTCH_FAILED;
+      l->init_pid = 0;
+      return si.si_code == CLD_EXITED ? si.si_status : EXIT_SIGNAL_BASE + si.si_status;
+    }
+  }
+}
+
+/* However the sandbox ended: nothing of it may outlive this function. */
+static void cleanup(struct keeper *k, int status) __attribute__((noreturn));
+static void cleanup(struct keeper *k, int status)
+{
+  struct launch *l = k->l;
+  if (l->init_pid > 0) {
+    /* Killing pid 1 kills the whole pid namespace; waiting for it returns
+     * only once every process in it is gone. */
+    kill(l->init_pid, SIGKILL);
+    int s = proc_wait(l->init_pid);
+    if (s >= 0 && status == EXIT_HUTCH_FAILED)
+      status = s;
+  }
+  /* Messages init sent just before it exited (an exec error). */
+  while (l->keeper_sock >= 0) {
+    struct pollfd p = {.fd = l->keeper_sock, .events = POLLIN};
+    if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) || relay(k, l->keeper_sock, l->parent_sock) < 0)
+      break;
+  }
+  portfwd_stop(&l->pf);
+  log_stage("keeper", "sandbox ended");
+  rootfs_unmount_overlay(&l->ov);
+  log_stage("keeper", "unmount overlay");
+  runtime_remove(&l->rt);
+  log_stage("keeper", "cleaned up");
+  /* sync 8 */
+  sync_send(l->parent_sock, SYNC_EXIT, status, -1);
+  _exit(0);
 }
 
 /* Tied to hutch's life, out of the caller's session (terminal signals reach
- * hutch alone, which passes them on). Returns a signalfd for the signals
- * that tell the keeper to stop: the parent-death signal among them. */
-static int keeper_setup(struct launch *l)
+ * hutch alone, which passes them on). */
+static int keeper_setup(struct keeper *k)
 {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid() != l->parent_pid)
-    _exit(125);
+  if (getppid() != k->l->parent_pid)
+    _exit(EXIT_HUTCH_FAILED);
   setsid();
   sigset_t mask;
   sigemptyset(&mask);
@@ -95,108 +313,26 @@ static int keeper_setup(struct launch *l)
   sigaddset(&mask, SIGHUP);
   sigaddset(&mask, SIGINT);
   sigprocmask(SIG_BLOCK, &mask, NULL);
-  return signalfd(-1, &mask, SFD_CLOEXEC);
-}
-
-/* Carry messages both ways until init exits, hutch goes away, or a stop
- * signal comes. Returns init's status, or 125 when it did not exit. */
-static int keeper_loop(struct launch *l, int pidfd, int sigfd)
-{
-  int status = 125;
-  for (;;) {
-    struct pollfd p[4] = {
-      {.fd = l->keeper_sock, .events = POLLIN},
-      {.fd = l->parent_sock, .events = POLLIN},
-      {.fd = pidfd, .events = POLLIN},
-      {.fd = sigfd, .events = POLLIN},
-    };
-    if (poll(p, 4, -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      break;
-    }
-    if (p[0].revents & POLLIN)
-      relay(l, l->keeper_sock, l->parent_sock);
-    else if (p[0].revents & (POLLHUP | POLLERR))
-      close_fd(&l->keeper_sock);
-    if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
-      if (relay(l, l->parent_sock, l->keeper_sock) < 0)
-        break;  /* hutch is gone */
-    if (p[3].revents & POLLIN)
-      break;    /* hutch died (parent-death signal) or we were asked to stop */
-    if (p[2].revents & POLLIN) {
-      siginfo_t si = {0};
-      if (waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED) == 0) {
-        status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-        l->init_pid = 0;
-      }
-      break;
-    }
-  }
-  /* Messages init sent just before it exited (an exec error). */
-  while (l->keeper_sock >= 0) {
-    struct pollfd p = {.fd = l->keeper_sock, .events = POLLIN};
-    if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) || relay(l, l->keeper_sock, l->parent_sock) < 0)
-      break;
-  }
-  return status;
-}
-
-/* However the sandbox ended: nothing of it may outlive this function. */
-static void keeper_cleanup(struct launch *l, int status, unsigned long long *t) __attribute__((noreturn));
-static void keeper_cleanup(struct launch *l, int status, unsigned long long *t)
-{
-  if (l->init_pid > 0) {
-    /* Killing pid 1 kills the whole pid namespace; waiting for it returns
-     * only once every process in it is gone. */
-    kill(l->init_pid, SIGKILL);
-    int ws;
-    if (waitpid(l->init_pid, &ws, 0) == l->init_pid && status == 125)
-      status = init_status(ws);
-  }
-  portfwd_stop(&l->pf);
-  stage_done(l, "keeper", "sandbox ended", t);
-  rootfs_unmount_overlay(&l->ov);
-  stage_done(l, "keeper", "unmount overlay", t);
-  runtime_remove(&l->rt);
-  stage_done(l, "keeper", "cleaned up", t);
-  /* sync 8 */
-  sync_send(l->parent_sock, SYNC_EXIT, status, NULL, -1);
-  _exit(0);
+  k->sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  return k->sigfd;
 }
 
 void keeper_main(struct launch *l)
 {
+  struct keeper k = {.l = l, .sigfd = -1, .init_pidfd = -1, .netns = -1};
   struct error err = {0};
-  struct sync_msg m;
-  int pidfd = -1;
-  unsigned long long t = now_usec();
-  int sigfd = keeper_setup(l);
-
-  /* sync 2 */
-  if (sync_recv(l->parent_sock, &m, NULL) < 0 || m.type != SYNC_MAPPED)
-    _exit(125);  /* hutch gave up before mapping us; it cleans up */
-  /* Only now: hutch writes our maps through /proc/PID, which a non-dumpable
-   * process closes to it. */
-  prctl(PR_SET_DUMPABLE, 0);
-  /* Become root inside where there is one, so fuse-overlayfs keeps the
-   * capabilities of the namespace across its exec. */
-  if (setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) < 0)
-    log_debug("keeper stays uid %u inside", getuid());
-  stage_done(l, "keeper", "mapped", &t);
-
-  if (sigfd < 0) {
+  if (keeper_setup(&k) < 0) {
     error_set(&err, errno, "signalfd");
-  } else if (rootfs_mount_overlay(l->spec, &l->rt, &l->ov, &err) == 0) {
-    stage_done(l, "keeper", l->ov.backend == OVERLAY_FUSE ? "mount fuse-overlayfs" : "mount kernel overlay", &t);
-    if (start_init(l, &pidfd, &err) == 0) {
-      stage_done(l, "keeper", "clone init", &t);
-      /* sync 3 */
-      sync_send(l->parent_sock, SYNC_SANDBOX_PID, l->init_pid, NULL, -1);
-      runtime_reap_stale(&l->rt);
-      keeper_cleanup(l, keeper_loop(l, pidfd, sigfd), &t);
-    }
+    sync_send_error(l->parent_sock, &err);
+    _exit(EXIT_HUTCH_FAILED);
   }
-  sync_send_error(l->parent_sock, &err);
-  keeper_cleanup(l, 125, &t);
+  for (size_t i = 0; i < N_ELEMENTS(stages); i++) {
+    if (stages[i].run(&k, &err) < 0) {
+      if (!k.error_sent && err.msg[0])
+        sync_send_error(l->parent_sock, &err);
+      cleanup(&k, EXIT_HUTCH_FAILED);
+    }
+    log_stage("keeper", stages[i].name);
+  }
+  cleanup(&k, serve(&k));
 }

@@ -73,9 +73,9 @@ static uint64_t fs_rights(int abi)
   return r;
 }
 
-int landlock_apply(const struct spec *s, struct error *err)
+int landlock_apply(bool on, struct error *err)
 {
-  if (s->landlock_off)
+  if (!on)
     return 0;
   int abi = landlock_abi();
   if (abi < 0) {
@@ -104,10 +104,10 @@ int landlock_apply(const struct spec *s, struct error *err)
   return 0;
 }
 
-void landlock_describe(const struct spec *s, FILE *f)
+void landlock_describe(bool on, FILE *f)
 {
   int abi = landlock_abi();
-  if (s->landlock_off)
+  if (!on)
     fprintf(f, "landlock:       off (--landlock off)\n");
   else if (abi < 0)
     fprintf(f, "landlock:       not available on this kernel (%s): off\n", strerror(-abi));

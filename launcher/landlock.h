@@ -3,7 +3,9 @@
 
 #include <stdio.h>
 
-#include "spec.h"
+#include <stdbool.h>
+
+#include "error.h"
 
 /* The kernel's Landlock ABI version (1, 2, ...), or a negative errno:
  * -ENOSYS for a kernel without Landlock, -EOPNOTSUPP when it is built in
@@ -12,6 +14,6 @@ int landlock_abi(void);
 /* In the command's process, after no_new_privs and before seccomp: limit
  * file access to what lies under the sandbox's root. Does nothing with
  * --landlock off or without kernel support. */
-int landlock_apply(const struct spec *s, struct error *err);
+int landlock_apply(bool on, struct error *err);
 /* For --print-policy. */
-void landlock_describe(const struct spec *s, FILE *f);
+void landlock_describe(bool on, FILE *f);

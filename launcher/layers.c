@@ -27,7 +27,7 @@ static int only_dirs(const struct dirent *de)
   return de->d_name[0] != '.';
 }
 
-static int resolve_layers_dir(struct spec *s, const char *dir, struct error *err)
+static int resolve_layers_dir(const char *dir, char ***layers, size_t *n_layers, struct error *err)
 {
   _cleanup_free_ char *abs = realpath(dir, NULL);
   if (!abs)
@@ -45,14 +45,14 @@ static int resolve_layers_dir(struct spec *s, const char *dir, struct error *err
     struct stat st;
     if (r == 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
       r = check_layer_dir(path, "layer", err);
-      strv_append(&s->layers, &count, path);
+      strv_append(layers, &count, path);
     } else {
       free(path);
     }
     free(names[i]);
   }
   free(names);
-  s->n_layers = count;
+  *n_layers = count;
   if (r < 0)
     return r;
   if (count == 0)
@@ -60,13 +60,10 @@ static int resolve_layers_dir(struct spec *s, const char *dir, struct error *err
   return 0;
 }
 
-int layers_resolve(struct spec *s, struct error *err)
+int layers_resolve(const char *arg, char ***layers, size_t *n_layers, struct error *err)
 {
-  const char *arg = s->root_arg;
-  if (!strncmp(arg, "layers:", 7)) {
-    s->root_kind = ROOT_LAYERS;
-    return resolve_layers_dir(s, arg + 7, err);
-  }
+  if (!strncmp(arg, "layers:", 7))
+    return resolve_layers_dir(arg + 7, layers, n_layers, err);
   struct stat st;
   if (stat(arg, &st) < 0) {
     const char *colon = strchr(arg, ':'), *slash = strchr(arg, '/');
@@ -74,12 +71,11 @@ int layers_resolve(struct spec *s, struct error *err)
       return error_set(err, 0, "unknown ROOT form `%.*s:`; use a directory or layers:DIR", (int) (colon - arg), arg);
     return error_set(err, errno, "ROOT `%s`; give a root filesystem directory or layers:DIR", arg);
   }
-  s->root_kind = ROOT_DIR;
   char *abs = realpath(arg, NULL);
   if (!abs)
     return error_set(err, errno, "ROOT `%s`", arg);
   size_t n = 0;
-  strv_append(&s->layers, &n, abs);
-  s->n_layers = n;
+  strv_append(layers, &n, abs);
+  *n_layers = n;
   return check_layer_dir(abs, "ROOT", err);
 }

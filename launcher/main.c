@@ -1,14 +1,16 @@
-/* main.c: argv -> subcommand. The only place that exits on error. */
+/* main.c: argv -> subcommand. The only place that exits; every error comes
+ * here as a value and is printed once. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 
 #include "config.h"
 #include "doctor.h"
-#include "error.h"
 #include "options.h"
+#include "plan.h"
 #include "policy.h"
 #include "run.h"
+#include "util.h"
 
 static void usage(FILE *f)
 {
@@ -26,30 +28,42 @@ static void usage(FILE *f)
         f);
 }
 
+/* `hutch run`: parse into a spec, resolve it into a plan, run the plan. */
 static int cmd_run(int argc, char **argv)
 {
-  struct spec s = {0};
+  struct spec s;
+  struct plan p = {0};
   struct error err = {0};
+  int status = EXIT_HUTCH_FAILED;
+  spec_init(&s);
   int r = options_parse_run(argc, argv, &s, &err);
   if (r == 1) {
-    spec_free(&s);
-    return 0;
+    status = 0;
+    goto out;
   }
-  if (r < 0) {
-    error_print(&err);
-    spec_free(&s);
-    return 125;
-  }
+  if (r < 0)
+    goto fail;
+  log_level = s.log_level < 0 ? LOG_WARN : (enum log_level) s.log_level;
+  if (!s.print_policy)
+    run_prepare_fds(s.preserve_fds < 0 ? 0 : s.preserve_fds);
+  if ((r = spec_resolve(&s, s.print_policy && !s.root, &p, &err)) < 0)
+    goto fail;
+  log_stage("hutch", "plan");
   if (s.print_policy) {
-    r = policy_print(&s, &err);
-    if (r < 0)
-      error_print(&err);
-    spec_free(&s);
-    return r < 0 ? 125 : 0;
+    if ((r = policy_print(&p, stdout, &err)) < 0)
+      goto fail;
+    status = 0;
+    goto out;
   }
-  int status = run_sandbox(&s, &err);
+  status = run_sandbox(&p, &err);
   if (err.msg[0])
     error_print(&err);
+  goto out;
+fail:
+  error_print(&err);
+  status = err.status ? err.status : EXIT_HUTCH_FAILED;
+out:
+  plan_free(&p);
   spec_free(&s);
   return status;
 }
@@ -61,19 +75,30 @@ static int cmd_doctor(int argc, char **argv)
   return doctor_run();
 }
 
+/* The man page's list of run options, from the option table. */
+static int cmd_man(int argc, char **argv)
+{
+  (void) argc;
+  (void) argv;
+  options_print_man(stdout);
+  return 0;
+}
+
 static const struct {
   const char *name;
   int (*fn)(int argc, char **argv);
 } commands[] = {
   {"run", cmd_run},
   {"doctor", cmd_doctor},
+  {"man-options", cmd_man},
 };
 
 int main(int argc, char **argv)
 {
+  log_start();
   if (argc < 2) {
     usage(stderr);
-    return 125;
+    return EXIT_HUTCH_FAILED;
   }
   if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     usage(stdout);
@@ -83,9 +108,9 @@ int main(int argc, char **argv)
     printf("hutch %s\n", HUTCH_VERSION);
     return 0;
   }
-  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+  for (size_t i = 0; i < N_ELEMENTS(commands); i++)
     if (!strcmp(argv[1], commands[i].name))
       return commands[i].fn(argc - 1, argv + 1);
   fprintf(stderr, "hutch: unknown command `%s`; use run or doctor (see hutch --help)\n", argv[1]);
-  return 125;
+  return EXIT_HUTCH_FAILED;
 }

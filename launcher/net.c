@@ -39,6 +39,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "proc.h"
 #include "util.h"
 
 /* The address the sandbox's resolv.conf names; pasta forwards it to the
@@ -48,7 +49,7 @@
 #define SLIRP_GUEST "10.0.2.100"
 
 static const char *const mode_names[] = {
-  [NET_NONE] = "none", [NET_HOST] = "host", [NET_PASTA] = "pasta",
+  [NET_UNSET] = "", [NET_NONE] = "none", [NET_HOST] = "host", [NET_PASTA] = "pasta",
   [NET_SLIRP4NETNS] = "slirp4netns", [NET_AUTO] = "auto",
 };
 
@@ -64,13 +65,12 @@ int net_parse_mode(const char *arg, struct spec *s, struct error *err)
   if (opts)
     *opts++ = '\0';
   int mode = -1;
-  for (size_t i = 0; i < N_ELEMENTS(mode_names); i++)
+  for (size_t i = NET_NONE; i < N_ELEMENTS(mode_names); i++)
     if (!strcmp(copy, mode_names[i]))
       mode = (int) i;
   if (mode < 0)
     return error_set(err, 0, "bad --network `%s`: use none, host, pasta, slirp4netns or auto", arg);
   s->network = (enum net_mode) mode;
-  s->network_set = true;
   s->allow_host_loopback = false;
   for (char *save = NULL, *o = opts ? strtok_r(opts, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
     /* Our spelling, and podman's. */
@@ -189,27 +189,34 @@ int net_bind_port(const struct port_map *p, bool listening, struct error *err)
   return error_set(err, e, "cannot publish port %u/%s on %s", p->host_port, proto, ip);
 }
 
-int net_validate(struct spec *s, struct error *err)
+int net_resolve(const struct spec *s, bool check_ports, struct plan *p, struct error *err)
 {
-  if (s->n_ports && (s->network == NET_NONE || s->network == NET_HOST) && s->network_set)
+  enum net_mode mode = s->network;
+  if (s->n_ports && (mode == NET_NONE || mode == NET_HOST))
     return error_set(err, 0, "--publish needs a network of the sandbox's own: with --network %s there is nothing to "
-                     "publish; drop --network or use --network pasta or slirp4netns", net_mode_name(s->network));
-  if (s->n_ports && !s->network_set)
-    s->network = NET_AUTO;
-  if (s->network == NET_AUTO) {
+                     "publish; drop --network or use --network pasta or slirp4netns", net_mode_name(mode));
+  if (mode == NET_UNSET)
+    mode = s->n_ports ? NET_AUTO : NET_NONE;
+  if (mode == NET_AUTO) {
     _cleanup_free_ char *pasta = find_program("pasta");
     _cleanup_free_ char *slirp = find_program("slirp4netns");
     if (!pasta && !slirp)
       return error_set(err, 0, "--network auto: neither pasta nor slirp4netns is installed; install one (Debian: apt install passt), or use --network none");
-    s->network = pasta ? NET_PASTA : NET_SLIRP4NETNS;
-  } else if (s->network == NET_PASTA || s->network == NET_SLIRP4NETNS) {
-    const char *name = s->network == NET_PASTA ? "pasta" : "slirp4netns";
+    mode = pasta ? NET_PASTA : NET_SLIRP4NETNS;
+  } else if (mode == NET_PASTA || mode == NET_SLIRP4NETNS) {
+    const char *name = mode == NET_PASTA ? "pasta" : "slirp4netns";
     _cleanup_free_ char *prog = find_program(name);
     if (!prog)
       return error_set(err, 0, "--network %s: `%s` not found; install it (Debian: apt install %s)", name, name,
-                       s->network == NET_PASTA ? "passt" : "slirp4netns");
+                       mode == NET_PASTA ? "passt" : "slirp4netns");
   }
-  for (size_t i = 0; i < s->n_ports; i++) {
+  p->network = mode;
+  p->allow_host_loopback = s->allow_host_loopback;
+  p->port_driver = s->port_driver == PORT_DRIVER_UNSET ? PORT_DRIVER_HUTCH : s->port_driver;
+  p->ports = xcalloc(s->n_ports, sizeof *p->ports);
+  p->n_ports = s->n_ports;
+  memcpy(p->ports, s->ports, s->n_ports * sizeof *p->ports);
+  for (size_t i = 0; i < s->n_ports && check_ports; i++) {
     for (size_t j = 0; j < i; j++)
       if (s->ports[j].host_port == s->ports[i].host_port && s->ports[j].proto == s->ports[i].proto &&
           !strcmp(s->ports[j].host_ip, s->ports[i].host_ip))
@@ -223,9 +230,9 @@ int net_validate(struct spec *s, struct error *err)
   return 0;
 }
 
-char *net_resolv_conf(const struct spec *s)
+char *net_resolv_conf(enum net_mode mode)
 {
-  switch (s->network) {
+  switch (mode) {
   case NET_HOST: {
     char *host = read_file("/etc/resolv.conf", READ_FILE_SMALL, NULL);
     return host ? host : xstrdup("");
@@ -234,6 +241,7 @@ char *net_resolv_conf(const struct spec *s)
     return xstrdup("nameserver " PASTA_DNS "\n");
   case NET_SLIRP4NETNS:
     return xstrdup("nameserver " SLIRP_DNS "\n");
+  case NET_UNSET:
   case NET_NONE:
   case NET_AUTO:
     break;
@@ -254,40 +262,18 @@ int net_loopback_up(struct error *err)
   return 0;
 }
 
-/* Fork the helper with the namespace fds at known numbers. */
+/* The helper, with the namespace fds at known numbers, dying with hutch,
+ * out of the terminal's process group. */
 static pid_t spawn_helper(char **argv, const int *keep, size_t n_keep, struct error *err)
 {
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    error_set(err, errno, "fork %s", argv[0]);
-    return -1;
-  }
-  if (pid == 0) {
-    die_with_parent(parent, SIGKILL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL);  /* hutch ignores it; pasta refuses to start so */
-    setpgid(0, 0);  /* out of the terminal's reach: ^C is hutch's to pass on */
-    /* Only the descriptors it is told about: not --preserve-fds ones. */
-    cloexec_from(3);
-    for (size_t i = 0; i < n_keep; i++)
-      fcntl(keep[i], F_SETFD, 0);
-    int devnull = open("/dev/null", O_RDWR);
-    dup2(devnull, STDIN_FILENO);
-    if (hutch_log_level < LOG_DEBUG) {
-      dup2(devnull, STDOUT_FILENO);
-      dup2(devnull, STDERR_FILENO);
-    }
-    execvp(argv[0], argv);
-    dprintf(STDERR_FILENO, "hutch: exec %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
-  }
-  return pid;
+  struct proc_spawn ps = {
+    .argv = argv, .keep = keep, .n_keep = n_keep, .out = PROC_DEBUG, .errout = PROC_DEBUG, .err_fd = -1,
+    .death_signal = SIGKILL, .own_pgrp = true,
+  };
+  return proc_spawn(&ps, err);
 }
 
-static int start_pasta(const struct spec *s, const struct runtime *rt, int netns, int userns,
+static int start_pasta(const struct plan *s, const struct runtime *rt, int netns, int userns,
                        struct net_helper *h, struct error *err)
 {
   char **argv = NULL;
@@ -299,7 +285,7 @@ static int start_pasta(const struct spec *s, const struct runtime *rt, int netns
   strv_append(&argv, &n, xstrdup("pasta"));
   strv_append(&argv, &n, xstrdup("--config-net"));
   strv_append(&argv, &n, xstrdup("--foreground"));
-  if (hutch_log_level < LOG_DEBUG)
+  if (log_level < LOG_DEBUG)
     strv_append(&argv, &n, xstrdup("--quiet"));
   /* pasta forwards every port both ways by default ("auto"): publish only
    * what was asked, and nothing from the sandbox to the host's loopback. */
@@ -337,10 +323,15 @@ static int start_pasta(const struct spec *s, const struct runtime *rt, int netns
   _cleanup_strv_ char **args = argv;
   int keep[] = {netns, userns};
   h->pid = spawn_helper(args, keep, 2, err);
-  return h->pid < 0 ? -EIO : 0;
+  if (h->pid < 0) {
+    int r = h->pid;
+    h->pid = 0;
+    return r;
+  }
+  return 0;
 }
 
-static int start_slirp(const struct spec *s, const struct runtime *rt, int netns, int userns,
+static int start_slirp(const struct plan *s, const struct runtime *rt, int netns, int userns,
                        struct net_helper *h, struct error *err)
 {
   int ready[2], ex[2];
@@ -374,10 +365,15 @@ static int start_slirp(const struct spec *s, const struct runtime *rt, int netns
   close(ex[0]);
   h->ready_fd = ready[0];
   h->exit_fd = ex[1];
-  return h->pid < 0 ? -EIO : 0;
+  if (h->pid < 0) {
+    int r = h->pid;
+    h->pid = 0;
+    return r;
+  }
+  return 0;
 }
 
-int net_start(const struct spec *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err)
+int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err)
 {
   h->pid = 0;
   h->ready_fd = h->exit_fd = -1;
@@ -422,7 +418,7 @@ static int slirp_api(const char *sock_path, json_object *req, struct error *err)
   return ret;
 }
 
-static int slirp_publish(const struct spec *s, struct net_helper *h, struct error *err)
+static int slirp_publish(const struct plan *s, struct net_helper *h, struct error *err)
 {
   for (size_t i = 0; i < s->n_ports; i++) {
     const struct port_map *p = &s->ports[i];
@@ -444,7 +440,7 @@ static int slirp_publish(const struct spec *s, struct net_helper *h, struct erro
   return 0;
 }
 
-int net_wait_ready(const struct spec *s, struct net_helper *h, int stop_fd, struct error *err)
+int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, struct error *err)
 {
   if (h->pid <= 0)
     return 0;
@@ -472,7 +468,7 @@ int net_wait_ready(const struct spec *s, struct net_helper *h, int stop_fd, stru
     if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
       h->pid = 0;
       return error_set(err, 0, "%s failed to set up the sandbox's network (exit %d); run with --log-level debug to see its messages",
-                       name, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+                       name, proc_exit_status(status));
     }
     if (r > 0 && (p[0].revents & POLLIN)) {
       if (s->network == NET_SLIRP4NETNS) {

@@ -5,22 +5,24 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "plan.h"
 #include "runtime.h"
 #include "spec.h"
 
 /* Parsing, for options.c (and the unit tests). */
 int net_parse_mode(const char *arg, struct spec *s, struct error *err);
 int net_parse_publish(const char *arg, struct port_map *out, struct error *err);
-/* After parsing: settle auto, refuse ports with none/host, and check every
- * published port is free on the host. */
-int net_validate(struct spec *s, struct error *err);
+/* For spec_resolve: settle the mode (auto: pasta, else slirp4netns), refuse
+ * ports with none/host, and with check_ports check every published port is
+ * free on the host. */
+int net_resolve(const struct spec *s, bool check_ports, struct plan *p, struct error *err);
 const char *net_mode_name(enum net_mode m);
 /* Bind a published port on the host (and listen, for TCP, when asked).
  * Returns the socket, or a negative errno with a message naming the fix. */
 int net_bind_port(const struct port_map *p, bool listening, struct error *err);
 
 /* The text of the sandbox's /etc/resolv.conf. */
-char *net_resolv_conf(const struct spec *s);
+char *net_resolv_conf(enum net_mode mode);
 
 /* In init: bring lo up in the sandbox's own network namespace. */
 int net_loopback_up(struct error *err);
@@ -33,8 +35,8 @@ struct net_helper {
   char *api_socket; /* slirp4netns: for port forwarding */
   char *pid_file;   /* pasta: written once it is ready */
 };
-int net_start(const struct spec *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err);
+int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err);
 /* Wait until the helper is ready and the ports are published, at most 10 s.
  * Returns -EINTR, without reading it, when stop_fd becomes readable. */
-int net_wait_ready(const struct spec *s, struct net_helper *h, int stop_fd, struct error *err);
+int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, struct error *err);
 void net_stop(struct net_helper *h);

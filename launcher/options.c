@@ -1,6 +1,12 @@
-/* options.c: command line -> struct spec. Everything the user can get wrong is
- * checked here, before any namespace exists, so bad input exits 125 with
- * nothing to clean up. */
+/* options.c: the option table and the parsers of option values.
+ *
+ * Every option is one entry of `table` below; the getopt array, the help,
+ * the man page and profiles' option lines all come from it. A setter checks
+ * the form of its value and writes the spec; it never looks at the machine
+ * (no stat, no bind, no global state), so that parsing can be repeated, fed
+ * from a file, fuzzed, and fails the same way everywhere. What depends on
+ * the machine (does ROOT exist, is the port free, is the profile valid) is
+ * spec_resolve()'s job. */
 #define _GNU_SOURCE
 #include "options.h"
 
@@ -10,118 +16,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "caps.h"
 #include "env.h"
-#include "layers.h"
 #include "net.h"
 #include "rootfs.h"
-#include "seccomp.h"
 #include "util.h"
 
-enum {
-  OPT_TMPFS = 1000, OPT_READ_ONLY, OPT_USERNS, OPT_OVERLAY, OPT_HOSTNAME,
-  OPT_ENV_FILE, OPT_PRESERVE_FDS, OPT_LOG_LEVEL, OPT_NETWORK, OPT_PORT_DRIVER,
-  OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECCOMP, OPT_LANDLOCK, OPT_UNMASK, OPT_PRINT_POLICY,
-};
+/* ------------------------------------------------------ value parsers */
 
-static const struct option run_options[] = {
-  {"volume", required_argument, NULL, 'v'},
-  {"tmpfs", required_argument, NULL, OPT_TMPFS},
-  {"read-only", no_argument, NULL, OPT_READ_ONLY},
-  {"userns", required_argument, NULL, OPT_USERNS},
-  {"overlay", required_argument, NULL, OPT_OVERLAY},
-  {"hostname", required_argument, NULL, OPT_HOSTNAME},
-  {"env", required_argument, NULL, 'e'},
-  {"env-file", required_argument, NULL, OPT_ENV_FILE},
-  {"workdir", required_argument, NULL, 'w'},
-  {"user", required_argument, NULL, 'u'},
-  {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
-  {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-  {"network", required_argument, NULL, OPT_NETWORK},
-  {"publish", required_argument, NULL, 'p'},
-  {"port-driver", required_argument, NULL, OPT_PORT_DRIVER},
-  {"cap-add", required_argument, NULL, OPT_CAP_ADD},
-  {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
-  {"seccomp", required_argument, NULL, OPT_SECCOMP},
-  {"landlock", required_argument, NULL, OPT_LANDLOCK},
-  {"unmask", required_argument, NULL, OPT_UNMASK},
-  {"print-policy", no_argument, NULL, OPT_PRINT_POLICY},
-  {"help", no_argument, NULL, 'h'},
-  {NULL, 0, NULL, 0},
-};
-
-void options_print_run_help(void)
+static int parse_enum(const char *opt, const char *arg, const char *const *names, int *out, struct error *err)
 {
-  fputs(
-    "Usage: hutch run [OPTIONS] ROOT [COMMAND [ARG...]]\n"
-    "\n"
-    "Run COMMAND (default /bin/sh) in a new sandbox whose root is ROOT:\n"
-    "  DIR          a root filesystem directory, used read-only as the lowest layer\n"
-    "  layers:DIR   each subdirectory of DIR is a layer, stacked bottom first in\n"
-    "               version-sort order of the names\n"
-    "The sandbox's writes go to a throwaway upper layer, removed on exit.\n"
-    "\n"
-    "Options:\n"
-    "  -v, --volume SRC:DST[:ro|rw]  bind the host path SRC at DST inside\n"
-    "      --tmpfs DST               mount a fresh tmpfs at DST inside\n"
-    "      --read-only               make the root read-only (writes go nowhere)\n"
-    "      --userns auto|single|keep-id\n"
-    "                                auto: caller is root inside, subordinate ids\n"
-    "                                1..N (default); single: only the caller, as\n"
-    "                                root; keep-id: the caller keeps its own ids\n"
-    "      --overlay auto|kernel|fuse  overlay backend (default auto)\n"
-    "      --hostname NAME           hostname inside (default hutch)\n"
-    "  -e, --env KEY=VAL             set a variable (KEY alone copies the host's)\n"
-    "      --env-file FILE           read KEY=VAL lines from FILE\n"
-    "  -w, --workdir DIR             working directory inside (default /)\n"
-    "  -u, --user UID[:GID]          run the command as UID:GID inside\n"
-    "      --preserve-fds N          pass file descriptors 3..N+2 on\n"
-    "      --network MODE            none (default without -p): a network of its\n"
-    "                                own with only lo; host: the host's network,\n"
-    "                                NOT isolated; pasta, slirp4netns: user-mode\n"
-    "                                networking; auto (default with -p): pasta if\n"
-    "                                installed, else slirp4netns. Add\n"
-    "                                :allow-host-loopback to let the sandbox reach\n"
-    "                                the host's 127.0.0.1 through the gateway\n"
-    "  -p, --publish [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]\n"
-    "                                publish a sandbox port on the host\n"
-    "      --port-driver hutch|backend\n"
-    "                                who carries published TCP ports: hutch's\n"
-    "                                splice forwarder (default) or the backend\n"
-    "      --cap-add CAP, --cap-drop CAP\n"
-    "                                add or drop a capability (NET_RAW or\n"
-    "                                CAP_NET_RAW; ALL): the default set is podman's;\n"
-    "                                SYS_ADMIN also lets the default seccomp\n"
-    "                                profile allow nested namespaces and mount\n"
-    "                                (mounts also need --landlock off)\n"
-    "      --seccomp default|unconfined|FILE\n"
-    "                                the system call filter: hutch's default, none,\n"
-    "                                or an OCI / Docker seccomp JSON profile\n"
-    "      --landlock on|off         Landlock (default on where the kernel has it):\n"
-    "                                the command reaches no file outside its root\n"
-    "      --unmask PATH|ALL         do not mask PATH (/proc/kcore...) or make it\n"
-    "                                read-only (/proc/sys...); ALL: none of them\n"
-    "      --print-policy            print what the sandbox may do, and exit\n"
-    "      --log-level error|warn|info|debug\n"
-    "                                debug prints each launch stage and its time\n"
-    "  -h, --help                    show this help\n"
-    "\n"
-    "Exit status: the command's own; 128+N if it died of signal N; 125 if hutch\n"
-    "failed; 126 if the command cannot be invoked; 127 if it was not found.\n",
-    stdout);
+  for (int i = 0; names[i]; i++)
+    if (!strcmp(arg, names[i])) {
+      *out = i + 1;  /* 0 is every enum's UNSET */
+      return 0;
+    }
+  char choices[256] = "";
+  for (int i = 0; names[i]; i++) {
+    strncat(choices, i ? ", " : "", sizeof choices - strlen(choices) - 1);
+    strncat(choices, names[i], sizeof choices - strlen(choices) - 1);
+  }
+  return error_set(err, 0, "bad --%s `%s`: use one of %s", opt, arg, choices);
 }
 
-static bool valid_hostname(const char *h)
+/* A host path as the user wrote it, made absolute against where it was
+ * written: the working directory for the command line, a profile's own
+ * directory for a profile. No file system access: whether it exists is
+ * checked when the spec is resolved. */
+static char *host_path(const char *arg, const struct origin *o)
 {
-  size_t n = strlen(h);
-  if (n == 0 || n > 64)
-    return false;
-  for (const char *p = h; *p; p++)
-    if (!isalnum((unsigned char) *p) && *p != '-' && *p != '.')
-      return false;
-  return true;
+  if (arg[0] == '/')
+    return xstrdup(arg);
+  if (o && o->base_dir)
+    return xasprintf("%s/%s", o->base_dir, arg);
+  char cwd[PATH_MAX];
+  if (!getcwd(cwd, sizeof cwd))
+    return xstrdup(arg);
+  return xasprintf("%s/%s", cwd, arg);
 }
 
 /* An absolute, normalised path inside the sandbox. */
@@ -144,7 +76,7 @@ static int parse_inside_path(const char *what, const char *arg, char **out, stru
   return 0;
 }
 
-int options_parse_volume(const char *arg, struct mount_entry *out, struct error *err)
+int options_parse_volume(const char *arg, const struct origin *o, struct volume *out, struct error *err)
 {
   _cleanup_free_ char *copy = xstrdup(arg);
   char *parts[4] = {NULL};
@@ -170,7 +102,7 @@ int options_parse_volume(const char *arg, struct mount_entry *out, struct error 
     free(dst);
     return error_set(err, 0, "bad volume `%s`: cannot mount over the sandbox's root; pick a directory such as /data", arg);
   }
-  *out = (struct mount_entry) {.kind = MOUNT_BIND, .src = xstrdup(parts[0]), .dst = dst, .read_only = ro};
+  *out = (struct volume) {.kind = VOLUME_BIND, .src = host_path(parts[0], o), .dst = dst, .read_only = ro};
   return 0;
 }
 
@@ -179,14 +111,14 @@ int options_parse_user(const char *arg, uid_t *uid, gid_t *gid, struct error *er
   char *end;
   errno = 0;
   unsigned long u = strtoul(arg, &end, 10);
-  if (end == arg || errno || u > 0xfffffffeUL || (*end && *end != ':'))
+  if (end == arg || errno || u > 0xfffffffeUL || (*end && *end != ':') || arg[0] == '-')
     return error_set(err, 0, "bad --user `%s`: use numeric UID[:GID], e.g. --user 1000:1000", arg);
   unsigned long g = u;
   if (*end == ':') {
     const char *gs = end + 1;
     errno = 0;
     g = strtoul(gs, &end, 10);
-    if (end == gs || errno || *end || g > 0xfffffffeUL)
+    if (end == gs || errno || *end || g > 0xfffffffeUL || gs[0] == '-')
       return error_set(err, 0, "bad --user `%s`: use numeric UID[:GID], e.g. --user 1000:1000", arg);
   }
   *uid = (uid_t) u;
@@ -194,209 +126,452 @@ int options_parse_user(const char *arg, uid_t *uid, gid_t *gid, struct error *er
   return 0;
 }
 
-static const char *host_getenv(const char *k) { return getenv(k); }
-
-static int parse_enum(const char *opt, const char *arg, const char *const *names, int *out, struct error *err)
+static bool valid_hostname(const char *h)
 {
-  for (int i = 0; names[i]; i++)
-    if (!strcmp(arg, names[i])) {
-      *out = i;
-      return 0;
-    }
-  char choices[256] = "";
-  for (int i = 0; names[i]; i++) {
-    strncat(choices, i ? ", " : "", sizeof choices - strlen(choices) - 1);
-    strncat(choices, names[i], sizeof choices - strlen(choices) - 1);
-  }
-  return error_set(err, 0, "bad %s `%s`: use one of %s", opt, arg, choices);
+  size_t n = strlen(h);
+  if (n == 0 || n > 64)
+    return false;
+  for (const char *p = h; *p; p++)
+    if (!isalnum((unsigned char) *p) && *p != '-' && *p != '.')
+      return false;
+  return true;
 }
 
-int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
+static const char *host_getenv(const char *k) { return getenv(k); }
+
+/* ------------------------------------------------------------- setters */
+
+#define SETTER(name) static int name(struct spec *s, const char *v, const struct origin *o, struct error *err)
+#define UNUSED_ARGS (void) s, (void) v, (void) o, (void) err
+
+SETTER(set_volume)
 {
-  static const char *const userns_names[] = {"auto", "single", "keep-id", NULL};
-  static const char *const overlay_names[] = {"auto", "kernel", "fuse", NULL};
-  static const char *const log_names[] = {"error", "warn", "info", "debug", NULL};
-  static const char *const on_off[] = {"on", "off", NULL};
-  int c, v, r;
+  struct volume vol;
+  int r = options_parse_volume(v, o, &vol, err);
+  if (r < 0)
+    return r;
+  s->volumes = xrealloc(s->volumes, (s->n_volumes + 1) * sizeof *s->volumes);
+  s->volumes[s->n_volumes++] = vol;
+  return 0;
+}
 
-  s->hostname = xstrdup("hutch");
-  s->workdir = xstrdup("/");
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+v:e:w:u:p:h", run_options, NULL)) != -1) {
-    switch (c) {
-    case 'v': {
-      struct mount_entry m;
-      if ((r = options_parse_volume(optarg, &m, err)) < 0)
-        return r;
-      s->mounts = realloc(s->mounts, (s->n_mounts + 1) * sizeof *s->mounts);
-      s->mounts[s->n_mounts++] = m;
-      break;
-    }
-    case OPT_TMPFS: {
-      struct mount_entry m = {.kind = MOUNT_TMPFS};
-      if ((r = parse_inside_path("--tmpfs destination", optarg, &m.dst, err)) < 0)
-        return r;
-      s->mounts = realloc(s->mounts, (s->n_mounts + 1) * sizeof *s->mounts);
-      s->mounts[s->n_mounts++] = m;
-      break;
-    }
-    case OPT_READ_ONLY:
-      s->read_only = true;
-      break;
-    case OPT_USERNS:
-      if ((r = parse_enum("--userns", optarg, userns_names, &v, err)) < 0)
-        return r;
-      s->userns = (enum userns_mode) v;
-      break;
-    case OPT_OVERLAY:
-      if ((r = parse_enum("--overlay", optarg, overlay_names, &v, err)) < 0)
-        return r;
-      s->overlay = (enum overlay_mode) v;
-      break;
-    case OPT_HOSTNAME:
-      if (!valid_hostname(optarg))
-        return error_set(err, 0, "bad --hostname `%s`: use up to 64 letters, digits, `-` and `.`", optarg);
-      free(s->hostname);
-      s->hostname = xstrdup(optarg);
-      break;
-    case 'e':
-      if ((r = env_set(optarg, "-e", &s->env, &s->n_env, host_getenv, err)) < 0)
-        return r;
-      break;
-    case OPT_ENV_FILE: {
-      _cleanup_free_ char *text = read_file(optarg, ENV_FILE_MAX, NULL);
-      if (!text)
-        return error_set(err, errno, "--env-file: cannot read `%s`%s", optarg, errno == EFBIG ? " (over 1 MiB)" : "");
-      if ((r = env_parse_text(text, optarg, &s->env, &s->n_env, host_getenv, err)) < 0)
-        return r;
-      break;
-    }
-    case 'w':
-      free(s->workdir);
-      s->workdir = NULL;
-      if ((r = parse_inside_path("--workdir", optarg, &s->workdir, err)) < 0)
-        return r;
-      break;
-    case 'u':
-      if ((r = options_parse_user(optarg, &s->uid, &s->gid, err)) < 0)
-        return r;
-      s->user_set = true;
-      break;
-    case OPT_PRESERVE_FDS: {
-      char *end;
-      long n = strtol(optarg, &end, 10);
-      if (*end || end == optarg || n < 0 || n > 1000)
-        return error_set(err, 0, "bad --preserve-fds `%s`: use a count from 0 to 1000", optarg);
-      s->preserve_fds = (int) n;
-      break;
-    }
-    case OPT_LOG_LEVEL:
-      if ((r = parse_enum("--log-level", optarg, log_names, &v, err)) < 0)
-        return r;
-      hutch_log_level = (enum log_level) v;
-      break;
-    case OPT_NETWORK:
-      if ((r = net_parse_mode(optarg, s, err)) < 0)
-        return r;
-      break;
-    case OPT_PORT_DRIVER: {
-      static const char *const drivers[] = {"hutch", "backend", NULL};
-      if ((r = parse_enum("--port-driver", optarg, drivers, &v, err)) < 0)
-        return r;
-      s->port_driver = (enum port_driver) v;
-      break;
-    }
-    case 'p': {
-      struct port_map p;
-      if ((r = net_parse_publish(optarg, &p, err)) < 0)
-        return r;
-      s->ports = realloc(s->ports, (s->n_ports + 1) * sizeof *s->ports);
-      s->ports[s->n_ports++] = p;
-      break;
-    }
-    case OPT_CAP_ADD:
-      if ((r = caps_parse_name("--cap-add", optarg, &s->cap_add, &s->cap_add_all, err)) < 0)
-        return r;
-      break;
-    case OPT_CAP_DROP:
-      if ((r = caps_parse_name("--cap-drop", optarg, &s->cap_drop, &s->cap_drop_all, err)) < 0)
-        return r;
-      break;
-    case OPT_SECCOMP:
-      if ((r = seccomp_parse_option(optarg, s, err)) < 0)
-        return r;
-      break;
-    case OPT_LANDLOCK:
-      if ((r = parse_enum("--landlock", optarg, on_off, &v, err)) < 0)
-        return r;
-      s->landlock_off = v == 1;
-      break;
-    case OPT_UNMASK:
-      if ((r = rootfs_parse_unmask(optarg, s, err)) < 0)
-        return r;
-      break;
-    case OPT_PRINT_POLICY:
-      s->print_policy = true;
-      break;
-    case 'h':
-      options_print_run_help();
-      return 1;
-    case '?':
-    default:
-      if (optopt && optopt < 256)
-        return error_set(err, 0, "run: unknown option `-%c`; see `hutch run --help`", optopt);
-      return error_set(err, 0, "run: unknown or incomplete option `%s`; see `hutch run --help`", argv[optind - 1]);
-    }
+SETTER(set_tmpfs)
+{
+  (void) o;
+  struct volume vol = {.kind = VOLUME_TMPFS};
+  int r = parse_inside_path("--tmpfs destination", v, &vol.dst, err);
+  if (r < 0)
+    return r;
+  s->volumes = xrealloc(s->volumes, (s->n_volumes + 1) * sizeof *s->volumes);
+  s->volumes[s->n_volumes++] = vol;
+  return 0;
+}
+
+SETTER(set_read_only)
+{
+  UNUSED_ARGS;
+  s->read_only = TRI_ON;
+  return 0;
+}
+
+SETTER(set_userns)
+{
+  (void) o;
+  static const char *const names[] = {"auto", "single", "keep-id", NULL};
+  int m, r = parse_enum("userns", v, names, &m, err);
+  s->userns = r < 0 ? s->userns : (enum userns_mode) m;
+  return r;
+}
+
+SETTER(set_overlay)
+{
+  (void) o;
+  static const char *const names[] = {"auto", "kernel", "fuse", NULL};
+  int m, r = parse_enum("overlay", v, names, &m, err);
+  s->overlay = r < 0 ? s->overlay : (enum overlay_mode) m;
+  return r;
+}
+
+SETTER(set_hostname)
+{
+  (void) o;
+  if (!valid_hostname(v))
+    return error_set(err, 0, "bad --hostname `%s`: use up to 64 letters, digits, `-` and `.`", v);
+  free(s->hostname);
+  s->hostname = xstrdup(v);
+  return 0;
+}
+
+SETTER(set_env)
+{
+  return env_set(v, o->name, &s->env, &s->n_env, host_getenv, err);
+}
+
+SETTER(set_env_file)
+{
+  _cleanup_free_ char *path = host_path(v, o);
+  _cleanup_free_ char *text = read_file(path, ENV_FILE_MAX, NULL);
+  if (!text) {
+    int r = error_set(err, errno, "--env-file: cannot read `%s`", path);
+    if (errno == EFBIG)
+      error_fix(err, "an env file may hold at most %d KiB", ENV_FILE_MAX >> 10);
+    return r;
   }
+  return env_parse_text(text, path, &s->env, &s->n_env, host_getenv, err);
+}
 
-  caps_resolve(s);
-  if (optind >= argc && s->print_policy)
-    return 0;  /* the policy does not depend on the root */
-  if (optind >= argc)
-    return error_set(err, 0, "run: missing ROOT; usage: hutch run [OPTIONS] ROOT [COMMAND [ARG...]], e.g. hutch run layers:./demo /bin/sh");
-  s->root_arg = xstrdup(argv[optind++]);
-  if ((r = layers_resolve(s, err)) < 0)
+SETTER(set_workdir)
+{
+  (void) o;
+  char *p;
+  int r = parse_inside_path("--workdir", v, &p, err);
+  if (r < 0)
     return r;
+  free(s->workdir);
+  s->workdir = p;
+  return 0;
+}
 
-  size_t n = 0;
-  if (optind >= argc)
-    strv_append(&s->argv, &n, xstrdup("/bin/sh"));
-  for (; optind < argc; optind++)
-    strv_append(&s->argv, &n, xstrdup(argv[optind]));
+SETTER(set_user)
+{
+  (void) o;
+  int r = options_parse_user(v, &s->uid, &s->gid, err);
+  if (r == 0)
+    s->user_set = true;
+  return r;
+}
 
-  if ((r = net_validate(s, err)) < 0)
+SETTER(set_preserve_fds)
+{
+  (void) o;
+  char *end;
+  errno = 0;
+  long n = strtol(v, &end, 10);
+  if (*end || end == v || errno || n < 0 || n > 1000)
+    return error_set(err, 0, "bad --preserve-fds `%s`: use a count from 0 to 1000", v);
+  s->preserve_fds = (int) n;
+  return 0;
+}
+
+SETTER(set_log_level)
+{
+  (void) o;
+  static const char *const names[] = {"error", "warn", "info", "debug", NULL};
+  int m, r = parse_enum("log-level", v, names, &m, err);
+  if (r == 0)
+    s->log_level = m - 1;  /* enum log_level has no UNSET */
+  return r;
+}
+
+SETTER(set_network)
+{
+  (void) o;
+  return net_parse_mode(v, s, err);
+}
+
+SETTER(set_publish)
+{
+  (void) o;
+  struct port_map p;
+  int r = net_parse_publish(v, &p, err);
+  if (r < 0)
     return r;
+  s->ports = xrealloc(s->ports, (s->n_ports + 1) * sizeof *s->ports);
+  s->ports[s->n_ports++] = p;
+  return 0;
+}
 
-  /* Volume sources are the caller's paths: make them absolute now, and check
-   * they exist, so that a typo fails here and not halfway through a launch. */
-  for (size_t i = 0; i < s->n_mounts; i++) {
-    struct mount_entry *m = &s->mounts[i];
-    if (m->kind != MOUNT_BIND)
-      continue;
-    char *abs = realpath(m->src, NULL);
-    if (!abs)
-      return error_set(err, errno, "volume source `%s`", m->src);
-    free(m->src);
-    m->src = abs;
+SETTER(set_port_driver)
+{
+  (void) o;
+  static const char *const names[] = {"hutch", "backend", NULL};
+  int m, r = parse_enum("port-driver", v, names, &m, err);
+  s->port_driver = r < 0 ? s->port_driver : (enum port_driver) m;
+  return r;
+}
+
+SETTER(set_cap_add)
+{
+  (void) o;
+  return caps_parse_name("--cap-add", v, &s->cap_add, &s->cap_add_all, err);
+}
+
+SETTER(set_cap_drop)
+{
+  (void) o;
+  return caps_parse_name("--cap-drop", v, &s->cap_drop, &s->cap_drop_all, err);
+}
+
+SETTER(set_seccomp)
+{
+  free(s->seccomp_file);
+  s->seccomp_file = NULL;
+  if (!strcmp(v, "default")) {
+    s->seccomp = SECCOMP_DEFAULT;
+  } else if (!strcmp(v, "unconfined")) {
+    s->seccomp = SECCOMP_UNCONFINED;
+  } else if (!*v) {
+    return error_set(err, 0, "bad --seccomp ``: use default, unconfined, or the path of a seccomp profile");
+  } else {
+    s->seccomp = SECCOMP_FILE;
+    s->seccomp_file = host_path(v, o);
   }
   return 0;
 }
 
+SETTER(set_landlock)
+{
+  (void) o;
+  static const char *const names[] = {"off", "on", NULL};
+  int m, r = parse_enum("landlock", v, names, &m, err);
+  s->landlock = r < 0 ? s->landlock : (enum tristate) m;
+  return r;
+}
+
+SETTER(set_unmask)
+{
+  (void) o;
+  if (strcmp(v, "ALL") && !rootfs_is_masked_path(v))
+    return error_set(err, 0, "bad --unmask `%s`: not a masked or read-only path; see `hutch run --print-policy` "
+                     "for the list, or use ALL", v);
+  strv_append(&s->unmask, &s->n_unmask, xstrdup(v));
+  return 0;
+}
+
+SETTER(set_print_policy)
+{
+  UNUSED_ARGS;
+  s->print_policy = true;
+  return 0;
+}
+
+/* ------------------------------------------------------------- the table */
+
+static const struct option_def table[] = {
+  {"volume", 'v', "SRC:DST[:ro|rw]", "bind the host path SRC at DST inside", "/srv/data:/data:ro", OPT_BOTH, set_volume},
+  {"tmpfs", 0, "DST", "mount a fresh tmpfs at DST inside", "/scratch", OPT_BOTH, set_tmpfs},
+  {"read-only", 0, NULL, "make the root read-only (writes go nowhere)", NULL, OPT_BOTH, set_read_only},
+  {"userns", 0, "auto|single|keep-id",
+   "auto: you are root inside, your subordinate ids\n1..N (default); single: only you, as root;\nkeep-id: you keep your own ids",
+   "single", OPT_BOTH, set_userns},
+  {"overlay", 0, "auto|kernel|fuse", "overlay backend (default auto)", "kernel", OPT_BOTH, set_overlay},
+  {"hostname", 0, "NAME", "hostname inside (default hutch)", "box", OPT_BOTH, set_hostname},
+  {"env", 'e', "KEY=VAL", "set a variable (KEY alone copies the host's)", "LANG=C.UTF-8", OPT_BOTH, set_env},
+  {"env-file", 0, "FILE", "read KEY=VAL lines from FILE", "/dev/null", OPT_BOTH, set_env_file},
+  {"workdir", 'w', "DIR", "working directory inside (default /)", "/tmp", OPT_BOTH, set_workdir},
+  {"user", 'u', "UID[:GID]", "run the command as UID:GID inside", "0:0", OPT_BOTH, set_user},
+  {"preserve-fds", 0, "N", "pass file descriptors 3..N+2 on", "0", OPT_CLI, set_preserve_fds},
+  {"network", 0, "MODE",
+   "none (default without -p): a network of its\nown with only lo; host: the host's network,\n"
+   "NOT isolated; pasta, slirp4netns: user-mode\nnetworking; auto (default with -p): pasta if\n"
+   "installed, else slirp4netns. Add\n:allow-host-loopback to let the sandbox reach\nthe host's 127.0.0.1 through the gateway",
+   "none", OPT_BOTH, set_network},
+  {"publish", 'p', "[HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]", "publish a sandbox port on the host",
+   "127.0.0.1:8080:80", OPT_BOTH, set_publish},
+  {"port-driver", 0, "hutch|backend",
+   "who carries published TCP ports: hutch's\nsplice forwarder (default) or the backend", "backend", OPT_BOTH,
+   set_port_driver},
+  {"cap-add", 0, "CAP",
+   "add a capability (NET_RAW or CAP_NET_RAW; ALL):\nthe default set is podman's; SYS_ADMIN also lets\n"
+   "the default seccomp profile allow nested\nnamespaces and mount (mounts also need\n--landlock off)",
+   "NET_RAW", OPT_BOTH, set_cap_add},
+  {"cap-drop", 0, "CAP", "drop a capability (as --cap-add; ALL: every one)", "CHOWN", OPT_BOTH, set_cap_drop},
+  {"seccomp", 0, "default|unconfined|FILE",
+   "the system call filter: hutch's default, none,\nor an OCI / Docker seccomp JSON profile", "unconfined", OPT_BOTH,
+   set_seccomp},
+  {"landlock", 0, "on|off",
+   "Landlock (default on where the kernel has it):\nthe command reaches no file outside its root", "off", OPT_BOTH,
+   set_landlock},
+  {"unmask", 0, "PATH|ALL",
+   "do not mask PATH (/proc/kcore...) or make it\nread-only (/proc/sys...); ALL: none of them", "/proc/kcore",
+   OPT_BOTH, set_unmask},
+  {"print-policy", 0, NULL, "print what the sandbox may do, and exit", NULL, OPT_CLI, set_print_policy},
+  {"log-level", 0, "error|warn|info|debug", "debug prints the launch's timeline", "debug", OPT_BOTH,
+   set_log_level},
+  {"help", 'h', NULL, "show this help", NULL, OPT_CLI, NULL},
+};
+
+const struct option_def *options_table(size_t *n)
+{
+  *n = N_ELEMENTS(table);
+  return table;
+}
+
+static const struct option_def *find_long(const char *name)
+{
+  for (size_t i = 0; i < N_ELEMENTS(table); i++)
+    if (!strcmp(table[i].name, name))
+      return &table[i];
+  return NULL;
+}
+
+int options_set(struct spec *s, const char *name, const char *value, const struct origin *o, struct error *err)
+{
+  const struct option_def *d = find_long(name);
+  if (!d || !d->set)
+    return error_set(err, 0, "%s: unknown option `%s`; see `hutch run --help`", o->name, name);
+  if (!(d->where & OPT_PROFILE))
+    return error_set(err, 0, "%s: `%s` can only be given on the command line", o->name, name);
+  if (!d->value != !value)
+    return error_set(err, 0, "%s: `%s` %s", o->name, name, d->value ? "needs a value" : "takes no value");
+  int r = d->set(s, value, o, err);
+  if (r < 0 && strncmp(err->msg, o->name, strlen(o->name)))
+    error_wrap(err, r, "%s", o->name);
+  return r;
+}
+
+/* ---------------------------------------------------------- command line */
+
+/* getopt_long's view of the table: a long option's val is its index plus
+ * this, a short one's its letter. */
+#define LONG_BASE 1000
+
+int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
+{
+  struct option longs[N_ELEMENTS(table) + 1];
+  char shorts[2 * N_ELEMENTS(table) + 2] = "+";
+  size_t ns = 1;
+  for (size_t i = 0; i < N_ELEMENTS(table); i++) {
+    longs[i] = (struct option) {table[i].name, table[i].value ? required_argument : no_argument, NULL,
+                                (int) (LONG_BASE + i)};
+    if (table[i].short_name) {
+      shorts[ns++] = table[i].short_name;
+      if (table[i].value)
+        shorts[ns++] = ':';
+    }
+  }
+  shorts[ns] = '\0';
+  longs[N_ELEMENTS(table)] = (struct option) {0};
+
+  const struct origin cli = {.name = "command line"};
+  int c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+    const struct option_def *d = NULL;
+    if (c >= LONG_BASE)
+      d = &table[c - LONG_BASE];
+    for (size_t i = 0; !d && c != '?' && c != ':' && i < N_ELEMENTS(table); i++)
+      if (table[i].short_name == c)
+        d = &table[i];
+    if (!d) {
+      if (optopt && optopt < LONG_BASE)
+        return error_set(err, 0, "run: unknown option `-%c`; see `hutch run --help`", optopt);
+      return error_set(err, 0, "run: unknown or incomplete option `%s`; see `hutch run --help`", argv[optind - 1]);
+    }
+    if (!d->set) {
+      options_print_run_help(stdout);
+      return 1;
+    }
+    int r = d->set(s, optarg, &cli, err);
+    if (r < 0)
+      return r;
+  }
+
+  if (optind >= argc && s->print_policy)
+    return 0;  /* the policy does not depend on the root */
+  if (optind >= argc)
+    return error_set(err, 0, "run: missing ROOT; usage: hutch run [OPTIONS] ROOT [COMMAND [ARG...]], e.g. hutch run layers:./demo /bin/sh");
+  s->root = xstrdup(argv[optind++]);
+  size_t n = 0;
+  for (; optind < argc; optind++)
+    strv_append(&s->argv, &n, xstrdup(argv[optind]));
+  return 0;
+}
+
+/* ---------------------------------------------------------- help, man */
+
+static void print_left(FILE *f, const struct option_def *d, char *buf, size_t len)
+{
+  (void) f;
+  if (d->short_name)
+    snprintf(buf, len, "  -%c, --%s%s%s", d->short_name, d->name, d->value ? " " : "", d->value ? d->value : "");
+  else
+    snprintf(buf, len, "      --%s%s%s", d->name, d->value ? " " : "", d->value ? d->value : "");
+}
+
+void options_print_run_help(FILE *f)
+{
+  fputs("Usage: hutch run [OPTIONS] ROOT [COMMAND [ARG...]]\n"
+        "\n"
+        "Run COMMAND (default /bin/sh) in a new sandbox whose root is ROOT:\n"
+        "  DIR          a root filesystem directory, used read-only as the lowest layer\n"
+        "  layers:DIR   each subdirectory of DIR is a layer, stacked bottom first in\n"
+        "               version-sort order of the names\n"
+        "The sandbox's writes go to a throwaway upper layer, removed on exit.\n"
+        "\n"
+        "Options:\n", f);
+  for (size_t i = 0; i < N_ELEMENTS(table); i++) {
+    char left[128];
+    print_left(f, &table[i], left, sizeof left);
+    const int col = 32;
+    fputs(left, f);
+    int used = (int) strlen(left);
+    if (used + 2 > col) {
+      fputc('\n', f);
+      used = 0;
+    }
+    const char *h = table[i].help;
+    for (bool first = true; *h; first = false) {
+      size_t l = strcspn(h, "\n");
+      fprintf(f, "%*s%.*s\n", first ? col - used : col, "", (int) l, h);
+      h += l + (h[l] == '\n');
+    }
+  }
+  fputs("\n"
+        "Exit status: the command's own; 128+N if it died of signal N; 125 if hutch\n"
+        "failed; 126 if the command cannot be invoked; 127 if it was not found.\n", f);
+}
+
+void options_print_man(FILE *f)
+{
+  fputs(".SH \"RUN OPTIONS\"\n", f);
+  for (size_t i = 0; i < N_ELEMENTS(table); i++) {
+    const struct option_def *d = &table[i];
+    fputs(".TP\n", f);
+    if (d->short_name)
+      fprintf(f, "\\fB\\-%c\\fR, ", d->short_name);
+    fprintf(f, "\\fB\\-\\-%s\\fR", d->name);
+    if (d->value)
+      fprintf(f, " \\fI%s\\fR", d->value);
+    fputc('\n', f);
+    for (const char *h = d->help; *h; h++) {
+      if (*h == '\n')
+        fputc(' ', f);
+      else if (*h == '\\')
+        fputs("\\e", f);
+      else if (*h == '-' )
+        fputs("\\-", f);
+      else
+        fputc(*h, f);
+    }
+    fputc('\n', f);
+    if (!(d->where & OPT_PROFILE))
+      fputs("(command line only)\n", f);
+  }
+}
+
+/* ---------------------------------------------------------------- spec */
+
+void spec_init(struct spec *s)
+{
+  *s = (struct spec) {.preserve_fds = -1, .log_level = -1};
+}
+
 void spec_free(struct spec *s)
 {
-  free(s->root_arg);
-  strvfreep(&s->layers);
+  free(s->root);
   strvfreep(&s->argv);
   strvfreep(&s->env);
   free(s->hostname);
   free(s->workdir);
-  for (size_t i = 0; i < s->n_mounts; i++) {
-    free(s->mounts[i].src);
-    free(s->mounts[i].dst);
+  for (size_t i = 0; i < s->n_volumes; i++) {
+    free(s->volumes[i].src);
+    free(s->volumes[i].dst);
   }
-  free(s->mounts);
+  free(s->volumes);
   free(s->ports);
   free(s->seccomp_file);
   strvfreep(&s->unmask);
+  spec_init(s);
 }

@@ -34,28 +34,27 @@
 #include <sys/wait.h>
 
 #include "net.h"
+#include "proc.h"
 #include "util.h"
 
 /* Asked for; the kernel may give less (fs.pipe-user-pages-soft). */
 #define PIPE_SIZE (256 << 10)
 
-int portfwd_listen(const struct spec *s, struct portfwd *pf, struct error *err)
+int portfwd_listen(const struct port_map *ports, size_t n_ports, struct portfwd *pf, struct error *err)
 {
   memset(pf, 0, sizeof *pf);
-  if (s->port_driver != PORT_DRIVER_HUTCH)
-    return 0;
-  pf->listeners = xcalloc(s->n_ports, sizeof *pf->listeners);
-  pf->targets = xcalloc(s->n_ports, sizeof *pf->targets);
-  for (size_t i = 0; i < s->n_ports; i++) {
-    if (s->ports[i].proto != PROTO_TCP)
+  pf->listeners = xcalloc(n_ports, sizeof *pf->listeners);
+  pf->targets = xcalloc(n_ports, sizeof *pf->targets);
+  for (size_t i = 0; i < n_ports; i++) {
+    if (ports[i].proto != PROTO_TCP)
       continue;
-    int fd = net_bind_port(&s->ports[i], true, err);
+    int fd = net_bind_port(&ports[i], true, err);
     if (fd < 0) {
       portfwd_close_listeners(pf);
       return fd;
     }
     pf->listeners[pf->n] = fd;
-    pf->targets[pf->n++] = s->ports[i].sandbox_port;
+    pf->targets[pf->n++] = ports[i].sandbox_port;
   }
   return 0;
 }
@@ -64,6 +63,16 @@ void portfwd_close_listeners(struct portfwd *pf)
 {
   for (size_t i = 0; i < pf->n; i++)
     close_fd(&pf->listeners[i]);
+}
+
+void portfwd_free(struct portfwd *pf)
+{
+  portfwd_close_listeners(pf);
+  free(pf->listeners);
+  free(pf->targets);
+  pf->listeners = NULL;
+  pf->targets = NULL;
+  pf->n = 0;
 }
 
 /* ------------------------------------------------------------ the forwarder */
@@ -253,62 +262,52 @@ static void forwarder_main(struct portfwd *pf)
   }
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-  return *(const int *) a - *(const int *) b;
-}
+struct forwarder_args {
+  struct portfwd *pf;
+  int netns;
+};
 
-/* Close every descriptor above stderr but the n in keep. */
-static void keep_only_fds(const int *keep, size_t n)
+/* The forwarder's first steps, in its own process: into the sandbox's
+ * network namespace, then down to nothing but its listeners (proc_spawn
+ * closed every other descriptor) with no capability left. */
+static void forwarder_start(void *arg)
 {
-  int *sorted = xcalloc(n, sizeof *sorted);
-  memcpy(sorted, keep, n * sizeof *sorted);
-  qsort(sorted, n, sizeof *sorted, cmp_int);
-  unsigned int from = 3;
-  for (size_t i = 0; i < n; i++) {
-    if ((unsigned int) sorted[i] > from)
-      syscall(SYS_close_range, from, (unsigned int) sorted[i] - 1, 0);
-    from = (unsigned int) sorted[i] + 1;
+  struct forwarder_args *a = arg;
+  if (setns(a->netns, CLONE_NEWNET) < 0) {
+    dprintf(STDERR_FILENO, "hutch: port forwarder: join the sandbox's network: %s\n", strerror(errno));
+    _exit(1);
   }
-  syscall(SYS_close_range, from, ~0U, 0);
-  free(sorted);
+  close(a->netns);
+  capng_clear(CAPNG_SELECT_BOTH);
+  if (capng_apply(CAPNG_SELECT_BOTH) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+    dprintf(STDERR_FILENO, "hutch: port forwarder: cannot drop its capabilities: %s\n", strerror(errno));
+    _exit(1);
+  }
+  signal(SIGPIPE, SIG_IGN);
+  forwarder_main(a->pf);
 }
 
 int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err)
 {
   if (pf->n == 0)
     return 0;
-  pid_t keeper = getpid();
-  pid_t pid = fork();
+  _cleanup_free_ int *keep = xcalloc(pf->n + 1, sizeof *keep);
+  memcpy(keep, pf->listeners, pf->n * sizeof *keep);
+  keep[pf->n] = netns_fd;
+  struct forwarder_args a = {.pf = pf, .netns = netns_fd};
+  struct proc_spawn ps = {
+    .fn = forwarder_start, .arg = &a, .keep = keep, .n_keep = pf->n + 1,
+    .out = PROC_INHERIT, .errout = PROC_INHERIT, .err_fd = -1, .death_signal = SIGKILL,
+  };
+  pid_t pid = proc_spawn(&ps, err);
   if (pid < 0)
-    return error_set(err, errno, "fork the port forwarder");
-  if (pid == 0) {
-    die_with_parent(keeper, SIGKILL);
-    if (setns(netns_fd, CLONE_NEWNET) < 0) {
-      dprintf(STDERR_FILENO, "hutch: port forwarder: join the sandbox's network: %s\n", strerror(errno));
-      _exit(1);
-    }
-    /* It needs nothing but its listeners: not the keeper's sockets, lock or
-     * directories, and no capability once it is in the namespace. */
-    keep_only_fds(pf->listeners, pf->n);
-    capng_clear(CAPNG_SELECT_BOTH);
-    if (capng_apply(CAPNG_SELECT_BOTH) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-      dprintf(STDERR_FILENO, "hutch: port forwarder: cannot drop its capabilities: %s\n", strerror(errno));
-      _exit(1);
-    }
-    signal(SIGPIPE, SIG_IGN);
-    forwarder_main(pf);
-  }
+    return error_wrap(err, pid, "start the port forwarder");
   pf->pid = pid;
   return 0;
 }
 
 void portfwd_stop(struct portfwd *pf)
 {
-  if (pf->pid > 0) {
-    kill(pf->pid, SIGKILL);
-    waitpid(pf->pid, NULL, 0);
-    pf->pid = 0;
-  }
-  portfwd_close_listeners(pf);
+  proc_kill(&pf->pid, SIGKILL);
+  portfwd_free(pf);
 }

@@ -12,12 +12,15 @@ struct portfwd {
   pid_t pid;             /* the forwarder, a child of the keeper */
 };
 
-/* In hutch, before the keeper starts: listen on every published TCP port
- * (when the forwarder is hutch's). */
-int portfwd_listen(const struct spec *s, struct portfwd *pf, struct error *err);
+/* While the plan is made, before anything starts: listen on every published
+ * TCP port. */
+int portfwd_listen(const struct port_map *ports, size_t n_ports, struct portfwd *pf, struct error *err);
 /* In the keeper, once init's network namespace is known: fork the forwarder
  * into it. */
 int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err);
+/* Stop the forwarder and free everything. */
 void portfwd_stop(struct portfwd *pf);
+/* Close the listeners and free the arrays (hutch's side). */
+void portfwd_free(struct portfwd *pf);
 /* Close hutch's copies of the listeners once the keeper holds them. */
 void portfwd_close_listeners(struct portfwd *pf);

@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "proc.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -68,7 +69,7 @@ static int open_in_root(int rootfd, const char *path, int create, int dir, int d
     bool last = next == NULL;
     /* Resolve prefix up to and including comp. */
     size_t prefix_len = (size_t) (comp - copy) + strlen(comp);
-    _cleanup_free_ char *prefix = strndup(path, prefix_len);
+    _cleanup_free_ char *prefix = xstrndup(path, prefix_len);
     int cfd = openat2_in_root(rootfd, prefix, O_PATH);
     if (cfd == -ENOENT) {
       if (!strcmp(comp, "..") || !strcmp(comp, "."))
@@ -179,66 +180,79 @@ static int bind_in_root(int rootfd, const char *src, const char *path, bool read
  * behind `prefix`: short names keep an option string of many layers small
  * (a page at most for mount(2)), and free of the `:` and `,` a layer path
  * may hold. *links_fd is the l directory. */
-static int make_layer_links(const struct spec *s, const struct runtime *rt, const char *prefix,
+static int make_layer_links(const struct plan *p, const struct runtime *rt, const char *prefix,
                             char **list, int *links_fd, struct error *err)
 {
   if (mkdirat(rt->dir_fd, "l", 0700) < 0 || (*links_fd = openat(rt->dir_fd, "l", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
     return error_set(err, errno, "mkdir `%s/l`", rt->dir);
-  size_t cap = s->n_layers * (strlen(prefix) + 24) + 1, len = 0;
+  size_t cap = p->n_layers * (strlen(prefix) + 24) + 1, len = 0;
   *list = xcalloc(cap, 1);
-  for (size_t i = s->n_layers; i-- > 0;) {
+  for (size_t i = p->n_layers; i-- > 0;) {
     char name[16];
     snprintf(name, sizeof name, "%zu", i);
-    if (symlinkat(s->layers[i], *links_fd, name) < 0)
-      return error_set(err, errno, "symlink for layer `%s`", s->layers[i]);
+    if (symlinkat(p->layers[i], *links_fd, name) < 0)
+      return error_set(err, errno, "symlink for layer `%s`", p->layers[i]);
     len += (size_t) snprintf(*list + len, cap - len, "%s%s%s", len ? ":" : "", prefix, name);
   }
   return 0;
 }
 
-static int mount_kernel_overlay(const struct spec *s, const struct runtime *rt, struct error *err)
+int rootfs_overlay_fs(char *const *layers, size_t n_layers, const char *lower, const char *upper,
+                      const char *work, struct error *err)
 {
   _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
   if (fs < 0)
     return error_set(err, errno, "fsopen overlay");
-  _cleanup_free_ char *upper = xasprintf("%s/upper", rt->dir);
-  _cleanup_free_ char *work = xasprintf("%s/work", rt->dir);
   /* "lowerdir+" (Linux 6.8) adds one layer per call, top first, so there is
    * no page-size limit on the number of layers. Older kernels take the whole
-   * list as one string: short relative link names keep it small. */
-  bool plus = true;
-  for (size_t i = s->n_layers; i-- > 0;) {
-    if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", s->layers[i], 0) < 0) {
-      if (errno != EINVAL || i != s->n_layers - 1)
-        return error_set(err, errno, "overlay layer `%s`", s->layers[i]);
-      plus = false;
-      break;
-    }
-  }
-  if (!plus) {
-    _cleanup_free_ char *lower = NULL;
-    _cleanup_close_ int links = -1;
-    int r = make_layer_links(s, rt, "", &lower, &links, err);
-    if (r < 0)
-      return r;
-    /* The paths are resolved relative to our working directory. */
-    if (fchdir(links) < 0)
-      return error_set(err, errno, "chdir `%s/l`", rt->dir);
+   * list as one string (lower). */
+  if (lower) {
     if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0)
-      return error_set(err, errno, "overlay lowerdir (%zu layers)", s->n_layers);
+      return error_set(err, errno, "overlay lowerdir (%zu layers)", n_layers);
+  } else {
+    for (size_t i = n_layers; i-- > 0;)
+      if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", layers[i], 0) < 0) {
+        if (errno == EINVAL && i == n_layers - 1) {
+          error_set(err, 0, "this kernel has no overlay lowerdir+ (Linux 6.8)");
+          return -EOPNOTSUPP;
+        }
+        return error_set(err, errno, "overlay layer `%s`", layers[i]);
+      }
   }
   if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
       fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
-    return error_set(err, errno, "overlay upper/work dir in `%s`", rt->dir);
+    return error_set(err, errno, "overlay upper/work dir `%s`", upper);
   /* In a user namespace the trusted.overlay.* xattrs cannot be used: whiteouts
    * and opaque directories are read from user.overlay.* instead. */
   if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
     return error_set(err, errno, "overlay option userxattr");
   if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return error_set(err, errno, "mount kernel overlayfs");
-  _cleanup_close_ int m = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+  int m = fsmount(fs, FSMOUNT_CLOEXEC, 0);
   if (m < 0)
     return error_set(err, errno, "fsmount overlay");
+  return m;
+}
+
+static int mount_kernel_overlay(const struct plan *p, const struct runtime *rt, struct error *err)
+{
+  _cleanup_free_ char *upper = xasprintf("%s/upper", rt->dir);
+  _cleanup_free_ char *work = xasprintf("%s/work", rt->dir);
+  _cleanup_close_ int m = rootfs_overlay_fs(p->layers, p->n_layers, NULL, upper, work, err);
+  if (m == -EOPNOTSUPP) {
+    /* Short relative link names keep the one string small; the kernel
+     * resolves them against our working directory. */
+    _cleanup_free_ char *lower = NULL;
+    _cleanup_close_ int links = -1;
+    int r = make_layer_links(p, rt, "", &lower, &links, err);
+    if (r < 0)
+      return r;
+    if (fchdir(links) < 0)
+      return error_set(err, errno, "chdir `%s/l`", rt->dir);
+    m = rootfs_overlay_fs(p->layers, p->n_layers, lower, upper, work, err);
+  }
+  if (m < 0)
+    return m;
   /* By path: rt->dir_fd was opened by hutch, in the host's mount namespace,
    * and a mount cannot be attached to another namespace's tree. */
   _cleanup_free_ char *merged = xasprintf("%s/merged", rt->dir);
@@ -249,7 +263,7 @@ static int mount_kernel_overlay(const struct spec *s, const struct runtime *rt, 
   return 0;
 }
 
-static int mount_fuse_overlay(const struct spec *s, const struct runtime *rt, struct overlay *ov, struct error *err)
+static int mount_fuse_overlay(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err)
 {
   _cleanup_free_ char *prog = find_program("fuse-overlayfs");
   if (!prog)
@@ -258,7 +272,7 @@ static int mount_fuse_overlay(const struct spec *s, const struct runtime *rt, st
     return error_set(err, errno, "/dev/fuse is not usable; ask an administrator to make it mode 0666 (as stock Debian does), or use --overlay kernel");
   _cleanup_close_ int links = -1;
   _cleanup_free_ char *lower = NULL, *prefix = xasprintf("%s/l/", rt->dir);
-  int r = make_layer_links(s, rt, prefix, &lower, &links, err);
+  int r = make_layer_links(p, rt, prefix, &lower, &links, err);
   if (r < 0)
     return r;
   _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, rt->dir, rt->dir);
@@ -267,23 +281,14 @@ static int mount_fuse_overlay(const struct spec *s, const struct runtime *rt, st
   if (stat(merged, &before) < 0)
     return error_set(err, errno, "stat `%s`", merged);
 
-  pid_t keeper = getpid();
-  pid_t pid = fork();
+  /* Dies with the keeper, whatever ends it. */
+  char *argv[] = {prog, "-f", "-o", opts, merged, NULL};
+  struct proc_spawn ps = {
+    .argv = argv, .out = PROC_DEBUG, .errout = PROC_DEBUG, .err_fd = -1, .death_signal = SIGKILL,
+  };
+  pid_t pid = proc_spawn(&ps, err);
   if (pid < 0)
-    return error_set(err, errno, "fork fuse-overlayfs");
-  if (pid == 0) {
-    /* Dies with the keeper, whatever ends it. */
-    die_with_parent(keeper, SIGKILL);
-    cloexec_from(3);
-    int devnull = open("/dev/null", O_RDWR);
-    dup2(devnull, STDIN_FILENO);
-    if (hutch_log_level < LOG_DEBUG) {
-      dup2(devnull, STDOUT_FILENO);
-      dup2(devnull, STDERR_FILENO);
-    }
-    execl(prog, prog, "-f", "-o", opts, merged, (char *) NULL);
-    _exit(127);
-  }
+    return pid;
   ov->fuse_pid = pid;
   /* fuse-overlayfs in the foreground has no readiness signal: the mount is
    * ready when the merged directory's device changes. */
@@ -294,7 +299,8 @@ static int mount_fuse_overlay(const struct spec *s, const struct runtime *rt, st
     int status;
     if (waitpid(pid, &status, WNOHANG) == pid) {
       ov->fuse_pid = 0;
-      return error_set(err, 0, "fuse-overlayfs failed (exit %d); run with --log-level debug to see its messages", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+      return error_set(err, 0, "fuse-overlayfs failed (exit %d); run with --log-level debug to see its messages",
+                       proc_exit_status(status));
     }
     struct timespec ts = {0, 1000000};
     nanosleep(&ts, NULL);
@@ -302,17 +308,17 @@ static int mount_fuse_overlay(const struct spec *s, const struct runtime *rt, st
   return error_set(err, 0, "fuse-overlayfs did not mount `%s` within 5 s", merged);
 }
 
-int rootfs_mount_overlay(const struct spec *s, const struct runtime *rt, struct overlay *ov, struct error *err)
+int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err)
 {
   ov->merged = xasprintf("%s/merged", rt->dir);
-  if (s->overlay != OVERLAY_FUSE) {
+  if (p->overlay != OVERLAY_FUSE) {
     struct error kerr = {0};
-    int r = mount_kernel_overlay(s, rt, &kerr);
+    int r = mount_kernel_overlay(p, rt, &kerr);
     if (r == 0) {
       ov->backend = OVERLAY_KERNEL;
       return 0;
     }
-    if (s->overlay == OVERLAY_KERNEL) {
+    if (p->overlay == OVERLAY_KERNEL) {
       *err = kerr;
       error_fix(err, "this kernel may not allow overlayfs in a user namespace (Linux 5.11+); try --overlay fuse");
       return r;
@@ -321,18 +327,14 @@ int rootfs_mount_overlay(const struct spec *s, const struct runtime *rt, struct 
     rm_rf_at(rt->dir_fd, "l");
   }
   ov->backend = OVERLAY_FUSE;
-  return mount_fuse_overlay(s, rt, ov, err);
+  return mount_fuse_overlay(p, rt, ov, err);
 }
 
 void rootfs_unmount_overlay(struct overlay *ov)
 {
   if (ov->merged)
     umount2(ov->merged, MNT_DETACH);
-  if (ov->fuse_pid > 0) {
-    kill(ov->fuse_pid, SIGTERM);
-    waitpid(ov->fuse_pid, NULL, 0);
-    ov->fuse_pid = 0;
-  }
+  proc_kill(&ov->fuse_pid, SIGTERM);
   free(ov->merged);
   ov->merged = NULL;
 }
@@ -393,40 +395,6 @@ static int setup_sys(int rootfd, struct error *err)
   return bind_in_root(rootfd, "/sys", "/sys", true, err);
 }
 
-static int setup_etc(int rootfd, const struct runtime *rt, struct error *err)
-{
-  static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
-  for (size_t i = 0; i < N_ELEMENTS(files); i++) {
-    _cleanup_free_ char *src = xasprintf("%s/etc/%s", rt->dir, files[i]);
-    _cleanup_free_ char *dst = xasprintf("/etc/%s", files[i]);
-    int r = bind_in_root(rootfd, src, dst, false, err);
-    if (r < 0)
-      return r;
-  }
-  return 0;
-}
-
-static int apply_mounts(int rootfd, const struct spec *s, struct error *err)
-{
-  for (size_t i = 0; i < s->n_mounts; i++) {
-    const struct mount_entry *m = &s->mounts[i];
-    int r = 0;
-    switch (m->kind) {
-    case MOUNT_BIND:
-      r = bind_in_root(rootfd, m->src, m->dst, m->read_only, err);
-      break;
-    case MOUNT_TMPFS: {
-      static const char *const opts[] = {"mode", "1777", NULL};
-      r = mount_fs_in_root(rootfd, m->dst, "tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
-      break;
-    }
-    }
-    if (r < 0)
-      return r;
-  }
-  return 0;
-}
-
 /* ------------------------------------------- masked and read-only paths */
 
 /* The OCI runtime's defaults, as podman and docker apply them: files of
@@ -454,31 +422,71 @@ static bool unmasked(const struct spec *s, const char *path)
   return false;
 }
 
-int rootfs_parse_unmask(const char *arg, struct spec *s, struct error *err)
+bool rootfs_is_masked_path(const char *path)
 {
-  bool known = !strcmp(arg, "ALL");
   for (size_t i = 0; i < N_ELEMENTS(masked_paths); i++)
-    known = known || !strcmp(arg, masked_paths[i]);
+    if (!strcmp(path, masked_paths[i]))
+      return true;
   for (size_t i = 0; i < N_ELEMENTS(readonly_paths); i++)
-    known = known || !strcmp(arg, readonly_paths[i]);
-  if (!known)
-    return error_set(err, 0, "bad --unmask `%s`: not a masked or read-only path; see `hutch run --print-policy` "
-                     "for the list, or use ALL", arg);
-  strv_append(&s->unmask, &s->n_unmask, xstrdup(arg));
+    if (!strcmp(path, readonly_paths[i]))
+      return true;
+  return false;
+}
+
+/* ------------------------------------------------------- the mount plan */
+
+void rootfs_add_mount(struct plan *p, enum mount_kind kind, const char *src, const char *dst, const char *data,
+                    bool read_only)
+{
+  p->mounts = xrealloc(p->mounts, (p->n_mounts + 1) * sizeof *p->mounts);
+  p->mounts[p->n_mounts++] = (struct mount_entry) {
+    .kind = kind, .src = xstrdup(src), .dst = xstrdup(dst), .data = xstrdup(data), .read_only = read_only,
+  };
+}
+
+
+void rootfs_plan_base(struct plan *p)
+{
+  rootfs_add_mount(p, MOUNT_PROC, NULL, "/proc", NULL, false);
+  rootfs_add_mount(p, MOUNT_DEV, NULL, "/dev", NULL, false);
+  rootfs_add_mount(p, MOUNT_SYS, NULL, "/sys", NULL, true);
+  rootfs_add_mount(p, MOUNT_TMPFS, NULL, "/tmp", NULL, false);
+}
+
+int rootfs_plan_volumes(const struct spec *s, struct plan *p, struct error *err)
+{
+  for (size_t i = 0; i < s->n_volumes; i++) {
+    const struct volume *v = &s->volumes[i];
+    switch (v->kind) {
+    case VOLUME_TMPFS:
+      rootfs_add_mount(p, MOUNT_TMPFS, NULL, v->dst, NULL, v->read_only);
+      break;
+    case VOLUME_BIND: {
+      /* The caller's path: it must exist now, so that a typo fails here
+       * and not halfway through a launch. */
+      _cleanup_free_ char *abs = realpath(v->src, NULL);
+      if (!abs)
+        return error_set(err, errno, "volume source `%s`", v->src);
+      rootfs_add_mount(p, MOUNT_BIND, abs, v->dst, NULL, v->read_only);
+      break;
+    }
+    }
+  }
   return 0;
 }
 
-void rootfs_describe_masks(const struct spec *s, FILE *f)
+void rootfs_plan_masks(const struct spec *s, struct plan *p)
 {
-  fprintf(f, "masked paths:  ");
   for (size_t i = 0; i < N_ELEMENTS(masked_paths); i++)
     if (!unmasked(s, masked_paths[i]))
-      fprintf(f, " %s", masked_paths[i]);
-  fprintf(f, "\nread-only:     ");
+      rootfs_add_mount(p, MOUNT_MASK, NULL, masked_paths[i], NULL, true);
   for (size_t i = 0; i < N_ELEMENTS(readonly_paths); i++)
     if (!unmasked(s, readonly_paths[i]))
-      fprintf(f, " %s", readonly_paths[i]);
-  fprintf(f, "\n");
+      rootfs_add_mount(p, MOUNT_READONLY, NULL, readonly_paths[i], NULL, true);
+  /* /dev holds only what we put there: nothing in the sandbox may add a
+   * node name or replace a link (/dev/stdin, /dev/ptmx). Its pts and shm
+   * are mounts of their own and stay writable. */
+  rootfs_add_mount(p, MOUNT_SEAL_DEV, NULL, "/dev", NULL, true);
 }
 
 static int mask_one(int rootfd, const char *path, bool hide, struct error *err)
@@ -514,25 +522,42 @@ static int mask_one(int rootfd, const char *path, bool hide, struct error *err)
   return attach(m, target, path, err);
 }
 
-/* Last before pivot_root, so that no later mount can uncover them. */
-static int mask_paths(int rootfd, const struct spec *s, struct error *err)
+/* One entry of the mount plan. */
+static int apply_one(int rootfd, const struct runtime *rt, const struct mount_entry *m, int *dev, struct error *err)
 {
-  for (size_t i = 0; i < N_ELEMENTS(masked_paths); i++)
-    if (!unmasked(s, masked_paths[i])) {
-      int r = mask_one(rootfd, masked_paths[i], true, err);
-      if (r < 0)
-        return r;
-    }
-  for (size_t i = 0; i < N_ELEMENTS(readonly_paths); i++)
-    if (!unmasked(s, readonly_paths[i])) {
-      int r = mask_one(rootfd, readonly_paths[i], false, err);
-      if (r < 0)
-        return r;
-    }
-  return 0;
+  static const char *const no_opts[] = {NULL};
+  static const char *const tmp[] = {"mode", "1777", NULL};
+  switch (m->kind) {
+  case MOUNT_PROC:
+    return mount_fs_in_root(rootfd, m->dst, "proc", no_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+  case MOUNT_DEV:
+    return setup_dev(rootfd, dev, err);
+  case MOUNT_SYS:
+    return setup_sys(rootfd, err);
+  case MOUNT_TMPFS:
+    return mount_fs_in_root(rootfd, m->dst, "tmpfs", tmp,
+                            MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->read_only ? MOUNT_ATTR_RDONLY : 0), err);
+  case MOUNT_BIND:
+    return bind_in_root(rootfd, m->src, m->dst, m->read_only, err);
+  case MOUNT_FILE: {
+    _cleanup_free_ char *src = xasprintf("%s/%s", rt->dir, m->src);
+    return bind_in_root(rootfd, src, m->dst, false, err);
+  }
+  case MOUNT_MASK:
+    return mask_one(rootfd, m->dst, true, err);
+  case MOUNT_READONLY:
+    return mask_one(rootfd, m->dst, false, err);
+  case MOUNT_SEAL_DEV: {
+    struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (*dev < 0 || mount_setattr(*dev, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0)
+      return error_set(err, *dev < 0 ? EBADF : errno, "make /dev read-only");
+    return 0;
+  }
+  }
+  return error_set(err, 0, "unknown mount kind %d", (int) m->kind);
 }
 
-int rootfs_build(const struct spec *s, const struct runtime *rt, const struct overlay *ov, struct error *err)
+int rootfs_build(const struct plan *p, const struct runtime *rt, const struct overlay *ov, struct error *err)
 {
   int r;
   /* Every mount private first: otherwise what we mount here, or the unmount
@@ -543,32 +568,16 @@ int rootfs_build(const struct spec *s, const struct runtime *rt, const struct ov
   if (rootfd < 0)
     return error_set(err, errno, "open root `%s`", ov->merged);
 
-  static const char *const no_opts[] = {NULL};
-  if ((r = mount_fs_in_root(rootfd, "/proc", "proc", no_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err)) < 0)
-    return r;
+  /* The plan, in order: /proc, /dev, /sys, /tmp, the /etc files, the
+   * volumes, then the masks, last, so that no later mount can uncover
+   * them. */
   _cleanup_close_ int dev = -1;
-  if ((r = setup_dev(rootfd, &dev, err)) < 0)
-    return r;
-  if ((r = setup_sys(rootfd, err)) < 0)
-    return r;
-  static const char *const tmp[] = {"mode", "1777", NULL};
-  if ((r = mount_fs_in_root(rootfd, "/tmp", "tmpfs", tmp, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err)) < 0)
-    return r;
-  if ((r = setup_etc(rootfd, rt, err)) < 0)
-    return r;
-  if ((r = apply_mounts(rootfd, s, err)) < 0)
-    return r;
-  if ((r = mask_paths(rootfd, s, err)) < 0)
-    return r;
-  /* /dev holds only what we put there: nothing in the sandbox may add a
-   * node name or replace a link (/dev/stdin, /dev/ptmx). Its pts and shm
-   * are mounts of their own and stay writable. */
-  struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-  if (mount_setattr(dev, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0)
-    return error_set(err, errno, "make /dev read-only");
-  _cleanup_close_ int wd = rootfs_open_in_root(rootfd, s->workdir, 1, 1);
+  for (size_t i = 0; i < p->n_mounts; i++)
+    if ((r = apply_one(rootfd, rt, &p->mounts[i], &dev, err)) < 0)
+      return r;
+  _cleanup_close_ int wd = rootfs_open_in_root(rootfd, p->workdir, 1, 1);
   if (wd < 0)
-    return error_set(err, -wd, "--workdir `%s`", s->workdir);
+    return error_set(err, -wd, "--workdir `%s`", p->workdir);
 
   /* pivot_root(".", ".") stacks the old root on top of the new one; the
    * detaching unmount then removes it, and with it every path to the host. */
@@ -583,9 +592,9 @@ int rootfs_build(const struct spec *s, const struct runtime *rt, const struct ov
   return 0;
 }
 
-int rootfs_finish(const struct spec *s, struct error *err)
+int rootfs_finish(const struct plan *p, struct error *err)
 {
-  if (s->read_only) {
+  if (p->read_only) {
     struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
     if (mount_setattr(AT_FDCWD, "/", 0, &a, sizeof a) < 0)
       return error_set(err, errno, "make / read-only");

@@ -1,10 +1,12 @@
-/* rootfs.h: layers -> overlay (kernel or fuse), the mount plan, /proc /dev
- * /sys, pivot_root. */
+/* rootfs.h: layers -> overlay (kernel or fuse), the mount plan's entries
+ * for the root (/proc /dev /sys, volumes, masks) and their executor,
+ * pivot_root. */
 #pragma once
 
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "plan.h"
 #include "runtime.h"
 #include "spec.h"
 
@@ -14,22 +16,36 @@ struct overlay {
   char *merged;
 };
 
+/* The kernel overlay of layers (bottom first) with upper and work, as a
+ * detached mount fd. With lower NULL each layer is added with lowerdir+;
+ * a kernel without it gives -EOPNOTSUPP, and the caller passes the whole
+ * lowerdir string as lower instead. Used by the launch and by doctor. */
+int rootfs_overlay_fs(char *const *layers, size_t n_layers, const char *lower, const char *upper,
+                      const char *work, struct error *err);
+
 /* Keeper side, in the user and mount namespace but outside the sandbox:
  * stack the layers at RUNDIR/merged. */
-int rootfs_mount_overlay(const struct spec *s, const struct runtime *rt, struct overlay *ov, struct error *err);
+int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err);
 void rootfs_unmount_overlay(struct overlay *ov);
 
-/* Sandbox side, in init's own mount namespace: build the root from the merged
- * overlay, apply the mount plan and pivot into it. Afterwards nothing of the
- * host is reachable. */
-int rootfs_build(const struct spec *s, const struct runtime *rt, const struct overlay *ov, struct error *err);
-/* Called after pivot: the last changes, such as making / read-only. */
-int rootfs_finish(const struct spec *s, struct error *err);
+/* Add one entry to the plan's mount list (strings are copied). */
+void rootfs_add_mount(struct plan *p, enum mount_kind kind, const char *src, const char *dst, const char *data,
+                      bool read_only);
+/* For spec_resolve: the plan's entries for /proc /dev /sys /tmp; for the
+ * user's volumes (their sources must exist); for the masked and read-only
+ * paths of /proc and /sys (less --unmask) and the sealing of /dev. */
+void rootfs_plan_base(struct plan *p);
+int rootfs_plan_volumes(const struct spec *s, struct plan *p, struct error *err);
+void rootfs_plan_masks(const struct spec *s, struct plan *p);
+/* Is path one of the masked or read-only paths (for --unmask)? */
+bool rootfs_is_masked_path(const char *path);
 
-/* --unmask PATH|ALL: check PATH is one of the masked or read-only paths. */
-int rootfs_parse_unmask(const char *arg, struct spec *s, struct error *err);
-/* For --print-policy: the masked and read-only paths of this spec. */
-void rootfs_describe_masks(const struct spec *s, FILE *f);
+/* Sandbox side, in init's own mount namespace: run the mount plan on the
+ * merged overlay and pivot into it. Afterwards nothing of the host is
+ * reachable. */
+int rootfs_build(const struct plan *p, const struct runtime *rt, const struct overlay *ov, struct error *err);
+/* Called after pivot: the last changes, such as making / read-only. */
+int rootfs_finish(const struct plan *p, struct error *err);
 
 /* Open PATH (absolute or relative) inside the tree at rootfd, never leaving
  * it through a symlink or "..". With create, missing directories are made and

@@ -1,6 +1,6 @@
-/* run.c: the recipe. hutch (the parent, on the host) prepares everything that
- * can be checked without a namespace, then starts the keeper and walks it
- * and the sandbox's init through the numbered steps of sync.h.
+/* run.c: the recipe of one launch. hutch (the parent, on the host) has a
+ * complete plan; it starts the keeper and walks it and the sandbox's init
+ * through the numbered steps of sync.h.
  *
  *   hutch (host, the caller's uid)
  *     └ keeper   (new user + mount namespace; mounts the overlay, cleans up)
@@ -22,60 +22,82 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "keeper.h"
 #include "net.h"
+#include "proc.h"
 #include "sync.h"
 #include "tty.h"
 #include "util.h"
 
 static const int forwarded[] = SYNC_FORWARDED_SIGNALS;
 
-void stage_done(struct launch *l, const char *who, const char *stage, unsigned long long *since)
+/* hutch's side of a launch: what it holds, and what to undo. */
+struct parent {
+  struct launch l;
+  int sigfd;
+  struct tty_relay *tty;
+  struct net_helper net;
+  bool mapped;          /* the keeper owns the run directory from here on */
+};
+
+/* ----------------------------------------------------------------- stages */
+
+void run_prepare_fds(int preserve_fds)
 {
-  unsigned long long now = now_usec();
-  log_debug("%-6s %-22s %7llu us (at %llu us)", who, stage, now - *since, now - l->t0);
-  *since = now;
+  for (int fd = 3; fd < 3 + preserve_fds; fd++)
+    if (fcntl(fd, F_GETFD) < 0) {
+      int n = open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (n >= 0 && n != fd) {
+        dup2(n, fd);
+        close(n);
+      }
+    }
+  syscall(SYS_close_range, 3 + preserve_fds, ~0U, 0);
 }
 
-pid_t clone_ns(unsigned long long flags, int *pidfd)
+/* The terminal, and the signals hutch passes on, read from a signalfd. */
+static int setup_parent(struct parent *h, struct error *err)
 {
-  struct clone_args args = {
-    .flags = flags | (pidfd ? CLONE_PIDFD : 0),
-    .pidfd = (unsigned long long) (uintptr_t) pidfd,
-    .exit_signal = SIGCHLD,
-  };
-  return (pid_t) syscall(SYS_clone3, &args, sizeof args);
+  /* A reader of our output that goes away must not kill hutch with the
+   * caller's terminal still raw: writes fail with EPIPE instead. The command
+   * gets the caller's disposition back (exec_command). */
+  h->l.sigpipe_ignored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (size_t i = 0; i < N_ELEMENTS(forwarded); i++)
+    sigaddset(&mask, forwarded[i]);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  h->sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  return h->sigfd < 0 ? error_set(err, errno, "signalfd") : 0;
 }
 
-/* The files hutch provides at /etc/hostname, /etc/hosts, /etc/resolv.conf. */
-static int write_etc_files(struct launch *l, struct error *err)
+/* The run directory, and the files of the mount plan written in it. */
+static int make_run_dir(struct parent *h, struct error *err)
 {
-  const struct spec *s = l->spec;
-  _cleanup_close_ int etc = openat(l->rt.dir_fd, "etc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  _cleanup_free_ char *hostname = xasprintf("%s\n", s->hostname);
-  _cleanup_free_ char *hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                                         "127.0.1.1\t%s\n", s->hostname);
-  _cleanup_free_ char *resolv = net_resolv_conf(s);
-  if (etc < 0 || write_file_at(etc, "hostname", hostname) < 0 || write_file_at(etc, "hosts", hosts) < 0 ||
-      write_file_at(etc, "resolv.conf", resolv) < 0)
-    return error_set(err, errno, "write files in `%s/etc`", l->rt.dir);
+  int r = runtime_create(&h->l.rt, err);
+  if (r < 0)
+    return r;
+  const struct plan *p = h->l.plan;
+  for (size_t i = 0; i < p->n_mounts; i++)
+    if (p->mounts[i].kind == MOUNT_FILE && write_file_at(h->l.rt.dir_fd, p->mounts[i].src, p->mounts[i].data) < 0)
+      return error_set(err, errno, "write `%s/%s`", h->l.rt.dir, p->mounts[i].src);
   return 0;
 }
 
-static int spawn_keeper(struct launch *l, struct error *err)
+static int spawn_keeper(struct parent *h, struct error *err)
 {
+  struct launch *l = &h->l;
   int sp[2];
   int r = sync_pair(sp, err);
   if (r < 0)
     return r;
   /* The mount namespace is made together with the user namespace, so it is
    * owned by it and the keeper may mount there. */
-  pid_t pid = clone_ns(CLONE_NEWUSER | CLONE_NEWNS, NULL);
+  pid_t pid = proc_clone(CLONE_NEWUSER | CLONE_NEWNS, NULL);
   if (pid < 0) {
     int e = errno;
     close(sp[0]);
@@ -95,73 +117,20 @@ static int spawn_keeper(struct launch *l, struct error *err)
   close(sp[1]);
   l->parent_sock = sp[0];
   l->keeper_pid = pid;
+  portfwd_close_listeners(&l->pf);  /* the keeper holds them now */
   return 0;
 }
 
-static int forward_signal(struct launch *l, int sig)
+/* sync 2: the keeper is in its user namespace; map it. */
+static int map_ids(struct parent *h, struct error *err)
 {
-  if (l->init_pidfd < 0)
-    return 0;
-  return (int) syscall(SYS_pidfd_send_signal, l->init_pidfd, sig, NULL, 0);
-}
-
-/* After GO: relay the terminal, pass signals on, wait for EXIT. */
-static int supervise(struct launch *l, int sigfd, struct tty_relay *tty, struct error *err)
-{
-  for (;;) {
-    struct pollfd p[2 + TTY_POLLFDS] = {
-      {.fd = l->parent_sock, .events = POLLIN},
-      {.fd = sigfd, .events = POLLIN},
-    };
-    tty_poll_fds(tty, p + 2);
-    if (poll(p, N_ELEMENTS(p), -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      return error_set(err, errno, "poll");
-    }
-    if (p[1].revents & POLLIN) {
-      struct signalfd_siginfo si;
-      if (read(sigfd, &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo == SIGWINCH && tty->master >= 0)
-          tty_resize(tty);
-        else
-          forward_signal(l, (int) si.ssi_signo);
-      }
-    }
-    tty_handle(tty, p + 2);
-    if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      struct sync_msg m;
-      int r = sync_recv(l->parent_sock, &m, NULL);
-      if (r < 0)
-        return error_set(err, 0, "the sandbox's keeper ended without a status; run with --log-level debug to see how far the launch got");
-      if (m.type == SYNC_ERROR) {
-        err->status = m.value;
-        memcpy(err->msg, m.text, sizeof err->msg);
-        continue;  /* the EXIT that follows ends the loop */
-      }
-      if (m.type == SYNC_EXIT) {
-        tty_drain(tty);
-        /* After an ERROR, its status (126, 127...) is the one to report. */
-        return err->msg[0] ? err->status : m.value;
-      }
-    }
-  }
-}
-
-/* Keep 3..N+2 for --preserve-fds (holding /dev/null where the caller left a
- * gap, so hutch's own descriptors land above them) and close the rest: a
- * descriptor the caller leaked must not reach the sandbox. */
-static void prepare_fds(const struct spec *s)
-{
-  for (int fd = 3; fd < 3 + s->preserve_fds; fd++)
-    if (fcntl(fd, F_GETFD) < 0) {
-      int n = open("/dev/null", O_RDWR);
-      if (n >= 0 && n != fd) {
-        dup2(n, fd);
-        close(n);
-      }
-    }
-  syscall(SYS_close_range, 3 + s->preserve_fds, ~0U, 0);
+  int r = userns_apply(&h->l.plan->ids, h->l.keeper_pid, err);
+  if (r < 0)
+    return r;
+  h->mapped = true;
+  if ((r = sync_send(h->l.parent_sock, SYNC_MAPPED, 0, -1)) < 0)
+    return error_set(err, -r, "the keeper ended before it was mapped");
+  return 0;
 }
 
 /* A terminating signal during setup, before there is a command to pass it
@@ -174,149 +143,175 @@ static int setup_interrupted(int sigfd, struct error *err)
   if (si.ssi_signo != SIGINT && si.ssi_signo != SIGTERM && si.ssi_signo != SIGHUP && si.ssi_signo != SIGQUIT)
     return 0;  /* SIGWINCH, SIGUSR1/2: nothing to do yet */
   error_set(err, 0, "stopped by signal %u during setup; nothing was left running", si.ssi_signo);
-  err->status = 128 + (int) si.ssi_signo;
+  err->status = EXIT_SIGNAL_BASE + (int) si.ssi_signo;
   return -EINTR;
 }
 
 /* Wait for one step of the protocol, or a signal that stops the launch. */
-static int wait_step(struct launch *l, int sigfd, enum sync_type type, struct sync_msg *m, int *passfd,
-                     struct error *err)
+static int wait_step(struct parent *h, enum sync_type type, struct sync_msg *m, int *passfd, struct error *err)
 {
   for (;;) {
-    struct pollfd p[2] = {{.fd = l->parent_sock, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
+    struct pollfd p[2] = {{.fd = h->l.parent_sock, .events = POLLIN}, {.fd = h->sigfd, .events = POLLIN}};
     if (poll(p, 2, -1) < 0 && errno != EINTR)
       return error_set(err, errno, "poll");
-    if ((p[1].revents & POLLIN) && setup_interrupted(sigfd, err) < 0)
+    if ((p[1].revents & POLLIN) && setup_interrupted(h->sigfd, err) < 0)
       return -EINTR;
     if (p[0].revents)
-      return sync_expect(l->parent_sock, type, m, passfd, err);
+      return sync_expect(h->l.parent_sock, type, m, passfd, err);
   }
 }
 
-/* hutch's own state: descriptors, the terminal, signals. Returns the
- * signalfd for the signals hutch passes on. */
-static int setup_parent(struct launch *l, struct error *err)
+/* sync 3 */
+static int wait_init(struct parent *h, struct error *err)
 {
-  prepare_fds(l->spec);
-  l->tty = isatty(STDIN_FILENO);
-  /* A reader of our output that goes away must not kill hutch with the
-   * caller's terminal still raw: writes fail with EPIPE instead. The command
-   * gets the caller's disposition back (exec_command). */
-  l->sigpipe_ignored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
-  sigset_t mask;
-  sigemptyset(&mask);
-  for (size_t i = 0; i < N_ELEMENTS(forwarded); i++)
-    sigaddset(&mask, forwarded[i]);
-  sigprocmask(SIG_BLOCK, &mask, NULL);
-  int fd = signalfd(-1, &mask, SFD_CLOEXEC);
-  if (fd < 0)
-    return error_set(err, errno, "signalfd");
-  return fd;
+  struct sync_msg m;
+  int r = wait_step(h, SYNC_SANDBOX_PID, &m, NULL, err);
+  if (r == 0)
+    log_debug("the sandbox's init is pid %d in the keeper's namespace", m.value);
+  return r;
+}
+
+/* sync 4: the network helper starts on init's network namespace while init
+ * builds the root. */
+static int start_network(struct parent *h, struct error *err)
+{
+  struct sync_msg m;
+  _cleanup_close_ int netns = -1;
+  int r = wait_step(h, SYNC_NETNS, &m, &netns, err);
+  return r < 0 ? r : net_start(h->l.plan, &h->l.rt, netns, &h->net, err);
+}
+
+/* sync 5: the pty master, if the command gets a terminal. */
+static int start_tty(struct parent *h, struct error *err)
+{
+  if (!h->l.plan->tty)
+    return 0;
+  struct sync_msg m;
+  int master = -1;
+  int r = wait_step(h, SYNC_PTY, &m, &master, err);
+  return r < 0 ? r : tty_relay_start(h->tty, master, err);
+}
+
+/* sync 6: root built. */
+static int wait_ready(struct parent *h, struct error *err)
+{
+  struct sync_msg m;
+  return wait_step(h, SYNC_READY, &m, NULL, err);
+}
+
+static int wait_network(struct parent *h, struct error *err)
+{
+  int r;
+  while ((r = net_wait_ready(h->l.plan, &h->net, h->sigfd, err)) == -EINTR)
+    if ((r = setup_interrupted(h->sigfd, err)) < 0)
+      return r;
+  return r;
+}
+
+/* sync 7 */
+static int send_go(struct parent *h, struct error *err)
+{
+  int r = sync_send(h->l.parent_sock, SYNC_GO, 0, -1);
+  return r < 0 ? error_set(err, -r, "the sandbox ended before it could start the command") : 0;
+}
+
+static const struct {
+  const char *name;
+  int (*run)(struct parent *h, struct error *err);
+} stages[] = {
+  {"setup", setup_parent},
+  {"run directory", make_run_dir},
+  {"clone keeper", spawn_keeper},
+  {"write id maps", map_ids},
+  {"init started", wait_init},
+  {"start network helper", start_network},
+  {"terminal relay", start_tty},
+  {"sandbox ready", wait_ready},
+  {"network ready", wait_network},
+  {"go", send_go},
+};
+
+/* ------------------------------------------------------------ supervising */
+
+/* After GO: relay the terminal, pass signals on as requests to the keeper,
+ * wait for EXIT. */
+static int supervise(struct parent *h, struct error *err)
+{
+  struct launch *l = &h->l;
+  for (;;) {
+    struct pollfd p[2 + TTY_POLLFDS] = {
+      {.fd = l->parent_sock, .events = POLLIN},
+      {.fd = h->sigfd, .events = POLLIN},
+    };
+    tty_poll_fds(h->tty, p + 2);
+    if (poll(p, N_ELEMENTS(p), -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return error_set(err, errno, "poll");
+    }
+    if (p[1].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      if (read(h->sigfd, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGWINCH && h->tty->master >= 0)
+          tty_resize(h->tty);
+        else
+          sync_send(l->parent_sock, SYNC_REQ_SIGNAL, (int) si.ssi_signo, -1);
+      }
+    }
+    tty_handle(h->tty, p + 2);
+    if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      struct sync_msg m;
+      int r = sync_recv(l->parent_sock, &m, NULL);
+      if (r < 0)
+        return error_set(err, 0, "the sandbox's keeper ended without a status; run with --log-level debug to see how far the launch got");
+      if (m.type == SYNC_ERROR) {
+        *err = m.err;
+        continue;  /* the EXIT that follows ends the loop */
+      }
+      if (m.type == SYNC_EXIT) {
+        tty_drain(h->tty);
+        /* After an ERROR, its status (126, 127...) is the one to report. */
+        return err->msg[0] ? err->status : m.value;
+      }
+    }
+  }
 }
 
 /* After a launch, however it went: stop what hutch runs itself, and let the
  * keeper finish its cleanup (closing our end tells it to stop). */
-static void finish_parent(struct launch *l, struct tty_relay *tty, struct net_helper *net, bool mapped)
+static void finish(struct parent *h)
 {
-  tty_relay_stop(tty);
-  net_stop(net);
+  struct launch *l = &h->l;
+  tty_relay_stop(h->tty);
+  net_stop(&h->net);
   close_fd(&l->parent_sock);
-  close_fd(&l->init_pidfd);
   if (l->keeper_pid > 0)
-    while (waitpid(l->keeper_pid, NULL, 0) < 0 && errno == EINTR)
-      ;
-  if (!mapped)
+    proc_wait(l->keeper_pid);
+  if (!h->mapped)
     runtime_remove(&l->rt);  /* the keeper never got to own it */
   close_fd(&l->rt.dir_fd);
   close_fd(&l->rt.lock_fd);
-  userns_plan_free(&l->ids);
-  seccomp_filter_free(&l->seccomp);
+  close_fd(&h->sigfd);
 }
 
-int run_sandbox(const struct spec *s, struct error *err)
+int run_sandbox(const struct plan *p, struct error *err)
 {
-  struct launch l = {.spec = s, .parent_pid = getpid(), .parent_sock = -1, .keeper_sock = -1, .init_pidfd = -1};
-  struct sync_msg m;
   static struct tty_relay tty;  /* two 64 KiB buffers: not on the stack */
-  struct net_helper net = {.ready_fd = -1, .exit_fd = -1};
-  _cleanup_close_ int sigfd = -1;
-  bool mapped = false;
-  int r, passfd;
-  unsigned long long t = l.t0 = now_usec();
-
+  struct parent h = {
+    .l = {.plan = p, .pf = p->pf, .parent_pid = getpid(), .parent_sock = -1, .keeper_sock = -1,
+          .rt = {.dir_fd = -1, .lock_fd = -1}},
+    .sigfd = -1, .tty = &tty, .net = {.ready_fd = -1, .exit_fd = -1},
+  };
+  int r = 0;
   tty.master = -1;
-  /* Before anything exists: a bad profile or --user fails here, with
-   * nothing to undo. */
-  if ((r = seccomp_filter_compile(s, &l.seccomp, err)) < 0)
-    goto out;
-  stage_done(&l, "hutch", "compile seccomp filter", &t);
-  if ((r = sigfd = setup_parent(&l, err)) < 0)
-    goto out;
-  if ((r = userns_plan(s, &l.ids, err)) < 0 || (r = userns_check_user(s, &l.ids, err)) < 0)
-    goto out;
-  stage_done(&l, "hutch", "plan user namespace", &t);
-  if ((r = runtime_create(&l.rt, err)) < 0 || (r = write_etc_files(&l, err)) < 0)
-    goto out;
-  stage_done(&l, "hutch", "runtime directory", &t);
-  if ((r = portfwd_listen(s, &l.pf, err)) < 0 || (r = spawn_keeper(&l, err)) < 0)
-    goto out;
-  portfwd_close_listeners(&l.pf);  /* the keeper holds them now */
-  stage_done(&l, "hutch", "clone keeper", &t);
-
-  /* sync 2: the keeper is in its user namespace; map it. */
-  if ((r = userns_apply(&l.ids, l.keeper_pid, err)) < 0)
-    goto out;
-  mapped = true;
-  if ((r = sync_send(l.parent_sock, SYNC_MAPPED, 0, NULL, -1)) < 0) {
-    error_set(err, -r, "the keeper ended before it was mapped");
-    goto out;
-  }
-  stage_done(&l, "hutch", "write id maps", &t);
-
-  /* sync 3: init's host pid, to pass signals on. */
-  if ((r = wait_step(&l, sigfd, SYNC_SANDBOX_PID, &m, NULL, err)) < 0)
-    goto out;
-  l.init_pid = m.value;
-  l.init_pidfd = (int) syscall(SYS_pidfd_open, l.init_pid, 0);
-  if (l.init_pidfd < 0) {
-    r = error_set(err, errno, "pidfd_open of the sandbox's init (pid %d)", l.init_pid);
-    goto out;
-  }
-
-  /* sync 4: init's network namespace: the network helper starts on it
-   * while init builds the root. */
-  if ((r = wait_step(&l, sigfd, SYNC_NETNS, &m, &passfd, err)) < 0)
-    goto out;
-  r = net_start(s, &l.rt, passfd, &net, err);
-  close_fd(&passfd);
+  for (size_t i = 0; i < N_ELEMENTS(stages) && r == 0; i++)
+    if ((r = stages[i].run(&h, err)) == 0)
+      log_stage("hutch", stages[i].name);
+  if (r == 0)
+    r = supervise(&h, err);
+  finish(&h);
+  log_stage("hutch", "exit");
   if (r < 0)
-    goto out;
-
-  /* sync 5: the pty master, if the command gets a terminal. */
-  if (l.tty && ((r = wait_step(&l, sigfd, SYNC_PTY, &m, &passfd, err)) < 0 ||
-                (r = tty_relay_start(&tty, passfd, err)) < 0))
-    goto out;
-
-  /* sync 6 and 7: root built, network up; let the command run. */
-  if ((r = wait_step(&l, sigfd, SYNC_READY, &m, NULL, err)) < 0)
-    goto out;
-  stage_done(&l, "hutch", "sandbox ready", &t);
-  while ((r = net_wait_ready(s, &net, sigfd, err)) == -EINTR)
-    if ((r = setup_interrupted(sigfd, err)) < 0)
-      goto out;
-  if (r < 0)
-    goto out;
-  if (net.pid > 0)
-    stage_done(&l, "hutch", "network ready", &t);
-  sync_send(l.parent_sock, SYNC_GO, 0, NULL, -1);
-
-  /* sync 8 */
-  r = supervise(&l, sigfd, &tty, err);
-
-out:
-  finish_parent(&l, &tty, &net, mapped);
-  stage_done(&l, "hutch", "exit", &t);
-  if (r < 0)
-    return err->status ? err->status : 125;
+    return err->status ? err->status : EXIT_HUTCH_FAILED;
   return r;
 }

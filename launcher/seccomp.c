@@ -296,7 +296,7 @@ static int parse_args(const struct sc_profile *p, const char *where, json_object
 
 /* "includes" / "excludes": does the condition hold for this spec? An empty
  * filter holds for includes (no requirement) and not for excludes. */
-static int filter_holds(const struct sc_profile *p, const char *where, json_object *f, const struct spec *s,
+static int filter_holds(const struct sc_profile *p, const char *where, json_object *f, uint64_t caps,
                         bool include, bool *holds, struct error *err)
 {
   if (!json_object_is_type(f, json_type_object))
@@ -313,7 +313,7 @@ static int filter_holds(const struct sc_profile *p, const char *where, json_obje
       if (cap < 0)
         return bad(err, p, where, "unknown capability `%s`", name ? name : "(not a string)");
       /* A capability newer than this kernel can never be held. */
-      bool held = cap <= caps_last() && (s->caps & (UINT64_C(1) << cap));
+      bool held = cap <= caps_last() && (caps & (UINT64_C(1) << cap));
       all = all && held;
       any = any || held;
     }
@@ -344,7 +344,7 @@ static int filter_holds(const struct sc_profile *p, const char *where, json_obje
   return 0;
 }
 
-static int parse_rule(struct sc_profile *p, size_t idx, json_object *o, const struct spec *s, struct error *err)
+static int parse_rule(struct sc_profile *p, size_t idx, json_object *o, uint64_t caps, struct error *err)
 {
   struct sc_rule r = {0};
   snprintf(r.where, sizeof r.where, "syscalls[%zu]", idx);
@@ -398,10 +398,10 @@ static int parse_rule(struct sc_profile *p, size_t idx, json_object *o, const st
   json_object *f;
   bool holds = true;
   if (json_object_object_get_ex(o, "includes", &f) && !json_object_is_type(f, json_type_null))
-    if ((ret = filter_holds(p, r.where, f, s, true, &holds, err)) < 0 || !holds)
+    if ((ret = filter_holds(p, r.where, f, caps, true, &holds, err)) < 0 || !holds)
       goto drop;
   if (json_object_object_get_ex(o, "excludes", &f) && !json_object_is_type(f, json_type_null)) {
-    if ((ret = filter_holds(p, r.where, f, s, false, &holds, err)) < 0)
+    if ((ret = filter_holds(p, r.where, f, caps, false, &holds, err)) < 0)
       goto drop;
     if (holds) {
       ret = 0;
@@ -497,47 +497,18 @@ static int parse_flags(struct sc_profile *p, json_object *root, struct error *er
   return 0;
 }
 
-int seccomp_parse_option(const char *arg, struct spec *s, struct error *err)
-{
-  free(s->seccomp_file);
-  s->seccomp_file = NULL;
-  if (!strcmp(arg, "default")) {
-    s->seccomp = SECCOMP_DEFAULT;
-    return 0;
-  }
-  if (!strcmp(arg, "unconfined")) {
-    s->seccomp = SECCOMP_UNCONFINED;
-    return 0;
-  }
-  /* A profile: checked now, compiled before the sandbox starts. */
-  s->seccomp_file = realpath(arg, NULL);
-  if (!s->seccomp_file || access(s->seccomp_file, R_OK) < 0) {
-    int r = error_set(err, errno, "--seccomp `%s`", arg);
-    error_fix(err, "use default, unconfined, or the path of a seccomp profile in the OCI / Docker JSON format");
-    return r;
-  }
-  s->seccomp = SECCOMP_FILE;
-  return 0;
-}
-
-static char *profile_path(const struct spec *s)
-{
-  if (s->seccomp == SECCOMP_FILE)
-    return xstrdup(s->seccomp_file);
-  return data_path("seccomp/default.json");
-}
-
 /* Read the profile the spec names (its path in p->path, freed with the
  * profile). */
-static int profile_load(const struct spec *s, struct sc_profile *p, struct error *err)
+static int profile_load(enum seccomp_mode mode, const char *file, uint64_t caps, struct sc_profile *p,
+                        struct error *err)
 {
-  const char *path = p->path = profile_path(s);
+  const char *path = p->path = xstrdup(file);
   size_t len;
   _cleanup_free_ char *text = read_file(path, SECCOMP_PROFILE_MAX, &len);
   if (!text) {
     int e = errno;
     error_set(err, e, "seccomp profile `%s`", path);
-    if (s->seccomp == SECCOMP_DEFAULT)
+    if (mode == SECCOMP_DEFAULT)
       error_fix(err, "hutch's default profile is missing; reinstall hutch, or pass --seccomp FILE");
     profile_free(p);
     return -e;
@@ -575,7 +546,7 @@ static int profile_load(const struct spec *s, struct sc_profile *p, struct error
       goto out;
     }
     for (size_t i = 0; i < json_object_array_length(syscalls); i++)
-      if ((r = parse_rule(p, i, json_object_array_get_idx(syscalls, i), s, err)) < 0)
+      if ((r = parse_rule(p, i, json_object_array_get_idx(syscalls, i), caps, err)) < 0)
         goto out;
   }
 out:
@@ -839,13 +810,14 @@ static void cache_store(const char *path, const struct keybuf *k, const struct s
     unlink(tmp);
 }
 
-int seccomp_filter_compile(const struct spec *s, struct seccomp_bpf *out, struct error *err)
+int seccomp_filter_compile(enum seccomp_mode mode, const char *file, uint64_t caps, struct seccomp_bpf *out,
+                           struct error *err)
 {
   *out = (struct seccomp_bpf) {0};
-  if (s->seccomp == SECCOMP_UNCONFINED)
+  if (mode == SECCOMP_UNCONFINED)
     return 0;
   struct sc_profile p = {0};
-  int r = profile_load(s, &p, err);
+  int r = profile_load(mode, file, caps, &p, err);
   if (r < 0)
     return r;
   struct keybuf key = {0};
@@ -935,19 +907,19 @@ static void describe_conds(const struct sc_rule *r, FILE *f)
     fputc(')', f);
 }
 
-int seccomp_profile_describe(const struct spec *s, FILE *f, struct error *err)
+int seccomp_profile_describe(enum seccomp_mode mode, const char *file, uint64_t caps, FILE *f, struct error *err)
 {
-  if (s->seccomp == SECCOMP_UNCONFINED) {
+  if (mode == SECCOMP_UNCONFINED) {
     fprintf(f, "seccomp:        unconfined (every system call reaches the kernel)\n");
     return 0;
   }
   struct sc_profile p = {0};
-  int r = profile_load(s, &p, err);
+  int r = profile_load(mode, file, caps, &p, err);
   if (r < 0)
     return r;
   char buf[128];
   describe_action(p.default_action, buf, sizeof buf);
-  fprintf(f, "seccomp:        %s%s\n", p.path, s->seccomp == SECCOMP_DEFAULT ? " (hutch's default)" : "");
+  fprintf(f, "seccomp:        %s%s\n", p.path, mode == SECCOMP_DEFAULT ? " (hutch's default)" : "");
   fprintf(f, "  other calls:  %s\n", buf);
   fprintf(f, "  entries:     ");
   for (size_t i = 0; i < p.n_arches; i++)

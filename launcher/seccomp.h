@@ -19,18 +19,16 @@ struct seccomp_bpf {
   unsigned int flags;   /* SECCOMP_FILTER_FLAG_* from the profile */
 };
 
-/* --seccomp default|unconfined|FILE */
-int seccomp_parse_option(const char *arg, struct spec *s, struct error *err);
-
 /* Parse and compile the profile the spec names (s->seccomp) for this
  * machine's architecture and the command's capabilities. Nothing is
  * compiled for --seccomp unconfined (out->n == 0). Errors name the file and
  * the entry. */
-int seccomp_filter_compile(const struct spec *s, struct seccomp_bpf *out, struct error *err);
+int seccomp_filter_compile(enum seccomp_mode mode, const char *file, uint64_t caps, struct seccomp_bpf *out,
+                           struct error *err);
 /* Load the programs into the calling process. no_new_privs must be set. */
 int seccomp_filter_install(const struct seccomp_bpf *bpf, struct error *err);
 void seccomp_filter_free(struct seccomp_bpf *bpf);
 
 /* For --print-policy: the profile's default action, architectures and the
  * calls it denies, as they apply to this spec. */
-int seccomp_profile_describe(const struct spec *s, FILE *f, struct error *err);
+int seccomp_profile_describe(enum seccomp_mode mode, const char *file, uint64_t caps, FILE *f, struct error *err);

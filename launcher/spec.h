@@ -1,6 +1,7 @@
-/* spec.h: the sandbox specification. The command line (and later profiles)
- * is parsed once into a struct spec, validated fully, and then flows
- * unchanged through the launch recipe in run.c. */
+/* spec.h: what the user asked for. The command line (and profiles, through
+ * the same option table) fill a struct spec; nothing in it is checked
+ * against the machine yet, and what was not asked for stays UNSET, distinct
+ * from any default. spec_resolve() (plan.h) turns it into a struct plan. */
 #pragma once
 
 #include <stdbool.h>
@@ -10,33 +11,28 @@
 
 #include "error.h"
 
-enum userns_mode { USERNS_AUTO, USERNS_SINGLE, USERNS_KEEP_ID };
-enum overlay_mode { OVERLAY_AUTO, OVERLAY_KERNEL, OVERLAY_FUSE };
-enum root_kind { ROOT_DIR, ROOT_LAYERS };
-enum seccomp_mode { SECCOMP_DEFAULT, SECCOMP_UNCONFINED, SECCOMP_FILE };
-enum net_mode { NET_NONE, NET_HOST, NET_PASTA, NET_SLIRP4NETNS, NET_AUTO };
+/* Every enum starts with its UNSET value, 0, so a zeroed spec asks for
+ * nothing. */
+enum tristate { TRI_UNSET, TRI_OFF, TRI_ON };
+enum userns_mode { USERNS_UNSET, USERNS_AUTO, USERNS_SINGLE, USERNS_KEEP_ID };
+enum overlay_mode { OVERLAY_UNSET, OVERLAY_AUTO, OVERLAY_KERNEL, OVERLAY_FUSE };
+enum seccomp_mode { SECCOMP_UNSET, SECCOMP_DEFAULT, SECCOMP_UNCONFINED, SECCOMP_FILE };
+enum net_mode { NET_UNSET, NET_NONE, NET_HOST, NET_PASTA, NET_SLIRP4NETNS, NET_AUTO };
+/* Who carries published TCP ports: hutch's own splice forwarder, or the
+ * network backend (pasta, slirp4netns). UDP always goes through the backend. */
+enum port_driver { PORT_DRIVER_UNSET, PORT_DRIVER_HUTCH, PORT_DRIVER_BACKEND };
 
-/* The mount plan: one typed entry per mount the user asked for, run in order
- * by rootfs_apply_mounts(). */
-enum mount_kind { MOUNT_BIND, MOUNT_TMPFS };
-struct mount_entry {
-  enum mount_kind kind;
-  char *src;      /* host path (MOUNT_BIND) */
-  char *dst;      /* path inside the sandbox, always absolute */
+/* A volume the user asked for: -v SRC:DST[:ro|rw] or --tmpfs DST. */
+enum volume_kind { VOLUME_BIND, VOLUME_TMPFS };
+struct volume {
+  enum volume_kind kind;
+  char *src;      /* absolute host path (VOLUME_BIND), not yet checked */
+  char *dst;      /* absolute path inside the sandbox, normalised */
   bool read_only;
 };
 
-/* One id mapping line: inside, outside, count (as in /proc/PID/uid_map). */
-struct id_map {
-  unsigned long inside, outside, count;
-};
-#define MAX_ID_MAPS 32  /* a newer kernel allows 340; newuidmap takes many */
-
 /* A published port: -p [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]. */
 enum port_proto { PROTO_TCP, PROTO_UDP };
-/* Who carries published TCP ports: hutch's own splice forwarder, or the
- * network backend (pasta, slirp4netns). UDP always goes through the backend. */
-enum port_driver { PORT_DRIVER_HUTCH, PORT_DRIVER_BACKEND };
 struct port_map {
   char host_ip[64];          /* "" for all addresses */
   unsigned short host_port, sandbox_port;
@@ -44,46 +40,42 @@ struct port_map {
 };
 
 struct spec {
-  /* ROOT */
-  char *root_arg;            /* as given, for messages */
-  enum root_kind root_kind;
-  char **layers;             /* lower layers, bottom first, absolute paths */
-  size_t n_layers;
-
-  char **argv;               /* command and arguments */
+  char *root;                 /* ROOT as given (DIR, layers:DIR) */
+  char **argv;                /* the command; NULL: unset */
 
   enum userns_mode userns;
   enum overlay_mode overlay;
-  bool read_only;
-  char *hostname;
-  char **env;                /* KEY=VAL, later entries win */
+  enum tristate read_only;
+  char *hostname;             /* NULL: unset */
+  char **env;                 /* KEY=VAL, each key once, later settings won */
   size_t n_env;
-  char *workdir;
-  bool user_set;             /* -u given; else the caller's id inside */
-  uid_t uid;                 /* inside the sandbox */
+  char *workdir;              /* NULL: unset */
+  bool user_set;              /* -u given */
+  uid_t uid;                  /* inside the sandbox */
   gid_t gid;
-  int preserve_fds;
+  int preserve_fds;           /* -1: unset */
 
-  struct mount_entry *mounts;
-  size_t n_mounts;
+  struct volume *volumes;
+  size_t n_volumes;
 
   enum net_mode network;
-  bool network_set;
-  bool allow_host_loopback;  /* pasta:/slirp4netns:allow-host-loopback */
+  bool allow_host_loopback;   /* pasta:/slirp4netns:allow-host-loopback */
   struct port_map *ports;
   size_t n_ports;
   enum port_driver port_driver;
 
-  /* Security policy (caps.c, seccomp.c, landlock.c, rootfs.c's masks). */
-  uint64_t cap_add, cap_drop;   /* --cap-add/--cap-drop, one bit per capability */
+  /* The security policy. */
+  uint64_t cap_add, cap_drop; /* one bit per capability */
   bool cap_add_all, cap_drop_all;
-  uint64_t caps;                /* the command's set, and the bounding set */
   enum seccomp_mode seccomp;
-  char *seccomp_file;           /* the profile's path (default or FILE) */
-  bool landlock_off;
-  char **unmask;                /* --unmask PATH..., or "ALL" */
+  char *seccomp_file;         /* absolute path, with SECCOMP_FILE */
+  enum tristate landlock;
+  char **unmask;              /* --unmask PATH..., or "ALL" */
   size_t n_unmask;
+
   bool print_policy;
+  int log_level;              /* enum log_level, or -1: unset */
 };
 
+void spec_init(struct spec *s);
 void spec_free(struct spec *s);

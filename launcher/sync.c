@@ -15,13 +15,10 @@ int sync_pair(int fds[2], struct error *err)
   return 0;
 }
 
-int sync_send(int sock, enum sync_type type, int value, const char *text, int passfd)
+static int send_msg(int sock, const struct sync_msg *m, int passfd)
 {
-  struct sync_msg m = {.type = type, .value = value};
-  if (text)
-    strncpy(m.text, text, sizeof m.text - 1);
-  size_t len = offsetof(struct sync_msg, text) + strlen(m.text) + 1;
-  struct iovec iov = {.iov_base = &m, .iov_len = len};
+  size_t len = m->type == SYNC_ERROR ? sizeof *m : offsetof(struct sync_msg, err);
+  struct iovec iov = {.iov_base = (void *) m, .iov_len = len};
   union {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
@@ -44,6 +41,17 @@ int sync_send(int sock, enum sync_type type, int value, const char *text, int pa
   return 0;
 }
 
+int sync_send(int sock, enum sync_type type, int value, int passfd)
+{
+  struct sync_msg m = {.type = type, .value = value};
+  return send_msg(sock, &m, passfd);
+}
+
+int sync_forward(int sock, const struct sync_msg *msg, int passfd)
+{
+  return send_msg(sock, msg, passfd);
+}
+
 int sync_recv(int sock, struct sync_msg *msg, int *passfd)
 {
   union {
@@ -61,7 +69,8 @@ int sync_recv(int sock, struct sync_msg *msg, int *passfd)
       return -errno;
   if (r == 0)
     return -EPIPE;
-  msg->text[sizeof msg->text - 1] = '\0';
+  msg->err.msg[sizeof msg->err.msg - 1] = '\0';
+  msg->err.fix[sizeof msg->err.fix - 1] = '\0';
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
       int fd;
@@ -74,7 +83,7 @@ int sync_recv(int sock, struct sync_msg *msg, int *passfd)
   return 0;
 }
 
-static const char *step_name(enum sync_type type)
+const char *sync_step_name(enum sync_type type)
 {
   switch (type) {
   case SYNC_MAPPED: return "the id maps";
@@ -85,6 +94,10 @@ static const char *step_name(enum sync_type type)
   case SYNC_GO: return "the go-ahead";
   case SYNC_EXIT: return "the command's status";
   case SYNC_ERROR: return "an error";
+  case SYNC_REQ_STATUS: return "a status request";
+  case SYNC_REQ_SIGNAL: return "a signal request";
+  case SYNC_REQ_STOP: return "a stop request";
+  case SYNC_REPLY: return "a reply";
   }
   return "?";
 }
@@ -93,21 +106,24 @@ int sync_expect(int sock, enum sync_type type, struct sync_msg *msg, int *passfd
 {
   int r = sync_recv(sock, msg, passfd);
   if (r < 0) {
-    error_set(err, r == -EPIPE ? 0 : -r, "the sandbox ended while hutch waited for %s", step_name(type));
+    error_set(err, r == -EPIPE ? 0 : -r, "the sandbox ended while hutch waited for %s", sync_step_name(type));
     error_fix(err, "run with --log-level debug to see the last stage that ran");
     return r;
   }
   if (msg->type == SYNC_ERROR) {
-    err->status = msg->value ? msg->value : 125;
-    memcpy(err->msg, msg->text, sizeof err->msg);
+    *err = msg->err;
+    if (!err->status)
+      err->status = EXIT_HUTCH_FAILED;
     return -EIO;
   }
   if (msg->type != type)
-    return error_set(err, 0, "protocol error: waiting for %s, got message %u", step_name(type), msg->type);
+    return error_set(err, 0, "protocol error: waiting for %s, got message %u", sync_step_name(type), msg->type);
   return 0;
 }
 
 int sync_send_error(int sock, const struct error *err)
 {
-  return sync_send(sock, SYNC_ERROR, err->status ? err->status : 125, err->msg, -1);
+  struct sync_msg m = {.type = SYNC_ERROR, .value = err->status ? err->status : EXIT_HUTCH_FAILED, .err = *err};
+  m.err.status = m.value;
+  return send_msg(sock, &m, -1);
 }

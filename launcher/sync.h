@@ -1,17 +1,26 @@
-/* sync.h: the parent/child protocol. hutch (the parent, on the host), the
- * keeper (in the user namespace, outside the sandbox's pid namespace) and the
- * sandbox's init talk over SOCK_SEQPACKET socketpairs in numbered steps:
+/* sync.h: the protocol between hutch, the keeper and init, over
+ * SOCK_SEQPACKET socketpairs (one message a packet, descriptors passed
+ * with SCM_RIGHTS).
  *
+ * The launch, in numbered steps:
  *   sync 1  (clone3 returns) the keeper exists in its new user namespace
- *   sync 2  parent -> keeper  MAPPED: maps written, go on as root inside
- *   sync 3  keeper -> parent  SANDBOX_PID: init's pid on the host
- *   sync 4  init -> parent    NETNS: init's network namespace fd (via keeper)
- *   sync 5  init -> parent    PTY: the pseudo-terminal master (via keeper)
- *   sync 6  init -> parent    READY: root built, waiting to exec
- *   sync 7  parent -> init    GO: network up, exec the command (via keeper)
- *   sync 8  keeper -> parent  EXIT: the command's status, all cleaned up
- * Any side may send ERROR instead; the keeper forwards it and it is printed
- * once, by the parent.
+ *   sync 2  hutch -> keeper   MAPPED: maps written, go on as root inside
+ *   sync 3  keeper -> hutch   SANDBOX_PID: init's pid, as the keeper sees it
+ *   sync 4  init -> keeper    NETNS: init's network namespace; the keeper
+ *                             starts the port forwarder on it, then passes
+ *                             it on to hutch for the network helper
+ *   sync 5  init -> hutch     PTY: the pseudo-terminal master (via keeper)
+ *   sync 6  init -> hutch     READY: root built, waiting to exec (via keeper)
+ *   sync 7  hutch -> init     GO: network up, exec the command (via keeper)
+ *   sync 8  keeper -> hutch   EXIT: the command's status, all cleaned up
+ * Any side may send ERROR instead of its step; it reaches hutch, which
+ * prints it once.
+ *
+ * Once the command runs, the keeper is a monitor that answers requests:
+ * hutch (its first client; later a detached sandbox's `hutch` commands)
+ * sends REQ_STATUS, REQ_SIGNAL (value: the signal) or REQ_STOP, and gets a
+ * REPLY (value: 0 or a negative errno; for REQ_STATUS, -1 while the command
+ * runs). EXIT ends the conversation.
  */
 #pragma once
 
@@ -29,12 +38,16 @@ enum sync_type {
   SYNC_GO,
   SYNC_EXIT,
   SYNC_ERROR,
+  SYNC_REQ_STATUS,
+  SYNC_REQ_SIGNAL,
+  SYNC_REQ_STOP,
+  SYNC_REPLY,
 };
 
 struct sync_msg {
   uint32_t type;
   int32_t value;
-  char text[sizeof(((struct error *) 0)->msg)];
+  struct error err;    /* with SYNC_ERROR only */
 };
 
 /* The signals hutch passes on to the command (and init to it), as podman
@@ -43,11 +56,14 @@ struct sync_msg {
 
 int sync_pair(int fds[2], struct error *err);
 /* Send a message, optionally passing one fd along (passfd < 0: none). */
-int sync_send(int sock, enum sync_type type, int value, const char *text, int passfd);
+int sync_send(int sock, enum sync_type type, int value, int passfd);
 /* Receive a message; *passfd gets a passed fd or -1. Returns 0, -EPIPE at
  * end of stream, or a negative errno. */
 int sync_recv(int sock, struct sync_msg *msg, int *passfd);
+/* Pass msg (and fd) on unchanged. */
+int sync_forward(int sock, const struct sync_msg *msg, int passfd);
 /* Wait for one message of the given type. An ERROR message, or any other,
  * fills err and returns a negative errno. */
 int sync_expect(int sock, enum sync_type type, struct sync_msg *msg, int *passfd, struct error *err);
 int sync_send_error(int sock, const struct error *err);
+const char *sync_step_name(enum sync_type type);

@@ -18,6 +18,7 @@
 #include <sys/xattr.h>
 #include <sys/wait.h>
 
+#include "proc.h"
 #include "util.h"
 
 int userns_build_map(enum userns_mode mode, unsigned long host_id,
@@ -35,6 +36,7 @@ int userns_build_map(enum userns_mode mode, unsigned long host_id,
   case USERNS_SINGLE:
     EMIT(0, host_id, 1);
     return (int) n;
+  case USERNS_UNSET:
   case USERNS_AUTO:
     EMIT(0, host_id, 1);
     inside = 1;
@@ -129,13 +131,13 @@ static int plan_kind(enum userns_mode mode, const char *user, unsigned long id, 
   return 0;
 }
 
-int userns_plan(const struct spec *s, struct userns_plan *plan, struct error *err)
+int userns_plan(enum userns_mode mode, struct userns_plan *plan, struct error *err)
 {
   (void) err;
   uid_t uid = getuid();
   gid_t gid = getgid();
   memset(plan, 0, sizeof *plan);
-  plan->mode = s->userns;
+  plan->mode = mode == USERNS_UNSET ? USERNS_AUTO : mode;
 
   if (plan->mode != USERNS_SINGLE) {
     _cleanup_free_ char *why = NULL;
@@ -180,17 +182,15 @@ static bool id_mapped(const struct id_map *map, size_t n, unsigned long id)
   return false;
 }
 
-int userns_check_user(const struct spec *s, const struct userns_plan *plan, struct error *err)
+int userns_check_user(uid_t uid, gid_t gid, const struct userns_plan *plan, struct error *err)
 {
-  if (!s->user_set)
-    return 0;
   const char *hint = plan->mode == USERNS_SINGLE
     ? "--userns single maps only your own uid (as 0); use --userns auto with subordinate ids, or --user 0"
     : "pick an id within your subordinate range (see `hutch doctor`)";
-  if (!id_mapped(plan->uid_map, plan->n_uid_map, s->uid))
-    return error_set(err, 0, "--user: uid %u is not mapped in the sandbox; %s", s->uid, hint);
-  if (!id_mapped(plan->gid_map, plan->n_gid_map, s->gid))
-    return error_set(err, 0, "--user: gid %u is not mapped in the sandbox; %s", s->gid, hint);
+  if (!id_mapped(plan->uid_map, plan->n_uid_map, uid))
+    return error_set(err, 0, "--user: uid %u is not mapped in the sandbox; %s", uid, hint);
+  if (!id_mapped(plan->gid_map, plan->n_gid_map, gid))
+    return error_set(err, 0, "--user: gid %u is not mapped in the sandbox; %s", gid, hint);
   return 0;
 }
 
@@ -223,20 +223,13 @@ static int start_id_helper(struct id_helper_run *h, pid_t target, const struct i
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) < 0)
     return error_set(err, errno, "pipe");
-  h->pid = fork();
+  struct proc_spawn ps = {.argv = argv, .err_fd = pfd[1], .out = PROC_NULL};
+  h->pid = proc_spawn(&ps, err);
+  close(pfd[1]);
   if (h->pid < 0) {
     close(pfd[0]);
-    close(pfd[1]);
-    return error_set(err, errno, "fork `%s`", h->helper);
+    return h->pid;
   }
-  if (h->pid == 0) {
-    dup2(pfd[1], STDERR_FILENO);
-    cloexec_from(3);
-    execv(h->helper, argv);
-    dprintf(STDERR_FILENO, "exec: %s", strerror(errno));
-    _exit(127);
-  }
-  close(pfd[1]);
   h->err_fd = pfd[0];
   return 0;
 }
@@ -255,11 +248,9 @@ static int finish_id_helper(struct id_helper_run *h, struct error *err)
   close_fd(&h->err_fd);
   while (len && out[len - 1] == '\n')
     out[--len] = '\0';
-  int status;
-  while (waitpid(h->pid, &status, 0) < 0 && errno == EINTR)
-    ;
+  int status = proc_wait(h->pid);
   h->pid = 0;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  if (status != 0) {
     error_set(err, 0, "%s failed: %s", h->helper, len ? out : "no message");
     error_fix(err, "check your lines in /etc/subuid and /etc/subgid, or run with --userns single");
     return -EPERM;

@@ -5,6 +5,12 @@
 
 #include "spec.h"
 
+/* One id mapping line: inside, outside, count (as in /proc/PID/uid_map). */
+struct id_map {
+  unsigned long inside, outside, count;
+};
+#define MAX_ID_MAPS 32  /* a newer kernel allows 340; newuidmap takes many */
+
 struct id_range {
   unsigned long start, count;
 };
@@ -26,12 +32,12 @@ int userns_build_map(enum userns_mode mode, unsigned long host_id,
 
 /* Decide the mapping before anything starts: read the ranges, find the
  * helpers, fall back to single with a warning when auto cannot be had. */
-int userns_plan(const struct spec *s, struct userns_plan *plan, struct error *err);
+int userns_plan(enum userns_mode mode, struct userns_plan *plan, struct error *err);
 /* Write the maps of a process that has just made its user namespace. */
 int userns_apply(const struct userns_plan *plan, pid_t pid, struct error *err);
 void userns_plan_free(struct userns_plan *plan);
 /* --user UID[:GID] must be mapped by the plan; checked before anything runs. */
-int userns_check_user(const struct spec *s, const struct userns_plan *plan, struct error *err);
+int userns_check_user(uid_t uid, gid_t gid, const struct userns_plan *plan, struct error *err);
 
 /* Read the caller's subordinate ranges; returns the count (0 when none) or a
  * negative errno with err set. */

@@ -10,8 +10,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/close_range.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -25,15 +23,34 @@ void strvfreep(char ***v)
   *v = NULL;
 }
 
+static void oom(void) __attribute__((noreturn));
 static void oom(void)
 {
-  fputs("hutch: out of memory\n", stderr);
-  _exit(125);
+  static const char msg[] = "hutch: out of memory\n";
+  if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0)
+    _exit(EXIT_HUTCH_FAILED);
+  _exit(EXIT_HUTCH_FAILED);
 }
 
 void *xmalloc(size_t n)
 {
   void *p = malloc(n ? n : 1);
+  if (!p)
+    oom();
+  return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+  void *np = realloc(p, n ? n : 1);
+  if (!np)
+    oom();
+  return np;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+  char *p = strndup(s, n);
   if (!p)
     oom();
   return p;
@@ -69,9 +86,7 @@ char *xasprintf(const char *fmt, ...)
 
 void strv_append(char ***v, size_t *n, char *item)
 {
-  char **nv = realloc(*v, (*n + 2) * sizeof(char *));
-  if (!nv)
-    oom();
+  char **nv = xrealloc(*v, (*n + 2) * sizeof(char *));
   nv[(*n)++] = item;
   nv[*n] = NULL;
   *v = nv;
@@ -110,12 +125,7 @@ char *read_file(const char *path, size_t max, size_t *len_out)
   char *buf = xmalloc(cap);
   for (;;) {
     if (len + 1 >= cap) {
-      char *nb = realloc(buf, cap *= 2);
-      if (!nb) {
-        free(buf);
-        return NULL;
-      }
-      buf = nb;
+      buf = xrealloc(buf, cap *= 2);
     }
     ssize_t r = read(fd, buf + len, cap - len - 1);
     if (r < 0 && errno == EINTR)
@@ -181,18 +191,6 @@ unsigned long long now_usec(void)
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (unsigned long long) ts.tv_sec * 1000000ULL + (unsigned long long) ts.tv_nsec / 1000ULL;
-}
-
-void die_with_parent(pid_t parent, int sig)
-{
-  prctl(PR_SET_PDEATHSIG, sig);
-  if (getppid() != parent)
-    _exit(1);
-}
-
-void cloexec_from(int from)
-{
-  syscall(SYS_close_range, (unsigned int) from, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
 char *find_program(const char *name)

@@ -8,6 +8,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "error.h"
+#include "log.h"
+
 static inline void freep(void *p) { free(*(void **) p); }
 static inline void closep(int *fd)
 {
@@ -44,7 +47,11 @@ static inline void close_fd(int *fd) { closep(fd); }
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Allocation failure has one answer everywhere: "hutch: out of memory" and
+ * exit 125, in whichever process it happens. */
 void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrndup(const char *s, size_t n);
 void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -65,12 +72,6 @@ int rm_rf_at(int dirfd, const char *name);
 
 /* Monotonic time in microseconds, for stage timing. */
 unsigned long long now_usec(void);
-
-/* In a child just forked from `parent`: die with signal sig when the parent
- * dies, and at once if it already has (the race between fork and prctl). */
-void die_with_parent(pid_t parent, int sig);
-/* Before exec of a helper: every descriptor from `from` up closes at exec. */
-void cloexec_from(int from);
 
 /* Look a program up in PATH; returns a newly allocated path or NULL. */
 char *find_program(const char *name);

@@ -1,0 +1,24 @@
+/* launch.h: the context of one launch, shared by the processes that carry
+ * it out (hutch, the keeper, init, the command's process), each of which
+ * gets its copy at clone. One struct, passed down; no globals. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "plan.h"
+#include "rootfs.h"
+#include "runtime.h"
+
+struct launch {
+  const struct plan *plan;
+  struct runtime rt;         /* the run directory */
+  struct overlay ov;         /* the keeper's overlay mount */
+  struct portfwd pf;         /* the plan's listeners; the keeper's forwarder */
+  bool sigpipe_ignored;      /* the caller ran us with SIGPIPE ignored */
+  pid_t parent_pid;          /* hutch on the host */
+  int parent_sock;           /* hutch <-> keeper */
+  int keeper_sock;           /* keeper <-> init */
+  pid_t keeper_pid;          /* as hutch sees it */
+  pid_t init_pid;            /* as the keeper sees it */
+};

@@ -1,0 +1,181 @@
+/* plan.c: spec_resolve(), from what the user asked for to what a launch
+ * will do.
+ *
+ * Defaults are applied here and nowhere else, and everything that depends
+ * on the machine is checked here: ROOT and the volumes exist, the network
+ * backend is installed, the ports are free (and bound, for hutch's own
+ * forwarder), the seccomp profile compiles, --user is mapped. What comes
+ * out is complete: the launch stages only carry it out. */
+#define _GNU_SOURCE
+#include "plan.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "env.h"
+#include "layers.h"
+#include "net.h"
+#include "rootfs.h"
+#include "util.h"
+
+/* The command's environment: a small clean set, then the user's variables,
+ * which win. */
+static void plan_env(const struct spec *s, struct plan *p)
+{
+  size_t n = 0;
+  const char *term = getenv("TERM");
+  strv_append(&p->env, &n, xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+  strv_append(&p->env, &n, xstrdup(p->uid == 0 ? "HOME=/root" : "HOME=/"));
+  strv_append(&p->env, &n, xasprintf("TERM=%s", p->tty && term && *term ? term : "xterm"));
+  strv_append(&p->env, &n, xasprintf("HOSTNAME=%s", p->hostname));
+  strv_append(&p->env, &n, xstrdup("container=hutch"));
+  for (size_t i = 0; i < s->n_env; i++)
+    strv_append(&p->env, &n, xstrdup(s->env[i]));
+  env_dedupe(p->env, &n);
+}
+
+/* The files hutch provides at /etc/hostname, /etc/hosts, /etc/resolv.conf,
+ * written in the run directory and bound over the image's. */
+static void plan_etc_files(struct plan *p)
+{
+  _cleanup_free_ char *hostname = xasprintf("%s\n", p->hostname);
+  _cleanup_free_ char *hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                                         "127.0.1.1\t%s\n", p->hostname);
+  _cleanup_free_ char *resolv = net_resolv_conf(p->network);
+  rootfs_add_mount(p, MOUNT_FILE, "etc/hostname", "/etc/hostname", hostname, false);
+  rootfs_add_mount(p, MOUNT_FILE, "etc/hosts", "/etc/hosts", hosts, false);
+  rootfs_add_mount(p, MOUNT_FILE, "etc/resolv.conf", "/etc/resolv.conf", resolv, false);
+}
+
+/* The capability sets, the seccomp filter and Landlock. */
+static int plan_policy(const struct spec *s, struct plan *p, struct error *err)
+{
+  p->caps = caps_resolve(s);
+  p->caps_other_uid = caps_for_other_uid(s, p->caps);
+  p->seccomp_mode = s->seccomp == SECCOMP_UNSET ? SECCOMP_DEFAULT : s->seccomp;
+  if (p->seccomp_mode == SECCOMP_FILE)
+    p->seccomp_file = xstrdup(s->seccomp_file);
+  else if (p->seccomp_mode == SECCOMP_DEFAULT)
+    p->seccomp_file = data_path("seccomp/default.json");
+  p->landlock = s->landlock != TRI_OFF;
+  /* Compiled now, in hutch, before any namespace exists: a bad profile
+   * fails here; the command's process only loads it. */
+  return seccomp_filter_compile(p->seccomp_mode, p->seccomp_file, p->caps, &p->seccomp, err);
+}
+
+int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct error *err)
+{
+  int r;
+  *p = (struct plan) {.pf.pid = 0};
+  p->log_level = s->log_level < 0 ? LOG_WARN : (enum log_level) s->log_level;
+  p->overlay = s->overlay == OVERLAY_UNSET ? OVERLAY_AUTO : s->overlay;
+  p->read_only = s->read_only == TRI_ON;
+  p->hostname = xstrdup(s->hostname ? s->hostname : "hutch");
+  p->workdir = xstrdup(s->workdir ? s->workdir : "/");
+  p->preserve_fds = s->preserve_fds < 0 ? 0 : s->preserve_fds;
+  p->tty = isatty(STDIN_FILENO);
+
+  if (!policy_only && (r = layers_resolve(s->root, &p->layers, &p->n_layers, err)) < 0)
+    return r;
+  size_t argc = 0;
+  if (s->argv)
+    for (char **a = s->argv; *a; a++)
+      strv_append(&p->argv, &argc, xstrdup(*a));
+  else
+    strv_append(&p->argv, &argc, xstrdup("/bin/sh"));
+
+  if ((r = net_resolve(s, !policy_only, p, err)) < 0)
+    return r;
+
+  /* The mount plan: /proc, /dev, /sys, /tmp, the /etc files, the volumes,
+   * then the masks. */
+  rootfs_plan_base(p);
+  plan_etc_files(p);
+  if ((r = rootfs_plan_volumes(s, p, err)) < 0)
+    return r;
+  rootfs_plan_masks(s, p);
+
+  if ((r = plan_policy(s, p, err)) < 0)
+    return r;
+
+  if ((r = userns_plan(s->userns, &p->ids, err)) < 0)
+    return r;
+  p->uid = s->user_set ? s->uid : p->ids.inside_uid;
+  p->gid = s->user_set ? s->gid : p->ids.inside_gid;
+  if (s->user_set && (r = userns_check_user(p->uid, p->gid, &p->ids, err)) < 0)
+    return r;
+  plan_env(s, p);
+
+  /* Bound last: nothing after this can fail on bad input. */
+  if (!policy_only && p->port_driver == PORT_DRIVER_HUTCH &&
+      (r = portfwd_listen(p->ports, p->n_ports, &p->pf, err)) < 0)
+    return r;
+  return 0;
+}
+
+void plan_free(struct plan *p)
+{
+  strvfreep(&p->layers);
+  strvfreep(&p->argv);
+  strvfreep(&p->env);
+  free(p->workdir);
+  free(p->hostname);
+  userns_plan_free(&p->ids);
+  free(p->ports);
+  portfwd_free(&p->pf);
+  free(p->seccomp_file);
+  seccomp_filter_free(&p->seccomp);
+  for (size_t i = 0; i < p->n_mounts; i++) {
+    free(p->mounts[i].src);
+    free(p->mounts[i].dst);
+    free(p->mounts[i].data);
+  }
+  free(p->mounts);
+  *p = (struct plan) {0};
+}
+
+static const char *mount_kind_name(enum mount_kind k)
+{
+  switch (k) {
+  case MOUNT_PROC: return "proc";
+  case MOUNT_DEV: return "dev";
+  case MOUNT_SYS: return "sys";
+  case MOUNT_TMPFS: return "tmpfs";
+  case MOUNT_BIND: return "bind";
+  case MOUNT_FILE: return "file";
+  case MOUNT_MASK: return "mask";
+  case MOUNT_READONLY: return "read-only";
+  case MOUNT_SEAL_DEV: return "seal";
+  }
+  return "?";
+}
+
+void plan_describe(const struct plan *p, FILE *f)
+{
+  fprintf(f, "plan:\n");
+  fprintf(f, "  uid map:     ");
+  for (size_t i = 0; i < p->ids.n_uid_map; i++)
+    fprintf(f, " %lu:%lu:%lu", p->ids.uid_map[i].inside, p->ids.uid_map[i].outside, p->ids.uid_map[i].count);
+  fprintf(f, "\n  gid map:     ");
+  for (size_t i = 0; i < p->ids.n_gid_map; i++)
+    fprintf(f, " %lu:%lu:%lu", p->ids.gid_map[i].inside, p->ids.gid_map[i].outside, p->ids.gid_map[i].count);
+  fprintf(f, "\n  command ids:  %u:%u\n", p->uid, p->gid);
+  for (size_t i = p->n_layers; i-- > 0;)
+    fprintf(f, "  layer %-6zu %s\n", i, p->layers[i]);
+  for (size_t i = 0; i < p->n_mounts; i++) {
+    const struct mount_entry *m = &p->mounts[i];
+    fprintf(f, "  mount %-9s %s%s%s%s\n", mount_kind_name(m->kind), m->dst,
+            m->kind == MOUNT_BIND ? " <- " : "", m->kind == MOUNT_BIND ? m->src : "",
+            m->read_only && m->kind != MOUNT_MASK && m->kind != MOUNT_READONLY && m->kind != MOUNT_SEAL_DEV ? " (ro)" : "");
+  }
+  if (p->read_only)
+    fprintf(f, "  then:        / read-only\n");
+  for (size_t i = 0; i < p->n_ports; i++)
+    fprintf(f, "  publish:     %s%s%u -> %u/%s\n", p->ports[i].host_ip, p->ports[i].host_ip[0] ? ":" : "",
+            p->ports[i].host_port, p->ports[i].sandbox_port, p->ports[i].proto == PROTO_UDP ? "udp" : "tcp");
+  fprintf(f, "  workdir:      %s\n  command:     ", p->workdir);
+  for (char **a = p->argv; a && *a; a++)
+    fprintf(f, " %s", *a);
+  fprintf(f, "\n");
+}

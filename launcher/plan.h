@@ -1,0 +1,96 @@
+/* plan.h: what a launch will do, with nothing left implicit. spec_resolve()
+ * turns a struct spec (what the user asked for) into a struct plan: the id
+ * maps, the layers, the network mode chosen, the final capability set, the
+ * compiled seccomp filter, the bound ports, and the complete mount plan as
+ * typed entries run in order. Everything that can fail on bad input fails
+ * here, before any namespace exists, so hutch exits 125 with nothing to
+ * clean up. --print-policy prints a plan. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "portfwd.h"
+#include "seccomp.h"
+#include "spec.h"
+#include "userns.h"
+
+/* One step of the mount plan, run in order by rootfs_build() inside the
+ * sandbox's mount namespace, before pivot_root. Paths are inside the new
+ * root, and resolved there (never through a symlink out of it). */
+enum mount_kind {
+  MOUNT_PROC,       /* a fresh procfs */
+  MOUNT_DEV,        /* a minimal /dev: tmpfs, the host's null zero full
+                     * random urandom tty, a new devpts, /dev/shm, links */
+  MOUNT_SYS,        /* a fresh sysfs (read-only) and cgroup2, or the host's
+                     * /sys bound read-only where the kernel refuses one */
+  MOUNT_TMPFS,      /* a fresh tmpfs, mode 1777 */
+  MOUNT_BIND,       /* the host path src, recursively */
+  MOUNT_FILE,       /* a file hutch writes (data) in the run directory as
+                     * src, bound at dst: /etc/hosts and the like */
+  MOUNT_MASK,       /* hide dst: /dev/null over a file, an empty read-only
+                     * tmpfs over a directory */
+  MOUNT_READONLY,   /* make dst (recursively) read-only */
+  MOUNT_SEAL_DEV,   /* make /dev itself read-only, once the volumes are in */
+};
+
+struct mount_entry {
+  enum mount_kind kind;
+  char *src;        /* MOUNT_BIND: host path; MOUNT_FILE: name in the run dir */
+  char *dst;
+  char *data;       /* MOUNT_FILE: the file's content */
+  bool read_only;
+};
+
+struct plan {
+  /* The root: the lower layers of the overlay, bottom first. */
+  char **layers;
+  size_t n_layers;
+  enum overlay_mode overlay;   /* AUTO: kernel, falling back to fuse */
+  bool read_only;
+
+  /* The command. */
+  char **argv;
+  char **env;                  /* the whole environment, defaults included */
+  char *workdir;
+  char *hostname;
+  uid_t uid;                   /* the command's ids inside */
+  gid_t gid;
+  int preserve_fds;
+  bool tty;                    /* stdin is a terminal: the command gets a pty */
+
+  /* Ids. */
+  struct userns_plan ids;
+
+  /* Network. */
+  enum net_mode network;       /* none, host, pasta or slirp4netns */
+  bool allow_host_loopback;
+  struct port_map *ports;
+  size_t n_ports;
+  enum port_driver port_driver;
+  struct portfwd pf;           /* bound listeners, for hutch's forwarder */
+
+  /* The policy. */
+  uint64_t caps;               /* uid 0's set, and the bounding set */
+  uint64_t caps_other_uid;     /* what a non-zero uid keeps (ambient) */
+  enum seccomp_mode seccomp_mode;
+  char *seccomp_file;          /* the profile's path, unless unconfined */
+  struct seccomp_bpf seccomp;  /* compiled here, loaded by the command */
+  bool landlock;
+
+  struct mount_entry *mounts;
+  size_t n_mounts;
+
+  enum log_level log_level;
+};
+
+/* Resolve the spec against this machine. With policy_only (--print-policy
+ * without ROOT), the root, the command and the ports are left out. */
+int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct error *err);
+void plan_free(struct plan *p);
+
+/* The plan itself, for --print-policy: ids, layers, mounts, ports, the
+ * command. */
+void plan_describe(const struct plan *p, FILE *f);

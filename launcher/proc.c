@@ -1,0 +1,174 @@
+/* proc.c: clone3, helper spawning, wait statuses. */
+#define _GNU_SOURCE
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+pid_t proc_clone(unsigned long long flags, int *pidfd)
+{
+  struct clone_args args = {
+    .flags = flags | (pidfd ? CLONE_PIDFD : 0),
+    .pidfd = (unsigned long long) (uintptr_t) pidfd,
+    .exit_signal = SIGCHLD,
+  };
+  return (pid_t) syscall(SYS_clone3, &args, sizeof args);
+}
+
+void proc_die_with_parent(pid_t parent, int sig)
+{
+  prctl(PR_SET_PDEATHSIG, sig);
+  if (getppid() != parent)
+    _exit(EXIT_HUTCH_FAILED);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+/* Close every descriptor above stderr but those in keep. */
+static void close_all_but(const int *keep, size_t n)
+{
+  int sorted[PROC_MAX_KEEP + 1];
+  if (n > N_ELEMENTS(sorted))
+    _exit(EXIT_HUTCH_FAILED);
+  memcpy(sorted, keep, n * sizeof *sorted);
+  qsort(sorted, n, sizeof *sorted, cmp_int);
+  unsigned int from = 3;
+  for (size_t i = 0; i < n; i++) {
+    if (sorted[i] < 3)
+      continue;
+    if ((unsigned int) sorted[i] > from)
+      syscall(SYS_close_range, from, (unsigned int) sorted[i] - 1, 0);
+    from = (unsigned int) sorted[i] + 1;
+  }
+  syscall(SYS_close_range, from, ~0U, 0);
+}
+
+static void child_stdio(int target, enum proc_stdio how, int devnull)
+{
+  if (how == PROC_INHERIT || (how == PROC_DEBUG && log_level >= LOG_DEBUG))
+    return;
+  dup2(devnull, target);
+}
+
+/* In the child: everything the contract in proc.h promises, then exec or
+ * fn. Async-signal-safe calls only until exec: hutch may have threads of
+ * libraries it does not know of. */
+static void child(const struct proc_spawn *ps, pid_t parent, int report)
+{
+  if (ps->death_signal)
+    proc_die_with_parent(parent, ps->death_signal);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  if (ps->own_pgrp)
+    setpgid(0, 0);
+
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0)
+    goto fail;
+  dup2(devnull, STDIN_FILENO);
+  child_stdio(STDOUT_FILENO, ps->out, devnull);
+  if (ps->err_fd >= 0)
+    dup2(ps->err_fd, STDERR_FILENO);
+  else
+    child_stdio(STDERR_FILENO, ps->errout, devnull);
+
+  int keep[PROC_MAX_KEEP + 1];
+  size_t n = 0;
+  for (; n < ps->n_keep; n++)
+    keep[n] = ps->keep[n];
+  keep[n++] = report;
+  close_all_but(keep, n);
+  /* What it keeps survives exec; the report pipe closes at exec. */
+  for (size_t i = 0; i < ps->n_keep; i++)
+    fcntl(ps->keep[i], F_SETFD, 0);
+
+  if (ps->fn) {
+    close(report);
+    ps->fn(ps->arg);
+    _exit(EXIT_HUTCH_FAILED);
+  }
+  execvp(ps->argv[0], ps->argv);
+fail:;
+  int e = errno;
+  if (write(report, &e, sizeof e) < 0)
+    _exit(EXIT_NOT_FOUND);
+  _exit(EXIT_NOT_FOUND);
+}
+
+pid_t proc_spawn(const struct proc_spawn *ps, struct error *err)
+{
+  const char *what = ps->argv ? ps->argv[0] : "a helper";
+  if (ps->n_keep > PROC_MAX_KEEP)
+    return error_set(err, E2BIG, "spawn %s: too many descriptors to pass", what);
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) < 0)
+    return error_set(err, errno, "pipe for %s", what);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(report[0]);
+    close(report[1]);
+    return error_set(err, e, "fork %s", what);
+  }
+  if (pid == 0) {
+    close(report[0]);
+    child(ps, parent, report[1]);
+  }
+  close(report[1]);
+  int e = 0;
+  ssize_t n;
+  while ((n = read(report[0], &e, sizeof e)) < 0 && errno == EINTR)
+    ;
+  close(report[0]);
+  if (n == (ssize_t) sizeof e) {
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+    return error_set(err, e, "cannot run `%s`", what);
+  }
+  return pid;
+}
+
+int proc_exit_status(int wstatus)
+{
+  if (WIFEXITED(wstatus))
+    return WEXITSTATUS(wstatus);
+  if (WIFSIGNALED(wstatus))
+    return EXIT_SIGNAL_BASE + WTERMSIG(wstatus);
+  return EXIT_HUTCH_FAILED;
+}
+
+int proc_wait(pid_t pid)
+{
+  int ws;
+  while (waitpid(pid, &ws, 0) < 0)
+    if (errno != EINTR)
+      return -errno;
+  return proc_exit_status(ws);
+}
+
+void proc_kill(pid_t *pid, int sig)
+{
+  if (*pid <= 0)
+    return;
+  kill(*pid, sig);
+  proc_wait(*pid);
+  *pid = 0;
+}

@@ -1,0 +1,63 @@
+/* proc.h: making processes. clone3 for the launch's own processes, one
+ * spawn function for every helper hutch starts (newuidmap, newgidmap,
+ * fuse-overlayfs, pasta, slirp4netns, the port forwarder), and the decoding
+ * of wait statuses. One place decides what a helper inherits. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* clone3() without a new stack, so a fork with namespace flags; *pidfd gets
+ * a pidfd when pidfd is not NULL. Returns as fork() does. */
+pid_t proc_clone(unsigned long long flags, int *pidfd);
+
+/* A helper's standard streams. */
+enum proc_stdio {
+  PROC_NULL,      /* /dev/null */
+  PROC_INHERIT,   /* hutch's own */
+  PROC_DEBUG,     /* hutch's own at --log-level debug, else /dev/null */
+};
+
+/* What a helper gets, and nothing more:
+ *   - its stdin /dev/null, stdout and stderr as asked (or err_fd for stderr);
+ *   - the descriptors in keep (their numbers unchanged), every other one
+ *     closed; none of hutch's sockets, locks or --preserve-fds ones;
+ *   - an empty signal mask and default dispositions for SIGPIPE, so that a
+ *     helper is not started with the signals hutch blocks for its signalfd;
+ *   - death_signal when the process that spawned it dies (0: none), checked
+ *     at once for the race between fork and prctl;
+ *   - a process group of its own with own_pgrp, out of the terminal's
+ *     reach: ^C is hutch's to pass on.
+ * Then it execs argv (argv[0] looked up in PATH when it has no slash), or,
+ * with fn set, runs fn(arg), which must not return. An exec failure is
+ * reported back through a close-on-exec pipe, so proc_spawn fails with its
+ * errno instead of a helper that exits 127. */
+#define PROC_MAX_KEEP 256
+struct proc_spawn {
+  char *const *argv;
+  void (*fn)(void *arg);
+  void *arg;
+  const int *keep;
+  size_t n_keep;
+  enum proc_stdio out, errout;
+  int err_fd;            /* >= 0: the helper's stderr (overrides errout) */
+  int death_signal;
+  bool own_pgrp;
+};
+/* Start a helper; returns its pid, or a negative errno with err set. */
+pid_t proc_spawn(const struct proc_spawn *ps, struct error *err);
+
+/* A wait status as an exit status: the code, or 128+N for signal N. */
+int proc_exit_status(int wstatus);
+/* waitpid(pid), retried on EINTR; returns the exit status as above, or a
+ * negative errno. */
+int proc_wait(pid_t pid);
+/* SIGKILL and reap; for helpers that hold no state worth a clean stop. */
+void proc_kill(pid_t *pid, int sig);
+
+/* In a child just forked from `parent`: die with signal sig when the parent
+ * dies, and at once if it already has. */
+void proc_die_with_parent(pid_t parent, int sig);
