@@ -62,7 +62,7 @@ int caps_parse_name(const char *opt, const char *arg, uint64_t *mask, bool *all,
   const char *name = strncasecmp(arg, "CAP_", 4) ? arg : arg + 4;
   int cap = *name ? capng_name_to_capability(name) : -1;
   if (cap < 0 || cap > caps_last())
-    return error_set(err, 0, "bad %s `%s`: not a capability this kernel knows; use a name from capabilities(7), "
+    return error_set(err, 0, "bad %s `%s`: not a capability this kernel knows\nuse a name from capabilities(7), "
                      "such as NET_RAW or CAP_NET_RAW, or ALL", opt, arg);
   *mask |= UINT64_C(1) << cap;
   return 0;

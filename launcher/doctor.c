@@ -67,10 +67,7 @@ static int try_in_child(unsigned long long flags, int (*fn)(void *), void *arg)
     return -errno;
   if (pid == 0)
     _exit(fn(arg));
-  int st;
-  if (waitpid(pid, &st, 0) < 0)
-    return -errno;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return proc_wait(pid);
 }
 
 static int do_nothing(void *arg)
@@ -163,7 +160,7 @@ static void check_idmap(struct doctor *d, struct userns_plan *plan)
     r = r ? r : -errno;
   close(p[1]);
   if (pid > 0)
-    waitpid(pid, NULL, 0);
+    proc_wait(pid);
   if (r == 0)
     report(d, "ok", "newuidmap/newgidmap", "mapped %zu uid and %zu gid ranges with %s", plan->n_uid_map,
            plan->n_gid_map, plan->newuidmap);
@@ -303,7 +300,7 @@ static bool try_backend(enum net_mode mode, const char *base, char **why)
   }
   close(p[0]);
   if (pid > 0)
-    waitpid(pid, NULL, 0);
+    proc_wait(pid);
   _cleanup_close_ int basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   rm_rf_at(basefd, strrchr(dir, '/') + 1);
   return ok;

@@ -14,12 +14,18 @@ int error_set(struct error *err, int errnum, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(err->msg, sizeof err->msg, fmt, ap);
   va_end(ap);
+  /* "what failed\nthe fix": the fix goes to its own field. */
+  err->fix[0] = '\0';
+  char *nl = strchr(err->msg, '\n');
+  if (nl) {
+    *nl = '\0';
+    snprintf(err->fix, sizeof err->fix, "%s", nl + 1);
+  }
   if (errnum) {
     size_t n = strlen(err->msg);
     snprintf(err->msg + n, sizeof err->msg - n, ": %s", strerror(errnum));
   }
   err->errnum = errnum;
-  err->fix[0] = '\0';
   if (err->status == 0)
     err->status = EXIT_HUTCH_FAILED;
   return errnum ? -errnum : -EINVAL;

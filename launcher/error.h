@@ -21,7 +21,8 @@ struct error {
 };
 
 /* Set the message; when errnum is non-zero, ": strerror(errnum)" is
- * appended. Returns -errnum (or -EINVAL when errnum is 0) so callers can
+ * appended. A newline in the text starts the fix: "fuse-overlayfs not
+ * found\ninstall it (Debian: apt install fuse-overlayfs)". Returns -errnum (or -EINVAL when errnum is 0) so callers can
  * write `return error_set(err, errno, "...")`. The status becomes 125 unless
  * one was set already. */
 int error_set(struct error *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -18,7 +18,7 @@ static int check_layer_dir(const char *path, const char *what, struct error *err
   if (!S_ISDIR(st.st_mode))
     return error_set(err, 0, "%s `%s` is not a directory", what, path);
   if (access(path, R_OK | X_OK) < 0)
-    return error_set(err, errno, "%s `%s` is not readable; fix its permissions (chmod u+rx)", what, path);
+    return error_set(err, errno, "%s `%s` is not readable\nfix its permissions (chmod u+rx)", what, path);
   return 0;
 }
 
@@ -56,7 +56,7 @@ static int resolve_layers_dir(const char *dir, char ***layers, size_t *n_layers,
   if (r < 0)
     return r;
   if (count == 0)
-    return error_set(err, 0, "layers directory `%s` holds no layer; add subdirectories such as 00-base", abs);
+    return error_set(err, 0, "layers directory `%s` holds no layer\nadd subdirectories such as 00-base", abs);
   return 0;
 }
 
@@ -68,8 +68,8 @@ int layers_resolve(const char *arg, char ***layers, size_t *n_layers, struct err
   if (stat(arg, &st) < 0) {
     const char *colon = strchr(arg, ':'), *slash = strchr(arg, '/');
     if (colon && (!slash || colon < slash))
-      return error_set(err, 0, "unknown ROOT form `%.*s:`; use a directory or layers:DIR", (int) (colon - arg), arg);
-    return error_set(err, errno, "ROOT `%s`; give a root filesystem directory or layers:DIR", arg);
+      return error_set(err, 0, "unknown ROOT form `%.*s:`\nuse a directory or layers:DIR", (int) (colon - arg), arg);
+    return error_set(err, errno, "ROOT `%s`\ngive a root filesystem directory or layers:DIR", arg);
   }
   char *abs = realpath(arg, NULL);
   if (!abs)

@@ -109,7 +109,7 @@ int net_parse_publish(const char *arg, struct port_map *out, struct error *err)
     if (!strcmp(proto, "udp"))
       out->proto = PROTO_UDP;
     else if (strcmp(proto, "tcp"))
-      return error_set(err, 0, "bad --publish `%s`: unknown protocol `%s`; use tcp or udp", arg, proto);
+      return error_set(err, 0, "bad --publish `%s`: unknown protocol `%s`\nuse tcp or udp", arg, proto);
   }
   char *rest = copy;
   if (rest[0] == '[') {
@@ -182,9 +182,9 @@ int net_bind_port(const struct port_map *p, bool listening, struct error *err)
   const char *proto = p->proto == PROTO_UDP ? "udp" : "tcp";
   const char *ip = p->host_ip[0] ? p->host_ip : "all addresses";
   if (e == EADDRINUSE)
-    return error_set(err, 0, "cannot publish port %u/%s on %s: it is already in use; pick another HOST_PORT", p->host_port, proto, ip);
+    return error_set(err, 0, "cannot publish port %u/%s on %s: it is already in use\npick another HOST_PORT", p->host_port, proto, ip);
   if (e == EACCES)
-    return error_set(err, 0, "cannot publish port %u/%s on %s: ports below 1024 need privileges; use a higher HOST_PORT, e.g. -p 8080:%u (or ask an administrator for sysctl net.ipv4.ip_unprivileged_port_start=%u)",
+    return error_set(err, 0, "cannot publish port %u/%s on %s: ports below 1024 need privileges\nuse a higher HOST_PORT, e.g. -p 8080:%u (or ask an administrator for sysctl net.ipv4.ip_unprivileged_port_start=%u)",
                      p->host_port, proto, ip, p->sandbox_port, p->host_port);
   return error_set(err, e, "cannot publish port %u/%s on %s", p->host_port, proto, ip);
 }
@@ -201,13 +201,13 @@ int net_resolve(const struct spec *s, bool check_ports, struct plan *p, struct e
     _cleanup_free_ char *pasta = find_program("pasta");
     _cleanup_free_ char *slirp = find_program("slirp4netns");
     if (!pasta && !slirp)
-      return error_set(err, 0, "--network auto: neither pasta nor slirp4netns is installed; install one (Debian: apt install passt), or use --network none");
+      return error_set(err, 0, "--network auto: neither pasta nor slirp4netns is installed\ninstall one (Debian: apt install passt), or use --network none");
     mode = pasta ? NET_PASTA : NET_SLIRP4NETNS;
   } else if (mode == NET_PASTA || mode == NET_SLIRP4NETNS) {
     const char *name = mode == NET_PASTA ? "pasta" : "slirp4netns";
     _cleanup_free_ char *prog = find_program(name);
     if (!prog)
-      return error_set(err, 0, "--network %s: `%s` not found; install it (Debian: apt install %s)", name, name,
+      return error_set(err, 0, "--network %s: `%s` not found\ninstall it (Debian: apt install %s)", name, name,
                        mode == NET_PASTA ? "passt" : "slirp4netns");
   }
   p->network = mode;
@@ -220,7 +220,7 @@ int net_resolve(const struct spec *s, bool check_ports, struct plan *p, struct e
     for (size_t j = 0; j < i; j++)
       if (s->ports[j].host_port == s->ports[i].host_port && s->ports[j].proto == s->ports[i].proto &&
           !strcmp(s->ports[j].host_ip, s->ports[i].host_ip))
-        return error_set(err, 0, "port %u is published twice; give each -p its own HOST_PORT", s->ports[i].host_port);
+        return error_set(err, 0, "port %u is published twice\ngive each -p its own HOST_PORT", s->ports[i].host_port);
     /* Bound the way the helper or the forwarder will, to fail early. */
     int fd = net_bind_port(&s->ports[i], false, err);
     if (fd < 0)
@@ -454,7 +454,7 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
     }
     unsigned long long now = now_usec();
     if (now >= deadline)
-      return error_set(err, 0, "%s did not set up the sandbox's network within 10 s; run with --log-level debug "
+      return error_set(err, 0, "%s did not set up the sandbox's network within 10 s\nrun with --log-level debug "
                        "to see its messages, or `hutch doctor`", name);
     struct pollfd p[2] = {{.fd = h->ready_fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
     /* A helper that exits says so on no fd: look at it every 100 ms. */
@@ -467,7 +467,7 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
     int status;
     if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
       h->pid = 0;
-      return error_set(err, 0, "%s failed to set up the sandbox's network (exit %d); run with --log-level debug to see its messages",
+      return error_set(err, 0, "%s failed to set up the sandbox's network (exit %d)\nrun with --log-level debug to see its messages",
                        name, proc_exit_status(status));
     }
     if (r > 0 && (p[0].revents & POLLIN)) {
@@ -491,12 +491,7 @@ void net_stop(struct net_helper *h)
 {
   close_fd(&h->exit_fd);
   close_fd(&h->ready_fd);
-  if (h->pid > 0) {
-    kill(h->pid, SIGTERM);
-    while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
-      ;
-    h->pid = 0;
-  }
+  proc_kill(&h->pid, SIGTERM);
   if (h->pid_file)
     unlink(h->pid_file);
   if (h->api_socket)

@@ -83,7 +83,7 @@ int options_parse_volume(const char *arg, const struct origin *o, struct volume 
   int n = 0;
   for (char *p = copy, *save = NULL, *tok; (tok = strtok_r(p, ":", &save)); p = NULL) {
     if (n == 3)
-      return error_set(err, 0, "bad volume `%s`: too many `:`; use SRC:DST[:ro|rw]", arg);
+      return error_set(err, 0, "bad volume `%s`: too many `:`\nuse SRC:DST[:ro|rw]", arg);
     parts[n++] = tok;
   }
   if (n < 2 || strchr(arg, ':') == arg)
@@ -93,14 +93,14 @@ int options_parse_volume(const char *arg, const struct origin *o, struct volume 
     if (!strcmp(parts[2], "ro"))
       ro = true;
     else if (strcmp(parts[2], "rw"))
-      return error_set(err, 0, "bad volume `%s`: unknown mode `%s`; use ro or rw", arg, parts[2]);
+      return error_set(err, 0, "bad volume `%s`: unknown mode `%s`\nuse ro or rw", arg, parts[2]);
   }
   char *dst = NULL;
   if (parse_inside_path("volume destination", parts[1], &dst, err) < 0)
     return error_wrap(err, -EINVAL, "bad volume `%s`", arg);
   if (!strcmp(dst, "/")) {
     free(dst);
-    return error_set(err, 0, "bad volume `%s`: cannot mount over the sandbox's root; pick a directory such as /data", arg);
+    return error_set(err, 0, "bad volume `%s`: cannot mount over the sandbox's root\npick a directory such as /data", arg);
   }
   *out = (struct volume) {.kind = VOLUME_BIND, .src = host_path(parts[0], o), .dst = dst, .read_only = ro};
   return 0;

@@ -267,9 +267,9 @@ static int mount_fuse_overlay(const struct plan *p, const struct runtime *rt, st
 {
   _cleanup_free_ char *prog = find_program("fuse-overlayfs");
   if (!prog)
-    return error_set(err, 0, "fuse-overlayfs not found; install it (Debian: apt install fuse-overlayfs) or use --overlay kernel");
+    return error_set(err, 0, "fuse-overlayfs not found\ninstall it (Debian: apt install fuse-overlayfs) or use --overlay kernel");
   if (access("/dev/fuse", R_OK | W_OK) < 0)
-    return error_set(err, errno, "/dev/fuse is not usable; ask an administrator to make it mode 0666 (as stock Debian does), or use --overlay kernel");
+    return error_set(err, errno, "/dev/fuse is not usable\nask an administrator to make it mode 0666 (as stock Debian does), or use --overlay kernel");
   _cleanup_close_ int links = -1;
   _cleanup_free_ char *lower = NULL, *prefix = xasprintf("%s/l/", rt->dir);
   int r = make_layer_links(p, rt, prefix, &lower, &links, err);
@@ -299,7 +299,7 @@ static int mount_fuse_overlay(const struct plan *p, const struct runtime *rt, st
     int status;
     if (waitpid(pid, &status, WNOHANG) == pid) {
       ov->fuse_pid = 0;
-      return error_set(err, 0, "fuse-overlayfs failed (exit %d); run with --log-level debug to see its messages",
+      return error_set(err, 0, "fuse-overlayfs failed (exit %d)\nrun with --log-level debug to see its messages",
                        proc_exit_status(status));
     }
     struct timespec ts = {0, 1000000};

@@ -263,7 +263,7 @@ static int supervise(struct parent *h, struct error *err)
       struct sync_msg m;
       int r = sync_recv(l->parent_sock, &m, NULL);
       if (r < 0)
-        return error_set(err, 0, "the sandbox's keeper ended without a status; run with --log-level debug to see how far the launch got");
+        return error_set(err, 0, "the sandbox's keeper ended without a status\nrun with --log-level debug to see how far the launch got");
       if (m.type == SYNC_ERROR) {
         *err = m.err;
         continue;  /* the EXIT that follows ends the loop */

@@ -31,7 +31,7 @@ static int make_private_dir(const char *path, struct error *err)
     return error_set(err, errno, "stat `%s`", path);
   /* Under a shared /tmp someone else could have made it first. */
   if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
-    return error_set(err, 0, "`%s` is not a directory owned by you; remove it or set XDG_RUNTIME_DIR", path);
+    return error_set(err, 0, "`%s` is not a directory owned by you\nremove it or set XDG_RUNTIME_DIR", path);
   if ((st.st_mode & 0077) && chmod(path, 0700) < 0)
     return error_set(err, errno, "chmod `%s`", path);
   return 0;
