@@ -289,8 +289,7 @@ static void finish(struct parent *h)
     proc_wait(l->keeper_pid);
   if (!h->mapped)
     runtime_remove(&l->rt);  /* the keeper never got to own it */
-  close_fd(&l->rt.dir_fd);
-  close_fd(&l->rt.lock_fd);
+  runtime_free(&l->rt);
   close_fd(&h->sigfd);
 }
 

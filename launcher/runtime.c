@@ -110,6 +110,15 @@ void runtime_remove(struct runtime *rt)
   rt->dir = NULL;
 }
 
+void runtime_free(struct runtime *rt)
+{
+  close_fd(&rt->dir_fd);
+  close_fd(&rt->lock_fd);
+  free(rt->dir);
+  free(rt->base);
+  rt->dir = rt->base = NULL;
+}
+
 void runtime_reap_stale(const struct runtime *rt)
 {
   _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -22,6 +22,8 @@ int runtime_create(struct runtime *rt, struct error *err);
 /* Remove the run directory. Called by the keeper, which has the capabilities
  * of the user namespace and so can remove files owned by subordinate ids. */
 void runtime_remove(struct runtime *rt);
+/* Close and free what hutch holds of the run directory (not removing it). */
+void runtime_free(struct runtime *rt);
 /* Remove run directories of earlier runs whose lock is no longer held (their
  * hutch and keeper were killed with SIGKILL). */
 void runtime_reap_stale(const struct runtime *rt);
