@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "caps.h"
@@ -90,6 +91,9 @@ void exec_command(struct launch *l, int errfd, int slave)
   environ = p->env;
   execvp(p->argv[0], p->argv);
   int e = errno;
+  struct stat st;
+  if (e == EACCES && strchr(p->argv[0], '/') && stat(p->argv[0], &st) == 0 && S_ISDIR(st.st_mode))
+    e = EISDIR;  /* the kernel says EACCES for a directory; say what it is */
   if (e == ENOENT)
     error_set(&err, 0, "`%s`: command not found in the sandbox (PATH=%s)", p->argv[0], getenv("PATH"));
   else

@@ -55,6 +55,7 @@ static int init_setup(struct init *in, struct error *err)
   struct launch *l = in->l;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prctl(PR_SET_DUMPABLE, 0);
+  proc_set_title("hutch-init");
   int keep = l->keeper_sock, first = 3 + l->plan->preserve_fds;
   if (keep > first)
     syscall(SYS_close_range, first, keep - 1, 0);

@@ -9,6 +9,7 @@
 #include "options.h"
 #include "plan.h"
 #include "policy.h"
+#include "proc.h"
 #include "run.h"
 #include "util.h"
 
@@ -96,6 +97,7 @@ static const struct {
 int main(int argc, char **argv)
 {
   log_start();
+  proc_title_init(argc, argv);
   if (argc < 2) {
     usage(stderr);
     return EXIT_HUTCH_FAILED;

@@ -174,6 +174,15 @@ SETTER(set_read_only)
   return 0;
 }
 
+SETTER(set_read_only_tmpfs)
+{
+  (void) o;
+  static const char *const names[] = {"false", "true", NULL};
+  int m, r = parse_enum("read-only-tmpfs", !strcmp(v, "off") ? "false" : !strcmp(v, "on") ? "true" : v, names, &m, err);
+  s->read_only_tmpfs = r < 0 ? s->read_only_tmpfs : (enum tristate) m;
+  return r;
+}
+
 SETTER(set_userns)
 {
   (void) o;
@@ -250,6 +259,20 @@ SETTER(set_preserve_fds)
   if (*end || end == v || errno || n < 0 || n > 1000)
     return error_set(err, 0, "bad --preserve-fds `%s`: use a count from 0 to 1000", v);
   s->preserve_fds = (int) n;
+  return 0;
+}
+
+SETTER(set_tty)
+{
+  UNUSED_ARGS;
+  s->tty = TRI_ON;
+  return 0;
+}
+
+SETTER(set_interactive)
+{
+  UNUSED_ARGS;
+  s->interactive = TRI_ON;
   return 0;
 }
 
@@ -350,7 +373,10 @@ SETTER(set_print_policy)
 static const struct option_def table[] = {
   {"volume", 'v', "SRC:DST[:ro|rw]", "bind the host path SRC at DST inside", "/srv/data:/data:ro", OPT_BOTH, set_volume},
   {"tmpfs", 0, "DST", "mount a fresh tmpfs at DST inside", "/scratch", OPT_BOTH, set_tmpfs},
-  {"read-only", 0, NULL, "make the root read-only (writes go nowhere)", NULL, OPT_BOTH, set_read_only},
+  {"read-only", 0, NULL, "make the root read-only (writes go nowhere); /tmp,\n/run and /var/tmp stay writable tmpfs",
+   NULL, OPT_BOTH, set_read_only},
+  {"read-only-tmpfs", 0, "true|false", "with --read-only, a tmpfs on /run and /var/tmp\n(default true, as podman)",
+   "false", OPT_BOTH, set_read_only_tmpfs},
   {"userns", 0, "auto|single|keep-id",
    "auto: you are root inside, your subordinate ids\n1..N (default); single: only you, as root;\nkeep-id: you keep your own ids",
    "single", OPT_BOTH, set_userns},
@@ -361,6 +387,10 @@ static const struct option_def table[] = {
   {"workdir", 'w', "DIR", "working directory inside (default /)", "/tmp", OPT_BOTH, set_workdir},
   {"user", 'u', "UID[:GID]", "run the command as UID:GID inside", "0:0", OPT_BOTH, set_user},
   {"preserve-fds", 0, "N", "pass file descriptors 3..N+2 on", "0", OPT_CLI, set_preserve_fds},
+  {"tty", 't', NULL,
+   "give the command a terminal of its own even when\nstdin is not one (with one, it always gets one)", NULL,
+   OPT_CLI, set_tty},
+  {"interactive", 'i', NULL, "accepted as podman does; stdin is always passed on", NULL, OPT_CLI, set_interactive},
   {"network", 0, "MODE",
    "none (default without -p): a network of its\nown with only lo; host: the host's network,\n"
    "NOT isolated; pasta, slirp4netns: user-mode\nnetworking; auto (default with -p): pasta if\n"

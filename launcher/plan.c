@@ -74,7 +74,7 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   p->hostname = xstrdup(s->hostname ? s->hostname : "hutch");
   p->workdir = xstrdup(s->workdir ? s->workdir : "/");
   p->preserve_fds = s->preserve_fds < 0 ? 0 : s->preserve_fds;
-  p->tty = isatty(STDIN_FILENO);
+  p->tty = s->tty == TRI_ON || isatty(STDIN_FILENO);
 
   if (!policy_only && (r = layers_resolve(s->root, &p->layers, &p->n_layers, err)) < 0)
     return r;
@@ -90,7 +90,7 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
 
   /* The mount plan: /proc, /dev, /sys, /tmp, the /etc files, the volumes,
    * then the masks. */
-  rootfs_plan_base(p);
+  rootfs_plan_base(s, p);
   plan_etc_files(p);
   if ((r = rootfs_plan_volumes(s, p, err)) < 0)
     return r;

@@ -26,7 +26,7 @@ enum mount_kind {
                      * random urandom tty, a new devpts, /dev/shm, links */
   MOUNT_SYS,        /* a fresh sysfs (read-only) and cgroup2, or the host's
                      * /sys bound read-only where the kernel refuses one */
-  MOUNT_TMPFS,      /* a fresh tmpfs, mode 1777 */
+  MOUNT_TMPFS,      /* a fresh tmpfs, of mode data (octal) */
   MOUNT_BIND,       /* the host path src, recursively */
   MOUNT_FILE,       /* a file hutch writes (data) in the run directory as
                      * src, bound at dst: /etc/hosts and the like */
@@ -40,7 +40,7 @@ struct mount_entry {
   enum mount_kind kind;
   char *src;        /* MOUNT_BIND: host path; MOUNT_FILE: name in the run dir */
   char *dst;
-  char *data;       /* MOUNT_FILE: the file's content */
+  char *data;       /* MOUNT_FILE: the file's content; MOUNT_TMPFS: its mode */
   bool read_only;
 };
 

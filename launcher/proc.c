@@ -172,3 +172,26 @@ void proc_kill(pid_t *pid, int sig)
   proc_wait(*pid);
   *pid = 0;
 }
+
+/* argv's strings sit back to back in the memory the kernel reports as the
+ * command line. */
+static char *title_start;
+static size_t title_len;
+
+void proc_title_init(int argc, char **argv)
+{
+  if (argc < 1)
+    return;
+  title_start = argv[0];
+  title_len = (size_t) (argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
+}
+
+void proc_set_title(const char *title)
+{
+  prctl(PR_SET_NAME, title, 0, 0, 0);
+  if (!title_start)
+    return;
+  /* All NUL but the title: the kernel then shows the title alone. */
+  memset(title_start, 0, title_len + 1);
+  memcpy(title_start, title, strlen(title) < title_len ? strlen(title) : title_len);
+}

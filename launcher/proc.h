@@ -61,3 +61,10 @@ void proc_kill(pid_t *pid, int sig);
 /* In a child just forked from `parent`: die with signal sig when the parent
  * dies, and at once if it already has. */
 void proc_die_with_parent(pid_t parent, int sig);
+
+/* The command line a process shows in /proc/PID/cmdline, which anyone who
+ * can see the process may read: main() hands over its argv once, and a
+ * child that is not hutch any more (init) renames itself, so that no host
+ * path (ROOT, volumes) shows inside the sandbox. */
+void proc_title_init(int argc, char **argv);
+void proc_set_title(const char *title);

@@ -445,12 +445,18 @@ void rootfs_add_mount(struct plan *p, enum mount_kind kind, const char *src, con
 }
 
 
-void rootfs_plan_base(struct plan *p)
+void rootfs_plan_base(const struct spec *s, struct plan *p)
 {
   rootfs_add_mount(p, MOUNT_PROC, NULL, "/proc", NULL, false);
   rootfs_add_mount(p, MOUNT_DEV, NULL, "/dev", NULL, false);
   rootfs_add_mount(p, MOUNT_SYS, NULL, "/sys", NULL, true);
-  rootfs_add_mount(p, MOUNT_TMPFS, NULL, "/tmp", NULL, false);
+  rootfs_add_mount(p, MOUNT_TMPFS, NULL, "/tmp", "1777", false);
+  /* A read-only root still needs somewhere for pid files, sockets and
+   * scratch files (nginx, sshd, apt): podman's --read-only-tmpfs. */
+  if (p->read_only && s->read_only_tmpfs != TRI_OFF) {
+    rootfs_add_mount(p, MOUNT_TMPFS, NULL, "/run", "0755", false);
+    rootfs_add_mount(p, MOUNT_TMPFS, NULL, "/var/tmp", "1777", false);
+  }
 }
 
 int rootfs_plan_volumes(const struct spec *s, struct plan *p, struct error *err)
@@ -459,7 +465,7 @@ int rootfs_plan_volumes(const struct spec *s, struct plan *p, struct error *err)
     const struct volume *v = &s->volumes[i];
     switch (v->kind) {
     case VOLUME_TMPFS:
-      rootfs_add_mount(p, MOUNT_TMPFS, NULL, v->dst, NULL, v->read_only);
+      rootfs_add_mount(p, MOUNT_TMPFS, NULL, v->dst, "1777", v->read_only);
       break;
     case VOLUME_BIND: {
       /* The caller's path: it must exist now, so that a typo fails here
@@ -526,7 +532,7 @@ static int mask_one(int rootfd, const char *path, bool hide, struct error *err)
 static int apply_one(int rootfd, const struct runtime *rt, const struct mount_entry *m, int *dev, struct error *err)
 {
   static const char *const no_opts[] = {NULL};
-  static const char *const tmp[] = {"mode", "1777", NULL};
+  const char *const tmp[] = {"mode", m->data ? m->data : "1777", NULL};
   switch (m->kind) {
   case MOUNT_PROC:
     return mount_fs_in_root(rootfd, m->dst, "proc", no_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);

@@ -34,7 +34,7 @@ void rootfs_add_mount(struct plan *p, enum mount_kind kind, const char *src, con
 /* For spec_resolve: the plan's entries for /proc /dev /sys /tmp; for the
  * user's volumes (their sources must exist); for the masked and read-only
  * paths of /proc and /sys (less --unmask) and the sealing of /dev. */
-void rootfs_plan_base(struct plan *p);
+void rootfs_plan_base(const struct spec *s, struct plan *p);
 int rootfs_plan_volumes(const struct spec *s, struct plan *p, struct error *err);
 void rootfs_plan_masks(const struct spec *s, struct plan *p);
 /* Is path one of the masked or read-only paths (for --unmask)? */

@@ -46,6 +46,7 @@ struct spec {
   enum userns_mode userns;
   enum overlay_mode overlay;
   enum tristate read_only;
+  enum tristate read_only_tmpfs; /* tmpfs on /run and /var/tmp with --read-only */
   char *hostname;             /* NULL: unset */
   char **env;                 /* KEY=VAL, each key once, later settings won */
   size_t n_env;
@@ -54,6 +55,8 @@ struct spec {
   uid_t uid;                  /* inside the sandbox */
   gid_t gid;
   int preserve_fds;           /* -1: unset */
+  enum tristate tty;          /* -t: a terminal even when stdin is none */
+  enum tristate interactive;  /* -i: podman's; stdin is always passed */
 
   struct volume *volumes;
   size_t n_volumes;

@@ -247,9 +247,11 @@ static bool spec_same(const struct spec *a, const struct spec *b)
            same_str(a->volumes[i].dst, b->volumes[i].dst) && a->volumes[i].read_only == b->volumes[i].read_only;
   bool ports = a->n_ports == b->n_ports && (!a->n_ports || !memcmp(a->ports, b->ports, a->n_ports * sizeof *a->ports));
   return vols && ports && a->userns == b->userns && a->overlay == b->overlay && a->read_only == b->read_only &&
+         a->read_only_tmpfs == b->read_only_tmpfs &&
          same_str(a->hostname, b->hostname) && a->n_env == b->n_env && same_strv(a->env, b->env) &&
          same_str(a->workdir, b->workdir) && a->user_set == b->user_set && a->uid == b->uid && a->gid == b->gid &&
-         a->preserve_fds == b->preserve_fds && a->network == b->network &&
+         a->preserve_fds == b->preserve_fds && a->tty == b->tty && a->interactive == b->interactive &&
+         a->network == b->network &&
          a->allow_host_loopback == b->allow_host_loopback && a->port_driver == b->port_driver &&
          a->cap_add == b->cap_add && a->cap_drop == b->cap_drop && a->cap_add_all == b->cap_add_all &&
          a->cap_drop_all == b->cap_drop_all && a->seccomp == b->seccomp && same_str(a->seccomp_file, b->seccomp_file) &&
@@ -369,6 +371,12 @@ static void test_origins(void)
          "a later option overrides an earlier one");
   tap_ok(s.argv && !strcmp(s.argv[0], "sh") && !strcmp(s.argv[2], "x") && !s.argv[3],
          "what follows ROOT is the command, options included");
+  spec_free(&s);
+
+  spec_init(&s);
+  char *argv3[] = {"run", "-it", "ROOT", NULL};
+  r = options_parse_run(3, argv3, &s, &err);
+  tap_ok(r == 0 && s.tty == TRI_ON && s.interactive == TRI_ON, "-it is -i and -t, as podman takes it");
   spec_free(&s);
 
   spec_init(&s);

@@ -1,0 +1,48 @@
+#!/bin/bash
+# What a podman or bubblewrap user expects on the first day: -i, -t and -it
+# are taken; --read-only keeps /run and /var/tmp writable (podman's
+# --read-only-tmpfs), unless told not to; a command that is a directory is
+# named as one; pid 1's command line shows no host path.
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+
+plan 14
+
+root=$(busybox_layers)
+
+# -it with no terminal on stdin: -t still gives the command one.
+run_hutch run -it "$root" /bin/sh -c 'tty; echo ran'
+is "$rc" 0 "-it: exit 0"
+like "$out" "/dev/pts/" "-it: the command has a terminal even with stdin from /dev/null"
+like "$out" "ran" "-it: the command ran"
+run_hutch run -i "$root" /bin/sh -c 'tty >/dev/null || echo no-tty'
+is "$rc:$out" "0:no-tty" "-i alone: no terminal, as podman"
+
+# --read-only: the root refuses writes, /run and /var/tmp take them.
+run_hutch run --read-only "$root" /bin/sh -c '
+    echo 1 > /run/app.pid && echo run:ok
+    echo 2 > /var/tmp/scratch && echo vartmp:ok
+    echo 3 > /tmp/t && echo tmp:ok
+    echo 4 > /etc/x 2>/dev/null || echo etc:refused'
+is "$rc" 0 "--read-only: exit 0"
+is "$(echo $out)" "run:ok vartmp:ok tmp:ok etc:refused" \
+    "--read-only: /run, /var/tmp and /tmp are writable, the root is not"
+run_hutch run --read-only --read-only-tmpfs=false "$root" /bin/sh -c '
+    echo 1 > /run/app.pid 2>/dev/null || echo run:refused
+    echo 3 > /tmp/t && echo tmp:ok'
+is "$rc:$(echo $out)" "0:run:refused tmp:ok" "--read-only-tmpfs=false: /run is read-only too (/tmp stays a tmpfs)"
+run_hutch run --read-only-tmpfs maybe "$root" /bin/true
+is "$rc" 125 "--read-only-tmpfs maybe: exit 125"
+like "$err" "false, true" "--read-only-tmpfs maybe: the message lists the choices"
+
+# A directory as the command.
+run_hutch run "$root" /bin
+is "$rc" 126 "a directory as the command: 126"
+like "$err" "Is a directory" "a directory as the command: the message says it is a directory"
+
+# pid 1 in the sandbox: hutch-init, not hutch's command line with the host
+# paths of the root and the volumes in it.
+mkdir "$TEST_TMP/vol-secret-name"
+run_hutch run -v "$TEST_TMP/vol-secret-name:/data" "$root" /bin/sh -c 'tr "\0" " " < /proc/1/cmdline; echo; echo ran'
+is "$rc" 0 "cmdline: exit 0"
+like "$out" "hutch-init" "pid 1's command line is hutch-init"
+unlike "$out" "$TEST_TMP" "pid 1's command line shows no host path"
