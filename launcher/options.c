@@ -201,6 +201,29 @@ SETTER(set_overlay)
   return r;
 }
 
+/* tmpfs, tmpfs:SIZE (as tmpfs's size= takes it: 512m, 2g, 50%), or disk. */
+SETTER(set_upper)
+{
+  (void) o;
+  free(s->upper_size);
+  s->upper_size = NULL;
+  if (!strcmp(v, "disk")) {
+    s->upper = UPPER_DISK;
+    return 0;
+  }
+  if (strncmp(v, "tmpfs", 5) || (v[5] && v[5] != ':'))
+    return error_set(err, 0, "bad --upper `%s`: use tmpfs, tmpfs:SIZE (e.g. tmpfs:2g) or disk", v);
+  if (v[5] == ':') {
+    const char *size = v + 6;
+    size_t digits = strspn(size, "0123456789");
+    if (!digits || digits > 15 || (size[digits] && (strchr("kmgKMG%", size[digits]) == NULL || size[digits + 1])))
+      return error_set(err, 0, "bad --upper `%s`: use tmpfs:SIZE with SIZE a number and k, m, g or %%, e.g. tmpfs:2g", v);
+    s->upper_size = xstrdup(size);
+  }
+  s->upper = UPPER_TMPFS;
+  return 0;
+}
+
 SETTER(set_hostname)
 {
   (void) o;
@@ -381,6 +404,9 @@ static const struct option_def table[] = {
    "auto: you are root inside, your subordinate ids\n1..N (default); single: only you, as root;\nkeep-id: you keep your own ids",
    "single", OPT_BOTH, set_userns},
   {"overlay", 0, "auto|kernel|fuse", "overlay backend (default auto)", "kernel", OPT_BOTH, set_overlay},
+  {"upper", 0, "tmpfs[:SIZE]|disk",
+   "where the sandbox's writes go: a tmpfs of its own\n(default; SIZE as tmpfs takes it: 2g, 50%), or\n"
+   "the disk, under ~/.local/share/hutch/rw", "tmpfs:1g", OPT_BOTH, set_upper},
   {"hostname", 0, "NAME", "hostname inside (default hutch)", "box", OPT_BOTH, set_hostname},
   {"env", 'e', "KEY=VAL", "set a variable (KEY alone copies the host's)", "LANG=C.UTF-8", OPT_BOTH, set_env},
   {"env-file", 0, "FILE", "read KEY=VAL lines from FILE", "/dev/null", OPT_BOTH, set_env_file},
@@ -595,6 +621,7 @@ void spec_free(struct spec *s)
   strvfreep(&s->env);
   free(s->hostname);
   free(s->workdir);
+  free(s->upper_size);
   for (size_t i = 0; i < s->n_volumes; i++) {
     free(s->volumes[i].src);
     free(s->volumes[i].dst);

@@ -71,6 +71,8 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   p->log_level = s->log_level < 0 ? LOG_WARN : (enum log_level) s->log_level;
   p->overlay = s->overlay == OVERLAY_UNSET ? OVERLAY_AUTO : s->overlay;
   p->read_only = s->read_only == TRI_ON;
+  p->upper_on_disk = s->upper == UPPER_DISK;
+  p->upper_size = xstrdup(s->upper_size);
   p->hostname = xstrdup(s->hostname ? s->hostname : "hutch");
   p->workdir = xstrdup(s->workdir ? s->workdir : "/");
   p->preserve_fds = s->preserve_fds < 0 ? 0 : s->preserve_fds;
@@ -121,6 +123,7 @@ void plan_free(struct plan *p)
   strvfreep(&p->env);
   free(p->workdir);
   free(p->hostname);
+  free(p->upper_size);
   userns_plan_free(&p->ids);
   free(p->ports);
   portfwd_free(&p->pf);

@@ -234,10 +234,34 @@ int rootfs_overlay_fs(char *const *layers, size_t n_layers, const char *lower, c
   return m;
 }
 
+/* Room for the sandbox's writes: by default a tmpfs of its own, mounted in
+ * the keeper's mount namespace (so no one else sees it, and the kernel frees
+ * it when the sandbox's last process is gone), never the runtime
+ * directory's small tmpfs; or a directory on disk with --upper disk. */
+static int prepare_rw(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err)
+{
+  if (!p->upper_on_disk) {
+    const char *const opts[] = {"mode", "0755", p->upper_size ? "size" : NULL, p->upper_size, NULL};
+    _cleanup_close_ int m = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+    if (m < 0)
+      return error_wrap(err, m, "the sandbox's tmpfs for its writes");
+    if (move_mount(m, "", AT_FDCWD, rt->rw, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+      return error_set(err, errno, "mount the sandbox's tmpfs at `%s`", rt->rw);
+    ov->rw_mount = xstrdup(rt->rw);
+  }
+  static const char *const sub[] = {"upper", "work"};
+  for (size_t i = 0; i < N_ELEMENTS(sub); i++) {
+    _cleanup_free_ char *d = xasprintf("%s/%s", rt->rw, sub[i]);
+    if (mkdir(d, 0755) < 0)
+      return error_set(err, errno, "mkdir `%s`", d);
+  }
+  return 0;
+}
+
 static int mount_kernel_overlay(const struct plan *p, const struct runtime *rt, struct error *err)
 {
-  _cleanup_free_ char *upper = xasprintf("%s/upper", rt->dir);
-  _cleanup_free_ char *work = xasprintf("%s/work", rt->dir);
+  _cleanup_free_ char *upper = xasprintf("%s/upper", rt->rw);
+  _cleanup_free_ char *work = xasprintf("%s/work", rt->rw);
   _cleanup_close_ int m = rootfs_overlay_fs(p->layers, p->n_layers, NULL, upper, work, err);
   if (m == -EOPNOTSUPP) {
     /* Short relative link names keep the one string small; the kernel
@@ -275,7 +299,7 @@ static int mount_fuse_overlay(const struct plan *p, const struct runtime *rt, st
   int r = make_layer_links(p, rt, prefix, &lower, &links, err);
   if (r < 0)
     return r;
-  _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, rt->dir, rt->dir);
+  _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, rt->rw, rt->rw);
   _cleanup_free_ char *merged = xasprintf("%s/merged", rt->dir);
   struct stat before;
   if (stat(merged, &before) < 0)
@@ -311,9 +335,12 @@ static int mount_fuse_overlay(const struct plan *p, const struct runtime *rt, st
 int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err)
 {
   ov->merged = xasprintf("%s/merged", rt->dir);
+  int r = prepare_rw(p, rt, ov, err);
+  if (r < 0)
+    return r;
   if (p->overlay != OVERLAY_FUSE) {
     struct error kerr = {0};
-    int r = mount_kernel_overlay(p, rt, &kerr);
+    r = mount_kernel_overlay(p, rt, &kerr);
     if (r == 0) {
       ov->backend = OVERLAY_KERNEL;
       return 0;
@@ -325,6 +352,12 @@ int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct 
     }
     log_debug("kernel overlayfs failed (%s); trying fuse-overlayfs", kerr.msg);
     rm_rf_at(rt->dir_fd, "l");
+    /* A failed kernel mount may have left a work/work behind. */
+    _cleanup_close_ int rw = open(rt->rw, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rw >= 0) {
+      rm_rf_at(rw, "work");
+      mkdirat(rw, "work", 0755);
+    }
   }
   ov->backend = OVERLAY_FUSE;
   return mount_fuse_overlay(p, rt, ov, err);
@@ -335,6 +368,10 @@ void rootfs_unmount_overlay(struct overlay *ov)
   if (ov->merged)
     umount2(ov->merged, MNT_DETACH);
   proc_kill(&ov->fuse_pid, SIGTERM);
+  if (ov->rw_mount)
+    umount2(ov->rw_mount, MNT_DETACH);
+  free(ov->rw_mount);
+  ov->rw_mount = NULL;
   free(ov->merged);
   ov->merged = NULL;
 }

@@ -14,6 +14,7 @@ struct overlay {
   enum overlay_mode backend;   /* what was actually mounted */
   pid_t fuse_pid;              /* fuse-overlayfs, or 0 */
   char *merged;
+  char *rw_mount;              /* the sandbox's tmpfs for its writes, or NULL */
 };
 
 /* The kernel overlay of layers (bottom first) with upper and work, as a

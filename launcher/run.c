@@ -78,7 +78,7 @@ static int setup_parent(struct parent *h, struct error *err)
 /* The run directory, and the files of the mount plan written in it. */
 static int make_run_dir(struct parent *h, struct error *err)
 {
-  int r = runtime_create(&h->l.rt, err);
+  int r = runtime_create(&h->l.rt, h->l.plan->upper_on_disk, err);
   if (r < 0)
     return r;
   const struct plan *p = h->l.plan;

@@ -63,7 +63,45 @@ static void rmdir_fresh(const char *path)
   rmdir(path);
 }
 
-int runtime_create(struct runtime *rt, struct error *err)
+int runtime_data_dir(char **out, struct error *err)
+{
+  const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+  _cleanup_free_ char *share = NULL;
+  if (xdg && xdg[0] == '/') {
+    share = xstrdup(xdg);
+    mkdir(share, 0700);
+  } else {
+    if (!home || home[0] != '/')
+      return error_set(err, 0, "neither XDG_DATA_HOME nor HOME is set\nset HOME to your home directory");
+    _cleanup_free_ char *local = xasprintf("%s/.local", home);
+    share = xasprintf("%s/.local/share", home);
+    mkdir(local, 0755);
+    mkdir(share, 0755);
+  }
+  _cleanup_free_ char *dir = xasprintf("%s/hutch", share);
+  int r = make_private_dir(dir, err);
+  if (r < 0)
+    return error_wrap(err, r, "data directory");
+  *out = steal_pointer(&dir);
+  return 0;
+}
+
+/* DATA/rw, where --upper disk puts a sandbox's writes. */
+static char *disk_rw_base(void)
+{
+  struct error e = {0};
+  _cleanup_free_ char *data = NULL;
+  if (runtime_data_dir(&data, &e) < 0)
+    return NULL;
+  char *base = xasprintf("%s/rw", data);
+  if (make_private_dir(base, &e) < 0) {
+    free(base);
+    return NULL;
+  }
+  return base;
+}
+
+int runtime_create(struct runtime *rt, bool rw_on_disk, struct error *err)
 {
   int r;
   rt->dir_fd = rt->lock_fd = -1;
@@ -86,17 +124,40 @@ int runtime_create(struct runtime *rt, struct error *err)
     rmdir_fresh(fresh);
     return error_set(err, e, "lock and name the run directory `%s`", rt->dir);
   }
-  static const char *const subdirs[] = {"upper", "work", "merged", "etc"};
+  static const char *const subdirs[] = {"rw", "merged", "etc"};
   for (size_t i = 0; i < N_ELEMENTS(subdirs); i++)
     if (mkdirat(rt->dir_fd, subdirs[i], 0755) < 0)
       return error_set(err, errno, "mkdir `%s/%s`", rt->dir, subdirs[i]);
+  rt->rw_on_disk = rw_on_disk;
+  if (!rw_on_disk) {
+    rt->rw = xasprintf("%s/rw", rt->dir);
+    return 0;
+  }
+  /* Named after the run directory, so that a stale one is found with it. */
+  _cleanup_free_ char *base = disk_rw_base();
+  if (!base)
+    return error_set(err, errno, "make the directory for --upper disk under the data directory");
+  rt->rw = xasprintf("%s/%s", base, strrchr(rt->dir, '/') + 1);
+  if (mkdir(rt->rw, 0700) < 0)
+    return error_set(err, errno, "mkdir `%s`", rt->rw);
   return 0;
+}
+
+/* The --upper disk directory of a run, by the run directory's name. */
+static void remove_disk_rw(const char *run_name)
+{
+  _cleanup_free_ char *base = disk_rw_base();
+  _cleanup_close_ int fd = base ? open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (fd >= 0)
+    rm_rf_at(fd, run_name);
 }
 
 void runtime_remove(struct runtime *rt)
 {
   if (!rt->dir)
     return;
+  if (rt->rw_on_disk)
+    remove_disk_rw(strrchr(rt->dir, '/') + 1);
   const char *name = strrchr(rt->dir, '/') + 1;
   _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (base >= 0) {
@@ -116,7 +177,8 @@ void runtime_free(struct runtime *rt)
   close_fd(&rt->lock_fd);
   free(rt->dir);
   free(rt->base);
-  rt->dir = rt->base = NULL;
+  free(rt->rw);
+  rt->dir = rt->base = rt->rw = NULL;
 }
 
 void runtime_reap_stale(const struct runtime *rt)
@@ -145,6 +207,8 @@ void runtime_reap_stale(const struct runtime *rt)
     }
     log_debug("removing stale run directory %s/%s", rt->base, de->d_name);
     rm_rf_at(base, de->d_name);
+    if (!strncmp(de->d_name, "run-", 4))
+      remove_disk_rw(de->d_name);
   }
   closedir(d);
 }

@@ -1,6 +1,9 @@
 /* runtime.h: the per-run directory under $XDG_RUNTIME_DIR/hutch (or a 0700
- * /tmp/hutch-UID when that is unset). It holds the overlay's upper, work and
- * merged directories and the files bound into the sandbox's /etc. */
+ * /tmp/hutch-UID when that is unset). It holds the overlay's merged
+ * directory, the mount point of the sandbox's own tmpfs for its writes
+ * (rw), and the files bound into the sandbox's /etc. With --upper disk the
+ * writes go to DATA/rw/run-XXXXXX instead, DATA being $XDG_DATA_HOME/hutch
+ * (~/.local/share/hutch). */
 #pragma once
 
 #include <stdbool.h>
@@ -12,13 +15,20 @@ struct runtime {
   char *dir;       /* base/run-XXXXXX */
   int dir_fd;
   int lock_fd;     /* flock held for the sandbox's whole life */
+  char *rw;        /* holds upper/ and work/: dir/rw, or DATA/rw/run-XXXXXX */
+  bool rw_on_disk;
 };
 
 /* The base directory, made 0700 if missing: $XDG_RUNTIME_DIR/hutch or
  * /tmp/hutch-UID/run. With cache, the cache directory beside it instead:
  * $XDG_RUNTIME_DIR/hutch-cache or /tmp/hutch-UID/cache. */
 int runtime_base(char **out, bool cache, struct error *err);
-int runtime_create(struct runtime *rt, struct error *err);
+/* hutch's data directory, made 0700 if missing: $XDG_DATA_HOME/hutch or
+ * ~/.local/share/hutch. */
+int runtime_data_dir(char **out, struct error *err);
+/* Make the run directory (and, with rw_on_disk, the directory for the
+ * sandbox's writes under the data directory). */
+int runtime_create(struct runtime *rt, bool rw_on_disk, struct error *err);
 /* Remove the run directory. Called by the keeper, which has the capabilities
  * of the user namespace and so can remove files owned by subordinate ids. */
 void runtime_remove(struct runtime *rt);

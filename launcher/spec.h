@@ -16,6 +16,7 @@
 enum tristate { TRI_UNSET, TRI_OFF, TRI_ON };
 enum userns_mode { USERNS_UNSET, USERNS_AUTO, USERNS_SINGLE, USERNS_KEEP_ID };
 enum overlay_mode { OVERLAY_UNSET, OVERLAY_AUTO, OVERLAY_KERNEL, OVERLAY_FUSE };
+enum upper_kind { UPPER_UNSET, UPPER_TMPFS, UPPER_DISK };
 enum seccomp_mode { SECCOMP_UNSET, SECCOMP_DEFAULT, SECCOMP_UNCONFINED, SECCOMP_FILE };
 enum net_mode { NET_UNSET, NET_NONE, NET_HOST, NET_PASTA, NET_SLIRP4NETNS, NET_AUTO };
 /* Who carries published TCP ports: hutch's own splice forwarder, or the
@@ -45,6 +46,8 @@ struct spec {
 
   enum userns_mode userns;
   enum overlay_mode overlay;
+  enum upper_kind upper;      /* where the sandbox's writes go */
+  char *upper_size;           /* tmpfs:SIZE, or NULL: tmpfs's default */
   enum tristate read_only;
   enum tristate read_only_tmpfs; /* tmpfs on /run and /var/tmp with --read-only */
   char *hostname;             /* NULL: unset */

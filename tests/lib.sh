@@ -351,8 +351,9 @@ alive() {
 }
 
 # leftovers [PATTERN...]: what hutch left behind, one line each, empty when
-# nothing: processes whose command line contains $TEST_TMP (the sandbox's
-# init carries hutch's arguments, fuse-overlayfs its run directory) or a
+# nothing: processes whose command line contains $TEST_TMP (the keeper
+# carries hutch's arguments, fuse-overlayfs its run directory; the sandbox's
+# init calls itself hutch-init, and dies with the keeper) or a
 # PATTERN; host mounts under $TEST_TMP; entries in the run base directory.
 leftovers() {
     local pat p

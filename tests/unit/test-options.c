@@ -246,7 +246,8 @@ static bool spec_same(const struct spec *a, const struct spec *b)
     vols = a->volumes[i].kind == b->volumes[i].kind && same_str(a->volumes[i].src, b->volumes[i].src) &&
            same_str(a->volumes[i].dst, b->volumes[i].dst) && a->volumes[i].read_only == b->volumes[i].read_only;
   bool ports = a->n_ports == b->n_ports && (!a->n_ports || !memcmp(a->ports, b->ports, a->n_ports * sizeof *a->ports));
-  return vols && ports && a->userns == b->userns && a->overlay == b->overlay && a->read_only == b->read_only &&
+  return vols && ports && a->userns == b->userns && a->overlay == b->overlay && a->upper == b->upper &&
+         same_str(a->upper_size, b->upper_size) && a->read_only == b->read_only &&
          a->read_only_tmpfs == b->read_only_tmpfs &&
          same_str(a->hostname, b->hostname) && a->n_env == b->n_env && same_strv(a->env, b->env) &&
          same_str(a->workdir, b->workdir) && a->user_set == b->user_set && a->uid == b->uid && a->gid == b->gid &&
