@@ -21,7 +21,7 @@ pgrep -f -- "$marker" > /dev/null || bail_out "could not start the marker proces
 # --- pid 1
 run_hutch run "$root" /bin/sh -c 'echo $$; cat /proc/1/comm; cat /proc/self/stat'
 pid_line=$(sed -n 1p <<< "$out")
-is "$(sed -n 2p <<< "$out")" "hutch" "pid 1 is hutch's init"
+is "$(sed -n 2p <<< "$out")" "hutch-init" "pid 1 is hutch's init"
 check "the command is not pid 1" test -n "$pid_line" -a "$pid_line" != 1
 ppid=$(sed -n 3p <<< "$out" | sed 's/^.*) //' | awk '{ print $2 }')
 is "$ppid" 1 "the command's parent is pid 1"

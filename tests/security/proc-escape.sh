@@ -39,7 +39,7 @@ for p in $PIDS; do
         done
     done
     comm=$(cat $p/comm 2>/dev/null)
-    if [ "$comm" = hutch ]; then
+    if [ "$comm" = hutch ] || [ "$comm" = hutch-init ]; then
         h=$((h + 1))
         if (exec 3< "$p/exe") 2>/dev/null; then echo "OPENED $p/exe"; fi
     fi
