@@ -16,7 +16,7 @@
 int policy_print(const struct spec *s, struct error *err)
 {
   struct seccomp_bpf bpf;
-  int r = seccomp_filter_compile(s, &bpf, err);
+  int r = seccomp_filter_compile(s->seccomp, s->seccomp_file, s->caps, &bpf, err);
   if (r < 0)
     return r;
   seccomp_filter_free(&bpf);
@@ -30,7 +30,7 @@ int policy_print(const struct spec *s, struct error *err)
   fprintf(f, "                (of the sandbox's user namespace, for uid 0 inside; another uid has only\n"
              "                those --cap-add names, as ambient; the bounding set is the same)\n");
   fprintf(f, "no_new_privs:   on (setuid and file capabilities give nothing)\n");
-  if ((r = seccomp_profile_describe(s, f, err)) < 0)
+  if ((r = seccomp_describe(s->seccomp, s->seccomp_file, s->caps, f, err)) < 0)
     return r;
   landlock_describe(s, f);
   rootfs_describe_masks(s, f);

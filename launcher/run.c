@@ -247,7 +247,7 @@ int run_sandbox(const struct spec *s, struct error *err)
   tty.master = -1;
   /* Before anything exists: a bad profile or --user fails here, with
    * nothing to undo. */
-  if ((r = seccomp_filter_compile(s, &l.seccomp, err)) < 0)
+  if ((r = seccomp_filter_compile(s->seccomp, s->seccomp_file, s->caps, &l.seccomp, err)) < 0)
     goto out;
   stage_done(&l, "hutch", "compile seccomp filter", &t);
   if ((r = sigfd = setup_parent(&l, err)) < 0)

@@ -43,11 +43,6 @@ int rootfs_parse_unmask(const char *arg, struct spec *s, struct error *err)
   (void) arg, (void) s;
   return error_set(err, 0, "stub: rootfs_parse_unmask is not under test");
 }
-int seccomp_parse_option(const char *arg, struct spec *s, struct error *err)
-{
-  (void) arg, (void) s;
-  return error_set(err, 0, "stub: seccomp_parse_option is not under test");
-}
 
 /* ---------------------------------------------------------------- volumes */
 
