@@ -311,6 +311,16 @@ static bool socket_allowed(const struct sc_profile *p, uint64_t family, uint32_t
   return !denied && seccomp_action_permissive(*action);
 }
 
+/* A rule on socket() or socketpair() by family alone: the families line
+ * says what it does. */
+static bool family_rule(const struct sc_rule *r)
+{
+  for (size_t k = 0; k < r->n_names; k++)
+    if (strcmp(r->names[k], "socket") && strcmp(r->names[k], "socketpair"))
+      return false;
+  return r->n_conds > 0 && family_matches(r, 0) >= 0;
+}
+
 static void describe_families(const struct sc_profile *p, FILE *f)
 {
   bool allowed[N_ELEMENTS(family_names)];
@@ -335,6 +345,15 @@ static void describe_families(const struct sc_profile *p, FILE *f)
     if (allowed[i] == (n_allowed <= n / 2))
       fprintf(f, " %s", family_names[i]);
   fprintf(f, "; %s: %s\n", n_allowed > n / 2 ? "those" : "any other", buf);
+  /* See the top of the file: socketcall() hides the family. */
+  bool x86 = false, conditional = false;
+  for (size_t i = 0; i < p->n_arches; i++)
+    x86 = x86 || p->arches[i] == SCMP_ARCH_X86;
+  for (size_t i = 0; i < p->n_rules; i++)
+    conditional = conditional || (family_rule(&p->rules[i]) && seccomp_rule_conditional_denial(&p->rules[i]));
+  if (x86 && conditional)
+    fprintf(f, "                  (through int 0x80, socketcall's socket and socketpair are refused: the family "
+               "is in memory, where a filter cannot read it)\n");
 }
 
 int seccomp_describe(enum seccomp_mode mode, const char *profile_path, uint64_t caps, FILE *f, struct error *err)
@@ -361,7 +380,7 @@ int seccomp_describe(enum seccomp_mode mode, const char *profile_path, uint64_t 
   size_t n_seen = 0;
   for (size_t i = 0; i < p.n_rules; i++) {
     uint32_t a = p.rules[i].action;
-    bool dup = false;
+    bool dup = family_rule(&p.rules[i]);
     for (size_t k = 0; k < n_seen; k++)
       dup = dup || seen[k] == a;
     if (dup || n_seen == N_ELEMENTS(seen))
@@ -370,14 +389,14 @@ int seccomp_describe(enum seccomp_mode mode, const char *profile_path, uint64_t 
     seccomp_action_describe(a, buf, sizeof buf);
     size_t count = 0;
     for (size_t j = i; j < p.n_rules; j++)
-      if (p.rules[j].action == a)
+      if (p.rules[j].action == a && !family_rule(&p.rules[j]))
         count += p.rules[j].n_names;
     fprintf(f, "  %s (%zu):", buf, count);
     if (seccomp_action_permissive(a) && count > 12) {
       fprintf(f, " ordinary calls (files, memory, processes, signals, sockets, ids...)");
     } else {
       for (size_t j = i; j < p.n_rules; j++) {
-        if (p.rules[j].action != a)
+        if (p.rules[j].action != a || family_rule(&p.rules[j]))
           continue;
         for (size_t k = 0; k < p.rules[j].n_names; k++) {
           fprintf(f, " %s", p.rules[j].names[k]);

@@ -223,6 +223,28 @@ static void sources(void)
   refused("{\"defaultAction\": \"SCMP_ACT_ALLOW\"} x", "not valid JSON (text after the end)", "text after the end");
 }
 
+/* ------------------------------------------------------------- families */
+
+static void families(void)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  struct error err = {0};
+  int r = seccomp_describe(SECCOMP_DEFAULT, NULL, caps_default(), f, &err);
+  fclose(f);
+  TAP_INT_EQ(r, 0, "describe the default profile");
+  TAP_CONTAINS(text, "  socket families: AF_UNIX AF_INET AF_INET6 AF_NETLINK; any other: fail with EPERM (1)\n",
+               "default profile: the socket families allowed, without CAP_NET_RAW");
+  free(text);
+  f = open_memstream(&text, &len);
+  r = seccomp_describe(SECCOMP_DEFAULT, NULL, caps_default() | (UINT64_C(1) << 13 /* CAP_NET_RAW */), f, &err);
+  fclose(f);
+  TAP_CONTAINS(text, "  socket families: AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET; any other",
+               "default profile with CAP_NET_RAW: AF_PACKET too");
+  free(text);
+}
+
 /* ---------------------------------------------------------------- cache */
 
 static size_t count_files(const char *dir)
@@ -322,6 +344,7 @@ int main(void)
   size();
   needed();
   sources();
+  families();
   cache();
   return tap_done();
 }
