@@ -547,7 +547,8 @@ static const struct {
   const char *name, *why;
 } needed_calls[] = {
   {"execve", "it starts the command with it once the filter is loaded"},
-  {"exit_group", "every process ends with it (denied, the C library's _exit crashes with SIGSEGV)"},
+  {"exit_group", "every process ends with it (denied, the C library's _exit falls back to exit, and "
+                 "crashes with SIGSEGV if that is denied too)"},
   {"write", "it reports a failed exec through it once the filter is loaded"},
 };
 

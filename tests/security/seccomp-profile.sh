@@ -3,32 +3,43 @@
 # by a fuzz run of hutch's profile parser (issue 7):
 #   - a profile that denies a call hutch itself needs once the filter is
 #     loaded (execve to start the command, write to report a failed exec,
-#     exit_group to end) ended in exit 139 (SIGSEGV) with no message: it is
-#     refused with exit 125 and a message naming the call. Each case has a
-#     control that differs only in the one call, and runs;
+#     exit_group to end) is refused with exit 125 and a message naming the
+#     call. Before, with exit and exit_group denied the command's process
+#     ended in exit 139 (the C library's _exit crashes with SIGSEGV when
+#     both fail); with write denied the command ran and failed to write;
+#     with execve and write denied hutch exited 126 without a message. A
+#     control differs only in allowing the call under a condition, and runs;
 #   - a mask of 2^64-1 in `args` was compiled as 2^63-1;
 #   - 100,000 copies of one name held hutch for half a minute.
 
 . "$(dirname "$0")/lib-security.sh"
 plan 10
 
-# without NAME: the default profile with NAME taken out of its allow list
-# (the profile then answers it with ENOSYS, its default).
+# without NAME...: the default profile with each NAME taken out of its
+# allow list (the profile then answers it with ENOSYS, its default).
 without() {
-    local p=$TEST_TMP/without-$1.json
-    sed "s/\"$1\", //" "$DEFAULT_PROFILE" > "$p"
-    grep -q "\"$1\"" "$p" && bail_out "$1 is still in $p"
+    local p=$TEST_TMP/without-$1.json n
+    cp "$DEFAULT_PROFILE" "$p"
+    for n in "$@"; do
+        sed -i "s/\"$n\", //" "$p"
+        grep -q "\"$n\"" "$p" && bail_out "$n is still in $p"
+    done
     printf '%s\n' "$p"
 }
 
 sandbox -- /bin/echo ran
 is "$rc/$out" "0/ran" "control: the default profile runs the command"
 
-for call in exit_group write execve; do
-    sandbox --seccomp "$(without "$call")" -- /bin/echo ran
-    is "$rc" 125 "a profile that denies $call: exit 125 (was 139, SIGSEGV, for exit_group and write)"
+check_refused() {
+    local call=$1 was=$2
+    shift 2
+    sandbox --seccomp "$(without "$@")" -- /bin/echo ran
+    is "$rc" 125 "a profile without $*: exit 125 (was $was)"
     like "$err" "\`$call\` is denied (fail with ENOSYS (38)), and hutch needs it" "... and the message names $call"
-done
+}
+check_refused exit_group "139, SIGSEGV" exit exit_group
+check_refused write "the command's own failure to write" write
+check_refused execve "126 and no message" execve write
 
 # The same profile with the call allowed again only under a condition on
 # its arguments: hutch cannot tell, and lets it run.

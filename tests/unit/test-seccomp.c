@@ -160,7 +160,7 @@ static void size(void)
 
 static void needed(void)
 {
-  /* A fuzz run: denying exit_group or write ended the command's process
+  /* A fuzz run: denying exit and exit_group ended the command's process
    * with SIGSEGV (exit 139) and no message. */
   refused("{" ALLOW_ALL ", \"syscalls\": [{\"names\": [\"exit_group\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
           "`exit_group` is denied (fail with EPERM (1)), and hutch needs it", "exit_group denied");
