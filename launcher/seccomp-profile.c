@@ -361,13 +361,16 @@ static int parse_names(const struct sc_profile *p, json_object *o, struct sc_rul
   if (json_object_object_get_ex(o, "names", &names) && !json_object_is_type(names, json_type_null)) {
     if (!json_object_is_type(names, json_type_array))
       return bad(err, p, r->where, "`names` must be a list of system call names");
+    /* Sized once: growing it one name at a time costs n squared in
+     * copies where realloc cannot grow in place (under ASan, always). */
+    r->names = xcalloc(json_object_array_length(names) + 2, sizeof *r->names);
     for (size_t i = 0; i < json_object_array_length(names); i++) {
       json_object *nm = json_object_array_get_idx(names, i);
       if (!json_object_is_type(nm, json_type_string)) {
         snprintf(w, sizeof w, "%s.names[%zu]", r->where, i);
         return bad(err, p, w, "must be a string");
       }
-      strv_append(&r->names, &n, xstrdup(json_object_get_string(nm)));
+      r->names[n++] = xstrdup(json_object_get_string(nm));
     }
   }
   if (json_object_object_get_ex(o, "name", &one) && json_object_is_type(one, json_type_string))
@@ -645,11 +648,15 @@ int seccomp_json_check_integers(const char *text, size_t len, const char *origin
       stack[depth - 1].index++;
       want_key = !stack[depth - 1].array;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
-      size_t n = strspn(text + i + 1, "0123456789") + 1;
-      bool integer = i + n >= len || !strchr(".eE", text[i + n]);
+      size_t n = 1;  /* the text need not end in a NUL: count within len */
+      while (i + n < len && text[i + n] >= '0' && text[i + n] <= '9')
+        n++;
+      bool integer = i + n >= len || (text[i + n] != '.' && text[i + n] != 'e' && text[i + n] != 'E');
       if (integer && !integer_fits(text + i, n)) {
         char where[256];
         place_string(stack, depth, where, sizeof where);
+        if (!where[0])
+          snprintf(where, sizeof where, "the top level");
         return error_set(err, 0, "seccomp profile `%s`: %s: %.*s does not fit in 64 bits (the largest is "
                          "18446744073709551615, 2^64-1)", origin, where, (int) (n < 40 ? n : 40), text + i);
       }

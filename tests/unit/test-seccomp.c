@@ -221,6 +221,14 @@ static void sources(void)
   tap_ok(r < 0, "a buffer is read up to its length only (\"{}\" without defaultAction: refused)");
   TAP_CONTAINS(err.msg, "defaultAction", "... for the missing defaultAction, not for what follows");
   refused("{\"defaultAction\": \"SCMP_ACT_ALLOW\"} x", "not valid JSON (text after the end)", "text after the end");
+  /* A buffer ending in digits, with no NUL after them (a fuzzer's). */
+  char *digits = xmalloc(20);
+  memcpy(digits, "18446744073709551616", 20);
+  err = (struct error) {0};
+  seccomp_json_check_integers(digits, 20, "buffer", &err);
+  free(digits);
+  TAP_CONTAINS(err.msg, "the top level: 18446744073709551616 does not fit in 64 bits",
+               "a buffer that ends in a number is read within its length");
 }
 
 /* ------------------------------------------------------------- families */
