@@ -1,5 +1,6 @@
-/* seccomp.h: seccomp profiles (OCI / Docker JSON) -> BPF in hutch, loaded in
- * the command's process just before exec. */
+/* seccomp.h: seccomp profiles -> BPF in hutch, loaded in the command's
+ * process just before exec. The profile is read by seccomp-profile.c, the
+ * result kept by seccomp-cache.c. */
 #pragma once
 
 #include <linux/filter.h>
@@ -7,6 +8,8 @@
 #include <stdio.h>
 
 #include "spec.h"
+
+struct sc_profile;
 
 /* A compiled profile: up to two BPF programs, loaded in order. The second
  * exists only when the profile denies a call under some argument condition
@@ -19,16 +22,20 @@ struct seccomp_bpf {
   unsigned int flags;   /* SECCOMP_FILTER_FLAG_* from the profile */
 };
 
-/* Parse and compile the profile the spec names (s->seccomp) for this
- * machine's architecture and the command's capabilities. Nothing is
- * compiled for --seccomp unconfined (out->n == 0). Errors name the file and
- * the entry. */
-int seccomp_filter_compile(enum seccomp_mode mode, const char *file, uint64_t caps, struct seccomp_bpf *out,
-                           struct error *err);
+/* Read and compile the profile --seccomp names (mode; profile_path for
+ * SECCOMP_FILE, NULL for hutch's default) for this machine's architecture
+ * and the command's final capability set caps, through the cache. Nothing
+ * is compiled for SECCOMP_UNCONFINED (out->n == 0). Errors name the file
+ * and the entry. */
+int seccomp_filter_compile(enum seccomp_mode mode, const char *profile_path, uint64_t caps,
+                           struct seccomp_bpf *out, struct error *err);
+/* Compile a profile already read, without the cache. */
+int seccomp_filter_compile_profile(const struct sc_profile *p, struct seccomp_bpf *out, struct error *err);
 /* Load the programs into the calling process. no_new_privs must be set. */
 int seccomp_filter_install(const struct seccomp_bpf *bpf, struct error *err);
 void seccomp_filter_free(struct seccomp_bpf *bpf);
 
-/* For --print-policy: the profile's default action, architectures and the
- * calls it denies, as they apply to this spec. */
-int seccomp_profile_describe(enum seccomp_mode mode, const char *file, uint64_t caps, FILE *f, struct error *err);
+/* For --print-policy: the profile's default action, architectures, the
+ * socket families it lets socket() open, and the calls it denies, as they
+ * apply to these capabilities. */
+int seccomp_describe(enum seccomp_mode mode, const char *profile_path, uint64_t caps, FILE *f, struct error *err);

@@ -37,7 +37,7 @@
 #define NONE -1L
 
 /* Argument placeholders, replaced before the call. */
-enum { A_FD = 1000001, A_DIR, A_NONE_STR, A_TMPFS_STR, A_CHAR, A_TIOCSTI_HI };
+enum { A_FD = 1000001, A_DIR, A_NONE_STR, A_TMPFS_STR, A_CHAR, A_TIOCSTI_HI, A_VSOCK_ARGS, A_VSOCK_HI };
 
 struct call {
   const char *name;
@@ -49,6 +49,8 @@ struct call {
 #define SIGCHLD_ 17L
 #define TIOCSTI_ 0x5412L
 #define TIOCLINUX_ 0x541CL
+#define AF_VSOCK_ 40L
+#define SYS_SOCKET_ 1L   /* socketcall's number for socket() */
 
 static const struct call calls[] = {
   /* mounts and namespaces */
@@ -98,6 +100,18 @@ static const struct call calls[] = {
   {"tiocsti", 16, X32 + 514, 54, {A_FD, TIOCSTI_, A_CHAR, 0, 0, 0}},
   {"tiocsti_hi", 16, X32 + 514, 54, {A_FD, A_TIOCSTI_HI, A_CHAR, 0, 0, 0}},
   {"tioclinux", 16, X32 + 514, 54, {A_FD, TIOCLINUX_, A_CHAR, 0, 0, 0}},
+  /* socket(AF_VSOCK, SOCK_STREAM, 0): the hypervisor's side of a virtual
+   * machine. socket_vsock_hi sets bits above the int the kernel reads
+   * (it still sees 40); socketcall_vsock is the i386 entry's older way,
+   * with the arguments in memory. */
+  {"socket_vsock", 41, X32 + 41, 359, {AF_VSOCK_, 1, 0, 0, 0, 0}},
+  {"socket_vsock_hi", 41, X32 + 41, NONE, {A_VSOCK_HI, 1, 0, 0, 0, 0}},
+  {"socketcall_vsock", NONE, NONE, 102, {SYS_SOCKET_, A_VSOCK_ARGS, 0, 0, 0, 0}},
+  /* ordinary sockets: unix, inet, inet6 (stream), netlink (route) */
+  {"socket_unix", 41, X32 + 41, 359, {1, 1, 0, 0, 0, 0}},
+  {"socket_inet", 41, X32 + 41, 359, {2, 1, 0, 0, 0, 0}},
+  {"socket_inet6", 41, X32 + 41, 359, {10, 1, 0, 0, 0, 0}},
+  {"socket_netlink", 41, X32 + 41, 359, {16, 3, 0, 0, 0, 0}},
   /* controls: calls every profile allows */
   {"getpid", 39, X32 + 39, 20, {0, 0, 0, 0, 0, 0}},
   {"mkdir", 83, X32 + 83, 39, {A_DIR, 0755, 0, 0, 0, 0}},
@@ -107,6 +121,8 @@ static char dir[] = "/tmp/sysprobe-dir";
 static char none_str[] = "none";
 static char tmpfs_str[] = "tmpfs";
 static char one_char[] = "\n";
+/* socketcall's arguments, as the 32-bit entry reads them: three u32. */
+static unsigned int vsock_args[] = {AF_VSOCK_, 1, 0};
 
 static long via_syscall(long nr, const long *a)
 {
@@ -153,6 +169,8 @@ static void run(const struct call *c, const char *entry, long fd)
     case A_TMPFS_STR: a[i] = (long) tmpfs_str; break;
     case A_CHAR: a[i] = (long) one_char; break;
     case A_TIOCSTI_HI: a[i] = TIOCSTI_ | (1L << 32); break;
+    case A_VSOCK_ARGS: a[i] = (long) vsock_args; break;
+    case A_VSOCK_HI: a[i] = AF_VSOCK_ | (1L << 32); break;
     default: a[i] = c->args[i];
     }
   }

@@ -1,0 +1,33 @@
+/* seccomp-cache.h: compiled filters kept between launches, under a key
+ * compared in full on every load. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "seccomp-profile.h"
+#include "seccomp.h"
+
+/* The most filters kept: a store past this removes the least recently
+ * used (by modification time, which a load refreshes). One user runs a
+ * handful of profiles and capability sets; each filter is some 10 KiB. */
+#define SECCOMP_CACHE_KEEP 16
+
+/* Everything the compiled filter depends on: hutch's build, libseccomp's
+ * version, and the profile's rules as they apply. */
+struct seccomp_cache_key {
+  char *data;
+  size_t len, cap;
+};
+void seccomp_cache_key_make(const struct sc_profile *p, struct seccomp_cache_key *k);
+void seccomp_cache_key_free(struct seccomp_cache_key *k);
+
+/* The filter stored under this key in dir, if any (out filled, true). A
+ * file whose key differs in any byte is not a hit. */
+bool seccomp_cache_load(const char *dir, const struct seccomp_cache_key *k, struct seccomp_bpf *out);
+/* Store a filter, then prune dir to SECCOMP_CACHE_KEEP entries. Best
+ * effort: a cache that cannot be written costs time, nothing else. */
+void seccomp_cache_store(const char *dir, const struct seccomp_cache_key *k, const struct seccomp_bpf *bpf);
+/* Remove all but the `keep` most recently used filters in dir, and
+ * temporary files a killed hutch left. Returns how many it removed. */
+size_t seccomp_cache_prune(const char *dir, size_t keep);

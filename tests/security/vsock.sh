@@ -1,0 +1,73 @@
+#!/bin/bash
+# vsock: socket(AF_VSOCK) opens a channel to the other side of a virtual
+# machine (the hypervisor is CID 2), which no network namespace stands in
+# front of: with --network none a sandbox could still talk to the host of
+# its VM. hutch's default profile lets socket() open only the ordinary
+# families (unix, inet, inet6, netlink; packet with CAP_NET_RAW) and
+# refuses the others with EPERM, through every entry:
+#   - the native call, also with bits set above the int the kernel reads
+#     (the filter compares 64 bits, the kernel keeps 32: a filter that
+#     compared `== 40` would miss 0x100000028, which the kernel reads as 40);
+#   - the i386 entry's socket(), checked like the native one;
+#   - the i386 entry's socketcall(), whose arguments are in memory where no
+#     filter can read them: refused whatever the family.
+# Controls: the marked profile shows it is the filter that answers, and
+# with --seccomp unconfined the call reaches the kernel (it may succeed on
+# a VM, or fail with the kernel's own EAFNOSUPPORT, but not with EPERM).
+
+. "$(dirname "$0")/lib-security.sh"
+need_x86_64
+plan 11
+
+VSOCK="socket_vsock socket_vsock_hi socketcall_vsock"
+ORDINARY="socket_unix socket_inet socket_inet6 socket_netlink"
+
+# shellcheck disable=SC2086
+sandbox --network none -- /probes/sysprobe all $VSOCK $ORDINARY
+default_out=$out
+is "$(probe_result "$default_out" socket_vsock native)" "errno 1" "default: socket(AF_VSOCK) refused with EPERM (native)"
+is "$(probe_result "$default_out" socket_vsock_hi native)" "errno 1" "default: socket(AF_VSOCK | 1<<32) refused with EPERM (the kernel would read 40)"
+is "$(probe_result "$default_out" socket_vsock i386)" "errno 1" "default: socket(AF_VSOCK) refused with EPERM (int 0x80)"
+is "$(probe_result "$default_out" socketcall_vsock i386)" "errno 1" "default: socketcall(SYS_SOCKET, AF_VSOCK) refused with EPERM (int 0x80)"
+
+bad=''
+for n in $ORDINARY; do
+    res=$(probe_result "$default_out" "$n" native)
+    [ "${res%% *}" = ok ] || bad="$bad $n: $res;"
+done
+if [ -z "$bad" ]; then
+    ok "default: unix, inet, inet6 and netlink sockets still open"
+else
+    not_ok "default: unix, inet, inet6 and netlink sockets still open" "refused:$bad"
+fi
+
+# shellcheck disable=SC2086
+sandbox --network none --seccomp "$(marked_profile)" -- /probes/sysprobe all $VSOCK
+bad=''
+for ne in "socket_vsock native" "socket_vsock_hi native" "socket_vsock i386" "socketcall_vsock i386"; do
+    # shellcheck disable=SC2086
+    res=$(probe_result "$out" $ne)
+    filtered "$res" || bad="$bad $ne: $res;"
+done
+if [ -z "$bad" ]; then
+    ok "marked profile: the filter itself refused each of them"
+else
+    not_ok "marked profile: the filter itself refused each of them" "not the filter:$bad"
+fi
+
+# shellcheck disable=SC2086
+sandbox --network none "${UNCONFINED[@]}" -- /probes/sysprobe all $VSOCK
+unconfined_out=$out
+for ne in "socket_vsock native" "socket_vsock_hi native" "socket_vsock i386" "socketcall_vsock i386"; do
+    # shellcheck disable=SC2086
+    res=$(probe_result "$unconfined_out" $ne)
+    if [ "$res" != "errno 1" ] && [ "$res" != missing ] && ! filtered "$res"; then
+        ok "unconfined: $ne reaches the kernel ($res)"
+    else
+        not_ok "unconfined: $ne reaches the kernel ($res)"
+    fi
+done
+
+run "$HUTCH" run --print-policy
+like "$out" "  socket families: AF_UNIX AF_INET AF_INET6 AF_NETLINK; any other: fail with EPERM (1)" \
+    "--print-policy lists the socket families the default profile allows"
