@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fts.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,17 +61,49 @@ static int resolve_layers_dir(const char *dir, char ***layers, size_t *n_layers,
   return 0;
 }
 
-int layers_resolve(const char *arg, char ***layers, size_t *n_layers, struct error *err)
+/* A squashfs image starts with "hsqs" (its magic, 0x73717368 little-endian). */
+static bool is_squashfs(const char *path)
 {
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  char magic[4];
+  return fd >= 0 && read(fd, magic, 4) == 4 && !memcmp(magic, "hsqs", 4);
+}
+
+static int resolve_squashfs(const char *file, char ***layers, size_t *n_layers, bool *squashfs, struct error *err)
+{
+  _cleanup_free_ char *abs = realpath(file, NULL);
+  if (!abs)
+    return error_set(err, errno, "squashfs image `%s`", file);
+  struct stat st;
+  if (stat(abs, &st) < 0 || !S_ISREG(st.st_mode))
+    return error_set(err, 0, "squashfs image `%s` is not a file", abs);
+  if (access(abs, R_OK) < 0)
+    return error_set(err, errno, "squashfs image `%s` is not readable\nask its owner for read access (chmod a+r)", abs);
+  if (!is_squashfs(abs))
+    return error_set(err, 0, "`%s` is not a squashfs image (no `hsqs` magic)\nmake one with mksquashfs ROOT FILE", abs);
+  size_t n = 0;
+  strv_append(layers, &n, steal_pointer(&abs));
+  *n_layers = n;
+  *squashfs = true;
+  return 0;
+}
+
+int layers_resolve(const char *arg, char ***layers, size_t *n_layers, bool *squashfs, struct error *err)
+{
+  *squashfs = false;
   if (!strncmp(arg, "layers:", 7))
     return resolve_layers_dir(arg + 7, layers, n_layers, err);
+  if (!strncmp(arg, "squashfs:", 9))
+    return resolve_squashfs(arg + 9, layers, n_layers, squashfs, err);
   struct stat st;
   if (stat(arg, &st) < 0) {
     const char *colon = strchr(arg, ':'), *slash = strchr(arg, '/');
     if (colon && (!slash || colon < slash))
-      return error_set(err, 0, "unknown ROOT form `%.*s:`\nuse a directory or layers:DIR", (int) (colon - arg), arg);
-    return error_set(err, errno, "ROOT `%s`\ngive a root filesystem directory or layers:DIR", arg);
+      return error_set(err, 0, "unknown ROOT form `%.*s:`\nuse a directory, layers:DIR or squashfs:FILE", (int) (colon - arg), arg);
+    return error_set(err, errno, "ROOT `%s`\ngive a root filesystem directory, layers:DIR or squashfs:FILE", arg);
   }
+  if (S_ISREG(st.st_mode) && is_squashfs(arg))
+    return resolve_squashfs(arg, layers, n_layers, squashfs, err);
   char *abs = realpath(arg, NULL);
   if (!abs)
     return error_set(err, errno, "ROOT `%s`", arg);
@@ -78,4 +111,54 @@ int layers_resolve(const char *arg, char ***layers, size_t *n_layers, struct err
   strv_append(layers, &n, abs);
   *n_layers = n;
   return check_layer_dir(abs, "ROOT", err);
+}
+
+uid_t layers_foreign_owner(char *const *layers, size_t n, bool (*ours)(uid_t uid, void *arg), void *arg)
+{
+  for (size_t i = 0; i < n; i++) {
+    struct stat st;
+    if (stat(layers[i], &st) == 0 && !ours(st.st_uid, arg))
+      return st.st_uid;
+  }
+  return (uid_t) -1;
+}
+
+/* What the caller cannot read: a directory it cannot list and enter, a file
+ * it cannot open for reading. Symbolic links are not followed. */
+static bool unreadable(const FTSENT *e)
+{
+  switch (e->fts_info) {
+  case FTS_DNR:
+    return true;
+  case FTS_D:
+    return access(e->fts_accpath, R_OK | X_OK) < 0;
+  case FTS_F:
+    return access(e->fts_accpath, R_OK) < 0;
+  default:
+    return false;
+  }
+}
+
+size_t layers_find_unreadable(char *const *layers, size_t n, char **examples, size_t max_examples)
+{
+  size_t count = 0, shown = 0;
+  for (size_t i = 0; i < n; i++) {
+    char *roots[] = {layers[i], NULL};
+    FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR | FTS_XDEV, NULL);
+    if (!fts)
+      continue;
+    size_t base = strlen(layers[i]);
+    FTSENT *e;
+    while ((e = fts_read(fts))) {
+      if (!unreadable(e))
+        continue;
+      count++;
+      if (shown < max_examples)
+        examples[shown++] = xstrdup(e->fts_level == 0 ? "/" : e->fts_path + base);
+      if (e->fts_info == FTS_D)
+        fts_set(fts, e, FTS_SKIP);  /* what is beneath it cannot be read either */
+    }
+    fts_close(fts);
+  }
+  return count;
 }

@@ -2,10 +2,22 @@
  * the forms of ROOT (DIR, layers:DIR; image names and oci: later). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "error.h"
 
-/* ROOT (DIR or layers:DIR) -> the absolute paths of its layers, bottom
- * first, each checked to be a readable directory. */
-int layers_resolve(const char *root, char ***layers, size_t *n_layers, struct error *err);
+/* ROOT (DIR, layers:DIR, squashfs:FILE, or a FILE with squashfs's magic)
+ * -> the absolute paths of its layers, bottom first, each checked to be a
+ * readable directory; or, with *squashfs set, one layer that is the image
+ * file, mounted by the keeper. */
+int layers_resolve(const char *root, char ***layers, size_t *n_layers, bool *squashfs, struct error *err);
+
+/* The owner of the first layer whose top directory ours() does not accept,
+ * or (uid_t) -1 when all are. */
+uid_t layers_foreign_owner(char *const *layers, size_t n, bool (*ours)(uid_t uid, void *arg), void *arg);
+/* How many entries of the layers the caller cannot read at all (a whole
+ * unreadable directory counts once); the first max_examples paths, inside
+ * the root, newly allocated, in examples. */
+size_t layers_find_unreadable(char *const *layers, size_t n, char **examples, size_t max_examples);

@@ -48,6 +48,60 @@ static void plan_etc_files(struct plan *p)
   rootfs_add_mount(p, MOUNT_FILE, "etc/resolv.conf", "/etc/resolv.conf", resolv, false);
 }
 
+/* Is a layer's owner one whose files root inside can own and change: the
+ * caller, or one of the ids the sandbox maps? */
+static bool mapped_owner(uid_t uid, void *arg)
+{
+  const struct userns_plan *ids = arg;
+  if (uid == getuid())
+    return true;
+  for (size_t i = 0; i < ids->n_uid_map; i++)
+    if (uid >= ids->uid_map[i].outside && uid - ids->uid_map[i].outside < ids->uid_map[i].count)
+      return true;
+  return false;
+}
+
+/* A root owned by someone else (root's debootstrap, an administrator's tree
+ * under /srv): in a user namespace its owner is nobody, and root inside may
+ * not write there, nor copy a file up. fuse-overlayfs can show every owner
+ * as root (squash_to_root) and do the writes itself; the kernel's idmapped
+ * mounts could too, but not unprivileged on a host filesystem. What the
+ * caller cannot read on the host at all, no unprivileged tool can read or
+ * copy up: say so now, plainly, rather than fail later with EACCES. */
+static int plan_foreign_root(struct plan *p, struct error *err)
+{
+  if (p->squashfs || !p->n_layers)
+    return 0;
+  uid_t owner = layers_foreign_owner(p->layers, p->n_layers, mapped_owner, &p->ids);
+  if (owner == (uid_t) -1)
+    return 0;
+  char *examples[5] = {NULL};
+  size_t n = layers_find_unreadable(p->layers, p->n_layers, examples, N_ELEMENTS(examples));
+  if (n > 0) {
+    char list[512] = "";
+    for (size_t i = 0; i < N_ELEMENTS(examples) && examples[i]; i++) {
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", examples[i]);
+      free(examples[i]);
+    }
+    return error_set(err, 0, "ROOT is owned by uid %u, not you, and holds %zu path%s you cannot read, such as %s%s\n"
+                     "make them readable (sudo chmod -R a+rX ROOT), or make a copy you own (mmdebstrap "
+                     "--mode=unshare, or a squashfs image: mksquashfs ROOT FILE; hutch run squashfs:FILE)",
+                     owner, n, n > 1 ? "s" : "", list, n > N_ELEMENTS(examples) ? ", ..." : "");
+  }
+  if (p->overlay == OVERLAY_KERNEL)
+    return error_set(err, 0, "ROOT is owned by uid %u, not you: kernel overlayfs cannot let root inside write "
+                     "there\nuse --overlay fuse (or auto), or a copy you own (mmdebstrap --mode=unshare)", owner);
+  _cleanup_free_ char *fuse = find_program("fuse-overlayfs");
+  if (!fuse)
+    return error_set(err, 0, "ROOT is owned by uid %u, not you, and only fuse-overlayfs can present it as root's\n"
+                     "install fuse-overlayfs (Debian: apt install fuse-overlayfs), or use a copy you own "
+                     "(mmdebstrap --mode=unshare)", owner);
+  log_debug("ROOT is owned by uid %u: fuse-overlayfs with squash_to_root (every owner shows as root)", owner);
+  p->overlay = OVERLAY_FUSE;
+  p->squash_to_root = true;
+  return 0;
+}
+
 /* The capability sets, the seccomp filter and Landlock. */
 static int plan_policy(const struct spec *s, struct plan *p, struct error *err)
 {
@@ -78,7 +132,7 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   p->preserve_fds = s->preserve_fds < 0 ? 0 : s->preserve_fds;
   p->tty = s->tty == TRI_ON || isatty(STDIN_FILENO);
 
-  if (!policy_only && (r = layers_resolve(s->root, &p->layers, &p->n_layers, err)) < 0)
+  if (!policy_only && (r = layers_resolve(s->root, &p->layers, &p->n_layers, &p->squashfs, err)) < 0)
     return r;
   size_t argc = 0;
   if (s->argv)
@@ -106,6 +160,8 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   p->uid = s->user_set ? s->uid : p->ids.inside_uid;
   p->gid = s->user_set ? s->gid : p->ids.inside_gid;
   if (s->user_set && (r = userns_check_user(p->uid, p->gid, &p->ids, err)) < 0)
+    return r;
+  if (!policy_only && (r = plan_foreign_root(p, err)) < 0)
     return r;
   plan_env(s, p);
 
@@ -165,7 +221,9 @@ void plan_describe(const struct plan *p, FILE *f)
     fprintf(f, " %lu:%lu:%lu", p->ids.gid_map[i].inside, p->ids.gid_map[i].outside, p->ids.gid_map[i].count);
   fprintf(f, "\n  command ids:  %u:%u\n", p->uid, p->gid);
   for (size_t i = p->n_layers; i-- > 0;)
-    fprintf(f, "  layer %-6zu %s\n", i, p->layers[i]);
+    fprintf(f, "  layer %-6zu %s%s\n", i, p->layers[i], p->squashfs ? " (squashfs, mounted with squashfuse)" : "");
+  if (p->squash_to_root)
+    fprintf(f, "  overlay:      fuse-overlayfs, every owner shown as root (ROOT is another user's)\n");
   for (size_t i = 0; i < p->n_mounts; i++) {
     const struct mount_entry *m = &p->mounts[i];
     fprintf(f, "  mount %-9s %s%s%s%s\n", mount_kind_name(m->kind), m->dst,

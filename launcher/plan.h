@@ -48,6 +48,10 @@ struct plan {
   /* The root: the lower layers of the overlay, bottom first. */
   char **layers;
   size_t n_layers;
+  bool squashfs;               /* layers[0] is a squashfs image the keeper
+                                * mounts with squashfuse */
+  bool squash_to_root;         /* ROOT is another user's: fuse-overlayfs
+                                * shows every owner as root */
   enum overlay_mode overlay;   /* AUTO: kernel, falling back to fuse */
   bool upper_on_disk;          /* the writes: a tmpfs of the sandbox's own, or disk */
   char *upper_size;            /* the tmpfs's size=, or NULL */

@@ -180,18 +180,18 @@ static int bind_in_root(int rootfd, const char *src, const char *path, bool read
  * behind `prefix`: short names keep an option string of many layers small
  * (a page at most for mount(2)), and free of the `:` and `,` a layer path
  * may hold. *links_fd is the l directory. */
-static int make_layer_links(const struct plan *p, const struct runtime *rt, const char *prefix,
+static int make_layer_links(const struct overlay *ov, const struct runtime *rt, const char *prefix,
                             char **list, int *links_fd, struct error *err)
 {
   if (mkdirat(rt->dir_fd, "l", 0700) < 0 || (*links_fd = openat(rt->dir_fd, "l", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
     return error_set(err, errno, "mkdir `%s/l`", rt->dir);
-  size_t cap = p->n_layers * (strlen(prefix) + 24) + 1, len = 0;
+  size_t cap = ov->n_layers * (strlen(prefix) + 24) + 1, len = 0;
   *list = xcalloc(cap, 1);
-  for (size_t i = p->n_layers; i-- > 0;) {
+  for (size_t i = ov->n_layers; i-- > 0;) {
     char name[16];
     snprintf(name, sizeof name, "%zu", i);
-    if (symlinkat(p->layers[i], *links_fd, name) < 0)
-      return error_set(err, errno, "symlink for layer `%s`", p->layers[i]);
+    if (symlinkat(ov->layers[i], *links_fd, name) < 0)
+      return error_set(err, errno, "symlink for layer `%s`", ov->layers[i]);
     len += (size_t) snprintf(*list + len, cap - len, "%s%s%s", len ? ":" : "", prefix, name);
   }
   return 0;
@@ -258,22 +258,22 @@ static int prepare_rw(const struct plan *p, const struct runtime *rt, struct ove
   return 0;
 }
 
-static int mount_kernel_overlay(const struct plan *p, const struct runtime *rt, struct error *err)
+static int mount_kernel_overlay(const struct overlay *ov, const struct runtime *rt, struct error *err)
 {
   _cleanup_free_ char *upper = xasprintf("%s/upper", rt->rw);
   _cleanup_free_ char *work = xasprintf("%s/work", rt->rw);
-  _cleanup_close_ int m = rootfs_overlay_fs(p->layers, p->n_layers, NULL, upper, work, err);
+  _cleanup_close_ int m = rootfs_overlay_fs(ov->layers, ov->n_layers, NULL, upper, work, err);
   if (m == -EOPNOTSUPP) {
     /* Short relative link names keep the one string small; the kernel
      * resolves them against our working directory. */
     _cleanup_free_ char *lower = NULL;
     _cleanup_close_ int links = -1;
-    int r = make_layer_links(p, rt, "", &lower, &links, err);
+    int r = make_layer_links(ov, rt, "", &lower, &links, err);
     if (r < 0)
       return r;
     if (fchdir(links) < 0)
       return error_set(err, errno, "chdir `%s/l`", rt->dir);
-    m = rootfs_overlay_fs(p->layers, p->n_layers, lower, upper, work, err);
+    m = rootfs_overlay_fs(ov->layers, ov->n_layers, lower, upper, work, err);
   }
   if (m < 0)
     return m;
@@ -287,6 +287,39 @@ static int mount_kernel_overlay(const struct plan *p, const struct runtime *rt, 
   return 0;
 }
 
+/* Start a FUSE server in the foreground (fuse-overlayfs, squashfuse) and
+ * wait until its mount is up: such servers have no readiness signal, but
+ * the mount point's device changes. The server dies with the keeper,
+ * whatever ends it. */
+static int fuse_mount(char **argv, const char *mountpoint, pid_t *pid_out, struct error *err)
+{
+  struct stat before;
+  if (stat(mountpoint, &before) < 0)
+    return error_set(err, errno, "stat `%s`", mountpoint);
+  struct proc_spawn ps = {
+    .argv = argv, .out = PROC_DEBUG, .errout = PROC_DEBUG, .err_fd = -1, .death_signal = SIGKILL,
+  };
+  pid_t pid = proc_spawn(&ps, err);
+  if (pid < 0)
+    return pid;
+  *pid_out = pid;
+  const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+  for (int i = 0; i < 5000; i++) {
+    struct stat now;
+    if (stat(mountpoint, &now) == 0 && now.st_dev != before.st_dev)
+      return 0;
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      *pid_out = 0;
+      return error_set(err, 0, "%s failed (exit %d)\nrun with --log-level debug to see its messages", name,
+                       proc_exit_status(status));
+    }
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+  return error_set(err, 0, "%s did not mount `%s` within 5 s", name, mountpoint);
+}
+
 static int mount_fuse_overlay(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err)
 {
   _cleanup_free_ char *prog = find_program("fuse-overlayfs");
@@ -296,51 +329,53 @@ static int mount_fuse_overlay(const struct plan *p, const struct runtime *rt, st
     return error_set(err, errno, "/dev/fuse is not usable\nask an administrator to make it mode 0666 (as stock Debian does), or use --overlay kernel");
   _cleanup_close_ int links = -1;
   _cleanup_free_ char *lower = NULL, *prefix = xasprintf("%s/l/", rt->dir);
-  int r = make_layer_links(p, rt, prefix, &lower, &links, err);
+  int r = make_layer_links(ov, rt, prefix, &lower, &links, err);
   if (r < 0)
     return r;
-  _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, rt->rw, rt->rw);
-  _cleanup_free_ char *merged = xasprintf("%s/merged", rt->dir);
-  struct stat before;
-  if (stat(merged, &before) < 0)
-    return error_set(err, errno, "stat `%s`", merged);
+  /* squash_to_root: a root that is another user's shows every owner as
+   * root, and fuse-overlayfs makes the copies up itself, as us. */
+  _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work%s", lower, rt->rw, rt->rw,
+                                        p->squash_to_root ? ",squash_to_root" : "");
+  char *argv[] = {prog, "-f", "-o", opts, ov->merged, NULL};
+  return fuse_mount(argv, ov->merged, &ov->fuse_pid, err);
+}
 
-  /* Dies with the keeper, whatever ends it. */
-  char *argv[] = {prog, "-f", "-o", opts, merged, NULL};
-  struct proc_spawn ps = {
-    .argv = argv, .out = PROC_DEBUG, .errout = PROC_DEBUG, .err_fd = -1, .death_signal = SIGKILL,
-  };
-  pid_t pid = proc_spawn(&ps, err);
-  if (pid < 0)
-    return pid;
-  ov->fuse_pid = pid;
-  /* fuse-overlayfs in the foreground has no readiness signal: the mount is
-   * ready when the merged directory's device changes. */
-  for (int i = 0; i < 5000; i++) {
-    struct stat now;
-    if (stat(merged, &now) == 0 && now.st_dev != before.st_dev)
-      return 0;
-    int status;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      ov->fuse_pid = 0;
-      return error_set(err, 0, "fuse-overlayfs failed (exit %d)\nrun with --log-level debug to see its messages",
-                       proc_exit_status(status));
-    }
-    struct timespec ts = {0, 1000000};
-    nanosleep(&ts, NULL);
-  }
-  return error_set(err, 0, "fuse-overlayfs did not mount `%s` within 5 s", merged);
+/* A squashfs image, mounted by squashfuse inside our user namespace: every
+ * file in it is readable whatever its mode and owner, and its owners are
+ * the image's own (root is root). */
+static int mount_squashfs(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err)
+{
+  _cleanup_free_ char *prog = find_program("squashfuse");
+  if (!prog)
+    return error_set(err, 0, "squashfuse not found\ninstall it (Debian: apt install squashfuse), or unpack the image "
+                     "(unsquashfs) and run the directory");
+  if (access("/dev/fuse", R_OK | W_OK) < 0)
+    return error_set(err, errno, "/dev/fuse is not usable, and squashfuse needs it\nask an administrator to make it "
+                     "mode 0666 (as stock Debian does)");
+  _cleanup_free_ char *mnt = xasprintf("%s/squashfs", rt->dir);
+  if (mkdir(mnt, 0700) < 0)
+    return error_set(err, errno, "mkdir `%s`", mnt);
+  char *argv[] = {prog, "-f", p->layers[0], mnt, NULL};
+  int r = fuse_mount(argv, mnt, &ov->squashfuse_pid, err);
+  if (r < 0)
+    return error_wrap(err, r, "squashfs image `%s`", p->layers[0]);
+  free(ov->layers[0]);
+  ov->layers[0] = steal_pointer(&mnt);
+  ov->squashfs_mount = xstrdup(ov->layers[0]);
+  return 0;
 }
 
 int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err)
 {
   ov->merged = xasprintf("%s/merged", rt->dir);
+  for (size_t i = 0; i < p->n_layers; i++)
+    strv_append(&ov->layers, &ov->n_layers, xstrdup(p->layers[i]));
   int r = prepare_rw(p, rt, ov, err);
-  if (r < 0)
+  if (r < 0 || (p->squashfs && (r = mount_squashfs(p, rt, ov, err)) < 0))
     return r;
   if (p->overlay != OVERLAY_FUSE) {
     struct error kerr = {0};
-    r = mount_kernel_overlay(p, rt, &kerr);
+    r = mount_kernel_overlay(ov, rt, &kerr);
     if (r == 0) {
       ov->backend = OVERLAY_KERNEL;
       return 0;
@@ -368,6 +403,13 @@ void rootfs_unmount_overlay(struct overlay *ov)
   if (ov->merged)
     umount2(ov->merged, MNT_DETACH);
   proc_kill(&ov->fuse_pid, SIGTERM);
+  if (ov->squashfs_mount)
+    umount2(ov->squashfs_mount, MNT_DETACH);
+  proc_kill(&ov->squashfuse_pid, SIGTERM);
+  free(ov->squashfs_mount);
+  ov->squashfs_mount = NULL;
+  strvfreep(&ov->layers);
+  ov->n_layers = 0;
   if (ov->rw_mount)
     umount2(ov->rw_mount, MNT_DETACH);
   free(ov->rw_mount);

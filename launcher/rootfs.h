@@ -12,7 +12,11 @@
 
 struct overlay {
   enum overlay_mode backend;   /* what was actually mounted */
+  char **layers;               /* the lower layers as mounted, bottom first */
+  size_t n_layers;
   pid_t fuse_pid;              /* fuse-overlayfs, or 0 */
+  pid_t squashfuse_pid;        /* squashfuse, or 0 */
+  char *squashfs_mount;        /* where it mounted the image, or NULL */
   char *merged;
   char *rw_mount;              /* the sandbox's tmpfs for its writes, or NULL */
 };

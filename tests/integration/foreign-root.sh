@@ -1,0 +1,53 @@
+#!/bin/bash
+# Roots that are not the caller's, as a lab machine has them: a tree owned
+# by root (debootstrap run as root, an image unpacked under /srv), with or
+# without root-only files, and a squashfs image an administrator built.
+# The trees are made by root before the tests (.ci/run does it) and named
+# by HUTCH_TEST_ROOT_FIXTURES:
+#   root-owned/        root's, every file readable by others
+#   root-secret/       root's, with /etc/shadow 0640 and /root 0700
+#   root-secret.sqfs   mksquashfs of root-secret
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+
+plan 18
+
+fx=${HUTCH_TEST_ROOT_FIXTURES:-}
+if [ -z "$fx" ] || [ ! -d "$fx/root-owned" ]; then
+    skip_n 18 "roots owned by root" "no fixtures: root must make them first (set HUTCH_TEST_ROOT_FIXTURES; .ci/run does)"
+    exit 0
+fi
+
+# --- a root-owned tree, all of it readable: root inside writes anywhere.
+run_hutch run "$fx/root-owned" /bin/sh -c '
+    echo e > /etc/written && cat /etc/written
+    echo r > /root/written && cat /root/written
+    echo u > /run/written && cat /run/written
+    stat -c owner:%u:%g /etc/passwd; echo ran'
+is "$rc" 0 "root-owned tree: exit 0"
+is "$(echo $out)" "e r u owner:0:0 ran" "root-owned tree: root inside writes to /etc, /root and /run, and sees root's files as root's"
+is "$(stat -c %U "$fx/root-owned/etc")" root "root-owned tree: the tree is still root's"
+check "root-owned tree: nothing was written to the tree" test ! -e "$fx/root-owned/etc/written"
+assert_clean "root-owned tree: nothing left behind"
+run_hutch run --log-level debug "$fx/root-owned" /bin/true
+like "$err" "squash_to_root" "root-owned tree: --log-level debug says which backend and why"
+run_hutch run --overlay kernel "$fx/root-owned" /bin/true
+is "$rc" 125 "root-owned tree with --overlay kernel: exit 125"
+like "$err" "owned by uid 0" "root-owned tree with --overlay kernel: the message names the owner"
+like "$err" "--overlay fuse" "root-owned tree with --overlay kernel: ... and the fix"
+
+# --- root-only files: refused before anything starts, saying which.
+run_hutch run "$fx/root-secret" /bin/sh -c 'echo ran'
+is "$rc:$out" "125:" "root-only paths: exit 125, nothing ran"
+like "$err" "2 paths you cannot read" "root-only paths: the message counts them"
+like "$err" "/etc/shadow" "root-only paths: the message shows an example"
+like "$err" "mksquashfs" "root-only paths: the message gives the ways out"
+assert_clean "root-only paths: nothing left behind"
+
+# --- the same tree as a squashfs image: everything readable inside.
+for form in "squashfs:$fx/root-secret.sqfs" "$fx/root-secret.sqfs"; do
+    run_hutch run "$form" /bin/sh -c 'cat /etc/shadow; echo r > /root/w && cat /root/w; stat -c %a:%u /etc/shadow'
+    is "$rc:$(echo $out)" "0:secret r 640:0" "squashfs (${form%%:*}): reads a root-only file, writes to /root, owners kept"
+done
+assert_clean "squashfs: nothing left behind" squashfuse
+run_hutch run "squashfs:$fx/../$(basename "$fx")/root-owned/etc/passwd" /bin/true
+is "$rc" 125 "squashfs: a file that is not an image: 125"
