@@ -10,7 +10,7 @@
 # target's status: 0 when nothing crashed, leaked or hung.
 set -u
 
-exe=$1 work=$2
+exe=$(realpath "$1") work=$2
 shift 2
 seconds=${FUZZ_SECONDS:-25}
 name=$(basename "$exe")
@@ -39,9 +39,14 @@ if [ "$rc" -eq 0 ]; then
     exit 0
 fi
 
-echo "$name: FAILED (status $rc) after ${runs:-an unknown number of runs}; $seeds_n seeds, ${cov:-}"
-echo "--- end of libFuzzer's output ($log)"
-tail -n 60 "$log"
+executed=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+echo "$name: FAILED (status $rc) after ${executed:-an unknown number of} runs; $seeds_n seeds, ${cov:-no coverage line}"
+echo "--- libFuzzer's report (all of it in $log)"
+# From the first report line on, without the shadow memory map.
+awk '/ERROR|runtime error:|ALARM:/ { p = 1 }
+     p && /^Shadow bytes around/ { s = 1 }
+     p && s && /^(SUMMARY|==[0-9]+==ABORTING)/ { s = 0 }
+     p && !s' "$log" | head -n 80
 for f in "$work"/crashes/*; do
     [ -f "$f" ] || continue
     echo "--- failing input: $f ($(stat -c %s "$f") bytes); reproduce: $exe $f"
