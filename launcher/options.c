@@ -501,7 +501,9 @@ int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
 
   const struct origin cli = {.name = "command line"};
   int c;
-  optind = 1;
+  /* 0, not 1: glibc then also forgets its place inside a cluster of short
+   * options from an earlier parse in this process. */
+  optind = 0;
   opterr = 0;
   while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
     const struct option_def *d = NULL;
