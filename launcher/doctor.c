@@ -126,7 +126,7 @@ static void check_userns(struct doctor *d)
 
 /* What the id checks learn, for the one that tries a mapping. */
 struct ids {
-  struct passwd *pw;      /* the caller, or NULL when it has no entry */
+  char *user;             /* the caller's name, or NULL when it has no entry */
   bool ranges[2];         /* subordinate uids, gids */
   bool helpers;           /* newuidmap and newgidmap can gain privilege */
 };
@@ -151,12 +151,14 @@ static bool subid_hooked(void)
 static void check_subids(struct doctor *d, struct ids *ids)
 {
   uid_t uid = getuid();
-  ids->pw = getpwuid(uid);
-  if (!ids->pw) {
+  /* A copy: getpwent() and userns_plan() may reuse getpwuid()'s buffer. */
+  struct passwd *pw = getpwuid(uid);
+  ids->user = pw ? xstrdup(pw->pw_name) : NULL;
+  if (!ids->user) {
     report(d, "warn", "subordinate ids", "uid %u has no entry in the user database, so it has no subordinate ids", uid);
     return;
   }
-  const char *user = ids->pw->pw_name;
+  const char *user = ids->user;
   for (int is_gid = 0; is_gid < 2; is_gid++) {
     const char *what = is_gid ? "subordinate gids" : "subordinate uids";
     unsigned long long total = 0;
@@ -225,7 +227,7 @@ static char *propose_ranges(const struct ids *ids)
   else {
     _cleanup_free_ char *u = ids->ranges[0] ? xstrdup("") : xasprintf(" --add-subuids %llu-%llu", start, start + COUNT - 1);
     _cleanup_free_ char *g = ids->ranges[1] ? xstrdup("") : xasprintf(" --add-subgids %llu-%llu", start, start + COUNT - 1);
-    fix = xasprintf("sudo usermod%s%s %s (%d ids free in %s and %s)", u, g, ids->pw->pw_name, COUNT,
+    fix = xasprintf("sudo usermod%s%s %s (%d ids free in %s and %s)", u, g, ids->user, COUNT,
                     subid_path(0), subid_path(1));
   }
   subids_free(&sets[0]);
@@ -263,8 +265,8 @@ static void check_id_helpers(struct doctor *d, struct ids *ids)
   ids->helpers = !u && !g;
   if (ids->helpers) {
     struct stat su, sg;
-    bool u_suid = stat(upath, &su) == 0 && (su.st_mode & S_ISUID);
-    bool g_suid = stat(gpath, &sg) == 0 && (sg.st_mode & S_ISUID);
+    bool u_suid = stat(upath, &su) == 0 && (su.st_mode & S_ISUID) && su.st_uid == 0;
+    bool g_suid = stat(gpath, &sg) == 0 && (sg.st_mode & S_ISUID) && sg.st_uid == 0;
     report(d, "ok", "newuidmap/newgidmap", "%s (%s), %s (%s)", upath, u_suid ? "setuid root" : "file capabilities",
            gpath, g_suid ? "setuid root" : "file capabilities");
     return;
@@ -281,7 +283,7 @@ static void check_id_helpers(struct doctor *d, struct ids *ids)
 static void check_idmap(struct doctor *d, const struct ids *ids)
 {
   const char *what = "id mapping";
-  if (!ids->pw)
+  if (!ids->user)
     return;
   if (!ids->helpers || !ids->ranges[0] || !ids->ranges[1]) {
     const char *ranges = !ids->ranges[0] && !ids->ranges[1] ? "subordinate uids and gids"
@@ -612,6 +614,7 @@ int doctor_run(void)
   check_network(&d, base);
   check_seccomp(&d);
   check_landlock(&d);
+  free(ids.user);
   if (d.fails)
     printf("hutch cannot run here: fix the %d failed check%s above.\n", d.fails, d.fails > 1 ? "s" : "");
   else
