@@ -139,17 +139,23 @@ static bool unreadable(const FTSENT *e)
   }
 }
 
-size_t layers_find_unreadable(char *const *layers, size_t n, char **examples, size_t max_examples)
+size_t layers_find_unreadable(char *const *layers, size_t n, size_t max_entries, char **examples,
+                              size_t max_examples, bool *cut)
 {
-  size_t count = 0, shown = 0;
-  for (size_t i = 0; i < n; i++) {
+  size_t count = 0, shown = 0, seen = 0;
+  *cut = false;
+  for (size_t i = 0; i < n && !*cut; i++) {
     char *roots[] = {layers[i], NULL};
     FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR | FTS_XDEV, NULL);
     if (!fts)
       continue;
-    size_t base = strlen(layers[i]);
+    size_t base = strcmp(layers[i], "/") ? strlen(layers[i]) : 0;
     FTSENT *e;
     while ((e = fts_read(fts))) {
+      if (e->fts_info != FTS_DP && ++seen > max_entries) {
+        *cut = true;
+        break;
+      }
       if (!unreadable(e))
         continue;
       count++;

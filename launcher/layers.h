@@ -18,6 +18,8 @@ int layers_resolve(const char *root, char ***layers, size_t *n_layers, bool *squ
  * or (uid_t) -1 when all are. */
 uid_t layers_foreign_owner(char *const *layers, size_t n, bool (*ours)(uid_t uid, void *arg), void *arg);
 /* How many entries of the layers the caller cannot read at all (a whole
- * unreadable directory counts once); the first max_examples paths, inside
- * the root, newly allocated, in examples. */
-size_t layers_find_unreadable(char *const *layers, size_t n, char **examples, size_t max_examples);
+ * unreadable directory counts once), looking at max_entries at most (*cut
+ * when it stopped there); the first max_examples paths, inside the root,
+ * newly allocated, in examples. */
+size_t layers_find_unreadable(char *const *layers, size_t n, size_t max_entries, char **examples,
+                              size_t max_examples, bool *cut);

@@ -10,6 +10,7 @@
 #include "plan.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -61,44 +62,70 @@ static bool mapped_owner(uid_t uid, void *arg)
   return false;
 }
 
+/* Is path the host's own root directory? */
+static bool is_host_root(const char *path)
+{
+  struct stat a, b;
+  return stat(path, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* A root owned by someone else (root's debootstrap, an administrator's tree
  * under /srv): in a user namespace its owner is nobody, and root inside may
  * not write there, nor copy a file up. fuse-overlayfs can show every owner
  * as root (squash_to_root) and do the writes itself; the kernel's idmapped
  * mounts could too, but not unprivileged on a host filesystem. What the
  * caller cannot read on the host at all, no unprivileged tool can read or
- * copy up: say so now, plainly, rather than fail later with EACCES. */
+ * copy up: say so before anything starts, rather than let the command meet
+ * a bare EACCES later.
+ *
+ * The host's own root (hutch run / ...) is used as the caller sees it every
+ * day, through the kernel overlay: nothing in it is news to them, and a walk
+ * of the whole system on each launch would cost far more than the launch. */
+#define FOREIGN_SCAN_MAX 20000
+
 static int plan_foreign_root(struct plan *p, struct error *err)
 {
+  (void) err;
   if (p->squashfs || !p->n_layers)
     return 0;
   uid_t owner = layers_foreign_owner(p->layers, p->n_layers, mapped_owner, &p->ids);
   if (owner == (uid_t) -1)
     return 0;
-  char *examples[5] = {NULL};
-  size_t n = layers_find_unreadable(p->layers, p->n_layers, examples, N_ELEMENTS(examples));
+  for (size_t i = 0; i < p->n_layers; i++)
+    if (is_host_root(p->layers[i])) {
+      log_debug("ROOT is the host's own root: used as it is (root inside cannot write to root's directories)");
+      return 0;
+    }
+  if (p->overlay == OVERLAY_KERNEL) {
+    log_warn("ROOT is owned by uid %u, not you: with --overlay kernel root inside cannot write to its "
+             "directories; --overlay auto or fuse can", owner);
+    return 0;
+  }
+  _cleanup_free_ char *fuse = find_program("fuse-overlayfs");
+  if (!fuse) {
+    log_warn("ROOT is owned by uid %u, not you, and only fuse-overlayfs can let root inside write there: install "
+             "it (Debian: apt install fuse-overlayfs), or use a copy you own (mmdebstrap --mode=unshare)", owner);
+    return 0;
+  }
+  log_debug("ROOT is owned by uid %u: fuse-overlayfs with squash_to_root (every owner shows as root)", owner);
+  p->overlay = OVERLAY_FUSE;
+  p->squash_to_root = true;
+
+  char *examples[4] = {NULL};
+  bool cut = false;
+  size_t n = layers_find_unreadable(p->layers, p->n_layers, FOREIGN_SCAN_MAX, examples, N_ELEMENTS(examples), &cut);
   if (n > 0) {
     char list[512] = "";
     for (size_t i = 0; i < N_ELEMENTS(examples) && examples[i]; i++) {
       snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", examples[i]);
       free(examples[i]);
     }
-    return error_set(err, 0, "ROOT is owned by uid %u, not you, and holds %zu path%s you cannot read, such as %s%s\n"
-                     "make them readable (sudo chmod -R a+rX ROOT), or make a copy you own (mmdebstrap "
-                     "--mode=unshare, or a squashfs image: mksquashfs ROOT FILE; hutch run squashfs:FILE)",
-                     owner, n, n > 1 ? "s" : "", list, n > N_ELEMENTS(examples) ? ", ..." : "");
+    log_warn("ROOT is owned by uid %u, not you, and holds %s%zu path%s you cannot read, such as %s%s: inside they "
+             "cannot be read or changed either, not even by root. To fix: make them readable (sudo chmod -R a+rX "
+             "ROOT), or make a copy you own (mmdebstrap --mode=unshare; or a squashfs image: mksquashfs ROOT FILE, "
+             "then hutch run squashfs:FILE)", owner, cut ? "at least " : "", n, n > 1 ? "s" : "", list,
+             n > N_ELEMENTS(examples) ? ", ..." : "");
   }
-  if (p->overlay == OVERLAY_KERNEL)
-    return error_set(err, 0, "ROOT is owned by uid %u, not you: kernel overlayfs cannot let root inside write "
-                     "there\nuse --overlay fuse (or auto), or a copy you own (mmdebstrap --mode=unshare)", owner);
-  _cleanup_free_ char *fuse = find_program("fuse-overlayfs");
-  if (!fuse)
-    return error_set(err, 0, "ROOT is owned by uid %u, not you, and only fuse-overlayfs can present it as root's\n"
-                     "install fuse-overlayfs (Debian: apt install fuse-overlayfs), or use a copy you own "
-                     "(mmdebstrap --mode=unshare)", owner);
-  log_debug("ROOT is owned by uid %u: fuse-overlayfs with squash_to_root (every owner shows as root)", owner);
-  p->overlay = OVERLAY_FUSE;
-  p->squash_to_root = true;
   return 0;
 }
 

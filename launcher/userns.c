@@ -116,10 +116,8 @@ static int plan_kind(enum userns_mode mode, const char *user, unsigned long id, 
   _cleanup_free_ struct id_range *ranges = NULL;
   int n = userns_ranges(user, is_gid, &ranges, &e);
   if (n <= 0) {
-    *why = xasprintf("no subordinate %ss for %s in %s; ask an administrator for "
-                     "'usermod --add-sub%ss 100000-165535 %s'",
-                     is_gid ? "gid" : "uid", user, is_gid ? "/etc/subgid" : "/etc/subuid",
-                     is_gid ? "gid" : "uid", user);
+    *why = xasprintf("no subordinate %ss for %s in %s (`hutch doctor` gives the command that adds a free range)",
+                     is_gid ? "gid" : "uid", user, is_gid ? "/etc/subgid" : "/etc/subuid");
     return -1;
   }
   int m = userns_build_map(mode, id, ranges, (size_t) n, out, MAX_ID_MAPS);

@@ -30,17 +30,19 @@ check "root-owned tree: nothing was written to the tree" test ! -e "$fx/root-own
 assert_clean "root-owned tree: nothing left behind"
 run_hutch run --log-level debug "$fx/root-owned" /bin/true
 like "$err" "squash_to_root" "root-owned tree: --log-level debug says which backend and why"
+# The kernel overlay cannot even make /etc/hostname there (the tree has
+# none): the warning comes first, and says what would work.
 run_hutch run --overlay kernel "$fx/root-owned" /bin/true
 is "$rc" 125 "root-owned tree with --overlay kernel: exit 125"
-like "$err" "owned by uid 0" "root-owned tree with --overlay kernel: the message names the owner"
-like "$err" "--overlay fuse" "root-owned tree with --overlay kernel: ... and the fix"
+like "$err" "owned by uid 0" "root-owned tree with --overlay kernel: a warning names the owner"
+like "$err" "--overlay auto or fuse" "root-owned tree with --overlay kernel: ... and the way to writes"
 
-# --- root-only files: refused before anything starts, saying which.
-run_hutch run "$fx/root-secret" /bin/sh -c 'echo ran'
-is "$rc:$out" "125:" "root-only paths: exit 125, nothing ran"
-like "$err" "2 paths you cannot read" "root-only paths: the message counts them"
-like "$err" "/etc/shadow" "root-only paths: the message shows an example"
-like "$err" "mksquashfs" "root-only paths: the message gives the ways out"
+# --- root-only files: said before anything starts, with which and why.
+run_hutch run "$fx/root-secret" /bin/sh -c 'echo ran >&2; echo w > /etc/w && echo etc:written'
+is "$rc:$out" "0:etc:written" "root-only paths: the rest of the root works, writes included"
+like "$(head -1 <<< "$err")" "2 paths you cannot read" "root-only paths: the warning, before the command ran, counts them"
+like "$err" "/etc/shadow" "root-only paths: the warning shows an example"
+like "$err" "mksquashfs" "root-only paths: the warning gives the ways out"
 assert_clean "root-only paths: nothing left behind"
 
 # --- the same tree as a squashfs image: everything readable inside.
