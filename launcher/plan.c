@@ -88,6 +88,16 @@ static int plan_foreign_root(struct plan *p, struct error *err)
   (void) err;
   if (p->squashfs || !p->n_layers)
     return 0;
+  /* mmdebstrap --mode=unshare makes the tree's root the caller's first
+   * subordinate id, where podman and hutch put the caller: follow the tree. */
+  struct stat st;
+  if (p->ids.mode == USERNS_AUTO && p->ids.n_uid_map > 1 && stat(p->layers[0], &st) == 0 &&
+      st.st_uid != getuid() && st.st_uid == p->ids.uid_map[1].outside && st.st_gid == p->ids.gid_map[1].outside) {
+    log_debug("ROOT's root is your first subordinate id %u (as mmdebstrap --mode=unshare makes it): root inside "
+              "is that id, and you come after the subordinate ids", st.st_uid);
+    userns_root_at_subid(&p->ids);
+    return 0;
+  }
   uid_t owner = layers_foreign_owner(p->layers, p->n_layers, mapped_owner, &p->ids);
   if (owner == (uid_t) -1)
     return 0;

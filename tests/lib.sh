@@ -210,6 +210,15 @@ last_run() {
     printf 'last run: %s\nexit status: %s\nstdout: %s\nstderr: %s\n' "$_last_cmd" "$rc" "$out" "$err"
 }
 
+# free_port: a TCP/UDP port nobody listens on.
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 20000))
+        ss -Htaun "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return; }
+    done
+}
+
 # ------------------------------------------------------------- host checks
 
 have_fuse() {

@@ -14,15 +14,6 @@
 plan 41
 root=$(busybox_layers)
 
-# free_port: a TCP/UDP port nobody listens on.
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 20000))
-        ss -Htaun "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return; }
-    done
-}
-
 # fetch PORT [SECONDS]: GET / from 127.0.0.1:PORT, retrying until it answers.
 fetch() {
     local i
