@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "config.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -251,6 +252,8 @@ static int mount_kernel_overlay(const struct spec *s, const struct runtime *rt, 
 
 static int mount_fuse_overlay(const struct spec *s, const struct runtime *rt, struct overlay *ov, struct error *err)
 {
+  if (!HAVE_FUSE)  /* meson setup -Dfuse=disabled */
+    return error_set(err, 0, "--overlay fuse: this hutch was built without the fuse-overlayfs backend (-Dfuse=disabled); use --overlay kernel");
   _cleanup_free_ char *prog = find_program("fuse-overlayfs");
   if (!prog)
     return error_set(err, 0, "fuse-overlayfs not found; install it (Debian: apt install fuse-overlayfs) or use --overlay kernel");

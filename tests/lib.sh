@@ -212,8 +212,11 @@ last_run() {
 
 # ------------------------------------------------------------- host checks
 
+# have_fuse: the fuse-overlayfs backend is built in (HUTCH_HAVE_FUSE, from
+# meson: 0 with -Dfuse=disabled) and the host has what it needs.
 have_fuse() {
-    command -v fuse-overlayfs > /dev/null && [ -r /dev/fuse ] && [ -w /dev/fuse ]
+    [ "${HUTCH_HAVE_FUSE:-1}" = 1 ] &&
+        command -v fuse-overlayfs > /dev/null && [ -r /dev/fuse ] && [ -w /dev/fuse ]
 }
 
 # Whether the kernel mounts overlayfs inside a user namespace (5.11+).
@@ -242,7 +245,12 @@ have_backend() {
 backend_missing_reason() {
     case $1 in
     kernel) echo "this kernel does not mount overlayfs in a user namespace" ;;
-    fuse) echo "fuse-overlayfs or a usable /dev/fuse is missing" ;;
+    fuse)
+        if [ "${HUTCH_HAVE_FUSE:-1}" = 1 ]; then
+            echo "fuse-overlayfs or a usable /dev/fuse is missing"
+        else
+            echo "hutch was built without it (-Dfuse=disabled)"
+        fi ;;
     esac
 }
 
