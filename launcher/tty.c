@@ -64,7 +64,7 @@ static void take_cooked_input(struct tty_relay *t)
   /* Room for one canonical line (at most 4095 bytes and its end) and a ^D. */
   while (TTY_BUF - t->in.len > 4097) {
     struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
-    if (poll(&p, 1, 0) != 1 || p.revents != POLLIN)
+    if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN) || (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
       break;  /* nothing cooked; or a hangup, where read returns 0 forever */
     char *line = t->in.data + t->in.len;
     ssize_t n = read(STDIN_FILENO, line, 4096);
