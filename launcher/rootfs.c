@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "config.h"
 #include "proc.h"
 #include "util.h"
 
@@ -322,6 +323,9 @@ static int fuse_mount(char **argv, const char *mountpoint, pid_t *pid_out, struc
 
 static int mount_fuse_overlay(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err)
 {
+  if (!HAVE_FUSE)  /* meson setup -Dfuse=disabled */
+    return error_set(err, 0, "--overlay fuse: this hutch was built without the fuse-overlayfs backend "
+                     "(-Dfuse=disabled)\nuse --overlay kernel");
   _cleanup_free_ char *prog = find_program("fuse-overlayfs");
   if (!prog)
     return error_set(err, 0, "fuse-overlayfs not found\ninstall it (Debian: apt install fuse-overlayfs) or use --overlay kernel");

@@ -19,6 +19,10 @@ if have_backend fuse; then
     run_hutch run --overlay fuse "$root" /bin/sh -c "$root_type; cat /proc/[0-9]*/comm | grep -cx fuse-overlayfs"
     is "$out" "fuse.fuse-overlayfs
 0" "--overlay fuse: / is fuse-overlayfs, and its process is not visible inside"
+elif [ "${HUTCH_HAVE_FUSE:-1}" = 0 ]; then
+    run_hutch run --overlay fuse "$root" /bin/sh -c 'echo ran'
+    is "$rc:$out:$(grep -c 'built without the fuse-overlayfs backend' <<< "$err")" "125::1" \
+        "--overlay fuse, built with -Dfuse=disabled: refused with exit 125, saying why"
 else
     skip "--overlay fuse" "$(backend_missing_reason fuse)"
 fi

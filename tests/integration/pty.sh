@@ -7,14 +7,12 @@
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
 command -v script > /dev/null || skip_all "script (util-linux) is not installed"
-plan 9
+plan 10
 root=$(busybox_layers)
 
 # in_pty COMMAND: run COMMAND (a shell string) on a new terminal; sets out
 # (carriage returns removed) and rc. script's stdin is /dev/null: it sends
-# an end-of-file at once, which the line discipline turns into a NUL byte
-# when hutch puts the terminal in raw mode; that NUL reaches the command's
-# terminal as input (echoed as ^@). Commands here do not read their input.
+# an end-of-file character at once, usually before hutch has started.
 in_pty() {
     run timeout -k 2 20 script -qefc "$1" /dev/null
     out=$(tr -d '\r' <<< "$out")
@@ -32,6 +30,17 @@ sid=$(sed -n 's/.*sid:\([0-9]*\).*/\1/p' <<< "$out")
 pid=$(sed -n 's/.*pid:\([0-9]*\).*/\1/p' <<< "$out")
 is "$sid" "$pid" "... in a session of its own"
 like "$out" "0 ptmx " "... and the sandbox's devpts is a new instance holding only its own pty"
+
+# Switching the caller's terminal to raw mode puts no byte into the stream.
+# script(1) with stdin at its end writes the EOF character to its terminal
+# before hutch starts; the line discipline keeps it as an end-of-file mark
+# (a NUL byte that ends a line), and a switch to raw mode turned that mark
+# into a real NUL, which reached the command's terminal (echoed as ^@).
+# The command waits for input, so that anything relayed is surely echoed
+# before it prints; it gets the end of file script sent.
+in_pty "'$HUTCH' run '$root' /bin/sh -c 'read -t 3 l; echo \"read:\$?:\$l\"; tty'"
+is "$rc:$out" "0:read:1:
+/dev/pts/0" "switching the caller's terminal to raw mode injects no byte (the script </dev/null case)"
 
 # The caller's terminal is not among the command's descriptors: all of
 # 0, 1, 2 point at the sandbox's pty.
