@@ -416,7 +416,7 @@ leftovers() {
     for pat in "$TEST_TMP" "$@"; do
         for p in $(pgrep -f -- "$pat"); do
             [ "$p" = "$$" ] && continue
-            printf 'process %s: %s\n' "$p" "$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null)"
+            printf 'process %s: %s\n' "$p" "$(tr '\0' ' ' 2>/dev/null < "/proc/$p/cmdline")"
         done
     done
     grep -F -- "$TEST_TMP" /proc/self/mountinfo | sed 's/^/mount: /'
