@@ -37,12 +37,19 @@ STUBS="exit125 false true"
 busybox_layers > /dev/null
 export HUTCH_TEST_LAYERS=$TEST_TMP/layers
 
+# The scripts' temporary directories on a tmpfs where there is one: copying
+# and removing the layers there is ten times faster than on a disk.
+script_tmp=${TMPDIR:-/tmp}
+if [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(stat -f -c %T /dev/shm)" = tmpfs ]; then
+    script_tmp=/dev/shm
+fi
+
 # run_script SCRIPT HUTCH OUTFILE: run one script with that hutch, at most
 # 60 s; its TAP goes to OUTFILE, its status is returned.
 run_script() {
     local probes=${HUTCH_PROBES_INTEGRATION:-}
     case $1 in */security/*) probes=${HUTCH_PROBES_SECURITY:-} ;; esac
-    HUTCH=$2 HUTCH_PROBES=$probes timeout -k 5 60 bash "$1" < /dev/null > "$3" 2> "$3.err"
+    HUTCH=$2 HUTCH_PROBES=$probes TMPDIR=$script_tmp timeout -k 5 60 bash "$1" < /dev/null > "$3" 2> "$3.err"
 }
 
 # tap_verdict FILE STATUS: judges one run's TAP. Prints "skip REASON" for a
@@ -74,12 +81,18 @@ tap_verdict() {
 }
 
 # judge SCRIPT: prints "ok", "skip REASON" or "weak" and the reasons.
+# The three runs go side by side: each has its own temporary directory.
 judge() {
-    local script=$1 stub v skips=0 why='' status reason=''
+    local script=$1 stub v skips=0 why='' status reason='' pids=()
     for stub in $STUBS; do
-        run_script "$script" "$stubs/$stub" "$TEST_TMP/run.out"
+        run_script "$script" "$stubs/$stub" "$TEST_TMP/run.$stub" &
+        pids+=($!)
+    done
+    for stub in $STUBS; do
+        wait "${pids[0]}"
         status=$?
-        v=$(tap_verdict "$TEST_TMP/run.out" "$status")
+        pids=("${pids[@]:1}")
+        v=$(tap_verdict "$TEST_TMP/run.$stub" "$status")
         case $v in
         failed) ;;
         skip\ *) skips=$((skips + 1)) reason=${v#skip } ;;
