@@ -39,7 +39,8 @@ check_all() {
     for e in $ENTRIES; do
         bad=''
         [ "$rc" = 0 ] || bad=" sysprobe's run: exit $rc;"
-        for n in $DENIED_EPERM $DENIED_ENOSYS; do
+        [ -n "$o" ] || bad="$bad no output from sysprobe;"
+        [ -z "$bad" ] && for n in $DENIED_EPERM $DENIED_ENOSYS; do
             res=$(probe_result "$o" "$n" "$e")
             [ "$res" = none ] && continue  # no such call on this entry
             "$want" "$n" "$res" "$e" || bad="$bad $n: $res;"
