@@ -3,9 +3,16 @@
 # A test script sources this file first thing:
 #
 #   . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
-#   plan 3
-#   run_hutch run "$(busybox_layers)" /bin/true
-#   is "$rc" 0 "true exits 0"
+#   plan 2
+#   run_hutch run "$(busybox_layers)" /bin/sh -c 'cat /etc/motd; echo ran'
+#   is "$rc/$(tail -n 1 <<< "$out")" "0/ran" "the command runs"
+#   given ran 0 ran -- unlike "$out" "host" "the motd is the image's"
+#
+# Every point about a run checks hutch's exit status and something only the
+# command in the sandbox can have printed (its output, or a marker it prints
+# last): a point that would hold had hutch run nothing proves nothing.
+# tests/meta/broken-hutch.sh runs every script with hutch replaced by stubs
+# that run nothing, and fails if any point still passes.
 #
 # meson sets HUTCH (the built binary) and HUTCH_SOURCE_DIR. Every script gets
 # a private temporary directory, $TEST_TMP, removed on exit, and a private
