@@ -55,7 +55,7 @@ for c in "${cases[@]}"; do
     check "$desc: exit 125" refused
     refused && n_refused=$((n_refused + 1))
     first=$(head -n 1 <<< "$err")
-    if [ -z "$out" ] && [ "${first#hutch: }" != "$first" ] && [[ $err == *"$text"* ]]; then
+    if [ "$rc" = 125 ] && [ -z "$out" ] && [ "${first#hutch: }" != "$first" ] && [[ $err == *"$text"* ]]; then
         ok "$desc: a message on stderr names '$text'"
     else
         not_ok "$desc: a message on stderr names '$text'" "stdout: $out" "stderr: $err"
