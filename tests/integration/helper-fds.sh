@@ -82,7 +82,7 @@ check_helper() {
 
         if ! now=$(ls "/proc/$hp/fd" 2>&1); then
             skip "$name: while it runs, /proc/$hp/fd holds nothing handed over unnamed" \
-                "$name made itself non-dumpable: its /proc/PID/fd is closed to its user (the record at exec covers it)"
+                "/proc/$hp/fd cannot be read (${now##*: }): $name made itself non-dumpable; the record at exec covers it"
         else
             live=''
             while read -r n t; do
