@@ -17,6 +17,10 @@ if ! have_subids; then
     exit 0
 fi
 
+# A sandbox must start at all before a Debian root is worth building.
+run_hutch run "$(busybox_layers)" /bin/sh -c 'echo ready'
+ran 0 ready || bail_out "hutch does not run a sandbox here: $err"
+
 deb=$TEST_TMP/debian
 # mmdebstrap's root in its namespace is a subordinate id: it must be able
 # to enter the test's directory.
