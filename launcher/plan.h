@@ -60,6 +60,9 @@ struct plan {
   char *hostname;
   uid_t uid;                   /* the command's ids inside */
   gid_t gid;
+  gid_t *groups;               /* supplementary groups (users.c) */
+  size_t n_groups;
+  char *home;                  /* HOME: the user's in the image's /etc/passwd */
   int preserve_fds;
   bool tty;                    /* stdin is a terminal: the command gets a pty */
 
