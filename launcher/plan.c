@@ -99,14 +99,16 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
     return r;
   rootfs_plan_masks(s, p);
 
-  if ((r = plan_policy(s, p, err)) < 0)
-    return r;
-
   if ((r = userns_plan(s->userns, &p->ids, err)) < 0)
     return r;
   /* --user, resolved in the image's /etc/passwd and /etc/group. */
   if ((r = users_plan(s, p, err)) < 0)
     return r;
+  /* After the ids: the filter is compiled into a cache, which bad input
+   * must not leave behind. */
+  if ((r = plan_policy(s, p, err)) < 0)
+    return r;
+
   plan_env(s, p);
 
   /* Bound last: nothing after this can fail on bad input. */
