@@ -49,6 +49,8 @@ struct plan {
   char **layers;
   size_t n_layers;
   enum overlay_mode overlay;   /* AUTO: kernel, falling back to fuse */
+  char *fuse_uidmapping;       /* fuse-overlayfs's uidmapping= (keep-id), or NULL */
+  char *fuse_gidmapping;
   bool upper_on_disk;          /* the writes: a tmpfs of the sandbox's own, or disk */
   char *upper_size;            /* the tmpfs's size=, or NULL */
   bool read_only;

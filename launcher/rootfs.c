@@ -300,6 +300,18 @@ static int mount_fuse_overlay(const struct plan *p, const struct runtime *rt, st
   if (r < 0)
     return r;
   _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, rt->rw, rt->rw);
+  if (p->fuse_uidmapping && p->fuse_gidmapping) {
+    /* keep-id (keepid.c): fuse-overlayfs shows the ids it reads as --userns
+     * auto would. The upper directory, made by us as root inside, must then
+     * be the caller's inside id, which it shows as root, like the image's
+     * root-owned directories. */
+    _cleanup_free_ char *upper = xasprintf("%s/upper", rt->rw);
+    if (chown(upper, p->ids.inside_uid, p->ids.inside_gid) < 0)
+      return error_set(err, errno, "chown `%s`", upper);
+    char *with = xasprintf("%s,uidmapping=%s,gidmapping=%s", opts, p->fuse_uidmapping, p->fuse_gidmapping);
+    free(opts);
+    opts = with;
+  }
   _cleanup_free_ char *merged = xasprintf("%s/merged", rt->dir);
   struct stat before;
   if (stat(merged, &before) < 0)

@@ -35,6 +35,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "keepid.h"
 #include "plan.h"
 #include "util.h"
 
@@ -225,7 +226,7 @@ int users_plan(const struct spec *s, struct plan *p, struct error *err)
   p->gid = p->ids.inside_gid;
   if (!s->user) {
     p->home = xstrdup(p->uid == 0 ? "/root" : "/");
-    return 0;
+    return keepid_plan(s, p, err);
   }
   struct users_ids ids;
   int r = users_resolve(s->user, p->layers, p->n_layers, &ids, err);
@@ -249,14 +250,17 @@ int users_plan(const struct spec *s, struct plan *p, struct error *err)
                         p->groups[i]);
   log_debug("--user %s: uid %u, gid %u, %zu supplementary group%s, HOME=%s", s->user, p->uid, p->gid,
             p->n_groups, p->n_groups == 1 ? "" : "s", p->home);
-  return 0;
+  return keepid_plan(s, p, err);
 }
 
 void users_plan_free(struct plan *p)
 {
   free(p->groups);
   free(p->home);
+  free(p->fuse_uidmapping);
+  free(p->fuse_gidmapping);
   p->groups = NULL;
   p->home = NULL;
+  p->fuse_uidmapping = p->fuse_gidmapping = NULL;
   p->n_groups = 0;
 }
