@@ -106,8 +106,9 @@ static int image_has_id(const struct plan *p, bool group, unsigned long id, bool
 static int plan_owners(struct plan *p)
 {
   if (!p->ids.newuidmap) {
-    log_warn("--userns keep-id without subordinate ids: only your own uid is mapped, so the image's "
-             "files show as owned by you or by nobody");
+    /* userns_plan() has warned of the fallback already. */
+    log_debug("--userns keep-id without subordinate ids: only your own uid is mapped, so the image's "
+              "files show as owned by you or by nobody");
     return 0;
   }
   if (p->overlay == OVERLAY_KERNEL) {
