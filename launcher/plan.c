@@ -14,6 +14,7 @@
 
 #include "caps.h"
 #include "env.h"
+#include "keepid.h"
 #include "layers.h"
 #include "net.h"
 #include "rootfs.h"
@@ -101,8 +102,9 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
 
   if ((r = userns_plan(s->userns, &p->ids, err)) < 0)
     return r;
-  /* --user, resolved in the image's /etc/passwd and /etc/group. */
-  if ((r = users_plan(s, p, err)) < 0)
+  /* --user, resolved in the image's /etc/passwd and /etc/group; then
+   * keep-id's backend that keeps the image's owners, and its passwd entry. */
+  if ((r = users_plan(s, p, err)) < 0 || (r = keepid_plan(s, p, err)) < 0)
     return r;
   /* After the ids: the filter is compiled into a cache, which bad input
    * must not leave behind. */

@@ -35,7 +35,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "keepid.h"
 #include "plan.h"
 #include "util.h"
 
@@ -226,7 +225,7 @@ int users_plan(const struct spec *s, struct plan *p, struct error *err)
   p->gid = p->ids.inside_gid;
   if (!s->user) {
     p->home = xstrdup(p->uid == 0 ? "/root" : "/");
-    return keepid_plan(s, p, err);
+    return 0;
   }
   struct users_ids ids;
   int r = users_resolve(s->user, p->layers, p->n_layers, &ids, err);
@@ -250,7 +249,7 @@ int users_plan(const struct spec *s, struct plan *p, struct error *err)
                         p->groups[i]);
   log_debug("--user %s: uid %u, gid %u, %zu supplementary group%s, HOME=%s", s->user, p->uid, p->gid,
             p->n_groups, p->n_groups == 1 ? "" : "s", p->home);
-  return keepid_plan(s, p, err);
+  return 0;
 }
 
 void users_plan_free(struct plan *p)
