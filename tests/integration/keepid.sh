@@ -5,7 +5,7 @@
 # /etc/passwd entry (whoami works) and its HOME.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 11
+plan 12
 
 if ! have_subids; then
     skip_all "no subordinate ranges for $(id -un) or no newuidmap/newgidmap"
@@ -14,6 +14,7 @@ if ! have_fuse; then
     skip_all "$(backend_missing_reason fuse)"
 fi
 
+export XDG_DATA_HOME=$TEST_TMP/data
 me=$(id -u)
 my_gid=$(id -g)
 my_name=$(id -un)
@@ -75,3 +76,9 @@ is "$out $(stat -c %u:%g "$TEST_TMP/vol/f")" "$me:$my_gid $me:$my_gid" \
 
 run_hutch run --userns keep-id --overlay kernel "$root" /bin/sh -c 'stat -c %u /bin'
 like "$err" "--overlay kernel" "--userns keep-id --overlay kernel warns that the owners show shifted"
+
+# --upper disk: the keeper, root inside but not the directory's owner by
+# number under keep-id, still removes the writes' directory when it ends.
+run_hutch run --userns keep-id --upper disk "$root" /bin/sh -c 'echo x > /tmp/f; echo ran'
+is "$rc:$out:$(find "$XDG_DATA_HOME/hutch/rw" -mindepth 1 2>&1)" "0:ran:" \
+    "--userns keep-id --upper disk: the run's directory under the data directory is gone after the run"
