@@ -128,6 +128,8 @@ static int read_passwd(const char *user, char *const *layers, size_t n_layers, s
   if (numeric)
     out->uid = (uid_t) id;
   if (!f) {
+    if (!numeric && n_layers == 0)
+      return error_set(err, 0, "--user `%s`: a name is looked up in ROOT's /etc/passwd\ngive ROOT, or a number, e.g. --user 1000", user);
     if (!numeric)
       return error_set(err, 0, "--user `%s`: the image has no /etc/passwd to look the name up in\nuse a number, e.g. --user 1000", user);
     return 0;
