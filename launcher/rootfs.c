@@ -340,6 +340,18 @@ static int mount_fuse_overlay(const struct plan *p, const struct runtime *rt, st
    * root, and fuse-overlayfs makes the copies up itself, as us. */
   _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work%s", lower, rt->rw, rt->rw,
                                         p->squash_to_root ? ",squash_to_root" : "");
+  if (p->fuse_uidmapping && p->fuse_gidmapping) {
+    /* keep-id (keepid.c): fuse-overlayfs shows the ids it reads as --userns
+     * auto would. The upper directory, made by us as root inside, must then
+     * be the caller's inside id, which it shows as root, like the image's
+     * root-owned directories. */
+    _cleanup_free_ char *upper = xasprintf("%s/upper", rt->rw);
+    if (chown(upper, p->ids.inside_uid, p->ids.inside_gid) < 0)
+      return error_set(err, errno, "chown `%s`", upper);
+    char *with = xasprintf("%s,uidmapping=%s,gidmapping=%s", opts, p->fuse_uidmapping, p->fuse_gidmapping);
+    free(opts);
+    opts = with;
+  }
   char *argv[] = {prog, "-f", "-o", opts, ov->merged, NULL};
   return fuse_mount(argv, ov->merged, &ov->fuse_pid, err);
 }

@@ -56,8 +56,8 @@ is "$rc/$out" "0//" "the default working directory is /"
 run_hutch run -u 1000 "$root" /bin/sh -c 'id -u; id -g; echo "$HOME"'
 if have_subids; then
     is "$rc/$out" "0/1000
-1000
-/" "-u UID runs as UID:UID with HOME=/"
+0
+/" "-u UID the image does not list runs as UID:0 (podman's rule) with HOME=/"
     run_hutch run -u 33:44 "$root" /bin/sh -c 'id -u; id -g; id -G; touch /tmp/f; stat -c %u:%g /tmp/f'
     is "$rc/$out" "0/33
 44
