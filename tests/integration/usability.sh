@@ -5,7 +5,7 @@
 # named as one; pid 1's command line shows no host path.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 10
+plan 11
 
 root=$(busybox_layers)
 
@@ -42,3 +42,13 @@ mkdir "$TEST_TMP/vol-secret-name"
 run_hutch run -v "$TEST_TMP/vol-secret-name:/data" "$root" /bin/sh -c 'tr "\0" " " < /proc/1/cmdline; echo; echo ran'
 like "$out" "hutch-init" "pid 1's command line is hutch-init"
 given ran 0 ran -- unlike "$out" "$TEST_TMP" "pid 1's command line shows no host path"
+
+# pasta's messages at --log-level debug: in hutch's log, not lost on the way
+# to a system logger ("Failed to send N bytes to syslog").
+if command -v pasta > /dev/null; then
+    run_hutch run --log-level debug --network pasta "$root" /bin/sh -c 'echo ran'
+    given ran 0 ran -- check "--log-level debug: pasta's messages come through hutch's log, none lost to syslog" \
+        eval '[[ $err == *"hutch: pasta: "* && $err != *syslog* ]]'
+else
+    skip "--log-level debug: pasta's messages in hutch's log" "pasta is not installed"
+fi
