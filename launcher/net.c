@@ -215,7 +215,8 @@ int net_resolve(const struct spec *s, bool check_ports, struct plan *p, struct e
   p->port_driver = s->port_driver == PORT_DRIVER_UNSET ? PORT_DRIVER_HUTCH : s->port_driver;
   p->ports = xcalloc(s->n_ports, sizeof *p->ports);
   p->n_ports = s->n_ports;
-  memcpy(p->ports, s->ports, s->n_ports * sizeof *p->ports);
+  if (s->n_ports)
+    memcpy(p->ports, s->ports, s->n_ports * sizeof *p->ports);
   for (size_t i = 0; i < s->n_ports && check_ports; i++) {
     for (size_t j = 0; j < i; j++)
       if (s->ports[j].host_port == s->ports[i].host_port && s->ports[j].proto == s->ports[i].proto &&

@@ -28,8 +28,8 @@ enum mount_kind {
                      * /sys bound read-only where the kernel refuses one */
   MOUNT_TMPFS,      /* a fresh tmpfs, of mode data (octal) */
   MOUNT_BIND,       /* the host path src, recursively */
-  MOUNT_FILE,       /* a file hutch writes (data) in the run directory as
-                     * src, bound at dst: /etc/hosts and the like */
+  MOUNT_FILE,       /* a file the keeper writes (data) beside the upper
+                     * layer as src, bound at dst: /etc/hosts and the like */
   MOUNT_MASK,       /* hide dst: /dev/null over a file, an empty read-only
                      * tmpfs over a directory */
   MOUNT_READONLY,   /* make dst (recursively) read-only */
@@ -38,7 +38,7 @@ enum mount_kind {
 
 struct mount_entry {
   enum mount_kind kind;
-  char *src;        /* MOUNT_BIND: host path; MOUNT_FILE: name in the run dir */
+  char *src;        /* MOUNT_BIND: host path; MOUNT_FILE: name beside the upper layer */
   char *dst;
   char *data;       /* MOUNT_FILE: the file's content; MOUNT_TMPFS: its mode */
   bool read_only;

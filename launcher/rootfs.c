@@ -259,32 +259,71 @@ static int prepare_rw(const struct plan *p, const struct runtime *rt, struct ove
   return 0;
 }
 
+/* The files of the mount plan (/etc/hosts and the like), written beside the
+ * upper layer, on the sandbox's own tmpfs: the host's paths to them would
+ * otherwise show in the sandbox's /proc/self/mountinfo. */
+static int write_files(const struct plan *p, const struct runtime *rt, struct error *err)
+{
+  _cleanup_close_ int rw = open(rt->rw, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rw < 0)
+    return error_set(err, errno, "open `%s`", rt->rw);
+  for (size_t i = 0; i < p->n_mounts; i++) {
+    const struct mount_entry *m = &p->mounts[i];
+    if (m->kind != MOUNT_FILE)
+      continue;
+    const char *slash = strrchr(m->src, '/');
+    if (slash) {
+      _cleanup_free_ char *dir = xstrndup(m->src, (size_t) (slash - m->src));
+      if (mkdirat(rw, dir, 0755) < 0 && errno != EEXIST)
+        return error_set(err, errno, "mkdir `%s/%s`", rt->rw, dir);
+    }
+    if (write_file_at(rw, m->src, m->data) < 0)
+      return error_set(err, errno, "write `%s/%s`", rt->rw, m->src);
+  }
+  return 0;
+}
+
 static int mount_kernel_overlay(const struct overlay *ov, const struct runtime *rt, struct error *err)
 {
-  _cleanup_free_ char *upper = xasprintf("%s/upper", rt->rw);
-  _cleanup_free_ char *work = xasprintf("%s/work", rt->rw);
-  _cleanup_close_ int m = rootfs_overlay_fs(ov->layers, ov->n_layers, NULL, upper, work, err);
-  if (m == -EOPNOTSUPP) {
-    /* Short relative link names keep the one string small; the kernel
-     * resolves them against our working directory. */
-    _cleanup_free_ char *lower = NULL;
-    _cleanup_close_ int links = -1;
-    int r = make_layer_links(ov, rt, "", &lower, &links, err);
-    if (r < 0)
-      return r;
-    if (fchdir(links) < 0)
-      return error_set(err, errno, "chdir `%s/l`", rt->dir);
-    m = rootfs_overlay_fs(ov->layers, ov->n_layers, lower, upper, work, err);
+  /* Every path given by a short name relative to RUNDIR/l, our working
+   * directory for the mount: the kernel shows the names it was given in
+   * /proc/self/mountinfo, which the sandbox can read, and "0" or "upper"
+   * says nothing of where the caller keeps the layers. The names also keep
+   * the one lowerdir string of an older kernel small. */
+  _cleanup_free_ char *lower = NULL;
+  _cleanup_close_ int links = -1;
+  int r = make_layer_links(ov, rt, "", &lower, &links, err);
+  if (r < 0)
+    return r;
+  _cleanup_free_ char *upper = xasprintf("%s/upper", rt->rw), *work = xasprintf("%s/work", rt->rw);
+  if (symlinkat(upper, links, "upper") < 0 || symlinkat(work, links, "work") < 0)
+    return error_set(err, errno, "symlink the upper layer in `%s/l`", rt->dir);
+  char **names = xcalloc(ov->n_layers + 1, sizeof *names);
+  for (size_t i = 0; i < ov->n_layers; i++)
+    names[i] = xasprintf("%zu", i);
+  int m = -1;
+  if (fchdir(links) < 0) {
+    m = error_set(err, errno, "chdir `%s/l`", rt->dir);
+  } else {
+    m = rootfs_overlay_fs(names, ov->n_layers, NULL, "upper", "work", err);
+    if (m == -EOPNOTSUPP)
+      m = rootfs_overlay_fs(names, ov->n_layers, lower, "upper", "work", err);
+  }
+  strvfreep(&names);
+  if (chdir("/") < 0 && m >= 0) {
+    close(m);
+    return error_set(err, errno, "chdir /");
   }
   if (m < 0)
     return m;
   /* By path: rt->dir_fd was opened by hutch, in the host's mount namespace,
    * and a mount cannot be attached to another namespace's tree. */
   _cleanup_free_ char *merged = xasprintf("%s/merged", rt->dir);
-  if (move_mount(m, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-    return error_set(err, errno, "mount overlay at `%s/merged`", rt->dir);
-  if (chdir("/") < 0)
-    return error_set(err, errno, "chdir /");
+  r = move_mount(m, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH);
+  int e = errno;
+  close(m);
+  if (r < 0)
+    return error_set(err, e, "mount overlay at `%s/merged`", rt->dir);
   return 0;
 }
 
@@ -387,7 +426,7 @@ int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct 
   for (size_t i = 0; i < p->n_layers; i++)
     strv_append(&ov->layers, &ov->n_layers, xstrdup(p->layers[i]));
   int r = prepare_rw(p, rt, ov, err);
-  if (r < 0 || (p->squashfs && (r = mount_squashfs(p, rt, ov, err)) < 0))
+  if (r < 0 || (r = write_files(p, rt, err)) < 0 || (p->squashfs && (r = mount_squashfs(p, rt, ov, err)) < 0))
     return r;
   if (p->overlay != OVERLAY_FUSE) {
     struct error kerr = {0};
@@ -641,7 +680,7 @@ static int apply_one(int rootfd, const struct runtime *rt, const struct mount_en
   case MOUNT_BIND:
     return bind_in_root(rootfd, m->src, m->dst, m->read_only, err);
   case MOUNT_FILE: {
-    _cleanup_free_ char *src = xasprintf("%s/%s", rt->dir, m->src);
+    _cleanup_free_ char *src = xasprintf("%s/%s", rt->rw, m->src);
     return bind_in_root(rootfd, src, m->dst, false, err);
   }
   case MOUNT_MASK:

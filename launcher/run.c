@@ -75,17 +75,10 @@ static int setup_parent(struct parent *h, struct error *err)
   return h->sigfd < 0 ? error_set(err, errno, "signalfd") : 0;
 }
 
-/* The run directory, and the files of the mount plan written in it. */
+/* The run directory: the keeper mounts and writes there. */
 static int make_run_dir(struct parent *h, struct error *err)
 {
-  int r = runtime_create(&h->l.rt, h->l.plan->upper_on_disk, err);
-  if (r < 0)
-    return r;
-  const struct plan *p = h->l.plan;
-  for (size_t i = 0; i < p->n_mounts; i++)
-    if (p->mounts[i].kind == MOUNT_FILE && write_file_at(h->l.rt.dir_fd, p->mounts[i].src, p->mounts[i].data) < 0)
-      return error_set(err, errno, "write `%s/%s`", h->l.rt.dir, p->mounts[i].src);
-  return 0;
+  return runtime_create(&h->l.rt, h->l.plan->upper_on_disk, err);
 }
 
 static int spawn_keeper(struct parent *h, struct error *err)

@@ -124,7 +124,7 @@ int runtime_create(struct runtime *rt, bool rw_on_disk, struct error *err)
     rmdir_fresh(fresh);
     return error_set(err, e, "lock and name the run directory `%s`", rt->dir);
   }
-  static const char *const subdirs[] = {"rw", "merged", "etc"};
+  static const char *const subdirs[] = {"rw", "merged"};
   for (size_t i = 0; i < N_ELEMENTS(subdirs); i++)
     if (mkdirat(rt->dir_fd, subdirs[i], 0755) < 0)
       return error_set(err, errno, "mkdir `%s/%s`", rt->dir, subdirs[i]);

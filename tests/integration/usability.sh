@@ -5,7 +5,7 @@
 # named as one; pid 1's command line shows no host path.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 11
+plan 12
 
 root=$(busybox_layers)
 
@@ -42,6 +42,14 @@ mkdir "$TEST_TMP/vol-secret-name"
 run_hutch run -v "$TEST_TMP/vol-secret-name:/data" "$root" /bin/sh -c 'tr "\0" " " < /proc/1/cmdline; echo; echo ran'
 like "$out" "hutch-init" "pid 1's command line is hutch-init"
 given ran 0 ran -- unlike "$out" "$TEST_TMP" "pid 1's command line shows no host path"
+
+# The sandbox's mount table names no host path of the layers or the run
+# directory: the overlay was given short names, the /etc files live on the
+# sandbox's own tmpfs. (A volume shows its source: the kernel gives a bind
+# mount's path within its filesystem, and that one the user chose.)
+run_hutch run "$root" /bin/sh -c 'cat /proc/self/mountinfo; echo ran'
+given ran 0 ran -- check "mountinfo names no host path of the layers or the run directory" \
+    eval '[[ $out != *"$TEST_TMP"* && $out != *"$XDG_RUNTIME_DIR"* && $out != *"/hutch-$(id -u)/"* ]]'
 
 # pasta's messages at --log-level debug: in hutch's log, not lost on the way
 # to a system logger ("Failed to send N bytes to syslog").
