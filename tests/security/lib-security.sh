@@ -185,6 +185,17 @@ filtered() {
     return 1
 }
 
+# reached RESULT: the call came back from the kernel, with an answer or an
+# errno of its own: not a marker of the filter, not a death (SIGSYS from
+# a filter, SIGSEGV where the kernel has no such entry), not missing.
+reached() {
+    case $1 in
+    ok*) return 0 ;;
+    "errno "*) ! filtered "$1" ;;
+    *) return 1 ;;
+    esac
+}
+
 # hutch_line [OPTIONS...] -- COMMAND...: the same run as sandbox, as one
 # shell-quoted command line (for script(1) and background runs).
 hutch_line() {
