@@ -40,6 +40,8 @@ if [ "$(uname -m)" != x86_64 ]; then
     skip "archMap sub-architecture: int 0x80 mkdir is refused too" "not x86-64"
 elif ! have_probe sysprobe; then
     skip "archMap sub-architecture: int 0x80 mkdir is refused too" "no sysprobe probe: $HUTCH_PROBES_MISSING"
+elif int80_refused; then
+    skip "archMap sub-architecture: int 0x80 mkdir is refused too" "$INT80_REASON"
 else
     sandbox --seccomp "$P" -- /probes/sysprobe i386 mkdir
     is "$rc/$(probe_result "$out" mkdir i386)" "0/errno 13" "archMap sub-architecture: int 0x80 mkdir is refused too"

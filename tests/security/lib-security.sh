@@ -12,6 +12,23 @@
 # options added after every test's own, e.g.
 #   HUTCH_TEST_LIFT="--seccomp unconfined --cap-add ALL --landlock off --unmask ALL"
 # (later options win, so this lifts the protections of every run).
+#
+# The int 0x80 entry: a kernel built without IA32 emulation, or booted with
+# ia32_emulation=0, kills every int 0x80 with a protection fault (SIGSEGV),
+# inside hutch or not; there is nothing for a filter to refuse. Each script
+# asks the kernel once, outside any sandbox (int80_refused: sysprobe makes
+# an int 0x80 getpid on the host, without hutch, so a broken hutch cannot
+# turn the answer into a skip), and where the kernel refuses, its int 0x80
+# points are SKIPs with that reason (int80). To simulate such a kernel:
+#   HUTCH_TEST_NO_INT80=1        sysprobe's int 0x80 faults as it would
+#                                there, on the host and in every sandbox
+#                                (passed in with -e): the probe answers
+#                                "refused" and the points skip;
+#   HUTCH_TEST_NO_INT80=sandbox  only the probes in the sandboxes fault,
+#                                the host probe does not: the int 0x80
+#                                points run, and fail (what they would do on
+#                                such a kernel without the probe).
+# tests/meta/no-int80.sh runs the scripts both ways.
 
 if [ ! -f "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh" ]; then
     echo "Bail out! tests/lib.sh (the helpers shared with the integration tests) is missing from $HUTCH_SOURCE_DIR"
@@ -49,6 +66,62 @@ need_probes() {
 need_x86_64() {
     [ "$(uname -m)" = x86_64 ] || skip_all "the probes test the x86-64 system call entries"
     need_probes sysprobe
+    int80_refused || true
+}
+
+INT80_REASON="this kernel refuses int 0x80 everywhere (no IA32 emulation): nothing to filter"
+
+# int80_refused: whether this kernel refuses int 0x80 to every process
+# (see above). sysprobe runs on the host, as the test user, once per
+# script; its answer is kept in $TEST_TMP/int80 (so a call from a subshell
+# sees it too). Only a death by SIGSEGV or SIGILL counts as refused: an
+# answer, an error, or anything unexpected (said as a diagnostic) lets the
+# points run and show it.
+int80_refused() {
+    local f=$TEST_TMP/int80 res sim=
+    if [ ! -f "$f" ]; then
+        res="no probe"
+        [ "${HUTCH_TEST_NO_INT80:-}" = 1 ] && sim=1
+        if [ "$(uname -m)" = x86_64 ] && [ -x "$PROBES/sysprobe" ]; then
+            res=$(probe_result "$(HUTCH_TEST_NO_INT80=$sim "$PROBES/sysprobe" i386 getpid 2>&1)" getpid i386)
+        fi
+        printf '%s\n' "$res" > "$f" || bail_out "cannot write $f"
+        case $res in
+        ok) ;;
+        "killed 11" | "killed 4")
+            diag "int 0x80 getpid on the host, outside any sandbox: $res${sim:+ (simulated: HUTCH_TEST_NO_INT80=1)}; the int 0x80 points skip"
+            ;;
+        *) diag "int 0x80 getpid on the host, outside any sandbox: $res (unexpected); the int 0x80 points run" ;;
+        esac
+    fi
+    case $(< "$f") in
+    "killed 11" | "killed 4") return 0 ;;
+    esac
+    return 1
+}
+
+# int80 POINT ARGS...: a test point (is, like, check, ok, ...) about the
+# int 0x80 entry; a SKIP with the reason where the kernel refuses int 0x80
+# everywhere. The point's description is its last argument (check's is
+# its first).
+int80() {
+    local desc
+    if int80_refused; then
+        case $1 in
+        check) desc=$2 ;;
+        *) desc=${!#} ;;
+        esac
+        skip "$desc" "$INT80_REASON"
+        return 0
+    fi
+    "$@"
+}
+
+# The options that carry a simulated kernel without int 0x80 into a sandbox.
+_int80_sim() {
+    case ${HUTCH_TEST_NO_INT80:-} in
+    1 | sandbox) printf '%s\n' -e HUTCH_TEST_NO_INT80=1 ;;
+    esac
 }
 
 # sandbox [OPTIONS...] -- COMMAND...: run COMMAND as `hutch run` would in
@@ -61,8 +134,8 @@ sandbox() {
         shift
     done
     shift
-    # shellcheck disable=SC2086
-    run_hutch run -v "$PROBES:/probes:ro" "${opts[@]}" ${HUTCH_TEST_LIFT:-} "$(busybox_layers)" "$@"
+    # shellcheck disable=SC2046,SC2086
+    run_hutch run -v "$PROBES:/probes:ro" $(_int80_sim) "${opts[@]}" ${HUTCH_TEST_LIFT:-} "$(busybox_layers)" "$@"
 }
 
 # in_pty COMMAND-LINE: run a shell command line under script(1), so that
@@ -112,6 +185,17 @@ filtered() {
     return 1
 }
 
+# reached RESULT: the call came back from the kernel, with an answer or an
+# errno of its own: not a marker of the filter, not a death (SIGSYS from
+# a filter, SIGSEGV where the kernel has no such entry), not missing.
+reached() {
+    case $1 in
+    ok*) return 0 ;;
+    "errno "*) ! filtered "$1" ;;
+    *) return 1 ;;
+    esac
+}
+
 # hutch_line [OPTIONS...] -- COMMAND...: the same run as sandbox, as one
 # shell-quoted command line (for script(1) and background runs).
 hutch_line() {
@@ -121,8 +205,8 @@ hutch_line() {
         shift
     done
     shift
-    # shellcheck disable=SC2086
-    set -- "$HUTCH" run -v "$PROBES:/probes:ro" "${opts[@]}" ${HUTCH_TEST_LIFT:-} "$(busybox_layers)" "$@"
+    # shellcheck disable=SC2046,SC2086
+    set -- "$HUTCH" run -v "$PROBES:/probes:ro" $(_int80_sim) "${opts[@]}" ${HUTCH_TEST_LIFT:-} "$(busybox_layers)" "$@"
     line=''
     for w in "$@"; do
         line="$line $(printf '%q' "$w")"

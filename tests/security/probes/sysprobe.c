@@ -17,6 +17,14 @@
  * pointers passed to int 0x80 must fit in 32 bits, so they point into this
  * static, non-PIE binary's data. Built with -static: the sandbox's root has
  * no C library.
+ *
+ * A kernel built without IA32 emulation, or booted with ia32_emulation=0,
+ * has no int 0x80 entry: the instruction raises a general protection fault
+ * and the process dies of SIGSEGV before any filter sees a call
+ * ("killed 11"). With HUTCH_TEST_NO_INT80=1 in its environment, sysprobe
+ * acts as if on such a kernel: instead of int 0x80 its child executes a
+ * privileged instruction (hlt), which faults the same way. That is how the
+ * tests simulate such a kernel (tests/security/lib-security.sh).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -137,9 +145,17 @@ static long via_syscall(long nr, const long *a)
   return ret;
 }
 
+/* HUTCH_TEST_NO_INT80=1: the i386 entry behaves as on a kernel without
+ * IA32 emulation. */
+static bool no_int80;
+
 static long via_int80(long nr, const long *a)
 {
   long ret;
+  if (no_int80)
+    /* hlt at user level: a general protection fault, SIGSEGV, as int 0x80
+     * gets where the kernel installed no gate for it. */
+    __asm__ volatile("hlt" ::: "memory");
   /* The compat entry takes 32-bit ebx, ecx, edx, esi, edi, ebp. ebp is
    * the frame pointer; save it by hand. */
   __asm__ volatile("push %%rbp\n\t"
@@ -164,7 +180,10 @@ static void run(const struct call *c, const char *entry, long fd)
   for (int i = 0; i < 6; i++) {
     switch (c->args[i]) {
     case A_FD: a[i] = fd; break;
-    case A_DIR: a[i] = (long) dir; break;
+    case A_DIR:
+      mkdir(dir, 0755);
+      a[i] = (long) dir;
+      break;
     case A_NONE_STR: a[i] = (long) none_str; break;
     case A_TMPFS_STR: a[i] = (long) tmpfs_str; break;
     case A_CHAR: a[i] = (long) one_char; break;
@@ -218,7 +237,8 @@ int main(int argc, char **argv)
   }
   const char *entry = argv[i++];
   static const char *const entries[] = {"native", "x32", "i386"};
-  mkdir(dir, 0755);
+  const char *sim = getenv("HUTCH_TEST_NO_INT80");
+  no_int80 = sim && !strcmp(sim, "1");
   for (; i < argc; i++) {
     bool found = false;
     for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++) {
