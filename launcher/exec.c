@@ -20,6 +20,7 @@
 
 #include "caps.h"
 #include "landlock.h"
+#include "limits.h"
 #include "exec.h"
 #include "seccomp.h"
 #include "tty.h"
@@ -74,6 +75,9 @@ void exec_command(struct launch *l, int errfd, int slave)
     error_set(&err, errno, "--workdir `%s`", p->workdir);
     fail(errfd, &err);
   }
+  /* Before the ids change: RLIMIT_NPROC is then checked for the new uid. */
+  if (limits_apply(&p->limits, &err) < 0)
+    fail(errfd, &err);
   if (caps_trim_bounding(p->caps, &err) < 0 || caps_keep_across_setuid(p->caps_other_uid, p->uid, &err) < 0 ||
       set_ids(p, p->uid, p->gid, &err) < 0 || caps_apply(p->caps, p->caps_other_uid, p->uid, &err) < 0)
     fail(errfd, &err);

@@ -188,6 +188,8 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   p->gid = s->user_set ? s->gid : p->ids.inside_gid;
   if (s->user_set && (r = userns_check_user(p->uid, p->gid, &p->ids, err)) < 0)
     return r;
+  if ((r = limits_resolve(&s->limits, &p->ids, p->uid, &p->limits, err)) < 0)
+    return r;
   if (!policy_only && (r = plan_foreign_root(p, err)) < 0)
     return r;
   plan_env(s, p);
@@ -262,6 +264,7 @@ void plan_describe(const struct plan *p, FILE *f)
   for (size_t i = 0; i < p->n_ports; i++)
     fprintf(f, "  publish:     %s%s%u -> %u/%s\n", p->ports[i].host_ip, p->ports[i].host_ip[0] ? ":" : "",
             p->ports[i].host_port, p->ports[i].sandbox_port, p->ports[i].proto == PROTO_UDP ? "udp" : "tcp");
+  limits_describe(&p->limits, f);
   fprintf(f, "  workdir:      %s\n  command:     ", p->workdir);
   for (char **a = p->argv; a && *a; a++)
     fprintf(f, " %s", *a);
