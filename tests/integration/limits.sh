@@ -1,0 +1,203 @@
+#!/bin/bash
+# Limits without root: --pids-limit against a real fork bomb, --ulimit,
+# --nice, --cpu-idle, --io-idle on the command and its children, and the
+# cgroup-only options (--memory, --memory-swap, --cpus, --cpu-weight) refused
+# with the fix where no cgroup is delegated.
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+
+plan 28
+root=$(busybox_layers)
+
+# ------------------------------------------------------------ fork bomb
+#
+# The whole bomb runs under an RLIMIT_NPROC of the caller's current count
+# plus 400, as a limits.conf nproc line would give a user: without
+# --pids-limit the bomb eats that allowance and the caller's own processes
+# on the host can no longer start; with it the bomb stops at 50 in the
+# sandbox's user namespace and the caller goes on. (It also keeps a broken
+# build from taking the machine down.)
+bomb=${HUTCH_PROBES:+$HUTCH_PROBES/forkbomb}
+if [ -n "$bomb" ] && [ -x "$bomb" ]; then
+    (
+        mine=$(ps -L -u "$(id -u)" --no-headers | wc -l)
+        ulimit -S -u $((mine + 400))
+        # The command: start the bomb, wait 3 s with shell builtins only (a
+        # fork may fail by then), report the bomb's first failed fork, and
+        # end: with init, the pid namespace and every bomb process go.
+        timeout -s KILL 30 "$HUTCH" run --pids-limit 50 -v "$bomb:/forkbomb:ro" "$root" /bin/sh -c \
+            'mkfifo /tmp/f; exec 3<>/tmp/f; /forkbomb /tmp/failed & read -t 3 x <&3; read l < /tmp/failed; echo "contained: $l"' \
+            < /dev/null > "$TEST_TMP/bomb.out" 2> "$TEST_TMP/bomb.err" &
+        hp=$!
+        # Wait for the bomb to reach its limit, then count the sandbox's
+        # processes (timeout's descendants, timeout and hutch left out) and start host
+        # processes while it is there.
+        max=0 host_ok=0 host_tried=0
+        for ((i = 0; i < 40; i++)); do
+            n=$(($(descendants "$hp" | wc -l) - 2))  # timeout and hutch are outside
+            [ "$n" -gt "$max" ] && max=$n
+            if [ "$n" -ge 40 ] && [ "$host_tried" -lt 20 ]; then
+                for ((j = 0; j < 20; j++)); do
+                    host_tried=$((host_tried + 1))
+                    /bin/true 2> /dev/null && host_ok=$((host_ok + 1))
+                done
+            fi
+            [ -n "$(proc_state "$hp")" ] || break
+            sleep 0.1
+        done
+        start=$SECONDS
+        wait "$hp"
+        echo "$? $max $host_ok $host_tried $((SECONDS - start))" > "$TEST_TMP/bomb.result"
+    )
+    read -r brc bmax bok btried bwait < "$TEST_TMP/bomb.result"
+    out=$(cat "$TEST_TMP/bomb.out") err=$(cat "$TEST_TMP/bomb.err") rc=$brc _last_cmd="hutch run --pids-limit 50 ... /forkbomb"
+    diag "fork bomb under --pids-limit 50: at most $bmax processes in the sandbox; host processes started meanwhile: $bok of $btried"
+    is "$brc|$out" "0|contained: fork: Resource temporarily unavailable" \
+        "--pids-limit 50: the fork bomb runs, meets EAGAIN, and the command ends on its own (exit 0)"
+    check "the sandbox never held more than 50 processes (hutch's keeper and init included): $bmax" \
+        test "$bmax" -le 50
+    check "the bomb really filled its allowance (at least 45 processes): $bmax" test "$bmax" -ge 45
+    check "the caller could start processes on the host meanwhile: $bok of $btried" \
+        test "$btried" -eq 20 -a "$bok" -eq 20
+else
+    skip_n 4 "fork bomb under --pids-limit" "no forkbomb probe (no static linking)"
+fi
+assert_clean "nothing left behind by the fork bomb's sandbox" forkbomb
+
+run_hutch run --pids-limit 3 "$root" /bin/sh -c 'sleep 5 & sleep 5 & echo started-two'
+check "--pids-limit 3 (keeper, init and the shell): the shell's first child cannot start" \
+    test "$rc" -ne 0 -a "$out" != started-two
+like "$err" "can't fork" "--pids-limit 3: the shell says it cannot fork"
+
+run_hutch run --pids-limit 50 --ulimit nproc=10 "$root" /bin/echo ran
+is "$rc|$out" "125|" "--pids-limit with --ulimit nproc: 125, nothing runs"
+
+# ---------------------------------------------------------------- ulimit
+
+# The shell fills descriptors 3..63 itself; cat, its child, inherits them
+# all and has no 65th to open.
+fill='echo "soft=$(ulimit -Sn) hard=$(ulimit -Hn)"
+i=3; while [ $i -lt 64 ]; do eval "exec $i</dev/null" || exit 3; i=$((i + 1)); done
+echo filled
+cat /etc/hostname > /dev/null 2>&1 && echo 65th-opened || echo 65th-refused'
+run_hutch run --ulimit nofile=64 "$root" /bin/sh -c "$fill"
+is "$rc|$out" "0|soft=64 hard=64
+filled
+65th-refused" "--ulimit nofile=64: soft and hard 64 inside, fds 3..63 open, a 65th open fails"
+run_hutch run "$root" /bin/sh -c "$fill"
+is "$rc|$(tail -n1 <<< "$out")" "0|65th-opened" "without --ulimit, the same 65th open works (the check can fail)"
+
+run_hutch run --ulimit nofile=64:32 "$root" /bin/echo ran
+is "$rc|$out" "125|" "--ulimit nofile=64:32 (soft above hard): 125, nothing runs"
+like "$err" "soft limit 64 is above the hard limit 32" "the error says why"
+
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ]; then
+    run_hutch run --ulimit "nofile=64:$((hard + 1))" "$root" /bin/echo ran
+    is "$rc|$out" "125|" "--ulimit nofile=64:$((hard + 1)), a hard limit above the caller's $hard: 125, nothing runs"
+    like "$err" "only root on the host can raise a hard limit" "the error says why, before anything starts"
+else
+    skip_n 2 "a hard limit above the caller's" "the caller's hard nofile limit is unlimited"
+fi
+
+run_hutch run --ulimit core=0 --ulimit stack=unlimited:unlimited --ulimit stack=4194304:-1 --ulimit cpu=100:200 \
+    "$root" /bin/sh -c 'echo "$(ulimit -c) $(ulimit -Ss) $(ulimit -t) $(ulimit -Ht)"'
+if [ "$(ulimit -Hs)" = unlimited ] && [ "$(ulimit -Ht)" = unlimited ]; then
+    is "$rc|$out" "0|0 4096 100 200" "--ulimit core, stack (the later one wins, -1 as unlimited), cpu SOFT:HARD hold inside"
+else
+    skip "--ulimit core, stack, cpu" "the caller's hard stack or cpu limit is not unlimited"
+fi
+
+run_hutch run --ulimit nofiles=64 "$root" /bin/echo ran
+is "$rc|$out" "125|" "--ulimit with an unknown name: 125"
+like "$err" "nproc, nofile" "the error lists podman's names"
+
+# ------------------------------------------------------ nice and idle
+
+# /proc/self/stat: after "(comm) ", field 3 comes first; nice is field 19,
+# the scheduling policy field 41 (SCHED_IDLE is 5). cat is the shell's
+# child, so this also shows the settings are inherited.
+stat_field_of() {
+    local n=$2
+    set -- ${1##*) }
+    shift $((n - 3))
+    printf '%s\n' "$1"
+}
+# 10, or 19 when the tests already run at 10 or more (meson under nice):
+# the value must differ from the one the command would have anyway.
+own=$(stat_field_of "$(cat /proc/self/stat)" 19)
+want=10
+[ "$own" -ge 10 ] && want=19
+if [ "$own" -lt 19 ]; then
+    run_hutch run --nice $want "$root" /bin/sh -c 'cat /proc/self/stat; echo ran'
+    is "$rc|$(stat_field_of "$(head -n1 <<< "$out")" 19)|$(tail -n1 <<< "$out")" "0|$want|ran" \
+        "--nice $want (the tests run at $own): a child of the command runs at nice $want"
+else
+    skip "--nice" "the tests run at nice 19 already"
+fi
+
+run_hutch run --nice -5 "$root" /bin/echo ran
+if [ "$(ulimit -e)" -lt 25 ] 2> /dev/null; then
+    is "$rc|$out" "125|" "--nice -5 beyond the caller's RLIMIT_NICE: 125, nothing runs"
+else
+    skip "--nice -5 refused" "this caller's RLIMIT_NICE allows it"
+fi
+
+run_hutch run --cpu-idle "$root" /bin/sh -c 'cat /proc/self/stat; echo ran'
+is "$rc|$(stat_field_of "$(head -n1 <<< "$out")" 41)|$(tail -n1 <<< "$out")" "0|5|ran" \
+    "--cpu-idle: a child of the command has policy 5 (SCHED_IDLE)"
+run_hutch run "$root" /bin/sh -c 'cat /proc/self/stat'
+is "$(stat_field_of "$out" 41)" 0 "without --cpu-idle the policy is 0 (SCHED_OTHER): the check can fail"
+
+run_hutch run --io-idle "$root" /bin/sh -c 'ionice; echo ran'
+is "$rc|$out" "0|idle
+ran" "--io-idle: a child of the command is in the idle I/O class"
+run_hutch run "$root" /bin/sh -c 'ionice'
+unlike "$out" idle "without --io-idle the class is not idle: the check can fail"
+
+# ------------------------------------------------- cgroup-only options
+
+# Does the caller own their cgroup v2 directory, with the memory controller?
+delegated() {
+    local path dir
+    path=$(sed -n 's/^0:://p' /proc/self/cgroup)
+    [ -n "$path" ] || return 1
+    grep -q '^[1-9][0-9]*:[^:]*memory' /proc/self/cgroup && return 1
+    for dir in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+        [ -f "$dir/cgroup.controllers" ] || continue
+        [ -O "$dir$path" ] && grep -qw memory "$dir$path/cgroup.controllers" && return 0
+    done
+    return 1
+}
+if delegated; then
+    skip_n 2 "cgroup-only options refused" "a cgroup v2 memory controller is delegated to this user here"
+else
+    bad=''
+    for o in "--memory 512m" "--memory-swap 1g" "--cpus 1.5" "--cpu-weight 50"; do
+        run_hutch run $o "$root" /bin/echo ran
+        case $rc@$out@$err in
+        "125@@"*"needs"*"fix:"*"Delegate="*) ;;
+        *) bad="$bad [$o: $(last_run)]" ;;
+        esac
+    done
+    is "$bad" "" "--memory, --memory-swap, --cpus, --cpu-weight: 125, nothing runs, the fix names a delegated scope"
+    run_hutch run --memory 512m "$root" /bin/echo ran
+    diag "$err"
+    if grep -q '^[1-9][0-9]*:[^:]*memory' /proc/self/cgroup; then
+        like "$err" "a cgroup v1 hierarchy holds it" "here (cgroup v1 holds memory) the error says so"
+    else
+        like "$err" "--memory needs" "the error names the option"
+    fi
+fi
+
+# ------------------------------------------------------ help and policy
+
+run_hutch run --help
+bad=''
+for o in ulimit pids-limit nice cpu-idle io-idle memory memory-swap cpus cpu-weight; do
+    grep -q -- "--$o " <<< "$out" || bad="$bad --$o"
+done
+is "$bad" "" "run --help lists every limit option"
+
+run_hutch run --print-policy --ulimit nofile=100:200 --pids-limit 40 --nice 19 --cpu-idle --io-idle
+like "$out" "ulimit:       nofile=100:200" "--print-policy shows --ulimit"
+like "$out" "pids limit:   40" "--print-policy shows --pids-limit"
