@@ -16,11 +16,41 @@ root=$(busybox_layers)
 # on the host can no longer start; with it the bomb stops at 50 in the
 # sandbox's user namespace and the caller goes on. (It also keeps a broken
 # build from taking the machine down.)
+# count_tree PID: tree_n, the number of processes below PID, found with
+# shell builtins only (no fork: the bomb may leave none to the caller).
+count_tree() {
+    local -A kids=()
+    local f line pid queue p c
+    for f in /proc/[0-9]*/stat; do
+        read -r line < "$f" 2> /dev/null || continue
+        pid=${f#/proc/}
+        line=${line##*) }
+        line=${line#* }
+        kids[${line%% *}]+=" ${pid%/stat}"
+    done
+    tree_n=0
+    queue=("$1")
+    while [ ${#queue[@]} -gt 0 ]; do
+        p=${queue[0]}
+        queue=("${queue[@]:1}")
+        for c in ${kids[$p]:-}; do
+            queue+=("$c")
+            tree_n=$((tree_n + 1))
+        done
+    done
+}
+
 bomb=${HUTCH_PROBES:+$HUTCH_PROBES/forkbomb}
-if [ -n "$bomb" ] && [ -x "$bomb" ]; then
+if [ -n "$bomb" ] && [ -x "$bomb" ] && [ -x "$HUTCH_PROBES/forktry" ]; then
+    mkfifo "$TEST_TMP/tick" "$TEST_TMP/go"
     (
         mine=$(ps -L -u "$(id -u)" --no-headers | wc -l)
         ulimit -S -u $((mine + 400))
+        # Started now, it tries its 20 forks when told to: once each, where
+        # bash would retry a failed fork until the bomb is gone.
+        exec 8<> "$TEST_TMP/go"
+        "$HUTCH_PROBES/forktry" 20 <&8 > "$TEST_TMP/forktry.out" &
+        tp=$!
         # The command: start the bomb, wait 3 s with shell builtins only (a
         # fork may fail by then), report the bomb's first failed fork, and
         # end: with init, the pid namespace and every bomb process go.
@@ -28,29 +58,37 @@ if [ -n "$bomb" ] && [ -x "$bomb" ]; then
             'mkfifo /tmp/f; exec 3<>/tmp/f; /forkbomb /tmp/failed & read -t 3 x <&3; read l < /tmp/failed; echo "contained: $l"' \
             < /dev/null > "$TEST_TMP/bomb.out" 2> "$TEST_TMP/bomb.err" &
         hp=$!
-        # Wait for the bomb to reach its limit, then count the sandbox's
-        # processes (timeout's descendants, timeout and hutch left out) and start host
-        # processes while it is there.
-        max=0 host_ok=0 host_tried=0
-        for ((i = 0; i < 40; i++)); do
-            n=$(($(descendants "$hp" | wc -l) - 2))  # timeout and hutch are outside
+        # Sample the sandbox's size with shell builtins only (without the
+        # limit, the test's own forks would fail or wait), and have forktry
+        # start its processes once the bomb is at its limit.
+        exec 7<> "$TEST_TMP/tick"
+        max=0 host_ok=0 host_tried=0 prev=0 cur=''
+        for ((i = 0; i < 60; i++)); do
+            count_tree "$hp"
+            n=$((tree_n - 1))  # hutch is outside the sandbox
             [ "$n" -gt "$max" ] && max=$n
-            if [ "$n" -ge 40 ] && [ "$host_tried" -lt 20 ]; then
-                for ((j = 0; j < 20; j++)); do
-                    host_tried=$((host_tried + 1))
-                    /bin/true 2> /dev/null && host_ok=$((host_ok + 1))
-                done
+            prev=${cur:-0} cur=$n
+            # Once the bomb stops growing (at its limit, whichever it is):
+            if { { [ "$n" -ge 45 ] && [ "$n" -eq "$prev" ]; } || [ "$i" -ge 20 ]; } && [ "$host_tried" -lt 20 ]; then
+                probe_at=$n
+                echo go >&8
+                host_tried=20
             fi
-            [ -n "$(proc_state "$hp")" ] || break
-            sleep 0.1
+            read -r st < "/proc/$hp/stat" 2> /dev/null || break
+            st=${st##*) }
+            [ "${st%% *}" = Z ] && break
+            read -r -t 0.1 -u 7 _
         done
-        start=$SECONDS
         wait "$hp"
-        echo "$? $max $host_ok $host_tried $((SECONDS - start))" > "$TEST_TMP/bomb.result"
+        hrc=$?
+        echo go >&8  # in case it was never told (then host_tried is 0)
+        wait "$tp"
+        read -r host_ok < "$TEST_TMP/forktry.out"
+        echo "$hrc $max $host_ok $host_tried ${probe_at:-none} $mine" > "$TEST_TMP/bomb.result"
     )
-    read -r brc bmax bok btried bwait < "$TEST_TMP/bomb.result"
+    read -r brc bmax bok btried bat bmine < "$TEST_TMP/bomb.result"
     out=$(cat "$TEST_TMP/bomb.out") err=$(cat "$TEST_TMP/bomb.err") rc=$brc _last_cmd="hutch run --pids-limit 50 ... /forkbomb"
-    diag "fork bomb under --pids-limit 50: at most $bmax processes in the sandbox; host processes started meanwhile: $bok of $btried"
+    diag "fork bomb under --pids-limit 50: at most $bmax processes in the sandbox; host processes started meanwhile: $bok of $btried (with $bat in the sandbox and the caller's allowance at $bmine + 400)"
     is "$brc|$out" "0|contained: fork: Resource temporarily unavailable" \
         "--pids-limit 50: the fork bomb runs, meets EAGAIN, and the command ends on its own (exit 0)"
     check "the sandbox never held more than 50 processes (hutch's keeper and init included): $bmax" \
