@@ -257,6 +257,24 @@ void limits_spec_free(struct limits_spec *s)
   *s = (struct limits_spec) {0};
 }
 
+static bool same_str(const char *a, const char *b)
+{
+  return a == b || (a && b && !strcmp(a, b));
+}
+
+bool limits_spec_same(const struct limits_spec *a, const struct limits_spec *b)
+{
+  for (int r = 0; r < LIMITS_N_RLIMIT; r++)
+    if (a->rlimits[r].set != b->rlimits[r].set ||
+        (a->rlimits[r].set && (a->rlimits[r].value.rlim_cur != b->rlimits[r].value.rlim_cur ||
+                               a->rlimits[r].value.rlim_max != b->rlimits[r].value.rlim_max)))
+      return false;
+  return a->pids_set == b->pids_set && a->pids == b->pids && a->nice_set == b->nice_set && a->nice == b->nice &&
+         a->cpu_idle == b->cpu_idle && a->io_idle == b->io_idle && same_str(a->memory, b->memory) &&
+         same_str(a->memory_swap, b->memory_swap) && same_str(a->cpus, b->cpus) &&
+         same_str(a->cpu_weight, b->cpu_weight);
+}
+
 /* ------------------------------------------------------------- cgroups */
 
 /* Does the comma- or space-separated list hold word? */

@@ -82,6 +82,8 @@ const char *limits_rlimit_name(int resource);
 int limits_resolve(const struct limits_spec *s, const struct userns_plan *ids, uid_t uid, struct limits_plan *p,
                    struct error *err);
 void limits_spec_free(struct limits_spec *s);
+/* Do two specs ask for the same limits? For the option table's tests. */
+bool limits_spec_same(const struct limits_spec *a, const struct limits_spec *b);
 
 /* In the command's process, before its ids change: set the rlimits, the
  * nice value, the scheduling policy and the I/O class. */
