@@ -388,17 +388,22 @@ int cgroup_refuse(const char *option, const char *controller, const struct cgrou
 
 /* ------------------------------------------------------------- resolve */
 
-/* Linux counts RLIMIT_NPROC per user namespace from 5.14 on. */
+bool limits_nproc_per_userns(const char *release)
+{
+  int major = 0, minor = 0;
+  if (sscanf(release, "%d.%d", &major, &minor) != 2)
+    return false;
+  return major > 5 || (major == 5 && minor >= 14);
+}
+
+/* This kernel's release, and whether it counts per user namespace. */
 static bool kernel_counts_nproc_per_userns(char *release, size_t len)
 {
   struct utsname u;
   if (uname(&u) < 0)
     return false;
   snprintf(release, len, "%s", u.release);
-  int major = 0, minor = 0;
-  if (sscanf(u.release, "%d.%d", &major, &minor) != 2)
-    return false;
-  return major > 5 || (major == 5 && minor >= 14);
+  return limits_nproc_per_userns(u.release);
 }
 
 /* The command's uid as the host sees it. */
@@ -536,6 +541,61 @@ int limits_apply(const struct limits_plan *p, struct error *err)
   if (p->io_idle && syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT) < 0)
     return error_set(err, errno, "--io-idle: ioprio_set IOPRIO_CLASS_IDLE");
   return 0;
+}
+
+bool limits_doctor_pids(char *buf, size_t len)
+{
+  char release[128] = "";
+  if (!kernel_counts_nproc_per_userns(release, sizeof release)) {
+    snprintf(buf, len, "Linux %s counts RLIMIT_NPROC across the host: --pids-limit is refused; fix: Linux 5.14 or newer",
+             release);
+    return false;
+  }
+  snprintf(buf, len, "Linux %s counts RLIMIT_NPROC per user namespace: --pids-limit, --ulimit, --nice, --cpu-idle "
+           "and --io-idle work without a cgroup", release);
+  return true;
+}
+
+bool limits_doctor_cgroups(char *buf, size_t len)
+{
+  static const char *const controllers[] = {"memory", "cpu", "pids"};
+  static const char *const said[] = {
+    [CGROUP_NO_V2] = "no cgroup v2",
+    [CGROUP_V1_OWNS] = "held by cgroup v1",
+    [CGROUP_NOT_OWNED] = "your cgroup is not yours",
+    [CGROUP_NO_CONTROLLER] = "not in your cgroup",
+    [CGROUP_DELEGATED] = "delegated",
+  };
+  _cleanup_free_ char *self = read_file("/proc/self/cgroup", 65536, NULL);
+  enum cgroup_state worst = CGROUP_DELEGATED;
+  buf[0] = '\0';
+  for (size_t i = 0; i < N_ELEMENTS(controllers); i++) {
+    struct cgroup_probe pr;
+    cgroup_probe("/sys/fs/cgroup", self ? self : "", getuid(), controllers[i], &pr);
+    if (pr.state < worst)
+      worst = pr.state;
+    snprintf(buf + strlen(buf), len - strlen(buf), "%s%s: %s", i ? ", " : "", controllers[i], said[pr.state]);
+  }
+  const char *fix = "";
+  switch (worst) {
+  case CGROUP_NO_V2:
+  case CGROUP_V1_OWNS:
+    fix = "; fix: cgroup v2 (boot with systemd.unified_cgroup_hierarchy=1), then systemd-run --user --scope -p "
+          "Delegate=yes hutch run ...";
+    break;
+  case CGROUP_NOT_OWNED:
+    fix = "; fix: systemd-run --user --scope -p Delegate=yes hutch run ...";
+    break;
+  case CGROUP_NO_CONTROLLER:
+    fix = "; fix: delegate the controllers to user sessions (systemctl edit user@.service: Delegate=cpu memory "
+          "pids)";
+    break;
+  case CGROUP_DELEGATED:
+    break;
+  }
+  snprintf(buf + strlen(buf), len - strlen(buf), ": --memory, --memory-swap, --cpus and --cpu-weight are refused "
+           "(this hutch does not make cgroups yet)%s", fix);
+  return false;
 }
 
 void limits_describe(const struct limits_plan *p, FILE *f)

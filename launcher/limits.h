@@ -70,6 +70,9 @@ int limits_set_cpu_weight(struct spec *s, const char *v, const struct origin *o,
 /* NAME=SOFT[:HARD] into a resource number and its values; exposed for the
  * unit tests. */
 int limits_parse_ulimit(const char *arg, int *resource, struct rlimit *out, struct error *err);
+/* Does a kernel of this release ("6.1.0-13-amd64") count RLIMIT_NPROC per
+ * user namespace (Linux 5.14 and later)? */
+bool limits_nproc_per_userns(const char *release);
 /* podman's name of a resource ("nofile"), or NULL. */
 const char *limits_rlimit_name(int resource);
 
@@ -91,6 +94,12 @@ int limits_apply(const struct limits_plan *p, struct error *err);
 
 /* For --print-policy. */
 void limits_describe(const struct limits_plan *p, FILE *f);
+
+/* For hutch doctor: whether --pids-limit works here, and which cgroup
+ * controllers are delegated, each as one line in buf. Returns true when
+ * all is well. */
+bool limits_doctor_pids(char *buf, size_t len);
+bool limits_doctor_cgroups(char *buf, size_t len);
 
 /* ------------------------------------------------------------ cgroups */
 

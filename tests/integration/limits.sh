@@ -5,7 +5,7 @@
 # with the fix where no cgroup is delegated.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 28
+plan 30
 root=$(busybox_layers)
 
 # ------------------------------------------------------------ fork bomb
@@ -239,3 +239,13 @@ is "$bad" "" "run --help lists every limit option"
 run_hutch run --print-policy --ulimit nofile=100:200 --pids-limit 40 --nice 19 --cpu-idle --io-idle
 like "$out" "ulimit:       nofile=100:200" "--print-policy shows --ulimit"
 like "$out" "pids limit:   40" "--print-policy shows --pids-limit"
+
+# ---------------------------------------------------------------- doctor
+
+run_hutch doctor
+like "$(grep '^ok *process limits' <<< "$out")" "per user namespace" "doctor: --pids-limit works here (Linux 5.14+)"
+if delegated; then
+    skip "doctor: the cgroup controllers" "a cgroup v2 memory controller is delegated to this user here"
+else
+    like "$(grep '^warn *cgroup limits' <<< "$out")" "are refused" "doctor: a warning that the cgroup-only options are refused, with the reason"
+fi

@@ -265,8 +265,25 @@ static void test_cgroups(void)
     tap_diag("could not remove %s", base);
 }
 
+static void test_kernel_versions(void)
+{
+  static const struct {
+    const char *release;
+    bool per_userns;
+  } cases[] = {
+    {"4.19.0-25-amd64", false}, {"5.10.0-28-amd64", false}, {"5.13.19", false}, {"5.14.0-rc1", true},
+    {"5.14", true}, {"5.15.0-91-generic", true}, {"6.1.0-13-amd64", true}, {"6.18.44-fc-v669", true},
+    {"10.0", true}, {"", false}, {"x.y", false},
+  };
+  for (size_t i = 0; i < N_ELEMENTS(cases); i++)
+    tap_ok(limits_nproc_per_userns(cases[i].release) == cases[i].per_userns,
+           "Linux `%s`: RLIMIT_NPROC %s per user namespace: --pids-limit %s", cases[i].release,
+           cases[i].per_userns ? "counted" : "not counted", cases[i].per_userns ? "works" : "refused");
+}
+
 int main(void)
 {
+  test_kernel_versions();
   test_ulimit_names();
   test_ulimit_values();
   test_setters();
