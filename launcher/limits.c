@@ -20,7 +20,9 @@
  *   the caller's processes on the host, so a fork bomb inside stops at N
  *   while the caller's shell outside goes on. The count is per uid inside:
  *   it covers hutch's keeper and init (they run as the same uid), and a
- *   process that changes to another uid inside starts a count of its own.
+ *   process that changes to another uid inside starts a count of its own
+ *   (with CAP_SETUID, which root inside has by default, a bomb can do that
+ *   on purpose; without it, and under no_new_privs, nothing changes uid).
  *   The kernel exempts a process with CAP_SYS_ADMIN or CAP_SYS_RESOURCE in
  *   the host's namespace and the host's root user, so a command that is
  *   root on the host is refused. Before 5.14 the count was global per user:
@@ -39,6 +41,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,8 +489,8 @@ static int check_nice(const struct limits_plan *p, struct error *err)
   return 0;
 }
 
-int limits_resolve(const struct limits_spec *s, const struct userns_plan *ids, uid_t uid, struct limits_plan *p,
-                   struct error *err)
+int limits_resolve(const struct limits_spec *s, const struct userns_plan *ids, uid_t uid, uint64_t caps,
+                   struct limits_plan *p, struct error *err)
 {
   int r;
   *p = (struct limits_plan) {0};
@@ -514,8 +517,10 @@ int limits_resolve(const struct limits_spec *s, const struct userns_plan *ids, u
     return cgroup_refuse(cg[i].option, cg[i].controller, &pr, err);
   }
 
-  if ((r = resolve_pids(s, ids, uid, p, err)) < 0 || (r = check_hard_limits(p, err)) < 0 ||
-      (r = check_nice(p, err)) < 0)
+  if ((r = resolve_pids(s, ids, uid, p, err)) < 0)
+    return r;
+  p->pids_per_uid = p->pids && (caps & (UINT64_C(1) << CAP_SETUID));
+  if ((r = check_hard_limits(p, err)) < 0 || (r = check_nice(p, err)) < 0)
     return r;
   return 0;
 }
@@ -611,7 +616,9 @@ void limits_describe(const struct limits_plan *p, FILE *f)
     any = true;
   }
   if (p->pids) {
-    fprintf(f, "  pids limit:   %ld (RLIMIT_NPROC, counted per uid in the sandbox's user namespace)\n", p->pids);
+    fprintf(f, "  pids limit:   %ld (RLIMIT_NPROC, counted per uid in the sandbox's user namespace%s)\n", p->pids,
+            p->pids_per_uid ? "; CAP_SETUID is kept, so a process that changes its uid starts a count of its "
+                              "own: --cap-drop SETUID makes it one bound for the whole command" : "");
     any = true;
   }
   if (p->nice_set)

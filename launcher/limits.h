@@ -51,6 +51,8 @@ struct limits_spec {
 struct limits_plan {
   struct limits_rlimit rlimits[LIMITS_N_RLIMIT];  /* --pids-limit is RLIMIT_NPROC here */
   long pids;            /* 0: none */
+  bool pids_per_uid;    /* CAP_SETUID is kept: a process that changes its
+                         * uid inside starts a count of its own */
   bool nice_set;
   int nice;
   bool cpu_idle, io_idle;
@@ -81,9 +83,10 @@ const char *limits_rlimit_name(int resource);
  * value below what RLIMIT_NICE allows, --pids-limit on a kernel before 5.14
  * or for a command that is root on the host, and a cgroup-only option where
  * no cgroup is delegated are errors here, with exit 125. ids and uid: the
- * sandbox's id map and the command's uid inside. */
-int limits_resolve(const struct limits_spec *s, const struct userns_plan *ids, uid_t uid, struct limits_plan *p,
-                   struct error *err);
+ * sandbox's id map and the command's uid inside; caps, the command's
+ * capability set (with CAP_SETUID, --pids-limit is per uid). */
+int limits_resolve(const struct limits_spec *s, const struct userns_plan *ids, uid_t uid, uint64_t caps,
+                   struct limits_plan *p, struct error *err);
 void limits_spec_free(struct limits_spec *s);
 /* Do two specs ask for the same limits? For the option table's tests. */
 bool limits_spec_same(const struct limits_spec *a, const struct limits_spec *b);

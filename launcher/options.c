@@ -446,7 +446,8 @@ static const struct option_def table[] = {
    "unlimited; one value sets both); HARD at most\nyour own", "nofile=1024:4096", OPT_BOTH, limits_set_ulimit},
   {"pids-limit", 0, "N",
    "at most N processes (hutch's own included):\nRLIMIT_NPROC, counted in the sandbox's user\nnamespace "
-   "(Linux 5.14+), per uid inside", "100", OPT_BOTH, limits_set_pids_limit},
+   "(Linux 5.14+), per uid inside (with\n--cap-drop SETUID, one bound for all)", "100", OPT_BOTH,
+   limits_set_pids_limit},
   {"nice", 0, "N", "run the command at nice value N (-20..19)", "10", OPT_BOTH, limits_set_nice},
   {"cpu-idle", 0, NULL, "SCHED_IDLE: CPU time only when no one else\nwants it", NULL, OPT_BOTH,
    limits_set_cpu_idle},

@@ -188,7 +188,8 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   p->gid = s->user_set ? s->gid : p->ids.inside_gid;
   if (s->user_set && (r = userns_check_user(p->uid, p->gid, &p->ids, err)) < 0)
     return r;
-  if ((r = limits_resolve(&s->limits, &p->ids, p->uid, &p->limits, err)) < 0)
+  if ((r = limits_resolve(&s->limits, &p->ids, p->uid, p->uid == 0 ? p->caps : p->caps_other_uid, &p->limits,
+                          err)) < 0)
     return r;
   if (!policy_only && (r = plan_foreign_root(p, err)) < 0)
     return r;

@@ -5,7 +5,7 @@
 # with the fix where no cgroup is delegated.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 30
+plan 33
 root=$(busybox_layers)
 
 # ------------------------------------------------------------ fork bomb
@@ -40,8 +40,21 @@ count_tree() {
     done
 }
 
-bomb=${HUTCH_PROBES:+$HUTCH_PROBES/forkbomb}
-if [ -n "$bomb" ] && [ -x "$bomb" ] && [ -x "$HUTCH_PROBES/forktry" ]; then
+# run_bomb NAME BOMB_ARGS HUTCH_ARGS...: run the forkbomb probe (with
+# BOMB_ARGS, unquoted) in a sandbox for 3 s and measure it. Sets brc (hutch's
+# exit status), bout (the command's output), bmax (the most processes seen in
+# the sandbox), bok of btried (host processes started while the bomb was at
+# its limit), bat (the sandbox's size then) and bmine (the caller's
+# processes before).
+#
+# It runs under an RLIMIT_NPROC of the caller's current count plus 400, as a
+# limits.conf nproc line would give a user: a bomb that is not held eats
+# that allowance and the caller's own processes on the host can no longer
+# start. (It also keeps a broken build from taking the machine down.)
+run_bomb() {
+    local name=$1 bomb_args=$2
+    shift 2
+    rm -f "$TEST_TMP/tick" "$TEST_TMP/go"
     mkfifo "$TEST_TMP/tick" "$TEST_TMP/go"
     (
         mine=$(ps -L -u "$(id -u)" --no-headers | wc -l)
@@ -54,15 +67,15 @@ if [ -n "$bomb" ] && [ -x "$bomb" ] && [ -x "$HUTCH_PROBES/forktry" ]; then
         # The command: start the bomb, wait 3 s with shell builtins only (a
         # fork may fail by then), report the bomb's first failed fork, and
         # end: with init, the pid namespace and every bomb process go.
-        timeout -s KILL 30 "$HUTCH" run --pids-limit 50 -v "$bomb:/forkbomb:ro" "$root" /bin/sh -c \
-            'mkfifo /tmp/f; exec 3<>/tmp/f; /forkbomb /tmp/failed & read -t 3 x <&3; read l < /tmp/failed; echo "contained: $l"' \
+        timeout -s KILL 30 "$HUTCH" run "$@" -v "$HUTCH_PROBES/forkbomb:/forkbomb:ro" "$root" /bin/sh -c \
+            "mkfifo /tmp/f; exec 3<>/tmp/f; /forkbomb $bomb_args /tmp/failed & read -t 3 x <&3; read l < /tmp/failed; echo \"contained: \$l\"" \
             < /dev/null > "$TEST_TMP/bomb.out" 2> "$TEST_TMP/bomb.err" &
         hp=$!
         # Sample the sandbox's size with shell builtins only (without the
         # limit, the test's own forks would fail or wait), and have forktry
         # start its processes once the bomb is at its limit.
         exec 7<> "$TEST_TMP/tick"
-        max=0 host_ok=0 host_tried=0 prev=0 cur=''
+        max=0 host_tried=0 prev=0 cur='' probe_at=none
         for ((i = 0; i < 60; i++)); do
             count_tree "$hp"
             n=$((tree_n - 1))  # hutch is outside the sandbox
@@ -84,20 +97,38 @@ if [ -n "$bomb" ] && [ -x "$bomb" ] && [ -x "$HUTCH_PROBES/forktry" ]; then
         echo go >&8  # in case it was never told (then host_tried is 0)
         wait "$tp"
         read -r host_ok < "$TEST_TMP/forktry.out"
-        echo "$hrc $max $host_ok $host_tried ${probe_at:-none} $mine" > "$TEST_TMP/bomb.result"
+        echo "$hrc $max $host_ok $host_tried $probe_at $mine" > "$TEST_TMP/bomb.result"
     )
     read -r brc bmax bok btried bat bmine < "$TEST_TMP/bomb.result"
-    out=$(cat "$TEST_TMP/bomb.out") err=$(cat "$TEST_TMP/bomb.err") rc=$brc _last_cmd="hutch run --pids-limit 50 ... /forkbomb"
-    diag "fork bomb under --pids-limit 50: at most $bmax processes in the sandbox; host processes started meanwhile: $bok of $btried (with $bat in the sandbox and the caller's allowance at $bmine + 400)"
-    is "$brc|$out" "0|contained: fork: Resource temporarily unavailable" \
+    bout=$(cat "$TEST_TMP/bomb.out")
+    out=$bout err=$(cat "$TEST_TMP/bomb.err") rc=$brc _last_cmd="hutch run $* ... /forkbomb $bomb_args"
+    diag "$name: at most $bmax processes in the sandbox; host processes started meanwhile: $bok of $btried (with $bat in the sandbox and the caller's allowance at $bmine + 400)"
+}
+
+if [ -n "${HUTCH_PROBES:-}" ] && [ -x "$HUTCH_PROBES/forkbomb" ] && [ -x "$HUTCH_PROBES/forktry" ]; then
+    run_bomb "fork bomb under --pids-limit 50" "" --pids-limit 50
+    is "$brc|$bout" "0|contained: fork: Resource temporarily unavailable" \
         "--pids-limit 50: the fork bomb runs, meets EAGAIN, and the command ends on its own (exit 0)"
     check "the sandbox never held more than 50 processes (hutch's keeper and init included): $bmax" \
         test "$bmax" -le 50
     check "the bomb really filled its allowance (at least 45 processes): $bmax" test "$bmax" -ge 45
     check "the caller could start processes on the host meanwhile: $bok of $btried" \
         test "$btried" -eq 20 -a "$bok" -eq 20
+
+    # RLIMIT_NPROC is counted per uid: a bomb that changes uid when it meets
+    # the limit starts a new count. Without CAP_SETUID it cannot.
+    run_bomb "uid-changing fork bomb under --pids-limit 50 --cap-drop SETUID" -u --pids-limit 50 --cap-drop SETUID
+    check "--pids-limit 50 --cap-drop SETUID: a bomb that tries to change uid stays at $bmax (at most 50), the caller starts $bok of $btried" \
+        test "$brc" -eq 0 -a "$bmax" -le 50 -a "$bmax" -ge 45 -a "$bok" -eq 20
+    run_bomb "uid-changing fork bomb under --pids-limit 50 (CAP_SETUID kept)" -u --pids-limit 50
+    if [ "$bmax" -le 50 ]; then
+        ok "--pids-limit 50 with CAP_SETUID: the uid-changing bomb stays at $bmax"
+    else
+        todo_fail "--pids-limit 50 with CAP_SETUID: the uid-changing bomb reached $bmax" \
+            "RLIMIT_NPROC is counted per uid; drop CAP_SETUID for one bound on the whole sandbox"
+    fi
 else
-    skip_n 4 "fork bomb under --pids-limit" "no forkbomb probe (no static linking)"
+    skip_n 6 "fork bomb under --pids-limit" "no forkbomb or forktry probe (no static linking)"
 fi
 assert_clean "nothing left behind by the fork bomb's sandbox" forkbomb
 
@@ -239,6 +270,7 @@ is "$bad" "" "run --help lists every limit option"
 run_hutch run --print-policy --ulimit nofile=100:200 --pids-limit 40 --nice 19 --cpu-idle --io-idle
 like "$out" "ulimit:       nofile=100:200" "--print-policy shows --ulimit"
 like "$out" "pids limit:   40" "--print-policy shows --pids-limit"
+like "$out" "--cap-drop SETUID makes it one bound" "--print-policy says the count is per uid while CAP_SETUID is kept"
 
 # ---------------------------------------------------------------- doctor
 
