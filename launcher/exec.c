@@ -75,9 +75,6 @@ void exec_command(struct launch *l, int errfd, int slave)
     error_set(&err, errno, "--workdir `%s`", p->workdir);
     fail(errfd, &err);
   }
-  /* Before the ids change: RLIMIT_NPROC is then checked for the new uid. */
-  if (limits_apply(&p->limits, &err) < 0)
-    fail(errfd, &err);
   if (caps_trim_bounding(p->caps, &err) < 0 || caps_keep_across_setuid(p->caps_other_uid, p->uid, &err) < 0 ||
       set_ids(p, p->uid, p->gid, &err) < 0 || caps_apply(p->caps, p->caps_other_uid, p->uid, &err) < 0)
     fail(errfd, &err);
@@ -88,8 +85,11 @@ void exec_command(struct launch *l, int errfd, int slave)
     fcntl(fd, F_SETFD, 0);
 
   /* The two walls that need no_new_privs, the filter last of all: from here
-   * on only what the profile allows can run, and exec must be among it. */
-  if (landlock_apply(p->landlock, &err) < 0 || seccomp_filter_install(&p->seccomp, &err) < 0)
+   * on only what the profile allows can run, and exec must be among it.
+   * The limits go between them: Landlock needs descriptors that a small
+   * --ulimit nofile would refuse, and nothing after needs a privilege. */
+  if (landlock_apply(p->landlock, &err) < 0 || limits_apply(&p->limits, &err) < 0 ||
+      seccomp_filter_install(&p->seccomp, &err) < 0)
     fail(errfd, &err);
 
   environ = p->env;

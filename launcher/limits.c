@@ -2,9 +2,9 @@
  * cgroup-only limits refused where no cgroup is delegated.
  *
  * Theory of operation. Every limit here is a property of a process that its
- * children inherit, set on the command's process just before its ids change
- * and its exec; hutch's own processes (the keeper, init, the helpers) keep
- * the caller's. Nothing needs a privilege the caller lacks, and what would
+ * children inherit, set on the command's process just before seccomp and
+ * its exec; hutch's own processes (the keeper, init, the helpers) keep the
+ * caller's. Nothing needs a privilege the caller lacks, and what would
  * is refused by limits_resolve() before anything starts:
  *
  * - An rlimit may be lowered by anyone, but a hard limit may only be raised

@@ -11,7 +11,8 @@
  *
  * The setters check the form of a value only; limits_resolve() checks the
  * values against this machine (the caller's own hard limits, the kernel's
- * version, the cgroups); limits_apply() runs in the command's process. */
+ * version, the cgroups); limits_apply() runs in the command's process,
+ * once Landlock is in and before seccomp. */
 #pragma once
 
 #include <stdbool.h>
@@ -91,8 +92,10 @@ void limits_spec_free(struct limits_spec *s);
 /* Do two specs ask for the same limits? For the option table's tests. */
 bool limits_spec_same(const struct limits_spec *a, const struct limits_spec *b);
 
-/* In the command's process, before its ids change: set the rlimits, the
- * nice value, the scheduling policy and the I/O class. */
+/* In the command's process, after its ids change and Landlock (which needs
+ * descriptors a small nofile limit would refuse), before seccomp: set the
+ * rlimits, the nice value, the scheduling policy and the I/O class. None of
+ * it needs a privilege: limits_resolve() refused what would. */
 int limits_apply(const struct limits_plan *p, struct error *err);
 
 /* For --print-policy. */

@@ -5,7 +5,7 @@
 # with the fix where no cgroup is delegated.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 33
+plan 34
 root=$(busybox_layers)
 
 # ------------------------------------------------------------ fork bomb
@@ -154,6 +154,11 @@ filled
 65th-refused" "--ulimit nofile=64: soft and hard 64 inside, fds 3..63 open, a 65th open fails"
 run_hutch run "$root" /bin/sh -c "$fill"
 is "$rc|$(tail -n1 <<< "$out")" "0|65th-opened" "without --ulimit, the same 65th open works (the check can fail)"
+
+# Landlock's ruleset and path descriptors are made before the limit.
+run_hutch run --ulimit nofile=4 "$root" /bin/sh -c 'ulimit -n; echo ran'
+is "$rc|$out" "0|4
+ran" "--ulimit nofile=4: the command still starts (hutch's own descriptors come first)"
 
 run_hutch run --ulimit nofile=64:32 "$root" /bin/echo ran
 is "$rc|$out" "125|" "--ulimit nofile=64:32 (soft above hard): 125, nothing runs"
