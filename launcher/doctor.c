@@ -402,6 +402,10 @@ static void check_overlay(struct doctor *d, const char *base)
 
 static void check_fuse(struct doctor *d)
 {
+  if (!HAVE_FUSE) {
+    report(d, "warn", "fuse-overlayfs", "not built in (meson setup -Dfuse=disabled): --overlay fuse fails, and auto uses the kernel's overlay only");
+    return;
+  }
   _cleanup_free_ char *prog = find_program("fuse-overlayfs");
   int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
   int e = errno;
@@ -516,7 +520,9 @@ static void check_limits(struct doctor *d)
 static void check_landlock(struct doctor *d)
 {
   int abi = landlock_abi();
-  if (abi > 0)
+  if (!HAVE_LANDLOCK)
+    report(d, "warn", "landlock", "not built in (meson setup -Dlandlock=disabled): the second wall is off");
+  else if (abi > 0)
     report(d, "ok", "landlock", "ABI %d: hutch limits files%s", abi,
            abi >= 6 ? ", abstract unix sockets and signals" : "; abstract unix sockets and signals need ABI 6");
   else

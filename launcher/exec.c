@@ -28,8 +28,9 @@
 
 static int set_ids(const struct plan *p, uid_t uid, gid_t gid, struct error *err)
 {
-  /* setgroups is denied in a namespace mapped without newgidmap. */
-  if (p->ids.newgidmap && setgroups(0, NULL) < 0)
+  /* setgroups is denied in a namespace mapped without newgidmap; there the
+   * plan holds no supplementary groups (users.c). */
+  if (p->ids.newgidmap && setgroups(p->n_groups, p->groups) < 0)
     return error_set(err, errno, "setgroups");
   if (setresgid(gid, gid, gid) < 0)
     return error_set(err, errno, "--user: gid %u is not mapped in the sandbox; with --userns auto the mapped ids are 0..N of your subordinate range", gid);

@@ -24,13 +24,28 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/landlock.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "util.h"
+
+#if !HAVE_LANDLOCK
+/* Built without Landlock (meson setup -Dlandlock=disabled, or no
+ * <linux/landlock.h>): hutch behaves as on a kernel without it. */
+int landlock_abi(void)
+{
+  return -ENOSYS;
+}
+
+static int restrict_self(int abi, struct error *err)
+{
+  return error_set(err, ENOSYS, "Landlock ABI %d: hutch was built without Landlock", abi);
+}
+#else
+#include <linux/landlock.h>
 
 /* Newer than the kernel headers hutch may be built with. */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
@@ -73,15 +88,8 @@ static uint64_t fs_rights(int abi)
   return r;
 }
 
-int landlock_apply(bool on, struct error *err)
+static int restrict_self(int abi, struct error *err)
 {
-  if (!on)
-    return 0;
-  int abi = landlock_abi();
-  if (abi < 0) {
-    log_debug("no Landlock (%s): the second wall is off", strerror(-abi));
-    return 0;
-  }
   struct ruleset_attr attr = {
     .handled_access_fs = fs_rights(abi),
     .scoped = abi >= 6 ? LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL : 0,
@@ -103,12 +111,27 @@ int landlock_apply(bool on, struct error *err)
     return error_set(err, errno, "landlock_restrict_self");
   return 0;
 }
+#endif /* HAVE_LANDLOCK */
+
+int landlock_apply(bool on, struct error *err)
+{
+  if (!on)
+    return 0;
+  int abi = landlock_abi();
+  if (abi < 0) {
+    log_debug("no Landlock (%s): the second wall is off", strerror(-abi));
+    return 0;
+  }
+  return restrict_self(abi, err);
+}
 
 void landlock_describe(bool on, FILE *f)
 {
   int abi = landlock_abi();
   if (!on)
     fprintf(f, "landlock:       off (--landlock off)\n");
+  else if (!HAVE_LANDLOCK)
+    fprintf(f, "landlock:       not built in (meson setup -Dlandlock=disabled): off\n");
   else if (abi < 0)
     fprintf(f, "landlock:       not available on this kernel (%s): off\n", strerror(-abi));
   else

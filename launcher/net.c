@@ -264,13 +264,46 @@ int net_loopback_up(struct error *err)
 
 /* The helper, with the namespace fds at known numbers, dying with hutch,
  * out of the terminal's process group. */
-static pid_t spawn_helper(char **argv, const int *keep, size_t n_keep, struct error *err)
+static pid_t spawn_helper(char **argv, const int *keep, size_t n_keep, enum proc_stdio out, struct error *err)
 {
   struct proc_spawn ps = {
-    .argv = argv, .keep = keep, .n_keep = n_keep, .out = PROC_DEBUG, .errout = PROC_DEBUG, .err_fd = -1,
+    .argv = argv, .keep = keep, .n_keep = n_keep, .out = out, .errout = out, .err_fd = -1,
     .death_signal = SIGKILL, .own_pgrp = true,
   };
   return proc_spawn(&ps, err);
+}
+
+/* pasta logs to the system logger, or to a file it truncates: at debug
+ * level it gets a pipe instead, and a small reader passes its lines on to
+ * hutch's stderr, each marked as pasta's. The reader ends when pasta closes
+ * the pipe, or dies with hutch. */
+static void log_reader(void *arg)
+{
+  int fd = *(int *) arg;
+  FILE *in = fdopen(fd, "r");
+  char line[1024];
+  while (in && fgets(line, sizeof line, in))
+    dprintf(STDERR_FILENO, "hutch: pasta: %s%s", line, strchr(line, '\n') ? "" : "\n");
+  _exit(0);
+}
+
+static int pasta_log_pipe(int *write_end, struct error *err)
+{
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return error_set(err, errno, "pipe for pasta's log");
+  struct proc_spawn ps = {
+    .fn = log_reader, .arg = &p[0], .keep = &p[0], .n_keep = 1, .out = PROC_INHERIT, .errout = PROC_INHERIT,
+    .err_fd = -1, .death_signal = SIGKILL,
+  };
+  pid_t pid = proc_spawn(&ps, err);
+  close(p[0]);
+  if (pid < 0) {
+    close(p[1]);
+    return pid;
+  }
+  *write_end = p[1];
+  return 0;
 }
 
 static int start_pasta(const struct plan *s, const struct runtime *rt, int netns, int userns,
@@ -285,8 +318,18 @@ static int start_pasta(const struct plan *s, const struct runtime *rt, int netns
   strv_append(&argv, &n, xstrdup("pasta"));
   strv_append(&argv, &n, xstrdup("--config-net"));
   strv_append(&argv, &n, xstrdup("--foreground"));
-  if (log_level < LOG_DEBUG)
+  _cleanup_close_ int log_fd = -1;
+  if (log_level < LOG_DEBUG) {
     strv_append(&argv, &n, xstrdup("--quiet"));
+  } else {
+    int r = pasta_log_pipe(&log_fd, err);
+    if (r < 0) {
+      strvfreep(&argv);
+      return r;
+    }
+    strv_append(&argv, &n, xstrdup("--log-file"));
+    strv_append(&argv, &n, xasprintf("/proc/self/fd/%d", log_fd));
+  }
   /* pasta forwards every port both ways by default ("auto"): publish only
    * what was asked, and nothing from the sandbox to the host's loopback. */
   bool have_tcp = false, have_udp = false;
@@ -321,8 +364,9 @@ static int start_pasta(const struct plan *s, const struct runtime *rt, int netns
   strv_append(&argv, &n, xstrdup("--pid"));
   strv_append(&argv, &n, xstrdup(h->pid_file));
   _cleanup_strv_ char **args = argv;
-  int keep[] = {netns, userns};
-  h->pid = spawn_helper(args, keep, 2, err);
+  int keep[] = {netns, userns, log_fd};
+  /* With a log pipe, what pasta also prints on stderr would come twice. */
+  h->pid = spawn_helper(args, keep, log_fd >= 0 ? 3 : 2, log_fd >= 0 ? PROC_NULL : PROC_DEBUG, err);
   if (h->pid < 0) {
     int r = h->pid;
     h->pid = 0;
@@ -360,7 +404,7 @@ static int start_slirp(const struct plan *s, const struct runtime *rt, int netns
   strv_append(&argv, &n, xstrdup("tap0"));
   _cleanup_strv_ char **args = argv;
   int keep[] = {netns, userns, ready[1], ex[0]};
-  h->pid = spawn_helper(args, keep, N_ELEMENTS(keep), err);
+  h->pid = spawn_helper(args, keep, N_ELEMENTS(keep), PROC_DEBUG, err);
   close(ready[1]);
   close(ex[0]);
   h->ready_fd = ready[0];

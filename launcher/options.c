@@ -106,23 +106,37 @@ int options_parse_volume(const char *arg, const struct origin *o, struct volume 
   return 0;
 }
 
-int options_parse_user(const char *arg, uid_t *uid, gid_t *gid, struct error *err)
+/* One part of --user: a number below (uid_t) -1, which the kernel reads as
+ * "unchanged", or a name as useradd allows one (no leading '-', no ':'). */
+static bool valid_user_part(const char *v, size_t n)
 {
-  char *end;
-  errno = 0;
-  unsigned long u = strtoul(arg, &end, 10);
-  if (end == arg || errno || u > 0xfffffffeUL || (*end && *end != ':') || arg[0] == '-')
-    return error_set(err, 0, "bad --user `%s`: use numeric UID[:GID], e.g. --user 1000:1000", arg);
-  unsigned long g = u;
-  if (*end == ':') {
-    const char *gs = end + 1;
+  if (n == 0 || n > 256 || v[0] == '-')
+    return false;
+  size_t digits = strspn(v, "0123456789");
+  if (digits >= n) {
+    char buf[16];
+    if (n >= sizeof buf)
+      return false;
+    memcpy(buf, v, n);
+    buf[n] = '\0';
     errno = 0;
-    g = strtoul(gs, &end, 10);
-    if (end == gs || errno || *end || g > 0xfffffffeUL || gs[0] == '-')
-      return error_set(err, 0, "bad --user `%s`: use numeric UID[:GID], e.g. --user 1000:1000", arg);
+    unsigned long long id = strtoull(buf, NULL, 10);
+    return !errno && id <= 0xfffffffeULL;
   }
-  *uid = (uid_t) u;
-  *gid = (gid_t) g;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char) v[i]) && !strchr("._-", v[i]) && !(v[i] == '$' && i == n - 1))
+      return false;
+  return true;
+}
+
+/* Only the form: names are looked up in the image's /etc/passwd and
+ * /etc/group by spec_resolve() (users.c), never here. */
+int options_parse_user(const char *arg, struct error *err)
+{
+  const char *colon = strchr(arg, ':');
+  size_t ulen = colon ? (size_t) (colon - arg) : strlen(arg);
+  if (!valid_user_part(arg, ulen) || (colon && !valid_user_part(colon + 1, strlen(colon + 1))))
+    return error_set(err, 0, "bad --user `%s`: use USER[:GROUP], each a name or a number, e.g. --user 1000:1000 or --user www-data", arg);
   return 0;
 }
 
@@ -267,9 +281,11 @@ SETTER(set_workdir)
 SETTER(set_user)
 {
   (void) o;
-  int r = options_parse_user(v, &s->uid, &s->gid, err);
-  if (r == 0)
-    s->user_set = true;
+  int r = options_parse_user(v, err);
+  if (r == 0) {
+    free(s->user);
+    s->user = xstrdup(v);
+  }
   return r;
 }
 
@@ -411,7 +427,8 @@ static const struct option_def table[] = {
   {"env", 'e', "KEY=VAL", "set a variable (KEY alone copies the host's)", "LANG=C.UTF-8", OPT_BOTH, set_env},
   {"env-file", 0, "FILE", "read KEY=VAL lines from FILE", "/dev/null", OPT_BOTH, set_env_file},
   {"workdir", 'w', "DIR", "working directory inside (default /)", "/tmp", OPT_BOTH, set_workdir},
-  {"user", 'u', "UID[:GID]", "run the command as UID:GID inside", "0:0", OPT_BOTH, set_user},
+  {"user", 'u', "USER[:GROUP]",
+   "run the command as USER (a name or uid in the image's\n/etc/passwd) and GROUP (default: USER's group\nthere, or 0)", "www-data", OPT_BOTH, set_user},
   {"preserve-fds", 0, "N", "pass file descriptors 3..N+2 on", "0", OPT_CLI, set_preserve_fds},
   {"tty", 't', NULL,
    "give the command a terminal of its own even when\nstdin is not one (with one, it always gets one)", NULL,
@@ -642,6 +659,7 @@ void spec_free(struct spec *s)
   strvfreep(&s->env);
   free(s->hostname);
   free(s->workdir);
+  free(s->user);
   free(s->upper_size);
   for (size_t i = 0; i < s->n_volumes; i++) {
     free(s->volumes[i].src);

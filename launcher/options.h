@@ -47,4 +47,4 @@ void options_print_man(FILE *f);
 
 /* Parsers exposed for the unit tests and the fuzz targets. */
 int options_parse_volume(const char *arg, const struct origin *o, struct volume *out, struct error *err);
-int options_parse_user(const char *arg, uid_t *uid, gid_t *gid, struct error *err);
+int options_parse_user(const char *arg, struct error *err);

@@ -15,9 +15,11 @@
 
 #include "caps.h"
 #include "env.h"
+#include "keepid.h"
 #include "layers.h"
 #include "net.h"
 #include "rootfs.h"
+#include "users.h"
 #include "util.h"
 
 /* The command's environment: a small clean set, then the user's variables,
@@ -27,7 +29,7 @@ static void plan_env(const struct spec *s, struct plan *p)
   size_t n = 0;
   const char *term = getenv("TERM");
   strv_append(&p->env, &n, xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
-  strv_append(&p->env, &n, xstrdup(p->uid == 0 ? "HOME=/root" : "HOME=/"));
+  strv_append(&p->env, &n, xasprintf("HOME=%s", p->home));
   strv_append(&p->env, &n, xasprintf("TERM=%s", p->tty && term && *term ? term : "xterm"));
   strv_append(&p->env, &n, xasprintf("HOSTNAME=%s", p->hostname));
   strv_append(&p->env, &n, xstrdup("container=hutch"));
@@ -88,6 +90,16 @@ static int plan_foreign_root(struct plan *p, struct error *err)
   (void) err;
   if (p->squashfs || !p->n_layers)
     return 0;
+  /* mmdebstrap --mode=unshare makes the tree's root the caller's first
+   * subordinate id, where podman and hutch put the caller: follow the tree. */
+  struct stat st;
+  if (p->ids.mode == USERNS_AUTO && p->ids.n_uid_map > 1 && stat(p->layers[0], &st) == 0 &&
+      st.st_uid != getuid() && st.st_uid == p->ids.uid_map[1].outside && st.st_gid == p->ids.gid_map[1].outside) {
+    log_debug("ROOT's root is your first subordinate id %u (as mmdebstrap --mode=unshare makes it): root inside "
+              "is that id, and you come after the subordinate ids", st.st_uid);
+    userns_root_at_subid(&p->ids);
+    return 0;
+  }
   uid_t owner = layers_foreign_owner(p->layers, p->n_layers, mapped_owner, &p->ids);
   if (owner == (uid_t) -1)
     return 0;
@@ -179,20 +191,27 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
     return r;
   rootfs_plan_masks(s, p);
 
+  if ((r = userns_plan(s->userns, &p->ids, err)) < 0)
+    return r;
+  /* A root that is not the caller's: its owners decide the map and the
+   * overlay backend. */
+  if (!policy_only && (r = plan_foreign_root(p, err)) < 0)
+    return r;
+  /* --user, resolved in the image's /etc/passwd and /etc/group; then
+   * keep-id's backend that keeps the image's owners, and its passwd entry. */
+  if ((r = users_plan(s, p, err)) < 0 || (r = keepid_plan(s, p, err)) < 0)
+    return r;
+  /* The limits, for the command's uid and capabilities (with CAP_SETUID,
+   * --pids-limit is per uid): before the filter, since they can fail. */
+  uint64_t caps = caps_resolve(s);
+  if ((r = limits_resolve(&s->limits, &p->ids, p->uid, p->uid == 0 ? caps : caps_for_other_uid(s, caps), &p->limits,
+                          err)) < 0)
+    return r;
+  /* After the ids: the filter is compiled into a cache, which bad input
+   * must not leave behind. */
   if ((r = plan_policy(s, p, err)) < 0)
     return r;
 
-  if ((r = userns_plan(s->userns, &p->ids, err)) < 0)
-    return r;
-  p->uid = s->user_set ? s->uid : p->ids.inside_uid;
-  p->gid = s->user_set ? s->gid : p->ids.inside_gid;
-  if (s->user_set && (r = userns_check_user(p->uid, p->gid, &p->ids, err)) < 0)
-    return r;
-  if ((r = limits_resolve(&s->limits, &p->ids, p->uid, p->uid == 0 ? p->caps : p->caps_other_uid, &p->limits,
-                          err)) < 0)
-    return r;
-  if (!policy_only && (r = plan_foreign_root(p, err)) < 0)
-    return r;
   plan_env(s, p);
 
   /* Bound last: nothing after this can fail on bad input. */
@@ -211,6 +230,7 @@ void plan_free(struct plan *p)
   free(p->hostname);
   free(p->upper_size);
   userns_plan_free(&p->ids);
+  users_plan_free(p);
   free(p->ports);
   portfwd_free(&p->pf);
   free(p->seccomp_file);
@@ -249,7 +269,10 @@ void plan_describe(const struct plan *p, FILE *f)
   fprintf(f, "\n  gid map:     ");
   for (size_t i = 0; i < p->ids.n_gid_map; i++)
     fprintf(f, " %lu:%lu:%lu", p->ids.gid_map[i].inside, p->ids.gid_map[i].outside, p->ids.gid_map[i].count);
-  fprintf(f, "\n  command ids:  %u:%u\n", p->uid, p->gid);
+  fprintf(f, "\n  command ids:  %u:%u", p->uid, p->gid);
+  for (size_t i = 0; i < p->n_groups; i++)
+    fprintf(f, "%s%u", i ? "," : " groups ", p->groups[i]);
+  fprintf(f, "\n");
   for (size_t i = p->n_layers; i-- > 0;)
     fprintf(f, "  layer %-6zu %s%s\n", i, p->layers[i], p->squashfs ? " (squashfs, mounted with squashfuse)" : "");
   if (p->squash_to_root)

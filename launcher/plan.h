@@ -54,6 +54,8 @@ struct plan {
   bool squash_to_root;         /* ROOT is another user's: fuse-overlayfs
                                 * shows every owner as root */
   enum overlay_mode overlay;   /* AUTO: kernel, falling back to fuse */
+  char *fuse_uidmapping;       /* fuse-overlayfs's uidmapping= (keep-id), or NULL */
+  char *fuse_gidmapping;
   bool upper_on_disk;          /* the writes: a tmpfs of the sandbox's own, or disk */
   char *upper_size;            /* the tmpfs's size=, or NULL */
   bool read_only;
@@ -65,6 +67,9 @@ struct plan {
   char *hostname;
   uid_t uid;                   /* the command's ids inside */
   gid_t gid;
+  gid_t *groups;               /* supplementary groups (users.c) */
+  size_t n_groups;
+  char *home;                  /* HOME: the user's in the image's /etc/passwd */
   int preserve_fds;
   bool tty;                    /* stdin is a terminal: the command gets a pty */
 

@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "config.h"
 #include "proc.h"
 #include "util.h"
 
@@ -322,6 +323,9 @@ static int fuse_mount(char **argv, const char *mountpoint, pid_t *pid_out, struc
 
 static int mount_fuse_overlay(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err)
 {
+  if (!HAVE_FUSE)  /* meson setup -Dfuse=disabled */
+    return error_set(err, 0, "--overlay fuse: this hutch was built without the fuse-overlayfs backend "
+                     "(-Dfuse=disabled)\nuse --overlay kernel");
   _cleanup_free_ char *prog = find_program("fuse-overlayfs");
   if (!prog)
     return error_set(err, 0, "fuse-overlayfs not found\ninstall it (Debian: apt install fuse-overlayfs) or use --overlay kernel");
@@ -336,6 +340,18 @@ static int mount_fuse_overlay(const struct plan *p, const struct runtime *rt, st
    * root, and fuse-overlayfs makes the copies up itself, as us. */
   _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work%s", lower, rt->rw, rt->rw,
                                         p->squash_to_root ? ",squash_to_root" : "");
+  if (p->fuse_uidmapping && p->fuse_gidmapping) {
+    /* keep-id (keepid.c): fuse-overlayfs shows the ids it reads as --userns
+     * auto would. The upper directory, made by us as root inside, must then
+     * be the caller's inside id, which it shows as root, like the image's
+     * root-owned directories. */
+    _cleanup_free_ char *upper = xasprintf("%s/upper", rt->rw);
+    if (chown(upper, p->ids.inside_uid, p->ids.inside_gid) < 0)
+      return error_set(err, errno, "chown `%s`", upper);
+    char *with = xasprintf("%s,uidmapping=%s,gidmapping=%s", opts, p->fuse_uidmapping, p->fuse_gidmapping);
+    free(opts);
+    opts = with;
+  }
   char *argv[] = {prog, "-f", "-o", opts, ov->merged, NULL};
   return fuse_mount(argv, ov->merged, &ov->fuse_pid, err);
 }

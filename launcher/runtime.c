@@ -156,8 +156,17 @@ void runtime_remove(struct runtime *rt)
 {
   if (!rt->dir)
     return;
-  if (rt->rw_on_disk)
-    remove_disk_rw(strrchr(rt->dir, '/') + 1);
+  if (rt->rw_on_disk && rt->rw) {
+    /* By the path made at the start, not through disk_rw_base(): that
+     * checks the owner against getuid(), and the keeper, root inside, is
+     * not the directory's owner by number under --userns keep-id. */
+    _cleanup_free_ char *parent = xstrdup(rt->rw);
+    char *slash = strrchr(parent, '/');
+    *slash = '\0';
+    _cleanup_close_ int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0 || rm_rf_at(pfd, slash + 1) < 0)
+      log_warn("could not remove `%s`", rt->rw);
+  }
   const char *name = strrchr(rt->dir, '/') + 1;
   _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (base >= 0) {

@@ -55,9 +55,7 @@ struct spec {
   char **env;                 /* KEY=VAL, each key once, later settings won */
   size_t n_env;
   char *workdir;              /* NULL: unset */
-  bool user_set;              /* -u given */
-  uid_t uid;                  /* inside the sandbox */
-  gid_t gid;
+  char *user;                 /* -u USER[:GROUP] as given, NULL: unset */
   int preserve_fds;           /* -1: unset */
   enum tristate tty;          /* -t: a terminal even when stdin is none */
   enum tristate interactive;  /* -i: podman's; stdin is always passed */

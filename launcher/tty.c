@@ -45,6 +45,42 @@ int tty_make_controlling(int slave, struct error *err)
   return 0;
 }
 
+/* Before the caller's terminal leaves canonical mode, take what its line
+ * discipline has already cooked: whole lines, and ends of file. The kernel
+ * keeps an end of file typed ahead (the VEOF character, ^D) as a NUL byte
+ * that closes a line, and a switch to raw mode keeps the byte but forgets
+ * the mark: the command would be sent a NUL nobody typed (script(1) with
+ * its stdin at its end sends ^D before hutch starts, and the command's
+ * terminal echoed ^@). Each end of file is passed on as the VEOF character
+ * itself, the byte the relay would have passed on had raw mode come first.
+ * The caller's VEOF is disabled before this, so that none can be cooked
+ * between this read and the switch. Poll on a canonical terminal reports
+ * only complete lines, so the reads never wait; a partial line stays
+ * queued and is read, as plain bytes, after the switch. */
+static void take_cooked_input(struct tty_relay *t)
+{
+  const char veof = (char) t->saved.c_cc[VEOF];
+  const char veol = (char) t->saved.c_cc[VEOL], veol2 = (char) t->saved.c_cc[VEOL2];
+  /* Room for one canonical line (at most 4095 bytes and its end) and a ^D. */
+  while (TTY_BUF - t->in.len > 4097) {
+    struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+    if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN) || (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
+      break;  /* nothing cooked; or a hangup, where read returns 0 forever */
+    char *line = t->in.data + t->in.len;
+    ssize_t n = read(STDIN_FILENO, line, 4096);
+    if (n < 0)
+      break;
+    t->in.len += (size_t) n;
+    /* A line the kernel ended without its newline, EOL or EOL2 (or an empty
+     * one) was ended by VEOF. */
+    char last = n > 0 ? line[n - 1] : '\0';
+    if (n == 0 || (last != '\n' && (veol == _POSIX_VDISABLE || last != veol) &&
+                   (veol2 == _POSIX_VDISABLE || last != veol2)))
+      t->in.data[t->in.len++] = veof;
+    t->last_in = t->in.data[t->in.len - 1];
+  }
+}
+
 int tty_relay_start(struct tty_relay *t, int master, struct error *err)
 {
   t->master = master;
@@ -53,11 +89,19 @@ int tty_relay_start(struct tty_relay *t, int master, struct error *err)
    * caller's terminal, shared with its shell. */
   fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
   if (tcgetattr(STDIN_FILENO, &t->saved) == 0) {
+    /* Every change below is undone by tty_relay_stop, from t->saved. */
+    t->raw = true;
+    if ((t->saved.c_lflag & ICANON) && t->saved.c_cc[VEOF] != _POSIX_VDISABLE) {
+      struct termios no_eof = t->saved;
+      no_eof.c_cc[VEOF] = _POSIX_VDISABLE;
+      if (tcsetattr(STDIN_FILENO, TCSANOW, &no_eof) < 0)
+        return error_set(err, errno, "set the terminal to raw mode");
+      take_cooked_input(t);
+    }
     struct termios raw = t->saved;
     cfmakeraw(&raw);
     if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
       return error_set(err, errno, "set the terminal to raw mode");
-    t->raw = true;
   }
   tty_resize(t);
   return 0;

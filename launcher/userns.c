@@ -172,6 +172,27 @@ int userns_plan(enum userns_mode mode, struct userns_plan *plan, struct error *e
   return 0;
 }
 
+static void shift_to_subids(struct id_map *map, size_t *n)
+{
+  /* auto: 0 -> the caller, then the ranges from 1. */
+  struct id_map caller = map[0];
+  unsigned long inside = 0;
+  for (size_t i = 1; i < *n; i++) {
+    map[i - 1] = (struct id_map) {inside, map[i].outside, map[i].count};
+    inside += map[i].count;
+  }
+  map[*n - 1] = (struct id_map) {inside, caller.outside, 1};
+}
+
+void userns_root_at_subid(struct userns_plan *plan)
+{
+  if (plan->mode != USERNS_AUTO || plan->n_uid_map < 2 || plan->n_gid_map < 2)
+    return;
+  shift_to_subids(plan->uid_map, &plan->n_uid_map);
+  shift_to_subids(plan->gid_map, &plan->n_gid_map);
+  plan->root_at_subid = true;
+}
+
 static bool id_mapped(const struct id_map *map, size_t n, unsigned long id)
 {
   for (size_t i = 0; i < n; i++)

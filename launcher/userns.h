@@ -22,6 +22,7 @@ struct userns_plan {
   uid_t inside_uid;               /* the caller inside */
   gid_t inside_gid;
   char *newuidmap, *newgidmap;    /* helper paths, NULL in single mode */
+  bool root_at_subid;             /* root inside is the first subordinate id */
 };
 
 /* Build the maps of one kind (uid or gid) for a mode; pure, for unit tests.
@@ -33,6 +34,11 @@ int userns_build_map(enum userns_mode mode, unsigned long host_id,
 /* Decide the mapping before anything starts: read the ranges, find the
  * helpers, fall back to single with a warning when auto cannot be had. */
 int userns_plan(enum userns_mode mode, struct userns_plan *plan, struct error *err);
+/* For a root made by mmdebstrap --mode=unshare (and the like), whose root
+ * is the caller's first subordinate id rather than the caller: map the
+ * subordinate ids from 0 up, so that its owners show as the tree has them,
+ * and the caller after them. Only for an auto plan with ranges. */
+void userns_root_at_subid(struct userns_plan *plan);
 /* Write the maps of a process that has just made its user namespace. */
 int userns_apply(const struct userns_plan *plan, pid_t pid, struct error *err);
 void userns_plan_free(struct userns_plan *plan);

@@ -3,9 +3,16 @@
 # A test script sources this file first thing:
 #
 #   . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
-#   plan 3
-#   run_hutch run "$(busybox_layers)" /bin/true
-#   is "$rc" 0 "true exits 0"
+#   plan 2
+#   run_hutch run "$(busybox_layers)" /bin/sh -c 'cat /etc/motd; echo ran'
+#   is "$rc/$(tail -n 1 <<< "$out")" "0/ran" "the command runs"
+#   given ran 0 ran -- unlike "$out" "host" "the motd is the image's"
+#
+# Every point about a run checks hutch's exit status and something only the
+# command in the sandbox can have printed (its output, or a marker it prints
+# last): a point that would hold had hutch run nothing proves nothing.
+# tests/meta/broken-hutch.sh runs every script with hutch replaced by stubs
+# that run nothing, and fails if any point still passes.
 #
 # meson sets HUTCH (the built binary) and HUTCH_SOURCE_DIR. Every script gets
 # a private temporary directory, $TEST_TMP, removed on exit, and a private
@@ -128,13 +135,76 @@ unlike() {
     esac
 }
 
+# ran RC [MARKER]: the last run ended with status RC and, when MARKER is
+# given, its stdout holds MARKER as a whole line: the command's own proof
+# that it ran in the sandbox and got that far. (A check of what a command
+# printed, or did not print, proves nothing if it never ran.)
+ran() {
+    [ "$rc" = "$1" ] || return 1
+    [ $# -lt 2 ] || grep -qxF -- "$2" <<< "$out"
+}
+
+# refused [TEXT]: hutch itself refused the last run: exit 125, nothing on
+# stdout, and its message ("hutch: ...", containing TEXT) on stderr. A
+# stub that exits 125 and says nothing is not hutch refusing.
+refused() {
+    [ "$rc" = 125 ] && [ -z "$out" ] && [[ $err == "hutch: "* ]] && [[ $err == *"${1:-}"* ]]
+}
+
+# given CONDITION... -- POINT ARGS...: the test point POINT ARGS... (is,
+# like, unlike, check, assert_clean) when the command CONDITION... succeeds;
+# when it does not, that point is not ok, naming the condition. For points
+# that would hold with no sandbox at all ("the secret is not in the
+# output", "nothing was left behind", "the layers are unchanged"): they
+# count only when the run they look at really happened.
+given() {
+    local cond=() desc
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        cond+=("$1")
+        shift
+    done
+    shift
+    if "${cond[@]}"; then
+        "$@"
+        return 0
+    fi
+    case $1 in
+    check | assert_clean) desc=$2 ;;
+    *) desc=${!#} ;;
+    esac
+    not_ok "$desc" "not checked: what it looks at did not happen (${cond[*]} failed)" "$(last_run)"
+}
+
 _tap_finish() {
     local status=$?
     if [ "$_tap_planned" -gt 0 ] && [ "$_tap_count" -ne "$_tap_planned" ]; then
         printf '# planned %d tests but ran %d\n' "$_tap_planned" "$_tap_count"
     fi
+    if [ "$_sanitizer_reports" -gt 0 ]; then
+        printf '# %d run(s) printed a sanitizer report (see above): failing the script\n' "$_sanitizer_reports"
+        status=1
+    fi
     _cleanup_tmp
     exit "$status"
+}
+
+# ------------------------------------------------------- sanitizer reports
+
+# In a sanitizer build (tests/meson.build sets HUTCH_SANITIZED=1), a report
+# stops the process that made it with status 86, which fails the test point
+# that checks hutch's status. But nobody reads the status of some of hutch's
+# processes: the keeper after it has passed the command's status on, the
+# forwarder. Their reports still reach hutch's stderr, so every run's stderr
+# is searched, and a script in which one was seen fails at its end.
+_sanitizer_reports=0
+_check_sanitizer() {
+    [ "${HUTCH_SANITIZED:-0}" = 1 ] || return 0
+    case $1 in
+    *"ERROR: AddressSanitizer"* | *"ERROR: LeakSanitizer"* | *": runtime error: "*)
+        _sanitizer_reports=$((_sanitizer_reports + 1))
+        diag "sanitizer report from: $_last_cmd" "$1"
+        ;;
+    esac
 }
 
 # ------------------------------------------------------------- environment
@@ -200,6 +270,7 @@ run() {
     out=$(cat "$TEST_TMP/.out")
     err=$(cat "$TEST_TMP/.err")
     _last_cmd="$*"
+    _check_sanitizer "$err"
     return 0
 }
 rc=0 out='' err='' _last_cmd=''
@@ -210,20 +281,42 @@ last_run() {
     printf 'last run: %s\nexit status: %s\nstdout: %s\nstderr: %s\n' "$_last_cmd" "$rc" "$out" "$err"
 }
 
-# ------------------------------------------------------------- host checks
-
-have_fuse() {
-    command -v fuse-overlayfs > /dev/null && [ -r /dev/fuse ] && [ -w /dev/fuse ]
+# free_port: a TCP/UDP port nobody listens on.
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 20000))
+        ss -Htaun "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return; }
+    done
 }
 
-# Whether the kernel mounts overlayfs inside a user namespace (5.11+).
-_kernel_overlay=''
+# ------------------------------------------------------------- host checks
+
+# have_fuse: the fuse-overlayfs backend is built in (HUTCH_HAVE_FUSE, from
+# meson: 0 with -Dfuse=disabled) and the host has what it needs.
+have_fuse() {
+    [ "${HUTCH_HAVE_FUSE:-1}" = 1 ] &&
+        command -v fuse-overlayfs > /dev/null && [ -r /dev/fuse ] && [ -w /dev/fuse ]
+}
+
+# Whether the kernel mounts overlayfs inside a user namespace (5.11+): no
+# only when hutch says so, failing with its message (kept for the SKIP
+# line). A hutch that fails without one, or succeeds without running the
+# command, is broken, not a sign of an old kernel: the checks then run, and
+# fail, instead of being skipped.
+_kernel_overlay='' _kernel_overlay_why=''
 have_kernel_overlay() {
+    local o e r
     if [ -z "$_kernel_overlay" ]; then
-        if "$HUTCH" run --overlay kernel "$(busybox_layers)" /bin/true < /dev/null > /dev/null 2>&1; then
-            _kernel_overlay=yes
+        o=$("$HUTCH" run --overlay kernel "$(busybox_layers)" /bin/sh -c 'echo overlay-ran' 2> "$TEST_TMP/.overlay-err" < /dev/null)
+        r=$?
+        e=$(cat "$TEST_TMP/.overlay-err")
+        if [ "$r" != 0 ] && [[ $e == "hutch: "* ]]; then
+            _kernel_overlay=no _kernel_overlay_why=$(head -n 1 <<< "$e")
         else
-            _kernel_overlay=no
+            _kernel_overlay=yes
+            [ "$r" = 0 ] && [ "$o" = overlay-ran ] ||
+                diag "hutch --overlay kernel neither ran the command nor said why (exit $r): the kernel checks run"
         fi
     fi
     [ "$_kernel_overlay" = yes ]
@@ -241,8 +334,13 @@ have_backend() {
 # Why a backend is missing, for SKIP lines.
 backend_missing_reason() {
     case $1 in
-    kernel) echo "this kernel does not mount overlayfs in a user namespace" ;;
-    fuse) echo "fuse-overlayfs or a usable /dev/fuse is missing" ;;
+    kernel) echo "this kernel does not mount overlayfs in a user namespace ($_kernel_overlay_why)" ;;
+    fuse)
+        if [ "${HUTCH_HAVE_FUSE:-1}" = 1 ]; then
+            echo "fuse-overlayfs or a usable /dev/fuse is missing"
+        else
+            echo "hutch was built without it (-Dfuse=disabled)"
+        fi ;;
     esac
 }
 
@@ -274,9 +372,16 @@ busybox_layers() {
     printf 'layers:%s\n' "$dir"
 }
 
-# make_busybox_layers DIR: a fresh copy of the demo layers at DIR.
+# make_busybox_layers DIR: a fresh copy of the demo layers at DIR. Where
+# HUTCH_TEST_LAYERS names a directory of layers already built (the
+# broken-hutch test builds them once for every script it runs), they are
+# copied from there: the same tree, without a second of forks per script.
 make_busybox_layers() {
     local out
+    if [ -n "${HUTCH_TEST_LAYERS:-}" ] && [ -d "$HUTCH_TEST_LAYERS/00-base" ]; then
+        mkdir -p "$1" && cp -a "$HUTCH_TEST_LAYERS/." "$1/"
+        return
+    fi
     if ! out=$("$HUTCH_SOURCE_DIR/helpers/hutch-demo-layers" "$1" 2>&1); then
         case $out in
         *"need a static busybox"*) skip_all "no static busybox (apt install busybox-static)" ;;
@@ -360,7 +465,7 @@ leftovers() {
     for pat in "$TEST_TMP" "$@"; do
         for p in $(pgrep -f -- "$pat"); do
             [ "$p" = "$$" ] && continue
-            printf 'process %s: %s\n' "$p" "$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null)"
+            printf 'process %s: %s\n' "$p" "$(tr '\0' ' ' 2>/dev/null < "/proc/$p/cmdline")"
         done
     done
     grep -F -- "$TEST_TMP" /proc/self/mountinfo | sed 's/^/mount: /'
@@ -428,12 +533,25 @@ wait_exit() {
     wait "$pid"
 }
 
-# wait_for_file FILE TEXT [SECONDS]: wait until FILE contains TEXT.
+# wait_for_file FILE TEXT [SECONDS] [PID]: wait until FILE contains TEXT.
+# With PID (the background hutch that is to write it), give up as soon as
+# that process has ended without writing it.
 wait_for_file() {
-    local i secs=${3:-10}
+    local i secs=${3:-10} pid=${4:-}
     for ((i = 0; i < secs * 50; i++)); do
         grep -qF -- "$2" "$1" 2>/dev/null && return 0
+        if [ -n "$pid" ] && ! running "$pid"; then
+            grep -qF -- "$2" "$1" 2>/dev/null
+            return
+        fi
         sleep 0.02
     done
     return 1
+}
+
+# running PID: the process is there and not a zombie.
+running() {
+    local st
+    st=$(proc_state "$1")
+    [ -n "$st" ] && [ "$st" != Z ]
 }

@@ -22,7 +22,7 @@ start_sandbox() {
         "sleep $marker & sleep $marker & echo up > /ready/$2; sleep $marker" \
         < /dev/null > "$TEST_TMP/out.$2" 2>&1 &
     pid=$!
-    wait_for_file "$ready/$2" up 10
+    wait_for_file "$ready/$2" up 10 "$pid"
 }
 
 # The processes the sandbox runs: hutch, its keeper, init, the command,
@@ -61,8 +61,8 @@ for backend in kernel fuse; do
     is "$left" "" "$backend: after kill -9 of hutch, every process of the sandbox is gone"
     check "$backend: ... including the command's daemons" test -z "$(pgrep -f "sleep $marker")"
     assert_clean "$backend: ... and there is no mount, no run directory, no process left"
-    run_hutch run --overlay "$backend" "$root" /bin/true
-    is "$rc" 0 "$backend: the next run works"
+    run_hutch run --overlay "$backend" "$root" /bin/sh -c 'echo ran'
+    is "$rc/$out" "0/ran" "$backend: the next run works"
 done
 
 # --- daemons left running do not keep hutch alive
@@ -70,17 +70,17 @@ start=$(date +%s%N)
 run_hutch run "$root" /bin/sh -c 'sleep 60 & sleep 60 & echo started'
 elapsed=$((($(date +%s%N) - start) / 1000000))
 is "$out/$rc" "started/0" "a command that leaves daemons exits with its own status"
-check "... and hutch returns at once (${elapsed} ms)" test "$elapsed" -lt 5000
-assert_clean "... and the daemons are gone"
+given ran 0 started -- check "... and hutch returns at once (${elapsed} ms)" test "$elapsed" -lt 5000
+given ran 0 started -- assert_clean "... and the daemons are gone"
 
 # --- without XDG_RUNTIME_DIR, run directories go under /tmp/hutch-UID/run
 fallback=/tmp/hutch-$(id -u)
 FALLBACK_BASE_BEFORE=$(find "$fallback/run" -mindepth 1 -maxdepth 1 2>/dev/null | LC_ALL=C sort)
 run env -u XDG_RUNTIME_DIR "$HUTCH" run "$root" /bin/sh -c 'echo ran'
 is "$out/$rc" "ran/0" "without XDG_RUNTIME_DIR, a sandbox runs"
-is "$(stat -c '%u %a %F' "$fallback" 2>&1)" "$(id -u) 700 directory" \
+given ran 0 ran -- is "$(stat -c '%u %a %F' "$fallback" 2>&1)" "$(id -u) 700 directory" \
     "... its runtime directory is $fallback, private to the caller"
-assert_clean "... and nothing is left in $fallback/run"
+given ran 0 ran -- assert_clean "... and nothing is left in $fallback/run"
 unset FALLBACK_BASE_BEFORE
 
 # --- hutch and its keeper both killed: the next start cleans up
@@ -91,12 +91,12 @@ if start_sandbox kernel stale || start_sandbox fuse stale; then
     sleep 0.2
     stale=$(ls -A "$RUN_BASE" 2>/dev/null)
     diag "left by killing hutch and keeper together: ${stale:-nothing}"
-    run_hutch run "$root" /bin/true
+    run_hutch run "$root" /bin/sh -c 'echo ran'
     # The stale directory goes during the next start (or was already gone).
     left=''
     for s in $stale; do [ -e "$RUN_BASE/$s" ] && left="$left $s"; done
-    is "$left" "" "after hutch and keeper are both killed, the next start removes the stale run directory"
-    assert_clean "... and nothing else is left" "sleep $marker"
+    given ran 0 ran -- is "$left" "" "after hutch and keeper are both killed, the next start removes the stale run directory"
+    given ran 0 ran -- assert_clean "... and nothing else is left" "sleep $marker"
 else
     not_ok "stale run directory removed by the next start" "$(cat "$TEST_TMP/out.stale")"
     not_ok "... and nothing else is left"

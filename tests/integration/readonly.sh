@@ -23,14 +23,15 @@ for backend in kernel fuse; do
         echo t > /tmp/t && echo "tmp:$(cat /tmp/t)"
         echo s > /scratch/s && echo "tmpfs:$(cat /scratch/s)"
         echo v > /vol/v && echo "vol:$(cat /vol/v)"
-        while read -r dev mnt type opts rest; do [ "$mnt" = / ] && echo "root:${opts%%,*}"; done < /proc/mounts'
-    is "$(grep -E '^(newfile|motd|mkdir|rm):' <<< "$out" | tr '\n' ' ')" \
-        "newfile:refused motd:refused mkdir:refused rm:refused " \
+        while read -r dev mnt type opts rest; do [ "$mnt" = / ] && echo "root:${opts%%,*}"; done < /proc/mounts
+        echo done'
+    is "$rc/$(grep -E '^(newfile|motd|mkdir|rm):' <<< "$out" | tr '\n' ' ')" \
+        "0/newfile:refused motd:refused mkdir:refused rm:refused " \
         "$backend: --read-only refuses new files, appends, mkdir and rm on the root"
-    like "$out" "Read-only file system" "$backend: --read-only: the error is EROFS, not a permission problem"
-    like "$out" "root:ro" "$backend: --read-only: / is mounted ro"
-    like "$out" "tmp:t" "$backend: --read-only: /tmp is still writable"
-    like "$out" "tmpfs:s" "$backend: --read-only: a --tmpfs is still writable"
-    is "$(cat "$TEST_TMP/vol/v" 2>&1)" v "$backend: --read-only: a rw volume is still writable, and the write reaches the host"
+    given ran 0 done -- like "$out" "Read-only file system" "$backend: --read-only: the error is EROFS, not a permission problem"
+    given ran 0 done -- like "$out" "root:ro" "$backend: --read-only: / is mounted ro"
+    given ran 0 done -- like "$out" "tmp:t" "$backend: --read-only: /tmp is still writable"
+    given ran 0 done -- like "$out" "tmpfs:s" "$backend: --read-only: a --tmpfs is still writable"
+    is "$rc/$(cat "$TEST_TMP/vol/v" 2>&1)" "0/v" "$backend: --read-only: a rw volume is still writable, and the write reaches the host"
     rm -f "$TEST_TMP/vol/v"
 done

@@ -23,7 +23,7 @@ expected_auto() {
 
 # --- single: only the caller, as root; setgroups denied.
 run_hutch run --userns single "$root" /bin/sh -c "$maps; cat /proc/self/setgroups; id -u; id -g"
-is "$out" "uid_map
+is "$rc/$out" "0/uid_map
 0 $me 1
 gid_map
 0 $my_gid 1
@@ -33,11 +33,11 @@ deny
 
 mkdir -m 0777 "$TEST_TMP/vol"
 run_hutch run --userns single -v "$TEST_TMP/vol:/vol" "$root" /bin/sh -c 'echo x > /vol/by-root'
-is "$(stat -c %u:%g "$TEST_TMP/vol/by-root" 2>&1)" "$me:$my_gid" "--userns single: root inside writes as the caller on the host"
+is "$rc/$(stat -c %u:%g "$TEST_TMP/vol/by-root" 2>&1)" "0/$me:$my_gid" "--userns single: root inside writes as the caller on the host"
 
 run_hutch run --userns single -u 1000 "$root" /bin/true
-is "$rc" 125 "--userns single: an unmapped --user fails with 125"
-like "$err" "not mapped" "--userns single: the message says the uid is not mapped"
+check "--userns single: an unmapped --user fails with 125" refused
+given ran 125 -- like "$err" "not mapped" "--userns single: the message says the uid is not mapped"
 
 if ! have_subids; then
     skip_n 10 "--userns auto/keep-id checks" "no subordinate ranges for $(id -un) or no newuidmap/newgidmap"
@@ -50,17 +50,17 @@ $(expected_auto uid "$me")
 gid_map
 $(expected_auto gid "$my_gid")"
 run_hutch run --userns auto "$root" /bin/sh -c "$maps"
-is "$out" "$want" "--userns auto maps the caller to 0 and the subordinate ranges from 1"
+is "$rc/$out" "0/$want" "--userns auto maps the caller to 0 and the subordinate ranges from 1"
 run_hutch run "$root" /bin/sh -c "$maps"
-is "$out" "$want" "auto is the default"
-is "$err" "" "auto prints no fallback warning where ranges and helpers exist"
+is "$rc/$out" "0/$want" "auto is the default"
+given test "$rc/$out" = "0/$want" -- is "$err" "" "auto prints no fallback warning where ranges and helpers exist"
 
 first_sub_uid=$(subid_ranges uid | awk 'NR == 1 { print $1 }')
 first_sub_gid=$(subid_ranges gid | awk 'NR == 1 { print $1 }')
 run_hutch run -u 1:1 -v "$TEST_TMP/vol:/vol" "$root" /bin/sh -c 'id -u; id -g; echo x > /vol/by-1'
-is "$out" "1
+is "$rc/$out" "0/1
 1" "--userns auto: --user 1:1 runs as 1:1 inside"
-is "$(stat -c %u:%g "$TEST_TMP/vol/by-1" 2>&1)" "$first_sub_uid:$first_sub_gid" \
+is "$rc/$(stat -c %u:%g "$TEST_TMP/vol/by-1" 2>&1)" "0/$first_sub_uid:$first_sub_gid" \
     "--userns auto: uid 1 inside writes as the first subordinate id on the host"
 
 # --- keep-id: the caller keeps its ids; the subordinate ids fill the rest.
@@ -69,7 +69,8 @@ run_hutch run --userns keep-id -v "$TEST_TMP/vol:/vol" "$root" /bin/sh -c \
 uid_part=$(sed -n '/^uid_map$/,/^gid_map$/p' <<< "$out" | sed '1d;$d')
 gid_part=$(sed -n '/^gid_map$/,/^ids$/p' <<< "$out" | sed '1d;$d')
 ids=$(sed -n '/^ids$/,$p' <<< "$out" | sed 1d)
-is "$ids" "$me
+keep_id_rc=$rc
+is "$rc/$ids" "0/$me
 $my_gid" "--userns keep-id: the command runs with the caller's uid and gid"
 
 # The map must hold the caller at its own id, map every subordinate id once
@@ -87,12 +88,14 @@ check_keep_id_map() {
     zero=$(awk '$1 == 0 { print $2 }' <<< "$map")
     [ -n "$zero" ] && [ "$zero" != "$id" ] || { echo "inside 0 maps to '$zero'"; return 1; }
 }
-if msg=$(check_keep_id_map "$uid_part" "$me" uid); then ok "--userns keep-id: uid_map keeps the caller and every subordinate uid"
+if [ "$keep_id_rc" != 0 ]; then not_ok "--userns keep-id: uid_map keeps the caller and every subordinate uid" "exit status $keep_id_rc"
+elif msg=$(check_keep_id_map "$uid_part" "$me" uid); then ok "--userns keep-id: uid_map keeps the caller and every subordinate uid"
 else not_ok "--userns keep-id: uid_map keeps the caller and every subordinate uid" "$msg" "$uid_part"; fi
-if msg=$(check_keep_id_map "$gid_part" "$my_gid" gid); then ok "--userns keep-id: gid_map keeps the caller and every subordinate gid"
+if [ "$keep_id_rc" != 0 ]; then not_ok "--userns keep-id: gid_map keeps the caller and every subordinate gid" "exit status $keep_id_rc"
+elif msg=$(check_keep_id_map "$gid_part" "$my_gid" gid); then ok "--userns keep-id: gid_map keeps the caller and every subordinate gid"
 else not_ok "--userns keep-id: gid_map keeps the caller and every subordinate gid" "$msg" "$gid_part"; fi
-is "$(stat -c %u:%g "$TEST_TMP/vol/by-keep-id" 2>&1)" "$me:$my_gid" "--userns keep-id: files are written as the caller"
+is "$keep_id_rc/$(stat -c %u:%g "$TEST_TMP/vol/by-keep-id" 2>&1)" "0/$me:$my_gid" "--userns keep-id: files are written as the caller"
 
 # ls -n inside: the caller's own file shows its own uid, not 0.
 run_hutch run --userns keep-id -v "$TEST_TMP/vol:/vol" "$root" /bin/sh -c 'stat -c %u /vol/by-keep-id'
-is "$out" "$me" "--userns keep-id: the caller's files show the caller's uid inside"
+is "$rc/$out" "0/$me" "--userns keep-id: the caller's files show the caller's uid inside"

@@ -11,18 +11,18 @@ need_probes threads
 plan 5
 
 sandbox -- /probes/sysprobe all clone3
-is "$(probe_result "$out" clone3 native)/$(probe_result "$out" clone3 x32)/$(probe_result "$out" clone3 i386)" \
-    "errno 38/killed 31/errno 38" "default: clone3 is ENOSYS through syscall and int 0x80 (x32 kills)"
+is "$rc/$(probe_result "$out" clone3 native)/$(probe_result "$out" clone3 x32)/$(probe_result "$out" clone3 i386)" \
+    "0/errno 38/killed 31/errno 38" "default: clone3 is ENOSYS through syscall and int 0x80 (x32 kills)"
 
 sandbox --seccomp "$(marked_profile)" -- /probes/sysprobe native clone3
-check "marked default profile: it is the filter that answers clone3" filtered "$(probe_result "$out" clone3 native)"
+given ran 0 -- check "marked default profile: it is the filter that answers clone3" filtered "$(probe_result "$out" clone3 native)"
 
 sandbox -- /probes/threads
-is "$out" "thread joined" "default: threads still start (libc falls back from clone3 to clone)"
+is "$rc/$out" "0/thread joined" "default: threads still start (libc falls back from clone3 to clone)"
 
 sandbox "${UNCONFINED[@]}" -- /probes/sysprobe all clone3
-is "$(probe_result "$out" clone3 native)/$(probe_result "$out" clone3 i386)" "errno 22/errno 22" \
+is "$rc/$(probe_result "$out" clone3 native)/$(probe_result "$out" clone3 i386)" "0/errno 22/errno 22" \
     "unconfined: clone3 reaches the kernel (EINVAL for empty arguments)"
 
 sandbox --cap-add SYS_ADMIN -- /probes/sysprobe native clone3
-is "$(probe_result "$out" clone3 native)" "errno 22" "--cap-add SYS_ADMIN: the profile lets clone3 through, as podman's does"
+is "$rc/$(probe_result "$out" clone3 native)" "0/errno 22" "--cap-add SYS_ADMIN: the profile lets clone3 through, as podman's does"

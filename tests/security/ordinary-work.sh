@@ -8,14 +8,14 @@
 plan 5
 
 sandbox -- /bin/sh -c 'cd /tmp && for i in 1 2 3; do echo $i > f$i; done; cat f* | tr "\n" " "; ls | wc -l; sort -r f1 f2 f3 | head -1'
-is "$(printf '%s' "$out" | tr '\n' '|')" "1 2 3 3|3" "a shell: files, pipes, a subshell"
+is "$rc/$(printf '%s' "$out" | tr '\n' '|')" "0/1 2 3 3|3" "a shell: files, pipes, a subshell"
 
 sandbox -- /bin/sh -c 'httpd -p 127.0.0.1:8080 -h /var/www && sleep 0.3 && wget -q -O - http://127.0.0.1:8080/index.html'
-like "$out" "Hello from a hutch sandbox" "busybox httpd serves a page over loopback"
+given ran 0 -- like "$out" "Hello from a hutch sandbox" "busybox httpd serves a page over loopback"
 
 if have_probe threads; then
     sandbox -- /probes/threads
-    is "$out" "thread joined" "a threaded program starts threads"
+    is "$rc/$out" "0/thread joined" "a threaded program starts threads"
 else
     skip "a threaded program starts threads" "no threads probe: $HUTCH_PROBES_MISSING"
 fi
@@ -25,10 +25,10 @@ if [ -n "$cc" ] && [ -x /bin/sh ]; then
     mkdir -p "$TEST_TMP/src"
     printf '#include <stdio.h>\nint main(void) { puts("compiled and ran"); return 0; }\n' > "$TEST_TMP/src/hello.c"
     run "$HUTCH" run -v "$TEST_TMP/src:/src:ro" ${HUTCH_TEST_LIFT:-} / /bin/sh -c "cd /tmp && $cc -o hello /src/hello.c && ./hello"
-    is "$out" "compiled and ran" "the host's cc compiles and runs a program under the default policy"
+    is "$rc/$out" "0/compiled and ran" "the host's cc compiles and runs a program under the default policy"
 else
     skip "the host's cc compiles and runs a program under the default policy" "no cc on this host"
 fi
 
 sandbox -- /bin/sh -c 'echo $((6 * 7)) | od -c | head -1 | tr -s " "'
-like "$out" "4 2" "pipes through several busybox tools"
+given ran 0 -- like "$out" "4 2" "pipes through several busybox tools"

@@ -47,8 +47,8 @@ done
 echo "checked $n links, $h hutch processes"
 '
 
-# ran OUT: the check went over some links and found hutch's init.
-ran() {
+# checked OUT: the check went over some links and found hutch's init.
+checked() {
     local n h
     read -r n h < <(printf '%s\n' "$1" | sed -n 's/^checked \([0-9]*\) links, \([0-9]*\) hutch processes$/\1 \2/p')
     [ "${n:-0}" -gt 0 ] && [ "${h:-0}" -gt 0 ]
@@ -65,22 +65,26 @@ kill %1'
 # makes the kernel refuse it init's /proc links; unconfined, with every
 # capability, init's being non-dumpable is the only wall left.
 sandbox -e "FORBIDDEN=$FORBIDDEN" -- /bin/sh -c "$inside"
-out_default=$out
+out_default=$out rc_default=$rc
 sandbox "${UNCONFINED[@]}" -e "FORBIDDEN=$FORBIDDEN" -- /bin/sh -c "$inside"
-out_unconfined=$out
-if ran "$out_default" && ran "$out_unconfined"; then
+out_unconfined=$out rc_unconfined=$rc
+# Each point below holds only over a check that ran (and hutch's status 0).
+default_ran=no unconfined_ran=no
+[ "$rc_default" = 0 ] && checked "$out_default" && default_ran=yes
+[ "$rc_unconfined" = 0 ] && checked "$out_unconfined" && unconfined_ran=yes
+if [ $default_ran = yes ] && [ $unconfined_ran = yes ]; then
     ok "the check ran over every process in the sandbox, default and unconfined (links checked > 0, init among them)"
 else
     not_ok "the check ran over every process in the sandbox, default and unconfined (links checked > 0, init among them)" \
-        "default: $out_default" "unconfined: $out_unconfined"
+        "default: exit $rc_default, $out_default" "unconfined: exit $rc_unconfined, $out_unconfined"
 fi
 out=$out_default
-unlike "$out" "LEAK" "default: no /proc/*/exe, root, cwd or fd leads to hutch or a host directory"
-unlike "$out" "OPEN /proc/1" "default: /proc/1/exe, root, cwd and fd are closed (init is not dumpable)"
-is "$(printf '%s\n' "$out_default" "$out_unconfined" | grep OPENED)" "" \
+given test $default_ran = yes -- unlike "$out" "LEAK" "default: no /proc/*/exe, root, cwd or fd leads to hutch or a host directory"
+given test $default_ran = yes -- unlike "$out" "OPEN /proc/1" "default: /proc/1/exe, root, cwd and fd are closed (init is not dumpable)"
+given test $default_ran/$unconfined_ran = yes/yes -- is "$(printf '%s\n' "$out_default" "$out_unconfined" | grep OPENED)" "" \
     "default and unconfined: no hutch process's /proc/PID/exe gives a descriptor (O_RDONLY)"
 out=$out_unconfined
-is "$(printf '%s\n' "$out" | grep -E 'LEAK|OPEN /proc/1')" "" \
+given test $unconfined_ran = yes -- is "$(printf '%s\n' "$out" | grep -E 'LEAK|OPEN /proc/1')" "" \
     "unconfined: no link leads out, /proc/1's are closed (this wall is init's, not the filter's)"
 
 # Control: the same check, on the host, over a running hutch process (the
@@ -92,11 +96,15 @@ hutch_pid=$!
 hutch_bin=$(readlink -f "$HUTCH")
 for ((i = 0; i < 100; i++)); do
     [ "$(readlink "/proc/$hutch_pid/exe" 2>/dev/null)" = "$hutch_bin" ] && break
+    running "$hutch_pid" || break
     sleep 0.05
 done
 host_out=$(PIDS=/proc/$hutch_pid FORBIDDEN=$FORBIDDEN bash -c "$CHECK" 2>&1)
+# The sandbox ran (sleep's status, or SIGTERM's 143, not a failure to start).
+ran_control=no
+running "$hutch_pid" && ran_control=yes
 kill "$hutch_pid" 2>/dev/null
 wait "$hutch_pid" 2>/dev/null
 like "$host_out" "LEAK /proc/$hutch_pid/exe is $(ident "$HUTCH")" "control: on the host, the check finds hutch behind a dumpable process's exe"
 like "$host_out" "OPENED /proc/$hutch_pid/exe" "control: on the host, the check opens a dumpable hutch process's exe"
-assert_clean "nothing left behind"
+given test $default_ran/$unconfined_ran/$ran_control = yes/yes/yes -- assert_clean "nothing left behind"

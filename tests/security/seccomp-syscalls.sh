@@ -32,12 +32,15 @@ ENTRIES="native x32 i386"
 plan 13
 
 # check_all OUT WANT-FN DESC: one test point per entry; WANT-FN NAME RESULT
-# says whether RESULT is right for NAME.
+# says whether RESULT is right for NAME. Over the last run, which must have
+# ended with status 0.
 check_all() {
     local o=$1 want=$2 desc=$3 e n res bad
     for e in $ENTRIES; do
         bad=''
-        for n in $DENIED_EPERM $DENIED_ENOSYS; do
+        [ "$rc" = 0 ] || bad=" sysprobe's run: exit $rc;"
+        [ -n "$o" ] || bad="$bad no output from sysprobe;"
+        [ -z "$bad" ] && for n in $DENIED_EPERM $DENIED_ENOSYS; do
             res=$(probe_result "$o" "$n" "$e")
             [ "$res" = none ] && continue  # no such call on this entry
             "$want" "$n" "$res" "$e" || bad="$bad $n: $res;"
@@ -62,8 +65,8 @@ want_unfiltered() { ! filtered "$2" && [ "$2" != missing ]; }
 
 # shellcheck disable=SC2086
 sandbox -- /probes/sysprobe all $DENIED_EPERM $DENIED_ENOSYS getpid
-default_out=$out
-is "$rc" 0 "sysprobe runs under the default profile"
+default_out=$out default_rc=$rc
+is "$rc/$(probe_result "$out" getpid native)" "0/ok" "sysprobe runs under the default profile"
 check_all "$default_out" want_default "default profile: every denied call refused with EPERM (clone3, personality: ENOSYS; x32: killed)"
 
 # shellcheck disable=SC2086
@@ -72,12 +75,13 @@ check_all "$out" want_marked "marked default profile: the filter itself refused 
 
 # shellcheck disable=SC2086
 sandbox "${UNCONFINED[@]}" -- /probes/sysprobe all $DENIED_EPERM $DENIED_ENOSYS getpid
-unconfined_out=$out
+unconfined_out=$out unconfined_rc=$rc
 check_all "$unconfined_out" want_unfiltered "unconfined: every call reaches the kernel"
 
 # Without the filter the dangerous calls the sandbox's root may make do
 # succeed: the tests above would see it.
 bad=''
+[ "$unconfined_rc" = 0 ] || bad=" sysprobe's run: exit $unconfined_rc;"
 for n in mount unshare clone personality open_tree fsopen; do
     for e in native i386; do
         res=$(probe_result "$unconfined_out" "$n" "$e")
@@ -91,13 +95,13 @@ else
 fi
 
 # Ordinary calls still work under the default profile, on both entries.
-is "$(probe_result "$default_out" getpid native)/$(probe_result "$default_out" getpid i386)/$(probe_result "$default_out" getpid x32)" \
-    "ok/ok/killed 31" "default profile: getpid works through syscall and int 0x80; any x32 call kills"
+is "$default_rc/$(probe_result "$default_out" getpid native)/$(probe_result "$default_out" getpid i386)/$(probe_result "$default_out" getpid x32)" \
+    "0/ok/ok/killed 31" "default profile: getpid works through syscall and int 0x80; any x32 call kills"
 
 # x32: this kernel may not have the ABI at all (CONFIG_X86_X32_ABI), and
 # then answers every x32 call ENOSYS itself; the marked run above shows the
 # filter answers first either way.
-if [ "$(probe_result "$unconfined_out" getpid x32)" = ok ]; then
+if [ "$unconfined_rc/$(probe_result "$unconfined_out" getpid x32)" = 0/ok ]; then
     ok "x32 ABI present: its calls reach the kernel without a filter"
 else
     skip "x32 ABI present: its calls reach the kernel without a filter" "this kernel has no x32 ABI (the filter still answers x32 calls first)"

@@ -23,9 +23,9 @@ all3() { echo "$(probe_result "$1" "$2" native)/$(probe_result "$1" "$2" x32)/$(
 E3="errno 1/killed 31/errno 1"
 
 in_pty "$(hutch_line -- /probes/sysprobe -f 0 all tiocsti tiocsti_hi tioclinux)"
-is "$(all3 "$out" tiocsti)" "$E3" "own pty: TIOCSTI refused (syscall, int 0x80; x32 kills)"
-is "$(all3 "$out" tiocsti_hi)" "$E3" "own pty: TIOCSTI with the upper 32 bits set refused"
-is "$(all3 "$out" tioclinux)" "$E3" "own pty: TIOCLINUX refused"
+is "$rc/$(all3 "$out" tiocsti)" "0/$E3" "own pty: TIOCSTI refused (syscall, int 0x80; x32 kills)"
+is "$rc/$(all3 "$out" tiocsti_hi)" "0/$E3" "own pty: TIOCSTI with the upper 32 bits set refused"
+is "$rc/$(all3 "$out" tioclinux)" "0/$E3" "own pty: TIOCLINUX refused"
 
 # Since Linux 6.2, dev.tty.legacy_tiocsti = 0 makes the kernel refuse
 # TIOCSTI (EIO) to anyone without CAP_SYS_ADMIN in the host's namespace:
@@ -36,15 +36,16 @@ if [ "$legacy_tiocsti" = 0 ]; then
         "sysctl dev.tty.legacy_tiocsti is 0: this kernel refuses TIOCSTI to everyone without CAP_SYS_ADMIN"
 else
     in_pty "$(hutch_line "${UNCONFINED[@]}" -- /probes/sysprobe -f 0 all tiocsti tiocsti_hi)"
-    is "$(probe_result "$out" tiocsti native)/$(probe_result "$out" tiocsti_hi native)/$(probe_result "$out" tiocsti i386)" \
-        "ok/ok/ok" "unconfined: TIOCSTI works on the pty (both forms, syscall and int 0x80)"
+    is "$rc/$(probe_result "$out" tiocsti native)/$(probe_result "$out" tiocsti_hi native)/$(probe_result "$out" tiocsti i386)" \
+        "0/ok/ok/ok" "unconfined: TIOCSTI works on the pty (both forms, syscall and int 0x80)"
 fi
 
 in_pty "$(hutch_line -- /probes/sysprobe -f 1 all tiocsti tiocsti_hi) < /dev/null"
-is "$(all3 "$out" tiocsti)/$(all3 "$out" tiocsti_hi)" "$E3/$E3" "caller's terminal: TIOCSTI refused"
+is "$rc/$(all3 "$out" tiocsti)/$(all3 "$out" tiocsti_hi)" "0/$E3/$E3" "caller's terminal: TIOCSTI refused"
 
 in_pty "$(hutch_line --seccomp "$(marked_profile)" -- /probes/sysprobe -f 1 all tiocsti tiocsti_hi) < /dev/null"
 bad=''
+[ "$rc" = 0 ] || bad=" sysprobe's run: exit $rc;"
 for n in tiocsti tiocsti_hi; do
     for e in native x32 i386; do
         filtered "$(probe_result "$out" $n $e)" || bad="$bad $n/$e: $(probe_result "$out" $n $e);"
@@ -57,5 +58,5 @@ got=$(probe_result "$out" tiocsti native)
 # With dev.tty.legacy_tiocsti = 0 the kernel may answer EIO before it looks
 # at the session; either way it is the kernel's refusal, not the filter's.
 if [ "$legacy_tiocsti" = 0 ] && [ "$got" = "errno 5" ]; then got="errno 1"; fi
-is "$got" "errno 1" \
+is "$rc/$got" "0/errno 1" \
     "caller's terminal, unconfined: the kernel still refuses (the command has a session of its own)"

@@ -10,16 +10,16 @@ plan 7
 status='grep -E "^(Seccomp|Seccomp_filters|NoNewPrivs):" /proc/self/status | tr -s "\t" " " | tr "\n" " "'
 
 sandbox -- /bin/sh -c "$status"
-like "$out" "Seccomp: 2" "default: the command runs in seccomp filter mode"
-like "$out" "NoNewPrivs: 1" "default: no_new_privs is on"
+given ran 0 -- like "$out" "Seccomp: 2" "default: the command runs in seccomp filter mode"
+given ran 0 -- like "$out" "NoNewPrivs: 1" "default: no_new_privs is on"
 sandbox --seccomp unconfined -- /bin/sh -c "$status"
-like "$out" "Seccomp: 0" "--seccomp unconfined: no filter at all"
-like "$out" "NoNewPrivs: 1" "--seccomp unconfined: no_new_privs stays on"
+given ran 0 -- like "$out" "Seccomp: 0" "--seccomp unconfined: no filter at all"
+given ran 0 -- like "$out" "NoNewPrivs: 1" "--seccomp unconfined: no_new_privs stays on"
 
 sandbox -- /bin/sh -c 'unshare -U true 2>&1; echo rc=$?'
-like "$out" "Operation not permitted" "default: a denied call fails"
+given ran 0 rc=1 -- like "$out" "Operation not permitted" "default: a denied call fails"
 sandbox --seccomp unconfined --cap-add ALL -- /bin/sh -c 'unshare -U true 2>&1; echo rc=$?'
-is "$out" "rc=0" "--seccomp unconfined: the same call works"
+is "$rc/$out" "0/rc=0" "--seccomp unconfined: the same call works"
 
 sandbox --seccomp unconfined -- /bin/sh -c 'touch /tmp/f && mkdir /tmp/d && echo ok'
-is "$out" "ok" "--seccomp unconfined: ordinary work goes on"
+is "$rc/$out" "0/ok" "--seccomp unconfined: ordinary work goes on"

@@ -1,0 +1,124 @@
+#!/bin/bash
+# The helpers hutch starts (pasta, slirp4netns, fuse-overlayfs) get no
+# descriptor but stdin, stdout, stderr and those their command line names:
+# pasta its --netns and --userns /proc/self/fd/N; slirp4netns its
+# --ready-fd, --exit-fd and the namespace fds. Anything else is a door a
+# helper was never meant to have (and that outlives hutch's own use of it).
+#
+# Each case starts a sandbox running sleep in the background, with the
+# helper's name in PATH first pointing at fd-snoop, which writes down the
+# descriptors it was started with and execs the real helper. A helper's
+# own /proc/PID/fd, read while the sandbox runs, mixes those with what it
+# opened itself (fuse-overlayfs opens /dev/fuse and the layers), and pasta
+# makes itself non-dumpable, which closes its /proc/PID/fd to us: the
+# record at exec is what hutch handed over. Where /proc/PID/fd can be read,
+# it must no longer hold any of what was handed over unnamed either.
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+
+per_case=4
+plan $((3 * per_case))
+root=$(busybox_layers)
+
+snoop=${HUTCH_FD_SNOOP:-}
+[ -x "$snoop" ] || bail_out "HUTCH_FD_SNOOP=$snoop is not an executable; build first (ninja -C build)"
+wrap=$TEST_TMP/wrap records=$TEST_TMP/records ready=$TEST_TMP/ready
+mkdir -p "$wrap" "$records" "$ready"
+for h in pasta slirp4netns fuse-overlayfs; do
+    ln -s "$snoop" "$wrap/$h"
+done
+
+# helper_pid PID NAME: the process below PID whose argv[0] is NAME.
+helper_pid() {
+    local k p a
+    for k in $(descendants "$1"); do
+        p=${k%%:*}
+        a=$(tr '\0' '\n' 2>/dev/null < "/proc/$p/cmdline" | head -n 1)
+        [ "${a##*/}" = "$2" ] && { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+# named FILE: the descriptor numbers the recorded command line names.
+named() {
+    sed -n 's/^argv //p' "$1" | grep -oE '(/proc/self/fd/|--ready-fd=|--exit-fd=)[0-9]+' |
+        grep -oE '[0-9]+$' | sort -un | tr '\n' ' '
+}
+
+# unnamed FILE: "N TARGET" for each descriptor above 2 in the record that
+# the command line does not name.
+unnamed() {
+    local n t names
+    names=" $(named "$1")"
+    while read -r n t; do
+        [ "$n" -gt 2 ] || continue
+        case $names in *" $n "*) continue ;; esac
+        echo "$n $t"
+    done < <(sed -n 's/^fd //p' "$1")
+}
+
+# check_helper NAME OPTIONS...: the four points of one case.
+check_helper() {
+    local name=$1 pid hp rec extra live n t now left started=no
+    shift
+    rm -f "$ready/$name"
+    HUTCH_SNOOP_DIR=$records HUTCH_SNOOP_PATH=$PATH PATH=$wrap:$PATH \
+        "$HUTCH" run "$@" -v "$ready:/ready" "$root" /bin/sh -c "echo up > /ready/$name; exec sleep 60" \
+        < /dev/null > "$TEST_TMP/$name.out" 2>&1 &
+    pid=$!
+    if wait_for_file "$ready/$name" up 10 "$pid" && hp=$(helper_pid "$pid" "$name") &&
+        rec=$(ls "$records/$name".* 2>/dev/null | head -n 1) && [ -n "$rec" ]; then
+        started=yes
+        ok "$name: the sandbox runs, and hutch started $name (pid $hp) through the snoop"
+    else
+        not_ok "$name: the sandbox runs, and hutch started $name through the snoop" \
+            "hutch's output: $(cat "$TEST_TMP/$name.out")" "records: $(ls "$records")" \
+            "processes: $(descendants "$pid" | tr '\n' ' ')"
+    fi
+
+    if [ $started = yes ]; then
+        extra=$(unnamed "$rec")
+        is "$extra" "" "$name: started with only 0, 1, 2 and what its command line names ($(named "$rec"))"
+        [ -n "$extra" ] && diag "$name was started with:" "$(sed -n 's/^fd /  fd /p' "$rec")"
+
+        if ! now=$(ls "/proc/$hp/fd" 2>&1); then
+            skip "$name: while it runs, /proc/$hp/fd holds nothing handed over unnamed" \
+                "/proc/$hp/fd cannot be read (${now##*: }): $name made itself non-dumpable; the record at exec covers it"
+        else
+            live=''
+            while read -r n t; do
+                [ -n "$n" ] || continue
+                [ "$(readlink "/proc/$hp/fd/$n" 2>/dev/null)" = "$t" ] && live="$live$n -> $t; "
+            done <<< "$extra"
+            is "$live" "" "$name: while it runs, /proc/$hp/fd holds nothing handed over unnamed"
+            [ -n "$live" ] && diag "/proc/$hp/fd of $name:" \
+                "$(for n in $now; do printf '  %s -> %s\n' "$n" "$(readlink "/proc/$hp/fd/$n" 2>/dev/null)"; done)"
+        fi
+    else
+        not_ok "$name: started with only 0, 1, 2 and what its command line names" "not checked: no $name ran"
+        not_ok "$name: while it runs, /proc/PID/fd holds nothing handed over unnamed" "not checked: no $name ran"
+    fi
+
+    # Stop the sandbox; nothing of it, the helper included, may stay.
+    kill -TERM "$pid" 2>/dev/null
+    wait_exit "$pid" 10
+    given test $started = yes -- assert_clean "$name: stopped, the sandbox and $name leave nothing behind"
+    if [ $started = no ]; then
+        left=$(wait_clean 5) || diag "left behind:" "$left"
+    fi
+}
+
+if command -v pasta > /dev/null; then
+    check_helper pasta --network pasta
+else
+    skip_n "$per_case" "pasta: helper descriptors" "pasta is not installed"
+fi
+if command -v slirp4netns > /dev/null; then
+    check_helper slirp4netns --network slirp4netns
+else
+    skip_n "$per_case" "slirp4netns: helper descriptors" "slirp4netns is not installed"
+fi
+if have_fuse; then
+    check_helper fuse-overlayfs --overlay fuse
+else
+    skip_n "$per_case" "fuse-overlayfs: helper descriptors" "$(backend_missing_reason fuse)"
+fi
