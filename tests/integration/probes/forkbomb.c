@@ -37,13 +37,14 @@ int main(int argc, char **argv)
     }
     if (p > 0)
       continue;
+    int fork_errno = errno;
     if (change_uid && setresuid(next_uid, next_uid, next_uid) == 0) {
       next_uid++;
       continue;
     }
     if (!reported) {
       char line[64];
-      int n = snprintf(line, sizeof line, "fork: %s\n", strerror(errno));
+      int n = snprintf(line, sizeof line, "fork: %s\n", strerror(fork_errno));
       int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
       if (fd >= 0) {
         if (write(fd, line, (size_t) n) < 0) {
