@@ -37,6 +37,7 @@
 
 #include "config.h"
 #include "landlock.h"
+#include "limits.h"
 #include "net.h"
 #include "plan.h"
 #include "proc.h"
@@ -507,6 +508,15 @@ static void check_seccomp(struct doctor *d)
     report(d, "fail", "seccomp", "not available (%s); fix: a kernel built with CONFIG_SECCOMP_FILTER", strerror(errno));
 }
 
+static void check_limits(struct doctor *d)
+{
+  char line[768];
+  bool ok = limits_doctor_pids(line, sizeof line);
+  report(d, ok ? "ok" : "warn", "process limits", "%s", line);
+  ok = limits_doctor_cgroups(line, sizeof line);
+  report(d, ok ? "ok" : "warn", "cgroup limits", "%s", line);
+}
+
 static void check_landlock(struct doctor *d)
 {
   int abi = landlock_abi();
@@ -620,6 +630,7 @@ int doctor_run(void)
   check_network(&d, base);
   check_seccomp(&d);
   check_landlock(&d);
+  check_limits(&d);
   free(ids.user);
   if (d.fails)
     printf("hutch cannot run here: fix the %d failed check%s above.\n", d.fails, d.fails > 1 ? "s" : "");

@@ -20,6 +20,7 @@
 
 #include "caps.h"
 #include "landlock.h"
+#include "limits.h"
 #include "exec.h"
 #include "seccomp.h"
 #include "tty.h"
@@ -85,8 +86,11 @@ void exec_command(struct launch *l, int errfd, int slave)
     fcntl(fd, F_SETFD, 0);
 
   /* The two walls that need no_new_privs, the filter last of all: from here
-   * on only what the profile allows can run, and exec must be among it. */
-  if (landlock_apply(p->landlock, &err) < 0 || seccomp_filter_install(&p->seccomp, &err) < 0)
+   * on only what the profile allows can run, and exec must be among it.
+   * The limits go between them: Landlock needs descriptors that a small
+   * --ulimit nofile would refuse, and nothing after needs a privilege. */
+  if (landlock_apply(p->landlock, &err) < 0 || limits_apply(&p->limits, &err) < 0 ||
+      seccomp_filter_install(&p->seccomp, &err) < 0)
     fail(errfd, &err);
 
   environ = p->env;

@@ -458,6 +458,25 @@ static const struct option_def table[] = {
   {"unmask", 0, "PATH|ALL",
    "do not mask PATH (/proc/kcore...) or make it\nread-only (/proc/sys...); ALL: none of them", "/proc/kcore",
    OPT_BOTH, set_unmask},
+  {"ulimit", 0, "NAME=SOFT[:HARD]",
+   "set a resource limit of the command (podman's\nnames: nofile, nproc, core, stack, as...; -1 or\n"
+   "unlimited; one value sets both); HARD at most\nyour own", "nofile=1024:4096", OPT_BOTH, limits_set_ulimit},
+  {"pids-limit", 0, "N",
+   "at most N processes (hutch's own included):\nRLIMIT_NPROC, counted in the sandbox's user\nnamespace "
+   "(Linux 5.14+), per uid inside (with\n--cap-drop SETUID, one bound for all)", "100", OPT_BOTH,
+   limits_set_pids_limit},
+  {"nice", 0, "N", "run the command at nice value N (-20..19)", "10", OPT_BOTH, limits_set_nice},
+  {"cpu-idle", 0, NULL, "SCHED_IDLE: CPU time only when no one else\nwants it", NULL, OPT_BOTH,
+   limits_set_cpu_idle},
+  {"io-idle", 0, NULL, "the idle I/O class: disk time only when no one\nelse wants it", NULL, OPT_BOTH,
+   limits_set_io_idle},
+  {"memory", 0, "SIZE", "memory limit (512m, 2g): a cgroup limit; always\nrefused for now (125), with the fix where no\ncgroup v2 is delegated to you", "512m",
+   OPT_BOTH, limits_set_memory},
+  {"memory-swap", 0, "SIZE|-1", "memory plus swap limit (cgroup, as --memory)", "1g", OPT_BOTH,
+   limits_set_memory_swap},
+  {"cpus", 0, "N", "CPU bandwidth, in CPUs (1.5) (cgroup, as\n--memory)", "1.5", OPT_BOTH, limits_set_cpus},
+  {"cpu-weight", 0, "1..10000", "CPU share against other cgroups, 100 by\ndefault (cgroup, as --memory)", "100",
+   OPT_BOTH, limits_set_cpu_weight},
   {"print-policy", 0, NULL, "print what the sandbox may do, and exit", NULL, OPT_CLI, set_print_policy},
   {"log-level", 0, "error|warn|info|debug", "debug prints the launch's timeline", "debug", OPT_BOTH,
    set_log_level},
@@ -650,5 +669,6 @@ void spec_free(struct spec *s)
   free(s->ports);
   free(s->seccomp_file);
   strvfreep(&s->unmask);
+  limits_spec_free(&s->limits);
   spec_init(s);
 }

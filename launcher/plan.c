@@ -201,6 +201,12 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
    * keep-id's backend that keeps the image's owners, and its passwd entry. */
   if ((r = users_plan(s, p, err)) < 0 || (r = keepid_plan(s, p, err)) < 0)
     return r;
+  /* The limits, for the command's uid and capabilities (with CAP_SETUID,
+   * --pids-limit is per uid): before the filter, since they can fail. */
+  uint64_t caps = caps_resolve(s);
+  if ((r = limits_resolve(&s->limits, &p->ids, p->uid, p->uid == 0 ? caps : caps_for_other_uid(s, caps), &p->limits,
+                          err)) < 0)
+    return r;
   /* After the ids: the filter is compiled into a cache, which bad input
    * must not leave behind. */
   if ((r = plan_policy(s, p, err)) < 0)
@@ -282,6 +288,7 @@ void plan_describe(const struct plan *p, FILE *f)
   for (size_t i = 0; i < p->n_ports; i++)
     fprintf(f, "  publish:     %s%s%u -> %u/%s\n", p->ports[i].host_ip, p->ports[i].host_ip[0] ? ":" : "",
             p->ports[i].host_port, p->ports[i].sandbox_port, p->ports[i].proto == PROTO_UDP ? "udp" : "tcp");
+  limits_describe(&p->limits, f);
   fprintf(f, "  workdir:      %s\n  command:     ", p->workdir);
   for (char **a = p->argv; a && *a; a++)
     fprintf(f, " %s", *a);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "limits.h"
 #include "log.h"
 #include "portfwd.h"
 #include "seccomp.h"
@@ -93,6 +94,8 @@ struct plan {
 
   struct mount_entry *mounts;
   size_t n_mounts;
+
+  struct limits_plan limits;   /* set on the command's process (limits.h) */
 
   enum log_level log_level;
 };

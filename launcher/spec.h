@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "limits.h"
 
 /* Every enum starts with its UNSET value, 0, so a zeroed spec asks for
  * nothing. */
@@ -76,6 +77,8 @@ struct spec {
   enum tristate landlock;
   char **unmask;              /* --unmask PATH..., or "ALL" */
   size_t n_unmask;
+
+  struct limits_spec limits;  /* --ulimit, --pids-limit, --nice... (limits.h) */
 
   bool print_policy;
   int log_level;              /* enum log_level, or -1: unset */
