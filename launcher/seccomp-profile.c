@@ -744,9 +744,14 @@ int seccomp_profile_load(enum seccomp_mode mode, const char *path, uint64_t caps
   size_t len;
   _cleanup_free_ char *text = read_file(own, SECCOMP_PROFILE_MAX, &len);
   if (!text) {
-    int r = error_set(err, errno, "seccomp profile `%s`", own);
-    if (mode == SECCOMP_DEFAULT)
+    int e = errno;
+    int r = error_set(err, e, "seccomp profile `%s`", own);
+    if (e == EFBIG)
+      error_fix(err, "a profile may hold at most %d MiB; give an OCI / Docker seccomp JSON file", SECCOMP_PROFILE_MAX >> 20);
+    else if (mode == SECCOMP_DEFAULT)
       error_fix(err, "hutch's default profile is missing; reinstall hutch, or pass --seccomp FILE");
+    else
+      error_fix(err, "use default, unconfined, or the path of a seccomp profile in the OCI / Docker JSON format");
     return r;
   }
   return seccomp_profile_parse_text(text, len, own, caps, p, err);

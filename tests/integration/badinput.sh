@@ -41,6 +41,8 @@ cases=(
     "missing --env-file|/no/such/env|run --env-file /no/such/env $root /bin/true"
     "bad line in --env-file|line 2|run --env-file $TEST_TMP/bad.env $root /bin/true"
     "bad -e|1BAD|run -e 1BAD=x $root /bin/true"
+    "an endless --env-file|/dev/zero|run --env-file /dev/zero $root /bin/true"
+    "an endless --seccomp profile|/dev/zero|run --seccomp /dev/zero $root /bin/true"
     "unknown command|frobnicate|frobnicate"
 )
 plan $((${#cases[@]} * 3 + 1))
