@@ -15,7 +15,7 @@
 # it must no longer hold any of what was handed over unnamed either.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-per_case=4
+per_case=5
 plan $((3 * per_case))
 root=$(busybox_layers)
 
@@ -56,7 +56,7 @@ unnamed() {
     done < <(sed -n 's/^fd //p' "$1")
 }
 
-# check_helper NAME OPTIONS...: the four points of one case.
+# check_helper NAME OPTIONS...: the five points of one case.
 check_helper() {
     local name=$1 pid hp rec extra live n t now left started=no
     shift
@@ -76,6 +76,8 @@ check_helper() {
     fi
 
     if [ $started = yes ]; then
+        is "$(sed -n 's/^sigblk *//p' "$rec" | tr -d ' \t')" 0000000000000000 \
+            "$name: started with no signal blocked (hutch blocks its own for a signalfd)"
         extra=$(unnamed "$rec")
         is "$extra" "" "$name: started with only 0, 1, 2 and what its command line names ($(named "$rec"))"
         [ -n "$extra" ] && diag "$name was started with:" "$(sed -n 's/^fd /  fd /p' "$rec")"
@@ -94,6 +96,7 @@ check_helper() {
                 "$(for n in $now; do printf '  %s -> %s\n' "$n" "$(readlink "/proc/$hp/fd/$n" 2>/dev/null)"; done)"
         fi
     else
+        not_ok "$name: started with no signal blocked" "not checked: no $name ran"
         not_ok "$name: started with only 0, 1, 2 and what its command line names" "not checked: no $name ran"
         not_ok "$name: while it runs, /proc/PID/fd holds nothing handed over unnamed" "not checked: no $name ran"
     fi

@@ -9,7 +9,8 @@
  * what hutch gave it.
  *
  * Environment: HUTCH_SNOOP_DIR, where the record goes (NAME.PID, one line
- * "fd N TARGET" per descriptor that survives exec, then "argv ARG" lines);
+ * "fd N TARGET" per descriptor that survives exec, "sigblk MASK" (the
+ * blocked signals, from /proc/self/status), then "argv ARG" lines);
  * HUTCH_SNOOP_PATH, the PATH to find the real helper in. */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -51,6 +52,15 @@ static int record(const char *dir, const char *name, char **argv)
     dprintf(out, "fd %d %s\n", fd, target);
   }
   closedir(d);
+  /* The signals it starts with blocked: hutch blocks its own for a
+   * signalfd, and a helper must not inherit that. */
+  FILE *st = fopen("/proc/self/status", "re");
+  char line[256];
+  while (st && fgets(line, sizeof line, st))
+    if (!strncmp(line, "SigBlk:", 7))
+      dprintf(out, "sigblk %s", line + 8 + strspn(line + 7, " \t") - 1);
+  if (st)
+    fclose(st);
   for (char **a = argv; *a; a++)
     dprintf(out, "argv %s\n", *a);
   close(out);
