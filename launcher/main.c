@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "policy.h"
 #include "proc.h"
+#include "profile.h"
 #include "run.h"
 #include "util.h"
 
@@ -22,6 +23,8 @@ static void usage(FILE *f)
         "Commands:\n"
         "  run [OPTIONS] ROOT [COMMAND [ARG...]]  run COMMAND in a new sandbox\n"
         "  doctor                                 check that this machine can run hutch\n"
+        "  profiles                               list the profiles found, and where\n"
+        "  profile show NAME|FILE                 a profile's options, includes and variables resolved\n"
         "\n"
         "Options:\n"
         "  -h, --help      show this help (hutch run --help for run's options)\n"
@@ -85,6 +88,45 @@ static int cmd_man(int argc, char **argv)
   return 0;
 }
 
+/* `hutch profiles`: the profiles found, and where. */
+static int cmd_profiles(int argc, char **argv)
+{
+  (void) argc;
+  (void) argv;
+  profile_list(stdout);
+  return 0;
+}
+
+static int show_line(void *ctx, const char *name, const char *value, const struct origin *o, struct error *err)
+{
+  (void) ctx;
+  (void) err;
+  printf("%s%s%-*s  # %s\n", name, value ? " " : "", (int) (40 - strlen(name) + !value), value ? value : "", o->name);
+  return 0;
+}
+
+/* `hutch profile show NAME|FILE`: its options as they apply, includes read
+ * and variables replaced, each with the place it came from. Checked as a
+ * launch checks them, so a bad line fails here too. */
+static int cmd_profile(int argc, char **argv)
+{
+  struct error err = {0};
+  if (argc != 3 || strcmp(argv[1], "show")) {
+    fputs("usage: hutch profile show NAME|FILE\n", stderr);
+    return EXIT_HUTCH_FAILED;
+  }
+  struct spec s;
+  spec_init(&s);
+  int r = options_apply_profile(&s, argv[2], &err);
+  spec_free(&s);
+  if (r < 0) {
+    error_print(&err);
+    return err.status ? err.status : EXIT_HUTCH_FAILED;
+  }
+  r = profile_read(argv[2], NULL, show_line, NULL, &err);
+  return r < 0 ? EXIT_HUTCH_FAILED : 0;
+}
+
 static const struct {
   const char *name;
   int (*fn)(int argc, char **argv);
@@ -92,6 +134,8 @@ static const struct {
   {"run", cmd_run},
   {"doctor", cmd_doctor},
   {"man-options", cmd_man},
+  {"profiles", cmd_profiles},
+  {"profile", cmd_profile},
 };
 
 int main(int argc, char **argv)
@@ -113,6 +157,6 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < N_ELEMENTS(commands); i++)
     if (!strcmp(argv[1], commands[i].name))
       return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "hutch: unknown command `%s`; use run or doctor (see hutch --help)\n", argv[1]);
+  fprintf(stderr, "hutch: unknown command `%s`; use run, doctor, profiles or profile (see hutch --help)\n", argv[1]);
   return EXIT_HUTCH_FAILED;
 }

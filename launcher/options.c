@@ -20,6 +20,7 @@
 #include "caps.h"
 #include "env.h"
 #include "net.h"
+#include "profile.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -400,6 +401,15 @@ SETTER(set_unmask)
   return 0;
 }
 
+/* The profiles themselves are read before the other options (see
+ * options_parse_run); here only their names are kept, for --print-policy. */
+SETTER(set_profile)
+{
+  (void) o, (void) err;
+  strv_append(&s->profiles, &s->n_profiles, xstrdup(v));
+  return 0;
+}
+
 SETTER(set_print_policy)
 {
   UNUSED_ARGS;
@@ -432,8 +442,8 @@ static const struct option_def table[] = {
   {"preserve-fds", 0, "N", "pass file descriptors 3..N+2 on", "0", OPT_CLI, set_preserve_fds},
   {"tty", 't', NULL,
    "give the command a terminal of its own even when\nstdin is not one (with one, it always gets one)", NULL,
-   OPT_CLI, set_tty},
-  {"interactive", 'i', NULL, "accepted as podman does; stdin is always passed on", NULL, OPT_CLI, set_interactive},
+   OPT_BOTH, set_tty},
+  {"interactive", 'i', NULL, "accepted as podman does; stdin is always passed on", NULL, OPT_BOTH, set_interactive},
   {"network", 0, "MODE",
    "none (default without -p): a network of its\nown with only lo; host: the host's network,\n"
    "NOT isolated; pasta, slirp4netns: user-mode\nnetworking; auto (default with -p): pasta if\n"
@@ -477,6 +487,10 @@ static const struct option_def table[] = {
   {"cpus", 0, "N", "CPU bandwidth, in CPUs (1.5) (cgroup, as\n--memory)", "1.5", OPT_BOTH, limits_set_cpus},
   {"cpu-weight", 0, "1..10000", "CPU share against other cgroups, 100 by\ndefault (cgroup, as --memory)", "100",
    OPT_BOTH, limits_set_cpu_weight},
+  {"profile", 0, "NAME|FILE",
+   "apply a profile's options first (repeatable: later\nones win, the command line last); NAME.profile\n"
+   "is looked up in ~/.config/hutch/profiles,\n/etc/hutch/profiles, then hutch's own", "default", OPT_CLI,
+   set_profile},
   {"print-policy", 0, NULL, "print what the sandbox may do, and exit", NULL, OPT_CLI, set_print_policy},
   {"log-level", 0, "error|warn|info|debug", "debug prints the launch's timeline", "debug", OPT_BOTH,
    set_log_level},
@@ -495,6 +509,16 @@ static const struct option_def *find_long(const char *name)
     if (!strcmp(table[i].name, name))
       return &table[i];
   return NULL;
+}
+
+static int profile_line(void *ctx, const char *name, const char *value, const struct origin *o, struct error *err)
+{
+  return options_set(ctx, name, value, o, err);
+}
+
+int options_apply_profile(struct spec *s, const char *name, struct error *err)
+{
+  return profile_read(name, NULL, profile_line, s, err);
 }
 
 int options_set(struct spec *s, const char *name, const char *value, const struct origin *o, struct error *err)
@@ -536,30 +560,48 @@ int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
   longs[N_ELEMENTS(table)] = (struct option) {0};
 
   const struct origin cli = {.name = "command line"};
-  int c;
-  /* 0, not 1: glibc then also forgets its place inside a cluster of short
-   * options from an earlier parse in this process. */
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-    const struct option_def *d = NULL;
-    if (c >= LONG_BASE)
-      d = &table[c - LONG_BASE];
-    for (size_t i = 0; !d && c != '?' && c != ':' && i < N_ELEMENTS(table); i++)
-      if (table[i].short_name == c)
-        d = &table[i];
-    if (!d) {
-      if (optopt && optopt < LONG_BASE)
-        return error_set(err, 0, "run: unknown option `-%c`; see `hutch run --help`", optopt);
-      return error_set(err, 0, "run: unknown or incomplete option `%s`; see `hutch run --help`", argv[optind - 1]);
+  /* Two passes over the same arguments: the first finds the profiles (and
+   * any unknown option), which are applied first; the second applies the
+   * command line's own options over them. Parsing has no side effects, so
+   * parsing twice is safe. */
+  _cleanup_strv_ char **profiles = NULL;
+  size_t n_profiles = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    int c;
+    /* 0, not 1: glibc then also forgets its place inside a cluster of short
+     * options from an earlier parse in this process. */
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+      const struct option_def *d = NULL;
+      if (c >= LONG_BASE)
+        d = &table[c - LONG_BASE];
+      for (size_t i = 0; !d && c != '?' && c != ':' && i < N_ELEMENTS(table); i++)
+        if (table[i].short_name == c)
+          d = &table[i];
+      if (!d) {
+        if (optopt && optopt < LONG_BASE)
+          return error_set(err, 0, "run: unknown option `-%c`; see `hutch run --help`", optopt);
+        return error_set(err, 0, "run: unknown or incomplete option `%s`; see `hutch run --help`", argv[optind - 1]);
+      }
+      if (!d->set) {
+        options_print_run_help(stdout);
+        return 1;
+      }
+      if (pass == 0) {
+        if (d->set == set_profile)
+          strv_append(&profiles, &n_profiles, xstrdup(optarg));
+        continue;
+      }
+      int r = d->set(s, optarg, &cli, err);
+      if (r < 0)
+        return r;
     }
-    if (!d->set) {
-      options_print_run_help(stdout);
-      return 1;
+    for (size_t i = 0; pass == 0 && i < n_profiles; i++) {
+      int r = options_apply_profile(s, profiles[i], err);
+      if (r < 0)
+        return r;
     }
-    int r = d->set(s, optarg, &cli, err);
-    if (r < 0)
-      return r;
   }
 
   if (optind >= argc && s->print_policy)
@@ -669,6 +711,7 @@ void spec_free(struct spec *s)
   free(s->ports);
   free(s->seccomp_file);
   strvfreep(&s->unmask);
+  strvfreep(&s->profiles);
   limits_spec_free(&s->limits);
   spec_init(s);
 }

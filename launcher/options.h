@@ -41,6 +41,9 @@ int options_parse_run(int argc, char **argv, struct spec *s, struct error *err);
  * for a flag. Errors name o->name and the option. */
 int options_set(struct spec *s, const char *name, const char *value, const struct origin *o, struct error *err);
 
+/* Apply profile NAME or FILE, through options_set for each of its lines. */
+int options_apply_profile(struct spec *s, const char *name, struct error *err);
+
 void options_print_run_help(FILE *f);
 /* The OPTIONS section of hutch(1), in troff. */
 void options_print_man(FILE *f);

@@ -80,6 +80,8 @@ struct spec {
 
   struct limits_spec limits;  /* --ulimit, --pids-limit, --nice... (limits.h) */
 
+  char **profiles;            /* --profile NAME|FILE, applied before the rest */
+  size_t n_profiles;
   bool print_policy;
   int log_level;              /* enum log_level, or -1: unset */
 };
