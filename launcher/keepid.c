@@ -134,7 +134,9 @@ static int plan_owners(struct plan *p)
 
 int keepid_plan(const struct spec *s, struct plan *p, struct error *err)
 {
-  if (p->ids.mode != USERNS_KEEP_ID || p->n_layers == 0)
+  /* An app's root is the host's own system: no image owners to keep, and
+   * /etc/passwd is the host's. */
+  if (p->ids.mode != USERNS_KEEP_ID || p->n_layers == 0 || p->app)
     return 0;
   int r = plan_owners(p);
   if (r < 0)

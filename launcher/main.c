@@ -22,6 +22,7 @@ static void usage(FILE *f)
         "\n"
         "Commands:\n"
         "  run [OPTIONS] ROOT [COMMAND [ARG...]]  run COMMAND in a new sandbox\n"
+        "  app [OPTIONS] PROGRAM [ARG...]         run a desktop PROGRAM of this system, confined by its profile\n"
         "  doctor                                 check that this machine can run hutch\n"
         "  profiles                               list the profiles found, and where\n"
         "  profile show NAME|FILE                 a profile's options, includes and variables resolved\n"
@@ -32,15 +33,16 @@ static void usage(FILE *f)
         f);
 }
 
-/* `hutch run`: parse into a spec, resolve it into a plan, run the plan. */
-static int cmd_run(int argc, char **argv)
+/* `hutch run` and `hutch app`: parse into a spec, resolve it into a plan,
+ * run the plan. */
+static int launch(int argc, char **argv, bool app)
 {
   struct spec s;
   struct plan p = {0};
   struct error err = {0};
   int status = EXIT_HUTCH_FAILED;
   spec_init(&s);
-  int r = options_parse_run(argc, argv, &s, &err);
+  int r = app ? options_parse_app(argc, argv, &s, &err) : options_parse_run(argc, argv, &s, &err);
   if (r == 1) {
     status = 0;
     goto out;
@@ -50,7 +52,7 @@ static int cmd_run(int argc, char **argv)
   log_level = s.log_level < 0 ? LOG_WARN : (enum log_level) s.log_level;
   if (!s.print_policy)
     run_prepare_fds(s.preserve_fds < 0 ? 0 : s.preserve_fds);
-  if ((r = spec_resolve(&s, s.print_policy && !s.root, &p, &err)) < 0)
+  if ((r = spec_resolve(&s, s.print_policy && !s.root && !s.app, &p, &err)) < 0)
     goto fail;
   log_stage("hutch", "plan");
   if (s.print_policy) {
@@ -70,6 +72,16 @@ out:
   plan_free(&p);
   spec_free(&s);
   return status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+  return launch(argc, argv, false);
+}
+
+static int cmd_app(int argc, char **argv)
+{
+  return launch(argc, argv, true);
 }
 
 static int cmd_doctor(int argc, char **argv)
@@ -132,6 +144,7 @@ static const struct {
   int (*fn)(int argc, char **argv);
 } commands[] = {
   {"run", cmd_run},
+  {"app", cmd_app},
   {"doctor", cmd_doctor},
   {"man-options", cmd_man},
   {"profiles", cmd_profiles},

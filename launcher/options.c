@@ -401,6 +401,27 @@ SETTER(set_unmask)
   return 0;
 }
 
+SETTER(set_home)
+{
+  (void) o;
+  static const char *const names[] = {"tmpfs", "persist", NULL};
+  int m, r = parse_enum("home", v, names, &m, err);
+  s->app_home = r < 0 ? s->app_home : (enum app_home) m;
+  return r;
+}
+
+SETTER(set_socket)
+{
+  (void) o;
+  if (!strcmp(v, "x11")) {
+    s->socket_x11 = true;
+    return 0;
+  }
+  if (!strcmp(v, "wayland") || !strcmp(v, "pulseaudio") || !strcmp(v, "pipewire") || !strcmp(v, "x11-isolated"))
+    return error_set(err, 0, "--socket %s is not supported yet\nuse --socket x11", v);
+  return error_set(err, 0, "bad --socket `%s`: use x11", v);
+}
+
 /* The profiles themselves are read before the other options (see
  * options_parse_run); here only their names are kept, for --print-policy. */
 SETTER(set_profile)
@@ -487,6 +508,10 @@ static const struct option_def table[] = {
   {"cpus", 0, "N", "CPU bandwidth, in CPUs (1.5) (cgroup, as\n--memory)", "1.5", OPT_BOTH, limits_set_cpus},
   {"cpu-weight", 0, "1..10000", "CPU share against other cgroups, 100 by\ndefault (cgroup, as --memory)", "100",
    OPT_BOTH, limits_set_cpu_weight},
+  {"home", 0, "tmpfs|persist",
+   "hutch app: the home, empty (tmpfs, default) or\nkept per program in ~/.local/share/hutch/home/APP",
+   "persist", OPT_BOTH, set_home},
+  {"socket", 0, "x11", "hutch app: the X display's socket, and DISPLAY", "x11", OPT_BOTH, set_socket},
   {"profile", 0, "NAME|FILE",
    "apply a profile's options first (repeatable: later\nones win, the command line last); NAME.profile\n"
    "is looked up in ~/.config/hutch/profiles,\n/etc/hutch/profiles, then hutch's own", "default", OPT_CLI,
@@ -542,7 +567,28 @@ int options_set(struct spec *s, const char *name, const char *value, const struc
  * this, a short one's its letter. */
 #define LONG_BASE 1000
 
+static int parse_args(int argc, char **argv, bool app, struct spec *s, struct error *err);
+
 int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
+{
+  return parse_args(argc, argv, false, s, err);
+}
+
+int options_parse_app(int argc, char **argv, struct spec *s, struct error *err)
+{
+  return parse_args(argc, argv, true, s, err);
+}
+
+/* hutch app's own profile: PROGRAM's, else default-app, if either exists. */
+static int apply_app_profile(struct spec *s, const char *program, struct error *err)
+{
+  const char *base = strrchr(program, '/') ? strrchr(program, '/') + 1 : program;
+  _cleanup_free_ char *own = profile_find(base), *fallback = own ? NULL : profile_find("default-app");
+  const char *which = own ? own : fallback;
+  return which ? options_apply_profile(s, which, err) : 0;
+}
+
+static int parse_args(int argc, char **argv, bool app, struct spec *s, struct error *err)
 {
   struct option longs[N_ELEMENTS(table) + 1];
   char shorts[2 * N_ELEMENTS(table) + 2] = "+";
@@ -597,11 +643,26 @@ int options_parse_run(int argc, char **argv, struct spec *s, struct error *err)
       if (r < 0)
         return r;
     }
+    if (pass == 0 && app && optind < argc) {
+      int r = apply_app_profile(s, argv[optind], err);
+      if (r < 0)
+        return r;
+    }
     for (size_t i = 0; pass == 0 && i < n_profiles; i++) {
       int r = options_apply_profile(s, profiles[i], err);
       if (r < 0)
         return r;
     }
+  }
+
+  if (app) {
+    if (optind >= argc)
+      return error_set(err, 0, "app: missing PROGRAM; usage: hutch app [OPTIONS] PROGRAM [ARG...], e.g. hutch app xterm");
+    s->app = true;
+    size_t n = 0;
+    for (; optind < argc; optind++)
+      strv_append(&s->argv, &n, xstrdup(argv[optind]));
+    return 0;
   }
 
   if (optind >= argc && s->print_policy)

@@ -37,6 +37,9 @@ const struct option_def *options_table(size_t *n);
  * Returns 0 when the spec is complete, 1 when help was printed, or a
  * negative errno with err set. */
 int options_parse_run(int argc, char **argv, struct spec *s, struct error *err);
+/* The same for `hutch app` (argv[0] is "app"): PROGRAM [ARG...] in place of
+ * ROOT; PROGRAM's own profile (or default-app) is applied first. */
+int options_parse_app(int argc, char **argv, struct spec *s, struct error *err);
 /* Apply one option by its long name, as a profile line does; value is NULL
  * for a flag. Errors name o->name and the option. */
 int options_set(struct spec *s, const char *name, const char *value, const struct origin *o, struct error *err);

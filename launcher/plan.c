@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "caps.h"
 #include "env.h"
 #include "keepid.h"
@@ -33,6 +34,8 @@ static void plan_env(const struct spec *s, struct plan *p)
   strv_append(&p->env, &n, xasprintf("TERM=%s", p->tty && term && *term ? term : "xterm"));
   strv_append(&p->env, &n, xasprintf("HOSTNAME=%s", p->hostname));
   strv_append(&p->env, &n, xstrdup("container=hutch"));
+  for (size_t i = 0; i < p->n_extra_env; i++)
+    strv_append(&p->env, &n, xstrdup(p->extra_env[i]));
   for (size_t i = 0; i < s->n_env; i++)
     strv_append(&p->env, &n, xstrdup(s->env[i]));
   env_dedupe(p->env, &n);
@@ -171,7 +174,8 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   p->preserve_fds = s->preserve_fds < 0 ? 0 : s->preserve_fds;
   p->tty = s->tty == TRI_ON || isatty(STDIN_FILENO);
 
-  if (!policy_only && (r = layers_resolve(s->root, &p->layers, &p->n_layers, &p->squashfs, err)) < 0)
+  p->app = s->app;
+  if (!policy_only && !s->app && (r = layers_resolve(s->root, &p->layers, &p->n_layers, &p->squashfs, err)) < 0)
     return r;
   size_t argc = 0;
   if (s->argv)
@@ -186,12 +190,15 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   /* The mount plan: /proc, /dev, /sys, /tmp, the /etc files, the volumes,
    * then the masks. */
   rootfs_plan_base(s, p);
+  if (s->app && (r = app_plan(s, p, err)) < 0)
+    return r;
   plan_etc_files(p);
   if ((r = rootfs_plan_volumes(s, p, err)) < 0)
     return r;
   rootfs_plan_masks(s, p);
 
-  if ((r = userns_plan(s->userns, &p->ids, err)) < 0)
+  /* An app keeps the caller's own ids by default. */
+  if ((r = userns_plan(s->app && s->userns == USERNS_UNSET ? USERNS_KEEP_ID : s->userns, &p->ids, err)) < 0)
     return r;
   /* A root that is not the caller's: its owners decide the map and the
    * overlay backend. */
@@ -226,6 +233,7 @@ void plan_free(struct plan *p)
   strvfreep(&p->layers);
   strvfreep(&p->argv);
   strvfreep(&p->env);
+  strvfreep(&p->extra_env);
   free(p->workdir);
   free(p->hostname);
   free(p->upper_size);
@@ -256,6 +264,7 @@ static const char *mount_kind_name(enum mount_kind k)
   case MOUNT_MASK: return "mask";
   case MOUNT_READONLY: return "read-only";
   case MOUNT_SEAL_DEV: return "seal";
+  case MOUNT_SYMLINK: return "symlink";
   }
   return "?";
 }

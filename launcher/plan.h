@@ -35,13 +35,16 @@ enum mount_kind {
                      * tmpfs over a directory */
   MOUNT_READONLY,   /* make dst (recursively) read-only */
   MOUNT_SEAL_DEV,   /* make /dev itself read-only, once the volumes are in */
+  MOUNT_SYMLINK,    /* a symbolic link at dst to src (hutch app's /bin ->
+                     * usr/bin); made in the upper layer, not a mount */
 };
 
 struct mount_entry {
   enum mount_kind kind;
   char *src;        /* MOUNT_BIND: host path; MOUNT_FILE: name beside the upper layer */
   char *dst;
-  char *data;       /* MOUNT_FILE: the file's content; MOUNT_TMPFS: its mode */
+  char *data;       /* MOUNT_FILE: the file's content; MOUNT_TMPFS: its
+                     * mode, or MODE:UID:GID */
   bool read_only;
 };
 
@@ -63,6 +66,9 @@ struct plan {
   /* The command. */
   char **argv;
   char **env;                  /* the whole environment, defaults included */
+  char **extra_env;            /* hutch app's DISPLAY and the like */
+  size_t n_extra_env;
+  bool app;                    /* hutch app: the root is a view of the host's */
   char *workdir;
   char *hostname;
   uid_t uid;                   /* the command's ids inside */

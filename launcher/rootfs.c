@@ -666,7 +666,11 @@ static int mask_one(int rootfd, const char *path, bool hide, struct error *err)
 static int apply_one(int rootfd, const struct runtime *rt, const struct mount_entry *m, int *dev, struct error *err)
 {
   static const char *const no_opts[] = {NULL};
-  const char *const tmp[] = {"mode", m->data ? m->data : "1777", NULL};
+  /* A tmpfs's data: MODE, or MODE:UID:GID for one that is not root's. */
+  char mode[16] = "1777", uid[16] = "", gid[16] = "";
+  if (m->kind == MOUNT_TMPFS && m->data)
+    sscanf(m->data, "%15[0-7]:%15[0-9]:%15[0-9]", mode, uid, gid);
+  const char *const tmp[] = {"mode", mode, uid[0] ? "uid" : NULL, uid, "gid", gid, NULL};
   switch (m->kind) {
   case MOUNT_PROC:
     return mount_fs_in_root(rootfd, m->dst, "proc", no_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
@@ -687,6 +691,21 @@ static int apply_one(int rootfd, const struct runtime *rt, const struct mount_en
     return mask_one(rootfd, m->dst, true, err);
   case MOUNT_READONLY:
     return mask_one(rootfd, m->dst, false, err);
+  case MOUNT_SYMLINK: {
+    /* In the (still writable) upper layer: a link, not a mount. */
+    _cleanup_free_ char *dir = xstrdup(m->dst);
+    char *slash = strrchr(dir, '/');
+    const char *name = slash ? slash + 1 : dir;
+    if (slash)
+      *slash = '\0';
+    _cleanup_close_ int parent = rootfs_open_in_root(rootfd, *dir ? dir : "/", 1, 1);
+    if (parent < 0)
+      return error_set(err, -parent, "link `%s`", m->dst);
+    _cleanup_close_ int pdir = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pdir < 0 || (symlinkat(m->src, pdir, name) < 0 && errno != EEXIST))
+      return error_set(err, errno, "link `%s` -> `%s`", m->dst, m->src);
+    return 0;
+  }
   case MOUNT_SEAL_DEV: {
     struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     if (*dev < 0 || mount_setattr(*dev, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0)

@@ -80,6 +80,11 @@ struct spec {
 
   struct limits_spec limits;  /* --ulimit, --pids-limit, --nice... (limits.h) */
 
+  /* hutch app */
+  bool app;                   /* the root is a view of the host's system */
+  enum app_home { APP_HOME_UNSET, APP_HOME_TMPFS, APP_HOME_PERSIST } app_home;
+  bool socket_x11;            /* socket x11: the display's socket and DISPLAY */
+
   char **profiles;            /* --profile NAME|FILE, applied before the rest */
   size_t n_profiles;
   bool print_policy;

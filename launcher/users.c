@@ -226,7 +226,8 @@ int users_plan(const struct spec *s, struct plan *p, struct error *err)
   p->uid = p->ids.inside_uid;
   p->gid = p->ids.inside_gid;
   if (!s->user) {
-    p->home = xstrdup(p->uid == 0 ? "/root" : "/");
+    if (!p->home)  /* hutch app has set the caller's own */
+      p->home = xstrdup(p->uid == 0 ? "/root" : "/");
     return 0;
   }
   struct users_ids ids;

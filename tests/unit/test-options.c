@@ -276,7 +276,7 @@ static bool spec_same(const struct spec *a, const struct spec *b)
   bool ports = a->n_ports == b->n_ports && (!a->n_ports || !memcmp(a->ports, b->ports, a->n_ports * sizeof *a->ports));
   return vols && ports && a->userns == b->userns && a->overlay == b->overlay && a->upper == b->upper &&
          same_str(a->upper_size, b->upper_size) && a->read_only == b->read_only &&
-         a->read_only_tmpfs == b->read_only_tmpfs &&
+         a->read_only_tmpfs == b->read_only_tmpfs && a->app_home == b->app_home && a->socket_x11 == b->socket_x11 &&
          same_str(a->hostname, b->hostname) && a->n_env == b->n_env && same_strv(a->env, b->env) &&
          same_str(a->workdir, b->workdir) && same_str(a->user, b->user) &&
          a->preserve_fds == b->preserve_fds && a->tty == b->tty && a->interactive == b->interactive &&

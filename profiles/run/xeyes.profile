@@ -1,0 +1,3 @@
+# xeyes (x11-apps): a window, and nothing of yours.
+include default-app
+include gui

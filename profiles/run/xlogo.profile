@@ -1,0 +1,3 @@
+# xlogo (x11-apps): a window, and nothing of yours.
+include default-app
+include gui

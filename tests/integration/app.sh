@@ -1,0 +1,88 @@
+#!/bin/bash
+# hutch app: a program of this system in a sandbox whose root is a
+# read-only view of the host's system folders, with a home of its own, and
+# a real X11 program drawing its window on a real X server (Xvfb).
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+
+plan 12
+
+export HOME=$TEST_TMP/home XDG_DATA_HOME=$TEST_TMP/data XDG_CONFIG_HOME=$TEST_TMP/config
+mkdir -p "$HOME/.ssh" "$TEST_TMP/dl"
+echo "private key" > "$HOME/.ssh/id_test"
+unset DISPLAY
+
+# --- the view: system folders read-only, an empty home of the caller's.
+run_hutch app sh -c '
+    id -u; echo "home:$HOME"; ls -A "$HOME" | wc -l
+    cat "$HOME/.ssh/id_test" 2>/dev/null || echo ssh:invisible
+    touch "$HOME/w" && echo home:writable
+    touch /usr/hutch-test 2>/dev/null || echo usr:read-only
+    for d in /var /media /mnt /root /run/user; do [ -e "$d" ] && echo "seen:$d"; done
+    echo ran'
+is "$rc:$(echo $out)" "0:$(id -u) home:$HOME 0 ssh:invisible home:writable usr:read-only ran" \
+    "hutch app: your ids, an empty home of your own, nothing of your files, the system read-only, no /var /media /mnt /root /run/user"
+given ran 0 ran -- assert_clean "hutch app: nothing left behind"
+
+# --- a profile's folder: writable, and the write lands on the host.
+mkdir -p "$XDG_CONFIG_HOME/hutch/profiles"
+printf 'include default-app\nvolume %s:${HOME}/Downloads\n' "$TEST_TMP/dl" > "$XDG_CONFIG_HOME/hutch/profiles/sh.profile"
+run_hutch app sh -c 'echo saved > "$HOME/Downloads/file" && echo ran'
+is "$rc:$out:$(cat "$TEST_TMP/dl/file" 2>/dev/null)" "0:ran:saved" "a profile's folder is writable, and the write lands on the host"
+rm "$XDG_CONFIG_HOME/hutch/profiles/sh.profile"
+
+# --- home persist: kept per program, under the data directory.
+run_hutch app --home persist sh -c 'echo kept > "$HOME/note" && echo ran'
+run_hutch app --home persist sh -c 'cat "$HOME/note"'
+is "$rc:$out" "0:kept" "--home persist: the home is kept for the next run"
+check "--home persist: it lives in the data directory" test -f "$XDG_DATA_HOME/hutch/home/sh/note"
+
+run_hutch app --socket x11 sh -c 'echo ran'
+check "socket x11 without DISPLAY is refused (125), saying why" refused "DISPLAY is not set"
+run_hutch app no-such-program-here
+check "a program not in PATH is refused (125)" refused "not found in your PATH"
+
+# --- a real X11 program on a real X server.
+missing=
+for t in Xvfb xeyes xwininfo xwd xwdtopnm ppmhist; do
+    command -v "$t" > /dev/null || missing="$missing $t"
+done
+if [ -n "$missing" ]; then
+    skip_n 5 "hutch app on an X server" "missing:$missing (Debian: xvfb x11-apps x11-utils netpbm)"
+    exit 0
+fi
+# Two displays of the test's own: the app must see only its own.
+for n in $(seq 90 130); do
+    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { d1=$n; break; }
+done
+for n in $(seq $((d1 + 1)) 140); do
+    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { d2=$n; break; }
+done
+Xvfb ":$d1" -nolisten tcp -screen 0 640x480x24 > "$TEST_TMP/xvfb1.log" 2>&1 &
+x1=$!
+Xvfb ":$d2" -nolisten tcp -screen 0 320x240x24 > "$TEST_TMP/xvfb2.log" 2>&1 &
+x2=$!
+trap 'kill $x1 $x2 2>/dev/null; _tap_finish' EXIT
+for _ in $(seq 100); do
+    [ -S "/tmp/.X11-unix/X$d1" ] && [ -S "/tmp/.X11-unix/X$d2" ] && break
+    sleep 0.05
+done
+export DISPLAY=":$d1"
+
+run_hutch app --socket x11 sh -c 'ls -A /tmp/.X11-unix; echo "$DISPLAY"'
+is "$rc:$(echo $out)" "0:X$d1 :$d1" "socket x11: the app's display socket is the only one it sees, and DISPLAY names it"
+
+"$HUTCH" app xeyes > "$TEST_TMP/xeyes.log" 2>&1 < /dev/null &
+app=$!
+win=
+for _ in $(seq 100); do
+    win=$(xwininfo -root -tree 2>/dev/null | grep '"xeyes"') && break
+    sleep 0.1
+done
+like "$win" '"xeyes"' "hutch app xeyes: its window is on the X server (xwininfo lists it)"
+colors=$(xwd -root -silent 2>/dev/null | xwdtopnm 2>/dev/null | ppmhist -noheader 2>/dev/null | wc -l)
+given test -n "$win" -- check "the screen is not blank: the window was drawn ($colors colours)" test "$colors" -gt 2
+kill -TERM "$app" 2>/dev/null
+wait_exit "$app" 10
+app_rc=$?
+is "$app_rc" 143 "hutch app xeyes ends on SIGTERM with the command's status (128+15)"
+given test -n "$win" -- assert_clean "hutch app xeyes: nothing left behind"
