@@ -53,9 +53,7 @@ void seccomp_profile_free(struct sc_profile *p)
   *p = (struct sc_profile) {0};
 }
 
-static int bad(struct error *err, const struct sc_profile *p, const char *where, const char *fmt, ...)
-  __attribute__((format(printf, 4, 5)));
-static int bad(struct error *err, const struct sc_profile *p, const char *where, const char *fmt, ...)
+int seccomp_profile_error(struct error *err, const struct sc_profile *p, const char *where, const char *fmt, ...)
 {
   char what[1024];
   va_list ap;
@@ -64,6 +62,7 @@ static int bad(struct error *err, const struct sc_profile *p, const char *where,
   va_end(ap);
   return error_set(err, 0, "seccomp profile `%s`: %s%s%s", p->origin, where, *where ? ": " : "", what);
 }
+#define bad seccomp_profile_error
 
 /* ------------------------------------------------------------ vocabulary */
 

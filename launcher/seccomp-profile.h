@@ -73,3 +73,8 @@ bool seccomp_rule_conditional_denial(const struct sc_rule *r);
 void seccomp_action_describe(uint32_t action, char *buf, size_t len);
 /* "x86_64", "x86 (int 0x80)"... */
 const char *seccomp_arch_describe(uint32_t token);
+
+/* "seccomp profile `ORIGIN`: WHERE: WHAT", for the parser and the compiler
+ * alike. Returns -EINVAL. */
+int seccomp_profile_error(struct error *err, const struct sc_profile *p, const char *where, const char *fmt, ...)
+  __attribute__((format(printf, 4, 5)));

@@ -57,17 +57,7 @@
 
 /* -------------------------------------------------------------- compiling */
 
-static int bad(struct error *err, const struct sc_profile *p, const char *where, const char *fmt, ...)
-  __attribute__((format(printf, 4, 5)));
-static int bad(struct error *err, const struct sc_profile *p, const char *where, const char *fmt, ...)
-{
-  char what[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(what, sizeof what, fmt, ap);
-  va_end(ap);
-  return error_set(err, 0, "seccomp profile `%s`: %s: %s", p->origin, where, what);
-}
+#define bad seccomp_profile_error
 
 static int add_rule(scmp_filter_ctx ctx, uint32_t default_action, const struct sc_profile *p,
                     const struct sc_rule *r, const char *name, struct error *err)
