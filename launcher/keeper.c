@@ -5,8 +5,8 @@
  * pid namespace, where nothing in the sandbox can see or trace it. It must:
  * mount the overlay, start init, start the port forwarder, answer hutch's
  * requests, and, however the sandbox ends, kill init, unmount and remove the
- * run directory. It must not: exec anything but fuse-overlayfs, or hand
- * anything of the host to init.
+ * run directory. It must not: exec anything but fuse-overlayfs and
+ * squashfuse, or hand anything of the host to init.
  *
  * Its life is the flat list of stages below, then a loop that serves
  * requests until init exits, then the cleanup. If hutch dies, even with
@@ -94,6 +94,12 @@ static int wait_mapped(struct keeper *k, struct error *err)
    * capabilities of the namespace across its exec. */
   if (setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) < 0)
     log_debug("keeper stays uid %u inside", getuid());
+  /* A change of credentials clears the parent-death signal (keep-id and a
+   * root at a subordinate id change the keeper's uid on the host): set it
+   * again, and check hutch did not die in between. */
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != l->parent_pid)
+    return -ESRCH;
   return 0;
 }
 

@@ -138,6 +138,9 @@ int keepid_plan(const struct spec *s, struct plan *p, struct error *err)
    * /etc/passwd is the host's. */
   if (p->ids.mode != USERNS_KEEP_ID || p->n_layers == 0 || p->app)
     return 0;
+  if (p->squashfs)
+    return error_set(err, 0, "--userns keep-id with a squashfs ROOT is not supported yet\nuse --userns auto, "
+                     "or unpack the image (unsquashfs) and run the directory");
   int r = plan_owners(p);
   if (r < 0)
     return r;

@@ -1,6 +1,7 @@
 /* main.c: argv -> subcommand. The only place that exits; every error comes
  * here as a value and is printed once. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -155,6 +156,12 @@ int main(int argc, char **argv)
 {
   log_start();
   proc_title_init(argc, argv);
+  /* 0, 1 and 2 open, whatever the caller left closed: otherwise the next
+   * descriptor hutch opens would take one of their numbers, and a helper's
+   * stdin or stderr would be that. */
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+      return EXIT_HUTCH_FAILED;
   if (argc < 2) {
     usage(stderr);
     return EXIT_HUTCH_FAILED;

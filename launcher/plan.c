@@ -195,7 +195,6 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   plan_etc_files(p);
   if ((r = rootfs_plan_volumes(s, p, err)) < 0)
     return r;
-  rootfs_plan_masks(s, p);
 
   /* An app keeps the caller's own ids by default. */
   if ((r = userns_plan(s->app && s->userns == USERNS_UNSET ? USERNS_KEEP_ID : s->userns, &p->ids, err)) < 0)
@@ -208,6 +207,9 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
    * keep-id's backend that keeps the image's owners, and its passwd entry. */
   if ((r = users_plan(s, p, err)) < 0 || (r = keepid_plan(s, p, err)) < 0)
     return r;
+  /* The masks last of all the mounts (keep-id adds /etc files above), so
+   * that no later mount can uncover them. */
+  rootfs_plan_masks(s, p);
   /* The limits, for the command's uid and capabilities (with CAP_SETUID,
    * --pids-limit is per uid): before the filter, since they can fail. */
   uint64_t caps = caps_resolve(s);

@@ -25,6 +25,7 @@
 
 #define PROFILE_MAX (256 << 10)   /* bytes of one profile file */
 #define INCLUDE_DEPTH 16
+#define INCLUDE_TOTAL 256         /* files read for one profile, includes and all */
 
 /* ------------------------------------------------------------ search path */
 
@@ -111,6 +112,7 @@ struct reader {
   const char *app;
   char *stack[INCLUDE_DEPTH];   /* the files being read, for loops */
   size_t depth;
+  size_t files;                 /* read so far: a diamond of includes is bounded too */
 };
 
 static int var_value(const struct reader *rd, const char *var, char **out)
@@ -202,6 +204,12 @@ static int read_file_profile(struct reader *rd, const char *path, struct error *
                        real, rd->stack[rd->depth - 1]);
   if (rd->depth == INCLUDE_DEPTH)
     return error_set(err, 0, "profile `%s`: includes nested deeper than %d", real, INCLUDE_DEPTH);
+  if (++rd->files > INCLUDE_TOTAL)
+    return error_set(err, 0, "profile `%s`: more than %d files read through includes", real, INCLUDE_TOTAL);
+  struct stat st;
+  int se = stat(real, &st) < 0 ? errno : 0;
+  if (se || !S_ISREG(st.st_mode))
+    return error_set(err, se ? se : EINVAL, "profile `%s` is not a regular file", real);
   _cleanup_free_ char *text = read_file(real, PROFILE_MAX, NULL);
   if (!text)
     return error_set(err, errno, "profile `%s`", real);

@@ -593,6 +593,47 @@ void rootfs_plan_base(const struct spec *s, struct plan *p)
   }
 }
 
+/* Is dir the same as src, or beneath it? Then *rest is its path below
+ * src ("" for src itself). */
+static bool beneath(const char *dir, const char *src, const char **rest)
+{
+  size_t n = strlen(src);
+  if (strcmp(src, "/") == 0)
+    n = 0;
+  if (strncmp(dir, src, n) || (dir[n] && dir[n] != '/'))
+    return false;
+  *rest = dir + n;
+  return true;
+}
+
+/* hutch's own state (run directories, the compiled filters' cache) must not
+ * be reachable from a sandbox through a volume that happens to hold it
+ * (-v /tmp:/t under the /tmp fallback, -v $XDG_RUNTIME_DIR:/x): a sandbox
+ * that could write a cached filter would switch off the next launch's. It
+ * is masked inside the volume, and made first if missing, so that a sandbox
+ * cannot make it itself and plant something for a later launch. */
+static int protect_state(struct plan *p, const char *src, const char *dst, struct error *err)
+{
+  for (int cache = 0; cache < 2; cache++) {
+    _cleanup_free_ char *dir = NULL;
+    struct error e = {0};
+    if (runtime_base(&dir, cache, &e) < 0)
+      continue;
+    /* The fallback's parent /tmp/hutch-UID holds both. */
+    char *parent = strrchr(dir, '/');
+    if (!getenv("XDG_RUNTIME_DIR") || strncmp(dir, getenv("XDG_RUNTIME_DIR"), strlen(getenv("XDG_RUNTIME_DIR"))))
+      *parent = '\0';
+    const char *rest;
+    if (!beneath(dir, src, &rest))
+      continue;
+    if (!*rest)
+      return error_set(err, 0, "volume source `%s` is hutch's own state directory\nbind another directory", src);
+    _cleanup_free_ char *inside = xasprintf("%s%s", strcmp(dst, "/") ? dst : "", rest);
+    rootfs_add_mount(p, MOUNT_MASK, NULL, inside, NULL, true);
+  }
+  return 0;
+}
+
 int rootfs_plan_volumes(const struct spec *s, struct plan *p, struct error *err)
 {
   for (size_t i = 0; i < s->n_volumes; i++) {
@@ -608,6 +649,9 @@ int rootfs_plan_volumes(const struct spec *s, struct plan *p, struct error *err)
       if (!abs)
         return error_set(err, errno, "volume source `%s`", v->src);
       rootfs_add_mount(p, MOUNT_BIND, abs, v->dst, NULL, v->read_only);
+      int r = protect_state(p, abs, v->dst, err);
+      if (r < 0)
+        return r;
       break;
     }
     }

@@ -195,7 +195,7 @@ void runtime_reap_stale(const struct runtime *rt)
   _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (base < 0)
     return;
-  DIR *d = fdopendir(dup(base));
+  DIR *d = fdopendir(fcntl(base, F_DUPFD_CLOEXEC, 0));
   if (!d)
     return;
   const char *mine = strrchr(rt->dir, '/') + 1;

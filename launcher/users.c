@@ -38,6 +38,8 @@
 #include "plan.h"
 #include "util.h"
 
+#define USERS_FILE_MAX (2 << 20)  /* an image's /etc/passwd or /etc/group */
+
 static void fclosep(FILE **f)
 {
   if (*f)
@@ -79,6 +81,11 @@ int users_open_image_file(char *const *layers, size_t n_layers, const char *rel,
       return 0;  /* a whiteout: the image has no such file */
     if (!S_ISREG(st.st_mode))
       return error_set(err, 0, "`%s/%s` is not a regular file", layers[i], rel);
+    /* glibc's reader takes time in the square of a line's length: an image
+     * must not hold hutch up with a huge file before anything starts. */
+    if (st.st_size > USERS_FILE_MAX)
+      return error_set(err, 0, "`%s/%s` is larger than %d KiB; hutch does not read it", layers[i], rel,
+                       USERS_FILE_MAX >> 10);
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     int rfd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -225,6 +232,20 @@ int users_plan(const struct spec *s, struct plan *p, struct error *err)
 {
   p->uid = p->ids.inside_uid;
   p->gid = p->ids.inside_gid;
+  /* A squashfs image is mounted by the keeper, after the plan: its
+   * /etc/passwd cannot be read here. Numbers need no lookup. */
+  if (p->squashfs && s->user) {
+    unsigned long u, g;
+    const char *colon = strchr(s->user, ':');
+    _cleanup_free_ char *uid_part = colon ? xstrndup(s->user, (size_t) (colon - s->user)) : xstrdup(s->user);
+    if (!colon || !as_number(uid_part, &u) || !as_number(colon + 1, &g))
+      return error_set(err, 0, "--user `%s` with a squashfs ROOT: hutch cannot read the image's /etc/passwd "
+                       "before it is mounted\ngive both as numbers, e.g. --user 33:33", s->user);
+    p->uid = (uid_t) u;
+    p->gid = (gid_t) g;
+    p->home = xstrdup(u == 0 ? "/root" : "/");
+    return userns_check_user(p->uid, p->gid, &p->ids, err);
+  }
   if (!s->user) {
     if (!p->home)  /* hutch app has set the caller's own */
       p->home = xstrdup(p->uid == 0 ? "/root" : "/");
