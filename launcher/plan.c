@@ -218,7 +218,7 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   if (!policy_only && p->port_driver == PORT_DRIVER_HUTCH &&
       (r = portfwd_listen(p->ports, p->n_ports, &p->pf, err)) < 0)
     return r;
-  return 0;
+  return sockact_resolve(s, policy_only, p, err);
 }
 
 void plan_free(struct plan *p)
@@ -233,6 +233,7 @@ void plan_free(struct plan *p)
   users_plan_free(p);
   free(p->ports);
   portfwd_free(&p->pf);
+  sockact_free(&p->sockets);
   free(p->seccomp_file);
   seccomp_filter_free(&p->seccomp);
   for (size_t i = 0; i < p->n_mounts; i++) {
