@@ -11,7 +11,7 @@
 # traffic goes to 127.0.0.1.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 12
+plan 13
 
 marker="socket-activated page $$"
 mkdir -p "$TEST_TMP/srv/www"
@@ -122,6 +122,28 @@ if command -v pasta > /dev/null; then
         test "$rc/$(head -n 1 <<< "$out")/$(tail -n 1 <<< "$out")" = "0/1 1/ran"
 else
     skip "--network pasta with socket ports" "pasta is not installed"
+fi
+
+# --- the helpers never get it: pasta and fuse-overlayfs, started through
+# fd-snoop (tests/integration/helper-fds.sh), which writes down the
+# descriptors each was started with. A socket's inode is the same number
+# inside and out.
+snoop=${HUTCH_FD_SNOOP:-}
+if [ ! -x "$snoop" ] || ! command -v pasta > /dev/null; then
+    skip "pasta and fuse-overlayfs do not get the socket" "no fd-snoop (HUTCH_FD_SNOOP), or pasta is not installed"
+else
+    helpers=pasta overlay=()
+    if have_fuse; then helpers="pasta fuse-overlayfs" overlay=(--overlay fuse); fi
+    mkdir -p "$TEST_TMP/wrap" "$TEST_TMP/records"
+    for h in $helpers; do ln -sf "$snoop" "$TEST_TMP/wrap/$h"; done
+    run env HUTCH_SNOOP_DIR="$TEST_TMP/records" HUTCH_SNOOP_PATH="$PATH" PATH="$TEST_TMP/wrap:$PATH" \
+        "$HUTCH" run --network pasta "${overlay[@]}" -p "127.0.0.1:$port:80" --port-driver socket "$(busybox_layers)" \
+        /bin/sh -c 'readlink /proc/$$/fd/3; echo ran'
+    sock=$(head -n 1 <<< "$out")
+    recorded=$(for h in $helpers; do ls "$TEST_TMP/records/$h".* 2> /dev/null | head -n 1; done | wc -l)
+    leaked=$(cat "$TEST_TMP/records/"* 2> /dev/null | grep -cF -- "$sock")
+    is "$rc|${sock%%:*}|$recorded|$leaked|$(tail -n 1 <<< "$out")" "0|socket|$(wc -w <<< "$helpers")|0|ran" \
+        "$helpers: started without the socket ($sock) the command holds"
 fi
 
 # --- hutch started by a socket activator passes the socket on.
