@@ -289,6 +289,7 @@ void plan_describe(const struct plan *p, FILE *f)
   for (size_t i = 0; i < p->n_ports; i++)
     fprintf(f, "  publish:     %s%s%u -> %u/%s\n", p->ports[i].host_ip, p->ports[i].host_ip[0] ? ":" : "",
             p->ports[i].host_port, p->ports[i].sandbox_port, p->ports[i].proto == PROTO_UDP ? "udp" : "tcp");
+  sockact_describe(&p->sockets, f);
   limits_describe(&p->limits, f);
   fprintf(f, "  workdir:      %s\n  command:     ", p->workdir);
   for (char **a = p->argv; a && *a; a++)

@@ -178,6 +178,13 @@ void sockact_free(struct sockact *sa)
   *sa = (struct sockact) {0};
 }
 
+void sockact_describe(const struct sockact *sa, FILE *f)
+{
+  if (sa->n > 0)
+    fprintf(f, "  listen fds:  3..%d (LISTEN_FDS=%d, LISTEN_FDNAMES=%s; %d from hutch's own activator)\n",
+            2 + sa->n, sa->n, sa->names, sa->n_inherited);
+}
+
 void sockact_setenv(const struct sockact *sa)
 {
   if (sa->n <= 0)

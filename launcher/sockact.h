@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -43,6 +44,8 @@ int sockact_count(const struct spec *s);
  * which run_prepare_fds() reserved. With policy_only nothing is bound. */
 int sockact_resolve(const struct spec *s, bool policy_only, struct plan *p, struct error *err);
 void sockact_free(struct sockact *sa);
+/* For --print-policy: the descriptors and their names. */
+void sockact_describe(const struct sockact *sa, FILE *f);
 
 /* In the command's process, after environ is the plan's and before exec:
  * LISTEN_FDS, LISTEN_FDNAMES, and LISTEN_PID, the pid this process has in
