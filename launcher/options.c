@@ -443,8 +443,9 @@ static const struct option_def table[] = {
    "127.0.0.1:8080:80", OPT_BOTH, set_publish},
   {"port-driver", 0, "hutch|backend|socket",
    "who carries published TCP ports: hutch's\nsplice forwarder (default) or the backend;\n"
-   "socket: none, the command gets the host's\nlistening sockets as fds 3.. (LISTEN_FDS,\n"
-   "systemd's socket activation), named\nPROTO-SANDBOX_PORT; no network is needed for them",
+   "socket: the command gets the host's\nlistening sockets itself as fds 3.. with\n"
+   "LISTEN_FDS (systemd's socket activation),\nnamed PROTO-SANDBOX_PORT; they need no\n"
+   "network (--network none by default). A\nhutch started with LISTEN_FDS passes those\non first, whatever the driver",
    "backend", OPT_BOTH,
    set_port_driver},
   {"cap-add", 0, "CAP",
