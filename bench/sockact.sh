@@ -101,21 +101,25 @@ for ((r = 0; r < rounds; r++)); do
         SPEEDS[$k]="${SPEEDS[$k]:-} $s"
     done
 done
+# The request rate: short wrk runs, interleaved too, on a machine others share.
 declare -A RPS
-for k in "${order[@]}"; do
-    RPS[$k]=0
-    if command -v wrk > /dev/null; then
-        RPS[$k]=$(wrk -t2 -c16 -d5s "http://127.0.0.1:${PORT[$k]}/index.html" | awk '/Requests\/sec/ {print $2}')
-    fi
-done
+for k in "${order[@]}"; do RPS[$k]=""; done
+if command -v wrk > /dev/null; then
+    for ((r = 0; r < rounds; r++)); do
+        for k in "${order[@]}"; do
+            RPS[$k]="${RPS[$k]} $(wrk -t2 -c16 -d2s "http://127.0.0.1:${PORT[$k]}/index.html" | awk '/Requests\/sec/ {print $2}')"
+        done
+    done
+fi
 
 python3 - <<PY
 import statistics as st
 order = "${order[*]}".split()
 speeds = {$(for k in "${order[@]}"; do printf '"%s": [%s], ' "$k" "$(echo ${SPEEDS[$k]} | tr ' ' ',')"; done)}
-rps = {$(for k in "${order[@]}"; do printf '"%s": %s, ' "$k" "${RPS[$k]}"; done)}
+rps = {$(for k in "${order[@]}"; do printf '"%s": [%s], ' "$k" "$(echo ${RPS[$k]} | tr ' ' ',')"; done)}
+rps = {k: st.median(v) if v else 0 for k, v in rps.items()}
 med = {k: st.median(v) / 1e6 for k, v in speeds.items()}
-print(f"\nThroughput of a $size download (curl to /dev/null), $rounds rounds interleaved; request rate wrk -t2 -c16 -d5s")
+print(f"\nThroughput of a $size download (curl to /dev/null), $rounds rounds interleaved; request rate: median of $rounds wrk -t2 -c16 -d2s, interleaved")
 print(f"{'lighttpd':<12}{'MB/s median':>12}{'min':>8}{'max':>8}{'x host':>8}{'req/s':>10}{'x host':>8}")
 for k in order:
     v = [x / 1e6 for x in speeds[k]]
