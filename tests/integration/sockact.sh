@@ -80,6 +80,17 @@ stop() {
     rc=$?
 }
 
+# stopped ERRFILE: "ok" when hutch ended with lighttpd's own status after
+# SIGTERM and lighttpd said it stopped (ERRFILE is its stderr). lighttpd
+# 1.4.69 itself exits 1 now and then on SIGTERM, on the host too (a race
+# in its shutdown), so 1 is its as well; hutch's own failures are 125 up.
+stopped() {
+    case $rc in
+    0 | 1) grep -q "server stopped" "$1" && echo ok || echo "exit $rc, and lighttpd did not say it stopped" ;;
+    *) echo "exit $rc" ;;
+    esac
+}
+
 # --- lighttpd takes the host's socket: -p 127.0.0.1:PORT:80 --port-driver socket.
 if [ ! -x "$lighttpd" ]; then
     skip_n 2 "lighttpd through --port-driver socket" "lighttpd is not installed (apt install lighttpd)"
@@ -93,8 +104,8 @@ else
     stop "$pid"
     _last_cmd="hutch run -p 127.0.0.1:$port:80 --port-driver socket / lighttpd -D" out=$(cat "$TEST_TMP/l1.out")
     err=$(cat "$TEST_TMP/l1.err")
-    is "$rc|$page" "0|$marker" "lighttpd in the sandbox serves its page on the host's 127.0.0.1:$port, through the socket it was handed"
-    is "$rc|$sum" "0|$big_sum" "20 MiB come through whole"
+    is "$(stopped "$TEST_TMP/l1.err")|$page" "ok|$marker" "lighttpd in the sandbox serves its page on the host's 127.0.0.1:$port, through the socket it was handed"
+    is "$(stopped "$TEST_TMP/l1.err")|$sum" "ok|$big_sum" "20 MiB come through whole"
 fi
 
 # --- what the command is told.
@@ -183,8 +194,8 @@ else
     sum=$(curl -fsS --max-time 30 "http://127.0.0.1:$port/big" | md5sum)
     stop "$pid"
     out=$(cat "$TEST_TMP/a3.out") err=$(cat "$TEST_TMP/a3.err") _last_cmd="activate $port http hutch run / lighttpd -D"
-    is "$rc|$page" "0|$marker" "lighttpd behind a socket-activated hutch serves its page"
-    is "$rc|$sum" "0|$big_sum" "and 20 MiB come through whole"
+    is "$(stopped "$TEST_TMP/a3.err")|$page" "ok|$marker" "lighttpd behind a socket-activated hutch serves its page"
+    is "$(stopped "$TEST_TMP/a3.err")|$sum" "ok|$big_sum" "and 20 MiB come through whole"
 fi
 
 # Counted only when the last sandbox that ran a command really ran it.
