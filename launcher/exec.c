@@ -23,6 +23,7 @@
 #include "limits.h"
 #include "exec.h"
 #include "seccomp.h"
+#include "sockact.h"
 #include "tty.h"
 #include "util.h"
 
@@ -94,6 +95,7 @@ void exec_command(struct launch *l, int errfd, int slave)
     fail(errfd, &err);
 
   environ = p->env;
+  sockact_setenv(&p->sockets);
   execvp(p->argv[0], p->argv);
   int e = errno;
   struct stat st;

@@ -13,6 +13,7 @@
 #include "proc.h"
 #include "profile.h"
 #include "run.h"
+#include "sockact.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -43,6 +44,7 @@ static int launch(int argc, char **argv, bool app)
   struct error err = {0};
   int status = EXIT_HUTCH_FAILED;
   spec_init(&s);
+  sockact_inherit(&s.listen);  /* before a bare -e KEY can copy LISTEN_FDS */
   int r = app ? options_parse_app(argc, argv, &s, &err) : options_parse_run(argc, argv, &s, &err);
   if (r == 1) {
     status = 0;
@@ -52,7 +54,7 @@ static int launch(int argc, char **argv, bool app)
     goto fail;
   log_level = s.log_level < 0 ? LOG_WARN : (enum log_level) s.log_level;
   if (!s.print_policy)
-    run_prepare_fds(s.preserve_fds < 0 ? 0 : s.preserve_fds);
+    run_prepare_fds((s.preserve_fds < 0 ? 0 : s.preserve_fds) + sockact_count(&s));
   if ((r = spec_resolve(&s, s.print_policy && !s.root && !s.app, &p, &err)) < 0)
     goto fail;
   log_stage("hutch", "plan");

@@ -192,11 +192,15 @@ int net_bind_port(const struct port_map *p, bool listening, struct error *err)
 int net_resolve(const struct spec *s, bool check_ports, struct plan *p, struct error *err)
 {
   enum net_mode mode = s->network;
-  if (s->n_ports && (mode == NET_NONE || mode == NET_HOST))
+  /* With --port-driver socket the command takes the host's own sockets
+   * (sockact.c): they need no network of the sandbox's, and combine with
+   * any mode, none (the default) included. */
+  bool need_net = s->n_ports && s->port_driver != PORT_DRIVER_SOCKET;
+  if (need_net && (mode == NET_NONE || mode == NET_HOST))
     return error_set(err, 0, "--publish needs a network of the sandbox's own: with --network %s there is nothing to "
                      "publish; drop --network or use --network pasta or slirp4netns", net_mode_name(mode));
   if (mode == NET_UNSET)
-    mode = s->n_ports ? NET_AUTO : NET_NONE;
+    mode = need_net ? NET_AUTO : NET_NONE;
   if (mode == NET_AUTO) {
     _cleanup_free_ char *pasta = find_program("pasta");
     _cleanup_free_ char *slirp = find_program("slirp4netns");
@@ -337,8 +341,8 @@ static int start_pasta(const struct plan *s, const struct runtime *rt, int netns
   for (size_t i = 0; i < s->n_ports; i++) {
     const struct port_map *p = &s->ports[i];
     bool udp = p->proto == PROTO_UDP;
-    if (!udp && s->port_driver == PORT_DRIVER_HUTCH)
-      continue;  /* hutch's own forwarder carries it */
+    if ((!udp && s->port_driver == PORT_DRIVER_HUTCH) || s->port_driver == PORT_DRIVER_SOCKET)
+      continue;  /* hutch's own forwarder carries it, or the command has the socket */
     strv_append(&argv, &n, xstrdup(udp ? "-u" : "-t"));
     strv_append(&argv, &n, p->host_ip[0] ? xasprintf("%s/%u:%u", p->host_ip, p->host_port, p->sandbox_port)
                                          : xasprintf("%u:%u", p->host_port, p->sandbox_port));
@@ -467,8 +471,8 @@ static int slirp_publish(const struct plan *s, struct net_helper *h, struct erro
 {
   for (size_t i = 0; i < s->n_ports; i++) {
     const struct port_map *p = &s->ports[i];
-    if (p->proto == PROTO_TCP && s->port_driver == PORT_DRIVER_HUTCH)
-      continue;  /* hutch's own forwarder carries it */
+    if ((p->proto == PROTO_TCP && s->port_driver == PORT_DRIVER_HUTCH) || s->port_driver == PORT_DRIVER_SOCKET)
+      continue;  /* hutch's own forwarder carries it, or the command has the socket */
     json_object *req = json_object_new_object(), *args = json_object_new_object();
     json_object_object_add(req, "execute", json_object_new_string("add_hostfwd"));
     json_object_object_add(args, "proto", json_object_new_string(p->proto == PROTO_UDP ? "udp" : "tcp"));

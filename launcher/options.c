@@ -347,7 +347,7 @@ SETTER(set_publish)
 SETTER(set_port_driver)
 {
   (void) o;
-  static const char *const names[] = {"hutch", "backend", NULL};
+  static const char *const names[] = {"hutch", "backend", "socket", NULL};
   int m, r = parse_enum("port-driver", v, names, &m, err);
   s->port_driver = r < 0 ? s->port_driver : (enum port_driver) m;
   return r;
@@ -472,8 +472,12 @@ static const struct option_def table[] = {
    "none", OPT_BOTH, set_network},
   {"publish", 'p', "[HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]", "publish a sandbox port on the host",
    "127.0.0.1:8080:80", OPT_BOTH, set_publish},
-  {"port-driver", 0, "hutch|backend",
-   "who carries published TCP ports: hutch's\nsplice forwarder (default) or the backend", "backend", OPT_BOTH,
+  {"port-driver", 0, "hutch|backend|socket",
+   "who carries published TCP ports: hutch's\nsplice forwarder (default) or the backend;\n"
+   "socket: the command gets the host's\nlistening sockets itself as fds 3.. with\n"
+   "LISTEN_FDS (systemd's socket activation),\nnamed PROTO-SANDBOX_PORT; they need no\n"
+   "network (--network none by default). A\nhutch started with LISTEN_FDS passes those\non first, whatever the driver",
+   "backend", OPT_BOTH,
    set_port_driver},
   {"cap-add", 0, "CAP",
    "add a capability (NET_RAW or CAP_NET_RAW; ALL):\nthe default set is podman's; SYS_ADMIN also lets\n"
@@ -770,6 +774,7 @@ void spec_free(struct spec *s)
   }
   free(s->volumes);
   free(s->ports);
+  free(s->listen.names);
   free(s->seccomp_file);
   strvfreep(&s->unmask);
   strvfreep(&s->profiles);

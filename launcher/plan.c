@@ -227,7 +227,7 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   if (!policy_only && p->port_driver == PORT_DRIVER_HUTCH &&
       (r = portfwd_listen(p->ports, p->n_ports, &p->pf, err)) < 0)
     return r;
-  return 0;
+  return sockact_resolve(s, policy_only, p, err);
 }
 
 void plan_free(struct plan *p)
@@ -243,6 +243,7 @@ void plan_free(struct plan *p)
   users_plan_free(p);
   free(p->ports);
   portfwd_free(&p->pf);
+  sockact_free(&p->sockets);
   free(p->seccomp_file);
   seccomp_filter_free(&p->seccomp);
   for (size_t i = 0; i < p->n_mounts; i++) {
@@ -299,6 +300,7 @@ void plan_describe(const struct plan *p, FILE *f)
   for (size_t i = 0; i < p->n_ports; i++)
     fprintf(f, "  publish:     %s%s%u -> %u/%s\n", p->ports[i].host_ip, p->ports[i].host_ip[0] ? ":" : "",
             p->ports[i].host_port, p->ports[i].sandbox_port, p->ports[i].proto == PROTO_UDP ? "udp" : "tcp");
+  sockact_describe(&p->sockets, f);
   limits_describe(&p->limits, f);
   fprintf(f, "  workdir:      %s\n  command:     ", p->workdir);
   for (char **a = p->argv; a && *a; a++)

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "portfwd.h"
 #include "seccomp.h"
+#include "sockact.h"
 #include "spec.h"
 #include "userns.h"
 
@@ -89,6 +90,7 @@ struct plan {
   size_t n_ports;
   enum port_driver port_driver;
   struct portfwd pf;           /* bound listeners, for hutch's forwarder */
+  struct sockact sockets;      /* the command's fds 3.. (socket activation) */
 
   /* The policy. */
   uint64_t caps;               /* uid 0's set, and the bounding set */

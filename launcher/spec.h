@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "limits.h"
+#include "sockact.h"
 
 /* Every enum starts with its UNSET value, 0, so a zeroed spec asks for
  * nothing. */
@@ -21,8 +22,9 @@ enum upper_kind { UPPER_UNSET, UPPER_TMPFS, UPPER_DISK };
 enum seccomp_mode { SECCOMP_UNSET, SECCOMP_DEFAULT, SECCOMP_UNCONFINED, SECCOMP_FILE };
 enum net_mode { NET_UNSET, NET_NONE, NET_HOST, NET_PASTA, NET_SLIRP4NETNS, NET_AUTO };
 /* Who carries published TCP ports: hutch's own splice forwarder, or the
- * network backend (pasta, slirp4netns). UDP always goes through the backend. */
-enum port_driver { PORT_DRIVER_UNSET, PORT_DRIVER_HUTCH, PORT_DRIVER_BACKEND };
+ * network backend (pasta, slirp4netns). UDP always goes through the backend.
+ * With socket, no one: the command gets the host's sockets (sockact.h). */
+enum port_driver { PORT_DRIVER_UNSET, PORT_DRIVER_HUTCH, PORT_DRIVER_BACKEND, PORT_DRIVER_SOCKET };
 
 /* A volume the user asked for: -v SRC:DST[:ro|rw] or --tmpfs DST. */
 enum volume_kind { VOLUME_BIND, VOLUME_TMPFS };
@@ -68,6 +70,7 @@ struct spec {
   struct port_map *ports;
   size_t n_ports;
   enum port_driver port_driver;
+  struct sockact_inherited listen; /* the sockets hutch was started with */
 
   /* The security policy. */
   uint64_t cap_add, cap_drop; /* one bit per capability */
