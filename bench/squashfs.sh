@@ -69,7 +69,8 @@ for i in range(n):
         f.write(text)
 PY
     chmod -R a+rX "$work/tree"
-    local t0=$(date +%s.%N)
+    local t0
+    t0=$(date +%s.%N)
     mksquashfs "$work/tree" "$work/user.sqfs" -quiet -no-progress > /dev/null
     echo "mksquashfs (as the user): $(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$t0" "$(date +%s.%N)") s"
     mksquashfs "$work/tree" "$work/user-lz4.sqfs" -comp lz4 -quiet -no-progress > /dev/null
@@ -199,8 +200,11 @@ for what, title in (("start", "start-up: hutch run ROOT /bin/true"),
             # net: the median of the start-up of the same ROOT taken off
             net = ms(what, n) - ms("start", n)
             netdir = ms(what, "dir") - ms("start", "dir")
-            line += f"{net:>9.1f}{net/netdir:>10.2f}"
-            line += f"{big_mb / (net / 1000):>8.0f}" if what == "big" else f"{small / (net / 1000):>9.0f}"
+            if net > 0 and netdir > 0:
+                line += f"{net:>9.1f}{net/netdir:>10.2f}"
+                line += f"{big_mb / (net / 1000):>8.0f}" if what == "big" else f"{small / (net / 1000):>9.0f}"
+            else:  # too little data: the read is lost in the start-up's noise
+                line += f"{net:>9.1f}{'n/a':>10}" + (f"{'n/a':>8}" if what == "big" else f"{'n/a':>9}")
         line += "   rounds: " + "/".join(f"{m:.0f}" for m in rmed[what][n])
         print(line)
     print()
