@@ -23,7 +23,11 @@ cp -a "$work/layers/10-httpd/." "$work/merged/"
 
 echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "run directories: ${XDG_RUNTIME_DIR:+\$XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR ($(stat -f -c %T "$XDG_RUNTIME_DIR"))}${XDG_RUNTIME_DIR:-/tmp/hutch-$(id -u) ($(stat -f -c %T /tmp)), XDG_RUNTIME_DIR unset}"
+if [ -n "${XDG_RUNTIME_DIR:-}" ]; then
+    echo "run directories: \$XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR ($(stat -f -c %T "$XDG_RUNTIME_DIR"))"
+else
+    echo "run directories: /tmp/hutch-$(id -u) ($(stat -f -c %T /tmp)), XDG_RUNTIME_DIR unset"
+fi
 "$hutch" run --log-level debug "layers:$work/layers" /bin/true 2>&1 | grep -E 'overlay|write id maps' || true
 
 hyperfine -N --warmup 10 --runs "$runs" --export-json "$work/launch.json" \
@@ -45,7 +49,8 @@ print(f"target: hutch <= 1.5 x bwrap: {'met' if med['hutch'] <= 1.5 * med['bwrap
       f"({med['hutch']/med['bwrap']:.2f} x)")
 PY
 
-# Memory: hutch's own processes (hutch, keeper, init) while the command runs.
+# Memory: hutch's own processes (hutch, keeper, init: comm "hutch", "hutch",
+# "hutch-init") while the command runs.
 "$hutch" run "layers:$work/layers" /bin/sleep 3 &
 pid=$!
 sleep 1
@@ -72,8 +77,8 @@ while todo:
 rss = pss = uss = 0
 names = []
 for p, comm in procs:
-    if comm != "hutch":
-        continue  # the command itself (and fuse-overlayfs, if any)
+    if comm != "hutch" and not comm.startswith("hutch-"):
+        continue  # the command itself (and fuse-overlayfs, if any); init is "hutch-init"
     try:
         r = field(p, "status", "VmRSS")
         s = field(p, "smaps_rollup", "Pss")
