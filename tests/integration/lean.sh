@@ -22,10 +22,13 @@ wait_for_file "$TEST_TMP/out" mapped 10 "$pid"
 maps=$(cat "/proc/$pid/maps" 2>/dev/null)
 wait "$pid"
 rc=$?
+# The points that would hold with no hutch at all count only when the
+# mappings were hutch's own and its command ran.
+hutchs_maps() { [[ $maps == *"$(readlink -f "$HUTCH")"* ]] && grep -qx mapped "$TEST_TMP/out"; }
 like "$maps" "$(readlink -f "$HUTCH")" "control: the mappings read are hutch's own"
-unlike "$maps" "libsubid" "no libsubid in hutch's memory"
+given hutchs_maps -- unlike "$maps" "libsubid" "no libsubid in hutch's memory"
 pulled=$(printf '%s\n' "$maps" | grep -oE 'lib(audit|selinux|semanage|pam|sepol|crypt|pcre2|bz2)[^/]*' | sort -u | tr '\n' ' ')
-is "$pulled" "" "nor what it pulls in"
+given hutchs_maps -- is "$pulled" "" "nor what it pulls in"
 is "$rc/$(tr '\n' ' ' < "$TEST_TMP/out")" "0/$(( $(subid_ranges uid | wc -l) + 1 )) $(( $(subid_ranges gid | wc -l) + 1 )) mapped " \
     "the caller and every subordinate range mapped, read from the files"
-assert_clean "nothing is left behind"
+given hutchs_maps -- assert_clean "nothing is left behind"

@@ -36,7 +36,8 @@ touch -m -d "$mtime" "$p"
 [ "$(stat -c %y.%s.%i "$p")" = "$mtime.$(profile 13 | wc -c).$ino" ] || diag "the rewrite did not keep mtime, size and inode: $(stat -c '%y %s %i' "$p")"
 sandbox --log-level debug --seccomp "$p" -- mkdir /tmp/d
 like "$out$err" "Read-only file system" "rewritten in place within the second, same size and mtime: the new filter (EROFS)"
-unlike "$err" "from the cache, unparsed" "and it was parsed again"
+said() { [[ $out$err == *"$1"* ]]; }
+given said "Read-only file system" -- unlike "$err" "from the cache, unparsed" "and it was parsed again"
 
 # Replaced by a rename: a new inode, the old text again.
 profile 13 > "$p.new"
@@ -50,5 +51,5 @@ like "$out$err" "Permission denied" "and again, from the cache"
 # CAP_SYS_ADMIN, which the same file, cached without it, must not hide.
 sandbox --seccomp "$p" --cap-add SYS_ADMIN -- rmdir /tmp
 like "$out$err" "Operation not permitted" "the same file with CAP_SYS_ADMIN: its rule applies (rmdir: EPERM)"
-sandbox --seccomp "$p" -- rmdir /tmp
-unlike "$out$err" "Operation not permitted" "and without it, it does not"
+sandbox --seccomp "$p" -- /bin/sh -c 'rmdir /tmp; echo tried'
+given ran 0 tried -- unlike "$out$err" "Operation not permitted" "and without it, it does not"
