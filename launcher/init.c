@@ -124,23 +124,31 @@ static int ready_go(struct init *in, struct error *err)
   return 0;
 }
 
-/* Fork the command. A close-on-exec pipe carries its error back if exec
- * fails; on success it just closes. */
+/* Start the command with vfork: a child sharing init's memory, init
+ * suspended until it execs or exits, so no copy of init's page tables is
+ * made (fork's cost grows with the size of hutch's image). The child may
+ * write only its own stack and what exec_command() writes on purpose: its
+ * error, into the close-on-exec pipe that carries it back (on success exec
+ * just closes it), and `environ`, set to the command's environment for
+ * execvp's PATH search; init never reads its environment again. It never
+ * returns from exec_command(). Nothing in init has a signal handler (pid 1
+ * takes signals on a signalfd), so no handler can run on the shared memory
+ * in the child; libcap-ng's per-thread state is first used in the child,
+ * and init never uses it afterwards. */
 static int start_command(struct init *in, struct error *err)
 {
   int errpipe[2];
   if (pipe2(errpipe, O_CLOEXEC) < 0)
     return error_set(err, errno, "pipe");
-  in->command = fork();
-  if (in->command < 0) {
+  pid_t pid = vfork();
+  if (pid < 0) {
     close(errpipe[0]);
     close(errpipe[1]);
-    return error_set(err, errno, "fork the command");
+    return error_set(err, errno, "vfork the command");
   }
-  if (in->command == 0) {
-    close(errpipe[0]);
+  if (pid == 0)
     exec_command(in->l, errpipe[1], in->pty_slave);
-  }
+  in->command = pid;
   close(errpipe[1]);
   close_fd(&in->pty_slave);
   ssize_t n;

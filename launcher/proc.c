@@ -34,19 +34,19 @@ void proc_die_with_parent(pid_t parent, int sig)
     _exit(EXIT_HUTCH_FAILED);
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-  return *(const int *) a - *(const int *) b;
-}
-
 /* Close every descriptor above stderr but those in keep. */
 static void close_all_but(const int *keep, size_t n)
 {
   int sorted[PROC_MAX_KEEP + 1];
   if (n > N_ELEMENTS(sorted))
     _exit(EXIT_HUTCH_FAILED);
-  memcpy(sorted, keep, n * sizeof *sorted);
-  qsort(sorted, n, sizeof *sorted, cmp_int);
+  /* Sorted by insertion: qsort may allocate, which a vfork child must not. */
+  for (size_t i = 0; i < n; i++) {
+    size_t j = i;
+    for (; j > 0 && sorted[j - 1] > keep[i]; j--)
+      sorted[j] = sorted[j - 1];
+    sorted[j] = keep[i];
+  }
   unsigned int from = 3;
   for (size_t i = 0; i < n; i++) {
     if (sorted[i] < 3)
@@ -67,7 +67,9 @@ static void child_stdio(int target, enum proc_stdio how, int devnull)
 
 /* In the child: everything the contract in proc.h promises, then exec or
  * fn. Async-signal-safe calls only until exec: hutch may have threads of
- * libraries it does not know of. */
+ * libraries it does not know of, and a helper that execs is started with
+ * vfork, sharing hutch's memory until then (see proc_spawn). */
+static void child(const struct proc_spawn *ps, pid_t parent, int report) __attribute__((noreturn));
 static void child(const struct proc_spawn *ps, pid_t parent, int report)
 {
   if (ps->death_signal)
@@ -121,12 +123,18 @@ pid_t proc_spawn(const struct proc_spawn *ps, struct error *err)
   if (pipe2(report, O_CLOEXEC) < 0)
     return error_set(err, errno, "pipe for %s", what);
   pid_t parent = getpid();
-  pid_t pid = fork();
+  /* A helper that execs starts with vfork: no copy of hutch's page tables,
+   * hutch suspended until the exec. child() writes nothing of hutch's
+   * memory but its own stack (every call in it is async-signal-safe, hutch
+   * has no signal handlers that could run there) and never returns. A
+   * helper that runs a function (the forwarder, a log reader) needs a copy
+   * of its own: fork. */
+  pid_t pid = ps->fn ? fork() : vfork();
   if (pid < 0) {
     int e = errno;
     close(report[0]);
     close(report[1]);
-    return error_set(err, e, "fork %s", what);
+    return error_set(err, e, "%s %s", ps->fn ? "fork" : "vfork", what);
   }
   if (pid == 0) {
     close(report[0]);

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
 
 #include "seccomp-profile.h"
 #include "seccomp.h"
@@ -21,6 +23,11 @@ struct seccomp_cache_key {
 };
 void seccomp_cache_key_make(const struct sc_profile *p, struct seccomp_cache_key *k);
 void seccomp_cache_key_free(struct seccomp_cache_key *k);
+/* The key that spares the parse: a profile file's identity (st, from fstat
+ * of the descriptor its text was read from) and its whole text, with the
+ * capability set and what the kernel and machine add (seccomp-cache.c). */
+void seccomp_cache_file_key_make(const struct stat *st, const char *text, size_t len, uint64_t caps,
+                                 struct seccomp_cache_key *k);
 
 /* The filter stored under this key in dir, if any (out filled, true). A
  * file whose key differs in any byte is not a hit. */

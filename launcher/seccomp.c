@@ -50,6 +50,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "runtime.h"
 #include "seccomp-cache.h"
 #include "seccomp-profile.h"
@@ -167,26 +168,80 @@ int seccomp_filter_compile_profile(const struct sc_profile *p, struct seccomp_bp
   return r;
 }
 
+/* The profile's text and the identity of the file it came from, read
+ * through one descriptor. NULL if it cannot be read: seccomp_profile_load()
+ * then says why. */
+static char *read_profile(const char *path, struct stat *st, size_t *len)
+{
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_size > SECCOMP_PROFILE_MAX)
+    return NULL;
+  size_t cap = (size_t) st->st_size + 1, n = 0;
+  _cleanup_free_ char *buf = xmalloc(cap + 1);
+  for (;;) {
+    if (n == cap) {
+      if (cap > SECCOMP_PROFILE_MAX)
+        return NULL;  /* grew while we read it */
+      buf = xrealloc(buf, (cap *= 2) + 1);
+    }
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return NULL;
+    if (r == 0)
+      break;
+    n += (size_t) r;
+  }
+  buf[n] = '\0';
+  *len = n;
+  return steal_pointer(&buf);
+}
+
 int seccomp_filter_compile(enum seccomp_mode mode, const char *profile_path, uint64_t caps,
                            struct seccomp_bpf *out, struct error *err)
 {
   *out = (struct seccomp_bpf) {0};
   if (mode == SECCOMP_UNCONFINED)
     return 0;
-  struct sc_profile p;
-  int r = seccomp_profile_load(mode, profile_path, caps, &p, err);
-  if (r < 0)
-    return r;
-  struct seccomp_cache_key key = {0};
-  seccomp_cache_key_make(&p, &key);
+  _cleanup_free_ char *path = profile_path ? xstrdup(profile_path) : data_path("seccomp/default.json");
+  struct stat st;
+  size_t len = 0;
+  _cleanup_free_ char *text = read_profile(path, &st, &len);
+  /* The cache's directory is made only for a profile that could be read:
+   * bad input creates nothing. */
   struct error ignored = {0};
   _cleanup_free_ char *dir = NULL;
-  bool cache = runtime_base(&dir, true, &ignored) == 0;
+  bool cache = text && runtime_base(&dir, true, &ignored) == 0;
+
+  /* The quick path: this very file, with this text, was compiled before. */
+  struct seccomp_cache_key file_key = {0};
+  if (cache && text) {
+    seccomp_cache_file_key_make(&st, text, len, caps, &file_key);
+    if (seccomp_cache_load(dir, &file_key, out)) {
+      seccomp_cache_key_free(&file_key);
+      log_debug("seccomp: filter for `%s` from the cache, unparsed", path);
+      return 0;
+    }
+  }
+
+  struct sc_profile p;
+  int r = text ? seccomp_profile_parse_text(text, len, path, caps, &p, err)
+               : seccomp_profile_load(mode, path, caps, &p, err);
+  if (r < 0) {
+    seccomp_cache_key_free(&file_key);
+    return r;
+  }
+  struct seccomp_cache_key key = {0};
+  seccomp_cache_key_make(&p, &key);
   if (!cache || !seccomp_cache_load(dir, &key, out)) {
     r = seccomp_filter_compile_profile(&p, out, err);
     if (r == 0 && cache)
       seccomp_cache_store(dir, &key, out);
   }
+  if (r == 0 && file_key.len)
+    seccomp_cache_store(dir, &file_key, out);
+  seccomp_cache_key_free(&file_key);
   seccomp_cache_key_free(&key);
   seccomp_profile_free(&p);
   return r;

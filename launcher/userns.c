@@ -11,7 +11,6 @@
 
 #include <fcntl.h>
 #include <pwd.h>
-#include <shadow/subid.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +18,7 @@
 #include <sys/wait.h>
 
 #include "proc.h"
+#include "subid-files.h"
 #include "util.h"
 
 int userns_build_map(enum userns_mode mode, unsigned long host_id,
@@ -75,22 +75,8 @@ int userns_build_map(enum userns_mode mode, unsigned long host_id,
 
 int userns_ranges(const char *user, int is_gid, struct id_range **out, struct error *err)
 {
-  struct subid_range *r = NULL;
-  static bool initialised;
-  /* Once: each call opens a FILE for its log. */
-  if (!initialised)
-    initialised = subid_init("hutch", stderr);
-  int n = is_gid ? subid_get_gid_ranges(user, &r) : subid_get_uid_ranges(user, &r);
-  if (n < 0) {
-    free(r);
-    return error_set(err, 0, "cannot read subordinate %s ranges for %s from %s",
-                     is_gid ? "gid" : "uid", user, is_gid ? "/etc/subgid" : "/etc/subuid");
-  }
-  *out = xcalloc((size_t) n, sizeof **out);
-  for (int i = 0; i < n; i++)
-    (*out)[i] = (struct id_range) {r[i].start, r[i].count};
-  free(r);
-  return n;
+  /* The files themselves, or libsubid where nsswitch.conf names a source. */
+  return subid_files_ranges(user, is_gid, out, err);
 }
 
 /* A helper is usable when it exists and can gain the privilege it needs:

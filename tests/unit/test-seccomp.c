@@ -346,6 +346,47 @@ static void cache(void)
   rm_rf_at(AT_FDCWD, dir);
 }
 
+/* The file key: one identity (struct stat), texts of the same size, and
+ * capability sets. Any difference is a miss: a profile rewritten within
+ * one clock tick keeps every field of its stat but the change time, and a
+ * stale filter must not come back even if that one did not move either. */
+static void file_key(void)
+{
+  char dir[] = "/tmp/hutch-test-seccomp-XXXXXX";
+  if (!mkdtemp(dir)) {
+    tap_ok(0, "mkdtemp: %s", strerror(errno));
+    return;
+  }
+  const char *a = "{" ALLOW_ALL ", \"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13}]}";
+  const char *b = "{" ALLOW_ALL ", \"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 30}]}";
+  struct stat st;
+  stat(dir, &st);
+  struct sc_profile p;
+  struct error err;
+  struct seccomp_bpf bpf = {0}, got = {0};
+  parse(a, &p, &err);
+  seccomp_filter_compile_profile(&p, &bpf, &err);
+  seccomp_profile_free(&p);
+  struct seccomp_cache_key ka = {0}, kb = {0}, kc = {0}, kd = {0};
+  seccomp_cache_file_key_make(&st, a, strlen(a), caps_default(), &ka);
+  seccomp_cache_file_key_make(&st, b, strlen(b), caps_default(), &kb);
+  seccomp_cache_file_key_make(&st, a, strlen(a), caps_default() | (UINT64_C(1) << 21), &kc);
+  st.st_ino++;
+  seccomp_cache_file_key_make(&st, a, strlen(a), caps_default(), &kd);
+  seccomp_cache_store(dir, &ka, &bpf);
+  tap_ok(seccomp_cache_load(dir, &ka, &got), "file key: the stored filter comes back");
+  seccomp_filter_free(&got);
+  tap_ok(!seccomp_cache_load(dir, &kb, &got), "file key: the same identity with another text of the same size is a miss");
+  tap_ok(!seccomp_cache_load(dir, &kc, &got), "file key: another capability set is a miss");
+  tap_ok(!seccomp_cache_load(dir, &kd, &got), "file key: another inode (a rename) is a miss");
+  seccomp_cache_key_free(&ka);
+  seccomp_cache_key_free(&kb);
+  seccomp_cache_key_free(&kc);
+  seccomp_cache_key_free(&kd);
+  seccomp_filter_free(&bpf);
+  rm_rf_at(AT_FDCWD, dir);
+}
+
 int main(void)
 {
   numbers();
@@ -354,5 +395,6 @@ int main(void)
   sources();
   families();
   cache();
+  file_key();
   return tap_done();
 }

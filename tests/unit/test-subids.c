@@ -2,8 +2,11 @@
  * /etc/subgid as a whole and the search for a free range that `hutch
  * doctor` proposes. Links subids.c with util.c, log.c and error.c only. */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "../../launcher/subid-files.h"
 #include "../../launcher/subids.h"
 #include "tap.h"
 
@@ -76,8 +79,56 @@ static void free_invariants(const char *what, const char *uids, const char *gids
   subids_free(&sets[1]);
 }
 
+/* A file in a fresh temporary path with text; returns the path (static). */
+static const char *temp_file(const char *text)
+{
+  static char path[64];
+  snprintf(path, sizeof path, "/tmp/hutch-test-subids-XXXXXX");
+  int fd = mkstemp(path);
+  if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t) strlen(text))
+    abort();
+  close(fd);
+  return path;
+}
+
+static void nsswitch_case(const char *text, bool want, const char *what)
+{
+  const char *path = temp_file(text);
+  tap_ok(subid_files_other_source(path) == want, "nsswitch.conf: %s: %s", what, want ? "libsubid" : "the files");
+  unlink(path);
+}
+
+/* subid-files.c: which source, and one user's lines read from a file. */
+static void files(void)
+{
+  nsswitch_case("passwd: files systemd\ngroup: files\n", false, "no subid line");
+  nsswitch_case("passwd: files\nsubid: files\n", false, "subid: files");
+  nsswitch_case("subid:\n", false, "an empty subid line");
+  nsswitch_case("passwd: files\nsubid:   sss\n", true, "subid: sss");
+  nsswitch_case("  subid:\tldap # comment\n", true, "an indented subid line with a comment");
+  nsswitch_case("#subid: sss\n", false, "a subid line commented out");
+  nsswitch_case("subid: sss\nsubid: files\n", true, "the first subid line decides");
+  nsswitch_case("subid:\nSUBID: sss\n", true, "an empty subid line, then one in capitals");
+  tap_ok(!subid_files_other_source("/nonexistent/nsswitch.conf"), "nsswitch.conf: missing: the files");
+
+  const char *path = temp_file("alice:100000:65536\n1001:300000:10\nbob:165536:65536\nalice:1:2 \nalice:500000:7\n");
+  struct id_range *r = NULL;
+  struct error err = {0};
+  int n = subid_files_read(path, "alice", 1001, &r, &err);
+  TAP_INT_EQ(n, 3, "files: alice's lines by name and uid number, the malformed one left out");
+  tap_ok(n == 3 && r[0].start == 100000 && r[0].count == 65536 && r[1].start == 300000 && r[1].count == 10 &&
+         r[2].start == 500000 && r[2].count == 7, "files: in file order");
+  free(r);
+  TAP_INT_EQ(subid_files_read(path, "carol", 1003, &r, &err), 0, "files: a user with no line has none");
+  free(r);
+  unlink(path);
+  TAP_INT_EQ(subid_files_read("/nonexistent/subuid", "alice", 1001, &r, &err), 0, "files: a missing file holds none");
+  free(r);
+}
+
 int main(void)
 {
+  files();
   parse_case("Debian's first two users", "alice:100000:65536\nbob:165536:65536\n",
              "alice 100000 65536|bob 165536 65536|", 0);
   parse_case("no newline at the end, a uid as owner", "alice:100000:65536\n1002:165536:65536",
