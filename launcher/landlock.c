@@ -40,8 +40,9 @@ int landlock_abi(void)
   return -ENOSYS;
 }
 
-static int restrict_self(int abi, struct error *err)
+static int restrict_self(int abi, bool files, struct error *err)
 {
+  (void) files;
   return error_set(err, ENOSYS, "Landlock ABI %d: hutch was built without Landlock", abi);
 }
 #else
@@ -88,7 +89,8 @@ static uint64_t fs_rights(int abi)
   return r;
 }
 
-static int restrict_self(int abi, struct error *err)
+/* files: every right beneath the root; otherwise none at all. */
+static int restrict_self(int abi, bool files, struct error *err)
 {
   struct ruleset_attr attr = {
     .handled_access_fs = fs_rights(abi),
@@ -98,6 +100,11 @@ static int restrict_self(int abi, struct error *err)
   _cleanup_close_ int ruleset = (int) syscall(SYS_landlock_create_ruleset, &attr, size, 0);
   if (ruleset < 0)
     return error_set(err, errno, "landlock_create_ruleset (ABI %d)", abi);
+  if (!files) {
+    if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
+      return error_set(err, errno, "landlock_restrict_self");
+    return 0;
+  }
 
   /* The new root, after pivot_root: volumes, /proc, /dev and the rest are
    * mounted beneath it, so one rule covers them all. */
@@ -122,7 +129,13 @@ int landlock_apply(bool on, struct error *err)
     log_debug("no Landlock (%s): the second wall is off", strerror(-abi));
     return 0;
   }
-  return restrict_self(abi, err);
+  return restrict_self(abi, true, err);
+}
+
+int landlock_deny_files(struct error *err)
+{
+  int abi = landlock_abi();
+  return abi < 0 ? 0 : restrict_self(abi, false, err);
 }
 
 void landlock_describe(bool on, FILE *f)

@@ -15,5 +15,10 @@ int landlock_abi(void);
  * file access to what lies under the sandbox's root. Does nothing with
  * --landlock off or without kernel support. */
 int landlock_apply(bool on, struct error *err);
+/* For a helper that needs no file at all (the port forwarder): no file
+ * access anywhere, and, where the ABI scopes them, no abstract unix
+ * socket or signal outside its domain. Nothing where the kernel has no
+ * Landlock. */
+int landlock_deny_files(struct error *err);
 /* For --print-policy. */
 void landlock_describe(bool on, FILE *f);

@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "landlock.h"
 #include "net.h"
 #include "proc.h"
 #include "util.h"
@@ -281,6 +282,14 @@ static void forwarder_start(void *arg)
   capng_clear(CAPNG_SELECT_BOTH);
   if (capng_apply(CAPNG_SELECT_BOTH) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     dprintf(STDERR_FILENO, "hutch: port forwarder: cannot drop its capabilities: %s\n", strerror(errno));
+    _exit(1);
+  }
+  /* It moves bytes between sockets the sandbox's side controls, in a
+   * process that still sees the host's files: with a bug in it, it must
+   * not be able to open one. */
+  struct error err = {0};
+  if (landlock_deny_files(&err) < 0) {
+    dprintf(STDERR_FILENO, "hutch: port forwarder: %s\n", err.msg);
     _exit(1);
   }
   signal(SIGPIPE, SIG_IGN);

@@ -152,12 +152,33 @@ char *read_file(const char *path, size_t max, size_t *len_out)
   return buf;
 }
 
-int rm_rf_at(int parent, const char *name)
+/* One directory open per level: a tree deeper than this would run out of
+ * descriptors (a sandbox can make one 100,000 levels deep). Past it, the
+ * deep directory is moved up beside the top and removed from there. */
+#define RM_DEPTH 32
+
+struct rm {
+  int top;            /* the directory holding the tree being removed */
+  const char *name;   /* its name there, for the names of moved parts */
+  unsigned moved;     /* parts moved up, waiting: NAME.deep-1 ... */
+};
+
+static int rm_tree(struct rm *rm, int parent, const char *name, int depth)
 {
   if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
     return 0;
   if (errno != EISDIR && errno != EPERM)
     return -errno;
+  if (depth >= RM_DEPTH) {
+    /* Moved, named after the top (a run-* name stays a run-* name, so an
+     * interrupted removal is still found as stale). */
+    char moved[512];
+    snprintf(moved, sizeof moved, "%s.deep-%u", rm->name, rm->moved + 1);
+    if (renameat(parent, name, rm->top, moved) == 0) {
+      rm->moved++;
+      return 0;
+    }
+  }
   int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     /* A directory we may not read (an overlay work dir is mode 0): open it up. */
@@ -176,13 +197,29 @@ int rm_rf_at(int parent, const char *name)
   while ((de = readdir(d))) {
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
       continue;
-    int r = rm_rf_at(dirfd(d), de->d_name);
+    int r = rm_tree(rm, dirfd(d), de->d_name, depth + 1);
     if (r < 0 && ret == 0)
       ret = r;
   }
   closedir(d);
   if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT && ret == 0)
     ret = -errno;
+  return ret;
+}
+
+int rm_rf_at(int parent, const char *name)
+{
+  struct rm rm = {.top = parent, .name = name};
+  int ret = rm_tree(&rm, parent, name, 0);
+  /* The parts moved up, each removed from the top again (and maybe moving
+   * deeper parts of its own up in turn). */
+  for (unsigned i = 1; i <= rm.moved; i++) {
+    char moved[512];
+    snprintf(moved, sizeof moved, "%s.deep-%u", name, i);
+    int r = rm_tree(&rm, parent, moved, 0);
+    if (r < 0 && ret == 0)
+      ret = r;
+  }
   return ret;
 }
 

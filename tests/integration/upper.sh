@@ -6,7 +6,7 @@
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
 per_backend=7
-plan $((2 * per_backend + 3))
+plan $((2 * per_backend + 4))
 
 root=$(busybox_layers)
 export XDG_DATA_HOME=$TEST_TMP/data
@@ -59,6 +59,12 @@ else
     skip_n 2 "200 MiB written with a small runtime directory" \
         "set HUTCH_TEST_SMALL_RUNTIME to a small tmpfs of yours (.ci/run mounts one)"
 fi
+
+# A tree deeper than the descriptors one may hold open, left on disk by the
+# sandbox: still removed when it ends.
+run_hutch run --upper disk "$root" /bin/sh -c 'i=0; while [ $i -lt 1500 ]; do mkdir d && cd d || exit 1; i=$((i + 1)); done; echo deep'
+given ran 0 deep -- is "$(find "$XDG_DATA_HOME/hutch/rw" -mindepth 1 -maxdepth 1 2>/dev/null)" "" \
+    "--upper disk: a tree 1500 levels deep is removed with the run"
 
 run_hutch run --upper tmpfs:lots "$root" /bin/true
 check "--upper tmpfs:lots is refused (125), the message showing the form" refused "tmpfs:SIZE"
