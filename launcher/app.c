@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "rootfs.h"
 #include "runtime.h"
 #include "util.h"
@@ -72,6 +73,59 @@ static int app_home(const struct spec *s, struct plan *p, const char *app, struc
   return 0;
 }
 
+#if HAVE_XAU
+#include <X11/Xauth.h>
+
+/* The display's cookie, and no other: the entries of the caller's
+ * Xauthority for display n, rewritten for any address (FamilyWild), since
+ * the sandbox has a hostname of its own, which a local entry names. Read
+ * and written with libXau. */
+static int app_xauthority(struct plan *p, unsigned n, struct error *err)
+{
+  const char *home = getenv("HOME");
+  _cleanup_free_ char *path = getenv("XAUTHORITY") ? xstrdup(getenv("XAUTHORITY"))
+                                                   : home ? xasprintf("%s/.Xauthority", home) : NULL;
+  FILE *in = path ? fopen(path, "re") : NULL;
+  if (!in)
+    return 0;  /* no cookies: a display that needs none */
+  char number[16];
+  snprintf(number, sizeof number, "%u", n);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  size_t kept = 0;
+  Xauth *a;
+  while (out && (a = XauReadAuth(in))) {
+    if (a->number_length == strlen(number) && !memcmp(a->number, number, a->number_length) &&
+        (a->family == FamilyLocal || a->family == FamilyWild)) {
+      Xauth w = *a;
+      w.family = FamilyWild;
+      w.address = (char *) "";
+      w.address_length = 0;
+      kept += XauWriteAuth(out, &w) == 1;
+    }
+    XauDisposeAuth(a);
+  }
+  fclose(in);
+  if (!out)
+    return error_set(err, errno, "socket x11: open_memstream");
+  fclose(out);
+  if (kept)
+    rootfs_add_file(p, "Xauthority", "/tmp/.Xauthority", buf, len);
+  free(buf);
+  if (kept)
+    strv_append(&p->extra_env, &p->n_extra_env, xstrdup("XAUTHORITY=/tmp/.Xauthority"));
+  return 0;
+}
+#else
+static int app_xauthority(struct plan *p, unsigned n, struct error *err)
+{
+  (void) p, (void) n, (void) err;
+  log_debug("socket x11: built without libXau, so no cookie is passed on");
+  return 0;
+}
+#endif
+
 /* socket x11: the display's own socket, and DISPLAY. */
 static int app_x11(struct plan *p, struct error *err)
 {
@@ -88,7 +142,7 @@ static int app_x11(struct plan *p, struct error *err)
     return error_set(err, errno ? errno : ENOTSOCK, "socket x11: the display's socket `%s`", sock);
   rootfs_add_mount(p, MOUNT_BIND, sock, sock, NULL, false);
   strv_append(&p->extra_env, &p->n_extra_env, xasprintf("DISPLAY=:%u", n));
-  return 0;
+  return app_xauthority(p, n, err);
 }
 
 int app_plan(const struct spec *s, struct plan *p, struct error *err)

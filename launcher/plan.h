@@ -46,6 +46,9 @@ struct mount_entry {
   char *dst;
   char *data;       /* MOUNT_FILE: the file's content; MOUNT_TMPFS: its
                      * mode, or MODE:UID:GID */
+  size_t data_len;  /* MOUNT_FILE: its length, for content with NUL bytes
+                     * (0: up to the first NUL) */
+  bool private;     /* MOUNT_FILE: mode 0600, the command's (a cookie) */
   bool read_only;
 };
 

@@ -277,7 +277,12 @@ static int write_files(const struct plan *p, const struct runtime *rt, struct er
       if (mkdirat(rw, dir, 0755) < 0 && errno != EEXIST)
         return error_set(err, errno, "mkdir `%s/%s`", rt->rw, dir);
     }
-    if (write_file_at(rw, m->src, m->data) < 0)
+    _cleanup_close_ int fd = openat(rw, m->src, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                                    m->private ? 0600 : 0644);
+    /* A private file is the command's alone; the others are root's, as an
+     * image's /etc/hosts is. */
+    if (fd < 0 || (m->private && fchown(fd, p->uid, p->gid) < 0) ||
+        write_all(fd, m->data, m->data_len ? m->data_len : strlen(m->data)) < 0)
       return error_set(err, errno, "write `%s/%s`", rt->rw, m->src);
   }
   return 0;
@@ -568,6 +573,17 @@ bool rootfs_is_masked_path(const char *path)
 }
 
 /* ------------------------------------------------------- the mount plan */
+
+void rootfs_add_file(struct plan *p, const char *name, const char *dst, const void *data, size_t len)
+{
+  char *copy = xmalloc(len + 1);
+  memcpy(copy, data, len);
+  copy[len] = '\0';
+  rootfs_add_mount(p, MOUNT_FILE, name, dst, NULL, false);
+  p->mounts[p->n_mounts - 1].data = copy;
+  p->mounts[p->n_mounts - 1].data_len = len;
+  p->mounts[p->n_mounts - 1].private = true;
+}
 
 void rootfs_add_mount(struct plan *p, enum mount_kind kind, const char *src, const char *dst, const char *data,
                     bool read_only)

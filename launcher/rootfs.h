@@ -36,6 +36,8 @@ void rootfs_unmount_overlay(struct overlay *ov);
 /* Add one entry to the plan's mount list (strings are copied). */
 void rootfs_add_mount(struct plan *p, enum mount_kind kind, const char *src, const char *dst, const char *data,
                       bool read_only);
+/* A MOUNT_FILE whose content may hold NUL bytes (an Xauthority file). */
+void rootfs_add_file(struct plan *p, const char *name, const char *dst, const void *data, size_t len);
 /* For spec_resolve: the plan's entries for /proc /dev /sys /tmp; for the
  * user's volumes (their sources must exist); for the masked and read-only
  * paths of /proc and /sys (less --unmask) and the sealing of /dev. */

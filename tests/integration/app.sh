@@ -4,7 +4,7 @@
 # a real X11 program drawing its window on a real X server (Xvfb).
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 12
+plan 14
 
 export HOME=$TEST_TMP/home XDG_DATA_HOME=$TEST_TMP/data XDG_CONFIG_HOME=$TEST_TMP/config
 mkdir -p "$HOME/.ssh" "$TEST_TMP/dl"
@@ -43,11 +43,11 @@ check "a program not in PATH is refused (125)" refused "not found in your PATH"
 
 # --- a real X11 program on a real X server.
 missing=
-for t in Xvfb xeyes xwininfo xwd xwdtopnm ppmhist; do
+for t in Xvfb xeyes xwininfo xwd xwdtopnm ppmhist xauth mcookie; do
     command -v "$t" > /dev/null || missing="$missing $t"
 done
 if [ -n "$missing" ]; then
-    skip_n 5 "hutch app on an X server" "missing:$missing (Debian: xvfb x11-apps x11-utils netpbm)"
+    skip_n 7 "hutch app on an X server" "missing:$missing (Debian: xvfb x11-apps x11-utils netpbm)"
     exit 0
 fi
 # Two displays of the test's own: the app must see only its own.
@@ -59,7 +59,16 @@ for n in $(seq $((d1 + 1)) 140); do
 done
 Xvfb ":$d1" -nolisten tcp -screen 0 640x480x24 > "$TEST_TMP/xvfb1.log" 2>&1 &
 x1=$!
-Xvfb ":$d2" -nolisten tcp -screen 0 320x240x24 > "$TEST_TMP/xvfb2.log" 2>&1 &
+# The second display wants a cookie, as a desktop's does; the caller's
+# Xauthority holds cookies for both displays.
+# (Outside $TEST_TMP: the X servers name it, and a process naming
+# $TEST_TMP counts as left behind by hutch.)
+XAUTHORITY=$(mktemp "${TMPDIR:-/tmp}/hutch-xauth.XXXXXX") || bail_out "mktemp"
+export XAUTHORITY
+remove_on_exit "$XAUTHORITY"
+xauth -f "$XAUTHORITY" add ":$d2" . "$(mcookie)"
+xauth -f "$XAUTHORITY" add ":$d1" . "$(mcookie)"
+Xvfb ":$d2" -nolisten tcp -auth "$XAUTHORITY" -screen 0 320x240x24 > "$TEST_TMP/xvfb2.log" 2>&1 &
 x2=$!
 trap 'kill $x1 $x2 2>/dev/null; _tap_finish' EXIT
 for _ in $(seq 100); do
@@ -86,3 +95,9 @@ wait_exit "$app" 10
 app_rc=$?
 is "$app_rc" 143 "hutch app xeyes ends on SIGTERM with the command's status (128+15)"
 given test -n "$win" -- assert_clean "hutch app xeyes: nothing left behind"
+
+# A display that wants its cookie: the app gets that one, and no other.
+DISPLAY=":$d2" run_hutch app --socket x11 sh -c 'xwininfo -root | grep -c "the root window"; xauth list | wc -l'
+is "$rc:$(echo $out)" "0:1 1" "socket x11 on a display that wants a cookie: the app connects, holding only that display's cookie"
+DISPLAY=":$d2" run_hutch app --socket x11 sh -c 'XAUTHORITY=/nonexistent xwininfo -root > /dev/null 2>&1 || echo refused-without'
+is "$rc:$out" "0:refused-without" "... and without the cookie the display refuses (the check can fail)"
