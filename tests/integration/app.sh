@@ -4,7 +4,7 @@
 # a real X11 program drawing its window on a real X server (Xvfb).
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 14
+plan 17
 
 export HOME=$TEST_TMP/home XDG_DATA_HOME=$TEST_TMP/data XDG_CONFIG_HOME=$TEST_TMP/config
 mkdir -p "$HOME/.ssh" "$TEST_TMP/dl"
@@ -47,7 +47,7 @@ for t in Xvfb xeyes xwininfo xwd xwdtopnm ppmhist xauth mcookie; do
     command -v "$t" > /dev/null || missing="$missing $t"
 done
 if [ -n "$missing" ]; then
-    skip_n 7 "hutch app on an X server" "missing:$missing (Debian: xvfb x11-apps x11-utils netpbm)"
+    skip_n 10 "hutch app on an X server" "missing:$missing (Debian: xvfb x11-apps x11-utils netpbm)"
     exit 0
 fi
 # Two displays of the test's own: the app must see only its own.
@@ -95,6 +95,24 @@ wait_exit "$app" 10
 app_rc=$?
 is "$app_rc" 143 "hutch app xeyes ends on SIGTERM with the command's status (128+15)"
 given test -n "$win" -- assert_clean "hutch app xeyes: nothing left behind"
+
+# The shipped profiles of real X programs: each starts, and draws its window.
+for prog in xterm xclock xlogo; do
+    if ! command -v "$prog" > /dev/null; then
+        skip "hutch app $prog: its window on the X server" "$prog is not installed"
+        continue
+    fi
+    "$HUTCH" app "$prog" > "$TEST_TMP/$prog.log" 2>&1 < /dev/null &
+    pid=$!
+    win=
+    for _ in $(seq 100); do
+        win=$(xwininfo -root -tree 2>/dev/null | grep "\"$prog\"") && break
+        sleep 0.1
+    done
+    kill -TERM "$pid" 2>/dev/null
+    wait_exit "$pid" 10
+    like "$win" "\"$prog\"" "hutch app $prog (its shipped profile): the window is on the X server"
+done
 
 # A display that wants its cookie: the app gets that one, and no other.
 DISPLAY=":$d2" run_hutch app --socket x11 sh -c 'xwininfo -root | grep -c "the root window"; xauth list | wc -l'
