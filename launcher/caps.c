@@ -142,3 +142,22 @@ int caps_apply(uint64_t caps, uint64_t other, uid_t uid, struct error *err)
     return error_set(err, errno, "set no_new_privs");
   return 0;
 }
+
+/* Newer than the headers hutch may be built with. */
+#ifndef PR_SET_MDWE
+#define PR_SET_MDWE 65
+#define PR_GET_MDWE 66
+#define PR_MDWE_REFUSE_EXEC_GAIN (1UL << 0)
+#endif
+
+bool caps_mdwe_available(void)
+{
+  return prctl(PR_GET_MDWE, 0, 0, 0, 0) >= 0;
+}
+
+int caps_mdwe(bool on, struct error *err)
+{
+  if (on && prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0) < 0)
+    return error_set(err, errno, "memory-deny-write-execute (PR_SET_MDWE)");
+  return 0;
+}

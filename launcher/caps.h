@@ -34,3 +34,8 @@ int caps_keep_across_setuid(uint64_t other, uid_t uid, struct error *err);
  * for uid 0, other for another uid, raised as ambient so that they survive
  * exec), and no_new_privs. */
 int caps_apply(uint64_t caps, uint64_t other, uid_t uid, struct error *err);
+
+/* memory-deny-write-execute: no memory both writable and executable, none
+ * made executable once written; kept across fork and exec. */
+bool caps_mdwe_available(void);
+int caps_mdwe(bool on, struct error *err);

@@ -90,7 +90,7 @@ void exec_command(struct launch *l, int errfd, int slave)
    * on only what the profile allows can run, and exec must be among it.
    * The limits go between them: Landlock needs descriptors that a small
    * --ulimit nofile would refuse, and nothing after needs a privilege. */
-  if (landlock_apply(p->landlock, &err) < 0 || limits_apply(&p->limits, &err) < 0 ||
+  if (landlock_apply(p->landlock, &err) < 0 || limits_apply(&p->limits, &err) < 0 || caps_mdwe(p->mdwe, &err) < 0 ||
       seccomp_filter_install(&p->seccomp, &err) < 0)
     fail(errfd, &err);
 

@@ -391,6 +391,13 @@ SETTER(set_landlock)
   return r;
 }
 
+SETTER(set_mdwe)
+{
+  UNUSED_ARGS;
+  s->mdwe = TRI_ON;
+  return 0;
+}
+
 SETTER(set_unmask)
 {
   (void) o;
@@ -490,6 +497,9 @@ static const struct option_def table[] = {
   {"landlock", 0, "on|off",
    "Landlock (default on where the kernel has it):\nthe command reaches no file outside its root", "off", OPT_BOTH,
    set_landlock},
+  {"memory-deny-write-execute", 0, NULL,
+   "no memory both writable and executable, and none\nmade executable once written (PR_SET_MDWE,\n"
+   "Linux 6.3): breaks JITs, stops shellcode", NULL, OPT_BOTH, set_mdwe},
   {"unmask", 0, "PATH|ALL",
    "do not mask PATH (/proc/kcore...) or make it\nread-only (/proc/sys...); ALL: none of them", "/proc/kcore",
    OPT_BOTH, set_unmask},

@@ -102,6 +102,7 @@ struct plan {
   char *seccomp_file;          /* the profile's path, unless unconfined */
   struct seccomp_bpf seccomp;  /* compiled here, loaded by the command */
   bool landlock;
+  bool mdwe;                   /* memory-deny-write-execute */
 
   struct mount_entry *mounts;
   size_t n_mounts;

@@ -24,6 +24,8 @@ int policy_print(const struct plan *p, FILE *f, struct error *err)
   fprintf(f, "                (of the sandbox's user namespace, for uid 0 inside; another uid has only\n"
              "                those --cap-add names, as ambient; the bounding set is the same)\n");
   fprintf(f, "no_new_privs:   on (setuid and file capabilities give nothing)\n");
+  fprintf(f, "write or exec:  %s\n", p->mdwe ? "memory is never both (--memory-deny-write-execute)"
+                                               : "as the program asks (--memory-deny-write-execute to refuse)");
   if ((r = seccomp_describe(p->seccomp_mode, p->seccomp_file, p->caps, f, err)) < 0)
     return r;
   landlock_describe(p->landlock, f);

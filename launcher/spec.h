@@ -78,6 +78,7 @@ struct spec {
   enum seccomp_mode seccomp;
   char *seccomp_file;         /* absolute path, with SECCOMP_FILE */
   enum tristate landlock;
+  enum tristate mdwe;         /* memory-deny-write-execute */
   char **unmask;              /* --unmask PATH..., or "ALL" */
   size_t n_unmask;
 
