@@ -81,6 +81,7 @@ struct spec {
   struct limits_spec limits;  /* --ulimit, --pids-limit, --nice... (limits.h) */
 
   bool print_policy;
+  bool no_holder;             /* --no-holder: map with the helpers (holder.h) */
   int log_level;              /* enum log_level, or -1: unset */
 };
 
