@@ -181,6 +181,7 @@ is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" \
     "a holder whose maps are not those of /etc/subuid and /etc/subgid is replaced"
 given ran 0 done -- check "... it is stopped" gone_within 5 "$fake"
 given ran 0 done -- check "... and a new one is recorded" test -n "$(holder_pid)" -a "$(holder_pid)" != "$fake"
+kill -KILL "$fake" 2> /dev/null
 wait "$fake" 2> /dev/null
 check "... the holder before it exits (its record is gone)" gone_within 10 "$hp"
 
