@@ -426,7 +426,7 @@ holder_map_to_host() {
         cat
         return
     fi
-    awk 'NR == FNR { pin[n] = $1; pout[n] = $2; pc[n] = $3; n++; next }
+    awk 'BEGIN { n = 0 } NR == FNR { pin[n] = $1; pout[n] = $2; pc[n] = $3; n++; next }
          { i = $1; o = $2; left = $3
            while (left > 0) {
                for (j = 0; j < n; j++) if (o >= pin[j] && o < pin[j] + pc[j]) break
