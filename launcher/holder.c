@@ -104,6 +104,22 @@ static int read_start_time(pid_t pid, unsigned long long *out)
   return 0;
 }
 
+/* flock that gives up after ms milliseconds (-EWOULDBLOCK): a launch must
+ * not hang behind another one that was stopped while it held the lock; it
+ * maps with the helpers instead. */
+static int flock_bounded(int fd, int op, int ms)
+{
+  for (int waited = 0;; waited += 5) {
+    if (flock(fd, op | LOCK_NB) == 0)
+      return 0;
+    if (errno != EWOULDBLOCK && errno != EINTR)
+      return -errno;
+    if (waited >= ms)
+      return -EWOULDBLOCK;
+    poll(NULL, 0, 5);
+  }
+}
+
 static int state_read(const char *dir, struct holder_state *st)
 {
   _cleanup_free_ char *path = xasprintf("%s/state", dir);
@@ -432,8 +448,8 @@ int holder_join(struct holder *h, const struct userns_plan *ids, struct error *e
   struct holder_state st;
   const char *why = "none is running";
   h->busy_fd = open(busy, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (h->busy_fd < 0 || flock(h->busy_fd, LOCK_SH) < 0) {
-    r = error_set(err, errno, "open and lock `%s`", busy);
+  if (h->busy_fd < 0 || (r = flock_bounded(h->busy_fd, LOCK_SH, 2000)) < 0) {
+    r = error_set(err, h->busy_fd < 0 ? errno : -r, "open and lock `%s`", busy);
     goto fail;
   }
   futimens(h->busy_fd, NULL);  /* a launch: the idle time starts again */
@@ -443,8 +459,8 @@ int holder_join(struct holder *h, const struct userns_plan *ids, struct error *e
   /* Start or replace it, one launch at a time: the others wait here, then
    * find the holder the first one made. */
   lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
-    r = error_set(err, errno, "open and lock `%s`", lock);
+  if (lock_fd < 0 || (r = flock_bounded(lock_fd, LOCK_EX, 5000)) < 0) {
+    r = error_set(err, lock_fd < 0 ? errno : -r, "open and lock `%s`", lock);
     goto fail;
   }
   if (state_read(dir, &st) == 0) {
@@ -551,8 +567,8 @@ int holder_reset(FILE *out, struct error *err)
     return r;
   _cleanup_free_ char *lock = xasprintf("%s/lock", dir);
   _cleanup_close_ int lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0)
-    return error_set(err, errno, "open and lock `%s`", lock);
+  if (lock_fd < 0 || (r = flock_bounded(lock_fd, LOCK_EX, 10000)) < 0)
+    return error_set(err, lock_fd < 0 ? errno : -r, "open and lock `%s`", lock);
   struct holder_state st;
   bool stopped = false;
   if (state_read(dir, &st) == 0) {

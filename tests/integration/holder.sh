@@ -15,7 +15,7 @@ sub=$(awk -F: -v u="$(id -un)" -v i="$me" '($1 == u || $1 == i) { print $2 ":" $
 if [ -z "$sub" ]; then
     skip_all "$(id -un) has no subordinate uids in /etc/subuid"
 fi
-plan 54
+plan 56
 
 root=$(busybox_layers)
 hdir=$XDG_RUNTIME_DIR/hutch-holder
@@ -212,6 +212,23 @@ run_hutch run "$root" /bin/sh -c "$show"
 is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")/$err" "0/$direct/done/" \
     "where no holder can be made, the launch maps with the helpers, silently"
 rm -f "$hdir"
+
+# A launch that holds the holder's lock and never lets go (stopped, say):
+# the next one waits a bounded time, then maps with the helpers.
+mkdir -m 0700 "$hdir"
+flock -x "$hdir/lock" sh -c "touch '$TEST_TMP/locked'; exec sleep 30" < /dev/null > /dev/null 2>&1 &
+locker=$!
+for ((i = 0; i < 100; i++)); do [ -e "$TEST_TMP/locked" ] && break; sleep 0.05; done
+start=$(date +%s%N)
+run_hutch run "$root" /bin/sh -c "$show"
+elapsed=$((($(date +%s%N) - start) / 1000000))
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$direct/done" \
+    "a launch that cannot get the holder's lock maps with the helpers"
+given ran 0 done -- check "... after a bounded wait (${elapsed} ms)" test "$elapsed" -lt 9000
+pkill -KILL -P "$locker" 2> /dev/null
+kill "$locker" 2> /dev/null
+wait "$locker" 2> /dev/null
+rm -rf "$hdir"
 
 # --- a changed XDG_RUNTIME_DIR: a holder of its own there
 mkdir -m 0700 "$TEST_TMP/xdg2"
