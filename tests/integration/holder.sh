@@ -15,7 +15,7 @@ sub=$(awk -F: -v u="$(id -un)" -v i="$me" '($1 == u || $1 == i) { print $2 ":" $
 if [ -z "$sub" ]; then
     skip_all "$(id -un) has no subordinate uids in /etc/subuid"
 fi
-plan 56
+plan 58
 
 root=$(busybox_layers)
 hdir=$XDG_RUNTIME_DIR/hutch-holder
@@ -156,6 +156,13 @@ hp=$(holder_pid)
 sed -i "s/^boot .*/boot 00000000-0000-0000-0000-000000000000/" "$hdir/state"
 run_hutch run "$root" /bin/sh -c "$show"
 is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "a record from another boot: the launch starts a new holder"
+given ran 0 done -- check "... a new one ($(holder_pid), not $hp)" test -n "$(holder_pid)" -a "$(holder_pid)" != "$hp"
+
+# --- a record whose namespace is not the holder's (same pid, same start)
+hp=$(holder_pid)
+sed -i "s/^userns \([0-9]*\) .*/userns \1 1/" "$hdir/state"
+run_hutch run "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "a record naming another user namespace: the launch starts a new holder"
 given ran 0 done -- check "... a new one ($(holder_pid), not $hp)" test -n "$(holder_pid)" -a "$(holder_pid)" != "$hp"
 
 # --- maps that are not /etc/subuid's: a holder of the right identity, but
