@@ -44,6 +44,7 @@
 #include "rootfs.h"
 #include "runtime.h"
 #include "subids.h"
+#include "holder.h"
 #include "userns.h"
 #include "util.h"
 
@@ -329,6 +330,14 @@ static void check_idmap(struct doctor *d, const struct ids *ids)
   else
     report(d, "fail", what, "%s%s%s", err.msg, err.fix[0] ? "; fix: " : "", err.fix);
   userns_plan_free(&plan);
+}
+
+/* The namespace holder (holder.c): shown, never started. */
+static void check_holder(struct doctor *d)
+{
+  char line[512];
+  holder_describe(line, sizeof line);
+  report(d, "ok", "namespace holder", "%s", line);
 }
 
 static uid_t outer_uid;
@@ -623,6 +632,7 @@ int doctor_run(void)
   check_subids(&d, &ids);
   check_id_helpers(&d, &ids);
   check_idmap(&d, &ids);
+  check_holder(&d);
   _cleanup_free_ char *base = check_runtime_dir(&d);
   check_run_space(&d, base);
   check_overlay(&d, base);

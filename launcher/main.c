@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "doctor.h"
+#include "holder.h"
 #include "options.h"
 #include "plan.h"
 #include "policy.h"
@@ -28,6 +29,7 @@ static void usage(FILE *f)
         "  doctor                                 check that this machine can run hutch\n"
         "  profiles                               list the profiles found, and where\n"
         "  profile show NAME|FILE                 a profile's options, includes and variables resolved\n"
+        "  system reset                           stop your namespace holder and remove its state\n"
         "\n"
         "Options:\n"
         "  -h, --help      show this help (hutch run --help for run's options)\n"
@@ -94,6 +96,22 @@ static int cmd_doctor(int argc, char **argv)
   return doctor_run();
 }
 
+/* `hutch system reset`: what hutch keeps running between launches (the
+ * namespace holder) is stopped and its state removed. */
+static int cmd_system(int argc, char **argv)
+{
+  struct error err = {0};
+  if (argc != 2 || strcmp(argv[1], "reset")) {
+    fprintf(stderr, "Usage: hutch system reset\n");
+    return EXIT_HUTCH_FAILED;
+  }
+  if (holder_reset(stdout, &err) < 0) {
+    error_print(&err);
+    return EXIT_HUTCH_FAILED;
+  }
+  return 0;
+}
+
 /* The man page's list of run options, from the option table. */
 static int cmd_man(int argc, char **argv)
 {
@@ -149,6 +167,7 @@ static const struct {
   {"run", cmd_run},
   {"app", cmd_app},
   {"doctor", cmd_doctor},
+  {"system", cmd_system},
   {"man-options", cmd_man},
   {"profiles", cmd_profiles},
   {"profile", cmd_profile},
@@ -179,6 +198,6 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < N_ELEMENTS(commands); i++)
     if (!strcmp(argv[1], commands[i].name))
       return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "hutch: unknown command `%s`; use run, doctor, profiles or profile (see hutch --help)\n", argv[1]);
+  fprintf(stderr, "hutch: unknown command `%s`; use run, app, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
   return EXIT_HUTCH_FAILED;
 }

@@ -445,6 +445,13 @@ SETTER(set_print_policy)
   return 0;
 }
 
+SETTER(set_no_holder)
+{
+  UNUSED_ARGS;
+  s->no_holder = true;
+  return 0;
+}
+
 /* ------------------------------------------------------------- the table */
 
 static const struct option_def table[] = {
@@ -457,6 +464,9 @@ static const struct option_def table[] = {
   {"userns", 0, "auto|single|keep-id",
    "auto: you are root inside, your subordinate ids\n1..N (default); single: only you, as root;\nkeep-id: you keep your own ids",
    "single", OPT_BOTH, set_userns},
+  {"no-holder", 0, NULL,
+   "do not use or start the per-user namespace holder:\nmap the sandbox with newuidmap/newgidmap\n(HUTCH_NO_HOLDER=1 does the same)",
+   NULL, OPT_BOTH, set_no_holder},
   {"overlay", 0, "auto|kernel|fuse", "overlay backend (default auto)", "kernel", OPT_BOTH, set_overlay},
   {"upper", 0, "tmpfs[:SIZE]|disk",
    "where the sandbox's writes go: a tmpfs of its own\n(default; SIZE as tmpfs takes it: 2g, 50%), or\n"

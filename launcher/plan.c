@@ -203,6 +203,7 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   /* An app keeps the caller's own ids by default. */
   if ((r = userns_plan(s->app && s->userns == USERNS_UNSET ? USERNS_KEEP_ID : s->userns, &p->ids, err)) < 0)
     return r;
+  p->ids.no_holder = s->no_holder;
   /* A root that is not the caller's: its owners decide the map and the
    * overlay backend. */
   if (!policy_only && (r = plan_foreign_root(p, err)) < 0)

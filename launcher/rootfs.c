@@ -622,7 +622,8 @@ static bool beneath(const char *dir, const char *src, const char **rest)
   return true;
 }
 
-/* hutch's own state (run directories, the compiled filters' cache) must not
+/* hutch's own state (run directories, the compiled filters' cache, the
+ * namespace holder's state) must not
  * be reachable from a sandbox through a volume that happens to hold it
  * (-v /tmp:/t under the /tmp fallback, -v $XDG_RUNTIME_DIR:/x): a sandbox
  * that could write a cached filter would switch off the next launch's. It
@@ -630,12 +631,14 @@ static bool beneath(const char *dir, const char *src, const char **rest)
  * cannot make it itself and plant something for a later launch. */
 static int protect_state(struct plan *p, const char *src, const char *dst, struct error *err)
 {
-  for (int cache = 0; cache < 2; cache++) {
+  /* 0: run directories, 1: the filter cache, 2: the namespace holder's
+   * state. */
+  for (int which = 0; which < 3; which++) {
     _cleanup_free_ char *dir = NULL;
     struct error e = {0};
-    if (runtime_base(&dir, cache, &e) < 0)
+    if ((which < 2 ? runtime_base(&dir, which == 1, &e) : runtime_holder_dir(&dir, &e)) < 0)
       continue;
-    /* The fallback's parent /tmp/hutch-UID holds both. */
+    /* The fallback's parent /tmp/hutch-UID holds them all. */
     char *parent = strrchr(dir, '/');
     if (!getenv("XDG_RUNTIME_DIR") || strncmp(dir, getenv("XDG_RUNTIME_DIR"), strlen(getenv("XDG_RUNTIME_DIR"))))
       *parent = '\0';

@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "holder.h"
 #include "keeper.h"
 #include "net.h"
 #include "proc.h"
@@ -42,6 +43,8 @@ struct parent {
   struct tty_relay *tty;
   struct net_helper net;
   bool mapped;          /* the keeper owns the run directory from here on */
+  struct holder holder; /* joined, when the launch maps through the holder */
+  bool holder_mapped;   /* the keeper was cloned mapped, in the holder's namespace */
 };
 
 /* ----------------------------------------------------------------- stages */
@@ -81,6 +84,17 @@ static int make_run_dir(struct parent *h, struct error *err)
   return runtime_create(&h->l.rt, h->l.plan->upper_on_disk, err);
 }
 
+/* The holder (holder.c), when the launch may use one: never fails the
+ * launch; without it the helpers map the keeper as before. */
+static int join_holder(struct parent *h, struct error *err)
+{
+  (void) err;
+  struct error herr = {0};
+  if (holder_wanted(&h->l.plan->ids) && holder_join(&h->holder, &h->l.plan->ids, &herr) < 0)
+    log_debug("no holder for this launch (%s); mapping with newuidmap/newgidmap", herr.msg);
+  return 0;
+}
+
 static int spawn_keeper(struct parent *h, struct error *err)
 {
   struct launch *l = &h->l;
@@ -90,7 +104,19 @@ static int spawn_keeper(struct parent *h, struct error *err)
     return r;
   /* The mount namespace is made together with the user namespace, so it is
    * owned by it and the keeper may mount there. */
-  pid_t pid = proc_clone(CLONE_NEWUSER | CLONE_NEWNS, NULL);
+  pid_t pid = -1;
+  if (h->holder.pid > 0) {
+    struct error herr = {0};
+    pid = holder_clone(&h->holder, CLONE_NEWUSER | CLONE_NEWNS, &l->plan->ids, &herr);
+    if (pid < 0) {
+      log_debug("cannot use the holder (%s); mapping with newuidmap/newgidmap", herr.msg);
+      holder_release(&h->holder);
+    } else if (pid > 0) {
+      h->holder_mapped = true;
+    }
+  }
+  if (pid < 0)
+    pid = proc_clone(CLONE_NEWUSER | CLONE_NEWNS, NULL);
   if (pid < 0) {
     int e = errno;
     close(sp[0]);
@@ -117,7 +143,7 @@ static int spawn_keeper(struct parent *h, struct error *err)
 /* sync 2: the keeper is in its user namespace; map it. */
 static int map_ids(struct parent *h, struct error *err)
 {
-  int r = userns_apply(&h->l.plan->ids, h->l.keeper_pid, err);
+  int r = h->holder_mapped ? 0 : userns_apply(&h->l.plan->ids, h->l.keeper_pid, err);
   if (r < 0)
     return r;
   h->mapped = true;
@@ -214,6 +240,7 @@ static const struct {
 } stages[] = {
   {"setup", setup_parent},
   {"run directory", make_run_dir},
+  {"join holder", join_holder},
   {"clone keeper", spawn_keeper},
   {"write id maps", map_ids},
   {"init started", wait_init},
@@ -282,6 +309,7 @@ static void finish(struct parent *h)
     proc_wait(l->keeper_pid);
   if (!h->mapped)
     runtime_remove(&l->rt);  /* the keeper never got to own it */
+  holder_release(&h->holder);
   runtime_free(&l->rt);
   close_fd(&h->sigfd);
 }
@@ -292,7 +320,7 @@ int run_sandbox(const struct plan *p, struct error *err)
   struct parent h = {
     .l = {.plan = p, .pf = p->pf, .parent_pid = getpid(), .parent_sock = -1, .keeper_sock = -1,
           .rt = {.dir_fd = -1, .lock_fd = -1}},
-    .sigfd = -1, .tty = &tty, .net = {.ready_fd = -1, .exit_fd = -1},
+    .sigfd = -1, .tty = &tty, .net = {.ready_fd = -1, .exit_fd = -1}, .holder = HOLDER_INIT,
   };
   int r = 0;
   tty.master = -1;

@@ -37,18 +37,30 @@ static int make_private_dir(const char *path, struct error *err)
   return 0;
 }
 
+static int base_named(char **out, const char *xdg_name, const char *tmp_name, struct error *err);
+
 int runtime_base(char **out, bool cache, struct error *err)
+{
+  return base_named(out, cache ? "hutch-cache" : "hutch", cache ? "cache" : "run", err);
+}
+
+int runtime_holder_dir(char **out, struct error *err)
+{
+  return base_named(out, "hutch-holder", "holder", err);
+}
+
+static int base_named(char **out, const char *xdg_name, const char *tmp_name, struct error *err)
 {
   const char *xdg = getenv("XDG_RUNTIME_DIR");
   int r;
   _cleanup_free_ char *base = NULL;
   if (xdg && xdg[0] == '/' && access(xdg, W_OK | X_OK) == 0) {
-    base = xasprintf("%s/%s", xdg, cache ? "hutch-cache" : "hutch");
+    base = xasprintf("%s/%s", xdg, xdg_name);
   } else {
     _cleanup_free_ char *parent = xasprintf("/tmp/hutch-%u", getuid());
     if ((r = make_private_dir(parent, err)) < 0)
       return r;
-    base = xasprintf("%s/%s", parent, cache ? "cache" : "run");
+    base = xasprintf("%s/%s", parent, tmp_name);
   }
   if ((r = make_private_dir(base, err)) < 0)
     return error_wrap(err, r, "runtime directory");

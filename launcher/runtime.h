@@ -23,6 +23,9 @@ struct runtime {
  * /tmp/hutch-UID/run. With cache, the cache directory beside it instead:
  * $XDG_RUNTIME_DIR/hutch-cache or /tmp/hutch-UID/cache. */
 int runtime_base(char **out, bool cache, struct error *err);
+/* The holder's directory (holder.c), made 0700 if missing:
+ * $XDG_RUNTIME_DIR/hutch-holder or /tmp/hutch-UID/holder. */
+int runtime_holder_dir(char **out, struct error *err);
 /* hutch's data directory, made 0700 if missing: $XDG_DATA_HOME/hutch or
  * ~/.local/share/hutch. */
 int runtime_data_dir(char **out, struct error *err);

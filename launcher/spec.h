@@ -92,6 +92,7 @@ struct spec {
   char **profiles;            /* --profile NAME|FILE, applied before the rest */
   size_t n_profiles;
   bool print_policy;
+  bool no_holder;             /* --no-holder: map with the helpers (holder.h) */
   int log_level;              /* enum log_level, or -1: unset */
 };
 

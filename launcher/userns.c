@@ -96,7 +96,7 @@ static char *find_id_helper(const char *name)
 }
 
 static int plan_kind(enum userns_mode mode, const char *user, unsigned long id, int is_gid,
-                     struct id_map *out, size_t *n_out, char **why)
+                     struct id_map *out, size_t *n_out, struct id_map *holder, size_t *n_holder, char **why)
 {
   struct error e = {0};
   _cleanup_free_ struct id_range *ranges = NULL;
@@ -112,6 +112,9 @@ static int plan_kind(enum userns_mode mode, const char *user, unsigned long id, 
     return -1;
   }
   *n_out = (size_t) m;
+  /* The holder's namespace carries auto's map, whatever this launch's mode. */
+  m = userns_build_map(USERNS_AUTO, id, ranges, (size_t) n, holder, MAX_ID_MAPS);
+  *n_holder = m < 0 ? 0 : (size_t) m;
   return 0;
 }
 
@@ -134,8 +137,10 @@ int userns_plan(enum userns_mode mode, struct userns_plan *plan, struct error *e
       if (!plan->newuidmap || !plan->newgidmap)
         why = xstrdup("newuidmap/newgidmap not found or not setuid; install the uidmap package (Debian) or shadow-utils");
     }
-    if (!why && plan_kind(plan->mode, pw->pw_name, uid, 0, plan->uid_map, &plan->n_uid_map, &why) == 0)
-      plan_kind(plan->mode, pw->pw_name, gid, 1, plan->gid_map, &plan->n_gid_map, &why);
+    if (!why && plan_kind(plan->mode, pw->pw_name, uid, 0, plan->uid_map, &plan->n_uid_map, plan->holder_uid_map,
+                          &plan->n_holder_uid_map, &why) == 0)
+      plan_kind(plan->mode, pw->pw_name, gid, 1, plan->gid_map, &plan->n_gid_map, plan->holder_gid_map,
+                &plan->n_holder_gid_map, &why);
     if (why) {
       log_warn("%s; falling back to --userns single (only your own uid inside)", why);
       free(plan->newuidmap);
@@ -143,6 +148,7 @@ int userns_plan(enum userns_mode mode, struct userns_plan *plan, struct error *e
       plan->newuidmap = plan->newgidmap = NULL;
       plan->mode = plan->mode == USERNS_KEEP_ID ? USERNS_KEEP_ID : USERNS_SINGLE;
       plan->n_uid_map = plan->n_gid_map = 0;
+      plan->n_holder_uid_map = plan->n_holder_gid_map = 0;
     }
   }
   if (plan->n_uid_map == 0) {
@@ -304,4 +310,51 @@ int userns_apply(const struct userns_plan *plan, pid_t pid, struct error *err)
     return r;
   snprintf(line, sizeof line, "%lu %lu 1\n", plan->gid_map[0].inside, plan->gid_map[0].outside);
   return write_proc(pid, "gid_map", line, err);
+}
+
+int userns_translate(const struct id_map *map, size_t n, const struct id_map *parent, size_t n_parent,
+                     struct id_map *out, size_t max_out)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned long in = map[i].inside, o = map[i].outside, left = map[i].count;
+    while (left > 0) {
+      size_t j;
+      for (j = 0; j < n_parent; j++)
+        if (o >= parent[j].outside && o - parent[j].outside < parent[j].count)
+          break;
+      if (j == n_parent || k == max_out)
+        return -1;
+      unsigned long take = parent[j].count - (o - parent[j].outside);
+      if (take > left)
+        take = left;
+      out[k++] = (struct id_map) {in, parent[j].inside + (o - parent[j].outside), take};
+      in += take;
+      o += take;
+      left -= take;
+    }
+  }
+  return (int) k;
+}
+
+static char *map_text(const struct id_map *map, size_t n)
+{
+  char *text = xstrdup("");
+  for (size_t i = 0; i < n; i++) {
+    char *t = xasprintf("%s%lu %lu %lu\n", text, map[i].inside, map[i].outside, map[i].count);
+    free(text);
+    text = t;
+  }
+  return text;
+}
+
+/* The kernel takes a map in one write; the writer must be in the parent
+ * namespace with CAP_SETUID (CAP_SETGID) there, which also spares the
+ * setgroups "deny" that an unprivileged writer needs. */
+int userns_write_maps(pid_t pid, const struct id_map *uid_map, size_t n_uid, const struct id_map *gid_map,
+                      size_t n_gid, struct error *err)
+{
+  _cleanup_free_ char *u = map_text(uid_map, n_uid), *g = map_text(gid_map, n_gid);
+  int r = write_proc(pid, "uid_map", u, err);
+  return r < 0 ? r : write_proc(pid, "gid_map", g, err);
 }

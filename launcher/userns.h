@@ -23,6 +23,11 @@ struct userns_plan {
   gid_t inside_gid;
   char *newuidmap, *newgidmap;    /* helper paths, NULL in single mode */
   bool root_at_subid;             /* root inside is the first subordinate id */
+  /* The holder's maps (holder.c): --userns auto's, whatever the mode, when
+   * the caller has ranges and helpers; n_holder_uid_map is 0 otherwise. */
+  struct id_map holder_uid_map[MAX_ID_MAPS], holder_gid_map[MAX_ID_MAPS];
+  size_t n_holder_uid_map, n_holder_gid_map;
+  bool no_holder;                 /* --no-holder */
 };
 
 /* Build the maps of one kind (uid or gid) for a mode; pure, for unit tests.
@@ -42,6 +47,18 @@ void userns_root_at_subid(struct userns_plan *plan);
 /* Write the maps of a process that has just made its user namespace. */
 int userns_apply(const struct userns_plan *plan, pid_t pid, struct error *err);
 void userns_plan_free(struct userns_plan *plan);
+
+/* Express a map whose outside ids are the host's in the ids of a parent
+ * namespace mapped by parent (its inside ids): a line may split where the
+ * parent's lines do. Pure, for unit tests. Returns the number of lines, or
+ * -1 when an id is not mapped by the parent or the lines do not fit. */
+int userns_translate(const struct id_map *map, size_t n, const struct id_map *parent, size_t n_parent,
+                     struct id_map *out, size_t max_out);
+/* Write the maps of pid, a process in a user namespace whose parent is the
+ * caller's own, where the caller has CAP_SETUID and CAP_SETGID (the
+ * holder's namespace): no helper, and setgroups stays allowed. */
+int userns_write_maps(pid_t pid, const struct id_map *uid_map, size_t n_uid, const struct id_map *gid_map,
+                      size_t n_gid, struct error *err);
 /* --user UID[:GID] must be mapped by the plan; checked before anything runs. */
 int userns_check_user(uid_t uid, gid_t gid, const struct userns_plan *plan, struct error *err);
 

@@ -410,6 +410,46 @@ tree_state() {
     )
 }
 
+# ------------------------------------------------- the namespace holder
+
+# holder_map_to_host KIND: "inside outside count" lines (stdin) as a sandbox
+# reads its /proc/self/KIND_map. On the holder path (launcher/holder.c) the
+# sandbox's user namespace is nested in the holder's, and the kernel shows
+# a reader in that namespace the outside ids of its parent, the holder's:
+# through the holder's own map (read from the host) they become the host's.
+# Without a live holder recorded under $XDG_RUNTIME_DIR the lines pass as
+# they are. An id the holder does not map comes out as "unmapped:ID".
+holder_map_to_host() {
+    local kind=$1 hp
+    hp=$(sed -n 's/^pid //p' "$XDG_RUNTIME_DIR/hutch-holder/state" 2> /dev/null)
+    if [ -n "${HUTCH_NO_HOLDER:-}" ] || [ -z "$hp" ] || [ ! -r "/proc/$hp/${kind}_map" ]; then
+        cat
+        return
+    fi
+    awk 'BEGIN { n = 0 } NR == FNR { pin[n] = $1; pout[n] = $2; pc[n] = $3; n++; next }
+         { i = $1; o = $2; left = $3
+           while (left > 0) {
+               for (j = 0; j < n; j++) if (o >= pin[j] && o < pin[j] + pc[j]) break
+               if (j == n) { print i, "unmapped:" o, left; break }
+               take = pin[j] + pc[j] - o; if (take > left) take = left
+               print i, pout[j] + (o - pin[j]), take
+               i += take; o += take; left -= take } }' "/proc/$hp/${kind}_map" -
+}
+
+# host_maps TEXT: TEXT with "uid_map" and "gid_map" header lines, each
+# followed by its map's lines, with the maps seen from the host.
+host_maps() {
+    local kind='' line
+    while IFS= read -r line; do
+        case $line in
+        uid_map | gid_map) kind=${line%_map}; echo "$line" ;;
+        [0-9]*" "[0-9]*" "[0-9]*)
+            if [ -n "$kind" ]; then holder_map_to_host "$kind" <<< "$line"; else echo "$line"; fi ;;
+        *) kind=''; echo "$line" ;;
+        esac
+    done <<< "$1"
+}
+
 # ---------------------------------------------------- nothing left behind
 
 # proc_key PID: "PID:STARTTIME", to tell a process from a later one that

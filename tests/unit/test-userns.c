@@ -121,5 +121,27 @@ int main(void)
   TAP_INT_EQ(userns_build_map(USERNS_AUTO, 1001, two, 2, m, 2), -1, "auto: three lines do not fit in two: -1");
   TAP_INT_EQ(userns_build_map(USERNS_KEEP_ID, 1000, two, 2, m, 2), -1, "keep-id: four lines do not fit in two: -1");
   TAP_INT_EQ(userns_build_map(USERNS_SINGLE, 1001, two, 2, m, 0), -1, "single: no room at all: -1");
+
+  /* --- userns_translate: a sandbox's map (host ids outside) in the ids of
+   * the holder's namespace, which maps auto's map. */
+  struct id_map holder[MAX], plan[MAX], out[MAX];
+  char got[1024];
+  int nh = userns_build_map(USERNS_AUTO, 1001, two, 2, holder, MAX);
+  int np = userns_build_map(USERNS_AUTO, 1001, two, 2, plan, MAX);
+  fmt_map(out, userns_translate(plan, (size_t) np, holder, (size_t) nh, out, MAX), got, sizeof got);
+  TAP_STR_EQ(got, "0 0 1|1 1 65536|65537 65537 65536|", "translate: auto in the holder is the identity");
+  np = userns_build_map(USERNS_KEEP_ID, 1000, two, 2, plan, MAX);
+  nh = userns_build_map(USERNS_AUTO, 1000, two, 2, holder, MAX);
+  fmt_map(out, userns_translate(plan, (size_t) np, holder, (size_t) nh, out, MAX), got, sizeof got);
+  TAP_STR_EQ(got, "0 1 1000|1000 0 1|1001 1001 64536|65537 65537 65536|", "translate: keep-id, the caller is the holder's 0");
+  /* A line that spans two of the holder's lines is split. */
+  const struct id_map span[] = {{0, 165535, 2}};
+  fmt_map(out, userns_translate(span, 1, holder, (size_t) nh, out, MAX), got, sizeof got);
+  TAP_STR_EQ(got, "(error -1)", "translate: ids the holder does not map (165536) are refused");
+  const struct id_map parent2[] = {{0, 500, 10}, {10, 510, 10}};
+  const struct id_map across[] = {{0, 505, 10}};
+  fmt_map(out, userns_translate(across, 1, parent2, 2, out, MAX), got, sizeof got);
+  TAP_STR_EQ(got, "0 5 5|5 10 5|", "translate: a line across two of the parent's lines is split");
+  TAP_INT_EQ(userns_translate(across, 1, parent2, 2, out, 1), -1, "translate: a split that does not fit: -1");
   return tap_done();
 }

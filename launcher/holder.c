@@ -1,0 +1,628 @@
+/* holder.c: the per-user user-namespace holder.
+ *
+ * Mapping subordinate ids takes the setuid helpers newuidmap and newgidmap,
+ * two execs of large dynamically linked programs on every launch. The
+ * holder pays that once: it is a small process in a user namespace of its
+ * own that carries the full subordinate map (0 -> the caller, 1..N -> the
+ * subordinate ids, as --userns auto). In that namespace the caller is root
+ * with every capability, so a process that joins it may create a user
+ * namespace nested in it and write that namespace's map itself, within the
+ * ids the holder maps. Every sandbox still gets a user namespace of its
+ * own; the holder's namespace is only its parent.
+ *
+ * What the holder must and must not do:
+ *   - it is detached from the launch that made it: its own session, no
+ *     terminal, stdio on /dev/null, no descriptor of hutch's, cwd /;
+ *   - it runs no code of the caller's but this file's loop, and holds no
+ *     capability outside its namespace;
+ *   - it exits after an idle time with no sandbox running. Each launch that
+ *     uses it holds a shared flock on DIR/busy for the sandbox's life (the
+ *     keeper inherits it) and touches that file; the holder exits only when
+ *     it can take the lock exclusively and the file was not touched for the
+ *     idle time, removing DIR/state while it holds the lock, so that no
+ *     launch can join a holder that is going away;
+ *   - it exits as soon as DIR/state no longer names it (`hutch system
+ *     reset`, a replacement, its directory removed).
+ *
+ * Every launch checks the holder before joining: the boot id, the pid with
+ * its start time (field 22 of /proc/PID/stat) through a pidfd, the
+ * namespace's inode, its owner, and that its live maps are the ones
+ * /etc/subuid and /etc/subgid give now. A holder that fails a check is
+ * replaced under DIR/lock; when no holder can be had, the launch maps its
+ * sandbox with the helpers as before. Killing the holder never touches a
+ * running sandbox: a nested namespace keeps its parent alive.
+ *
+ * The files the sandbox's keeper touches on the host are the same on both
+ * paths: in the holder's namespace the caller is root (0 -> the caller), so
+ * the keeper's root is the caller on the host either way.
+ */
+#define _GNU_SOURCE
+#include "holder.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "runtime.h"
+#include "util.h"
+
+#define MAX_NESTED_MAPS 64
+
+struct holder_state {
+  pid_t pid;
+  unsigned long long start;        /* /proc/PID/stat field 22 */
+  char boot[64];                   /* /proc/sys/kernel/random/boot_id */
+  unsigned long long userns_ino;
+  unsigned long long userns_dev;
+  unsigned idle;
+};
+
+static int pidfd_open_(pid_t pid)
+{
+  return (int) syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int pidfd_signal(int pidfd, int sig)
+{
+  return (int) syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+static void read_boot_id(char *buf, size_t size)
+{
+  _cleanup_free_ char *b = read_file("/proc/sys/kernel/random/boot_id", 128, NULL);
+  snprintf(buf, size, "%s", b ? b : "-");
+  buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */
+static int read_start_time(pid_t pid, unsigned long long *out)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  _cleanup_free_ char *s = read_file(path, 4096, NULL);
+  char *p = s ? strrchr(s, ')') : NULL;
+  if (!p)
+    return -ESRCH;
+  /* After ") " comes field 3; field 22 is the 20th from there. */
+  p++;
+  for (int field = 2; field < 21; field++) {
+    p = strchr(p + 1, ' ');
+    if (!p)
+      return -EINVAL;
+  }
+  *out = strtoull(p + 1, NULL, 10);
+  return 0;
+}
+
+/* flock that gives up after ms milliseconds (-EWOULDBLOCK): a launch must
+ * not hang behind another one that was stopped while it held the lock; it
+ * maps with the helpers instead. */
+static int flock_bounded(int fd, int op, int ms)
+{
+  for (int waited = 0;; waited += 5) {
+    if (flock(fd, op | LOCK_NB) == 0)
+      return 0;
+    if (errno != EWOULDBLOCK && errno != EINTR)
+      return -errno;
+    if (waited >= ms)
+      return -EWOULDBLOCK;
+    poll(NULL, 0, 5);
+  }
+}
+
+static int state_read(const char *dir, struct holder_state *st)
+{
+  _cleanup_free_ char *path = xasprintf("%s/state", dir);
+  _cleanup_free_ char *text = read_file(path, 4096, NULL);
+  if (!text)
+    return -errno;
+  memset(st, 0, sizeof *st);
+  int n = sscanf(text, "pid %d\nstart %llu\nboot %63s\nuserns %llu %llu\nidle %u\n", &st->pid, &st->start, st->boot,
+                 &st->userns_dev, &st->userns_ino, &st->idle);
+  return n == 6 && st->pid > 0 ? 0 : -EINVAL;
+}
+
+static int state_write(const char *dir, const struct holder_state *st, const struct userns_plan *ids)
+{
+  _cleanup_free_ char *tmp = xasprintf("%s/state.%d", dir, getpid()), *path = xasprintf("%s/state", dir);
+  _cleanup_free_ char *text = xasprintf("pid %d\nstart %llu\nboot %s\nuserns %llu %llu\nidle %u\n", st->pid, st->start,
+                                        st->boot, st->userns_dev, st->userns_ino, st->idle);
+  for (size_t i = 0; i < ids->n_holder_uid_map; i++) {
+    char *t = xasprintf("%suid_map %lu %lu %lu\n", text, ids->holder_uid_map[i].inside, ids->holder_uid_map[i].outside,
+                        ids->holder_uid_map[i].count);
+    free(text);
+    text = t;
+  }
+  for (size_t i = 0; i < ids->n_holder_gid_map; i++) {
+    char *t = xasprintf("%sgid_map %lu %lu %lu\n", text, ids->holder_gid_map[i].inside, ids->holder_gid_map[i].outside,
+                        ids->holder_gid_map[i].count);
+    free(text);
+    text = t;
+  }
+  _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 || write_all(fd, text, strlen(text)) < 0 || rename(tmp, path) < 0) {
+    int e = errno;
+    unlink(tmp);
+    return -e;
+  }
+  return 0;
+}
+
+/* /proc/PID/uid_map as the host reads it: outside ids are the host's. */
+static int maps_read(pid_t pid, const char *file, struct id_map *out, size_t max, size_t *n)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+  _cleanup_free_ char *text = read_file(path, 16384, NULL);
+  if (!text)
+    return -errno;
+  *n = 0;
+  for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    if (*n == max)
+      return -E2BIG;
+    if (sscanf(line, "%lu %lu %lu", &out[*n].inside, &out[*n].outside, &out[*n].count) != 3)
+      return -EINVAL;
+    (*n)++;
+  }
+  return 0;
+}
+
+static bool maps_equal(const struct id_map *a, size_t na, const struct id_map *b, size_t nb)
+{
+  if (na != nb)
+    return false;
+  for (size_t i = 0; i < na; i++)
+    if (a[i].inside != b[i].inside || a[i].outside != b[i].outside || a[i].count != b[i].count)
+      return false;
+  return true;
+}
+
+/* Is st the live holder it claims, with the maps ids wants? Fills h. On
+ * failure *why says what did not match, and h->pidfd stays open when the
+ * recorded process is the holder (so that it can be stopped). */
+static int holder_check(struct holder *h, const struct holder_state *st, const struct userns_plan *ids,
+                        const char **why)
+{
+  char boot[64];
+  read_boot_id(boot, sizeof boot);
+  if (strcmp(boot, st->boot)) {
+    *why = "recorded before a reboot";
+    return -ESTALE;
+  }
+  h->pidfd = pidfd_open_(st->pid);
+  if (h->pidfd < 0) {
+    *why = "its process is gone";
+    return -ESRCH;
+  }
+  unsigned long long start;
+  char path[64];
+  struct stat sb;
+  snprintf(path, sizeof path, "/proc/%d", st->pid);
+  if (read_start_time(st->pid, &start) < 0 || start != st->start || stat(path, &sb) < 0 || sb.st_uid != getuid()) {
+    close_fd(&h->pidfd);  /* another process under a reused pid */
+    *why = "its pid belongs to another process";
+    return -ESRCH;
+  }
+  snprintf(path, sizeof path, "/proc/%d/ns/user", st->pid);
+  h->userns_fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (h->userns_fd < 0 || fstat(h->userns_fd, &sb) < 0 || sb.st_ino != st->userns_ino ||
+      sb.st_dev != st->userns_dev) {
+    close_fd(&h->userns_fd);
+    *why = "its user namespace is not the one recorded";
+    return -ESTALE;
+  }
+  struct id_map live[MAX_ID_MAPS];
+  size_t n;
+  if (maps_read(st->pid, "uid_map", live, MAX_ID_MAPS, &n) < 0 ||
+      !maps_equal(live, n, ids->holder_uid_map, ids->n_holder_uid_map) ||
+      maps_read(st->pid, "gid_map", live, MAX_ID_MAPS, &n) < 0 ||
+      !maps_equal(live, n, ids->holder_gid_map, ids->n_holder_gid_map)) {
+    close_fd(&h->userns_fd);
+    *why = "its maps are not those of /etc/subuid and /etc/subgid now";
+    return -ESTALE;
+  }
+  /* Still alive now: the namespace opened by pid was the holder's. */
+  if (pidfd_signal(h->pidfd, 0) < 0) {
+    close_fd(&h->userns_fd);
+    close_fd(&h->pidfd);
+    *why = "its process is gone";
+    return -ESRCH;
+  }
+  h->pid = st->pid;
+  return 0;
+}
+
+/* ---------------------------------------------------------- the holder */
+
+static void close_all_but(int a, int b)
+{
+  int lo = a < b ? a : b, hi = a < b ? b : a;
+  if (lo > 3)
+    syscall(SYS_close_range, 3, lo - 1, 0);
+  if (hi > lo + 1)
+    syscall(SYS_close_range, lo + 1, hi - 1, 0);
+  syscall(SYS_close_range, hi + 1, ~0U, 0);
+}
+
+static bool state_names(const char *dir, pid_t me)
+{
+  struct holder_state st;
+  return state_read(dir, &st) == 0 && st.pid == me;
+}
+
+static double now_real(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Wait while sandboxes run or launches come; exit after idle seconds of
+ * neither, or when the state no longer names us. */
+static void holder_loop(const char *dir, unsigned idle) __attribute__((noreturn));
+static void holder_loop(const char *dir, unsigned idle)
+{
+  _cleanup_free_ char *busy = xasprintf("%s/busy", dir);
+  int interval_ms = (int) (idle * 1000 / 4);
+  if (interval_ms < 100)
+    interval_ms = 100;
+  if (interval_ms > 10000)
+    interval_ms = 10000;
+  pid_t me = getpid();
+  double last_busy = now_real();
+  for (;;) {
+    poll(NULL, 0, interval_ms);
+    if (!state_names(dir, me))
+      _exit(0);
+    int fd = open(busy, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+      _exit(0);
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+      last_busy = now_real();
+      close(fd);
+      continue;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) == 0) {
+      double touched = (double) sb.st_mtim.tv_sec + (double) sb.st_mtim.tv_nsec / 1e9;
+      if (touched > last_busy)
+        last_busy = touched;
+    }
+    if (now_real() - last_busy < idle) {
+      close(fd);
+      continue;
+    }
+    /* Idle: no launch can be between its shared lock and its use of us
+     * while we hold the lock, so removing the state now is final. */
+    if (state_names(dir, me)) {
+      _cleanup_free_ char *state = xasprintf("%s/state", dir);
+      unlink(state);
+    }
+    _exit(0);
+  }
+}
+
+/* The holder's process: detach, make the user namespace, tell hutch our
+ * pid, wait until hutch has mapped us, then wait in the loop. */
+static void holder_main(const char *dir, unsigned idle, int up, int go) __attribute__((noreturn));
+static void holder_main(const char *dir, unsigned idle, int up, int go)
+{
+  proc_set_title("hutch-holder");
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal(sig, SIG_DFL);
+  if (chdir("/") < 0)
+    _exit(1);
+  int null = open("/dev/null", O_RDWR);
+  if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+    _exit(1);
+  close_all_but(up, go);
+  if (unshare(CLONE_NEWUSER) < 0)
+    _exit(1);
+  pid_t me = getpid();
+  char c;
+  if (write(up, &me, sizeof me) != sizeof me || read(go, &c, 1) != 1)
+    _exit(1);
+  close(up);
+  close(go);
+  holder_loop(dir, idle);
+}
+
+static unsigned idle_seconds(void)
+{
+  const char *v = getenv("HUTCH_HOLDER_IDLE");
+  char *end;
+  unsigned long n = v && *v ? strtoul(v, &end, 10) : 0;
+  if (!v || !*v || *end || n == 0 || n > 86400)
+    return HOLDER_IDLE_DEFAULT;
+  return (unsigned) n;
+}
+
+/* Start a holder, map it with the helpers, record it. Called with DIR/lock
+ * held. */
+static int holder_create(const char *dir, const struct userns_plan *ids, struct holder_state *st, struct error *err)
+{
+  int up[2], go[2];
+  if (pipe2(up, O_CLOEXEC) < 0)
+    return error_set(err, errno, "pipe");
+  if (pipe2(go, O_CLOEXEC) < 0) {
+    int e = errno;
+    close(up[0]);
+    close(up[1]);
+    return error_set(err, e, "pipe");
+  }
+  unsigned idle = idle_seconds();
+  /* Double fork: the holder is nobody's child but the reaper's. */
+  pid_t a = proc_clone(0, NULL);
+  if (a == 0) {
+    close(up[0]);
+    close(go[1]);
+    setsid();
+    pid_t b = proc_clone(0, NULL);
+    if (b == 0)
+      holder_main(dir, idle, up[1], go[0]);
+    _exit(b < 0);
+  }
+  close(up[1]);
+  close(go[0]);
+  _cleanup_close_ int up_r = up[0], go_w = go[1];
+  if (a < 0)
+    return error_set(err, errno, "fork the holder");
+  proc_wait(a);
+  pid_t b = 0;
+  if (read(up_r, &b, sizeof b) != sizeof b || b <= 0)
+    return error_set(err, 0, "the holder did not start (unshare of a user namespace failed?)");
+  struct userns_plan hp = *ids;
+  memcpy(hp.uid_map, ids->holder_uid_map, sizeof hp.uid_map);
+  memcpy(hp.gid_map, ids->holder_gid_map, sizeof hp.gid_map);
+  hp.n_uid_map = ids->n_holder_uid_map;
+  hp.n_gid_map = ids->n_holder_gid_map;
+  int r = userns_apply(&hp, b, err);
+  if (r < 0)
+    goto fail;
+  char path[64];
+  struct stat sb;
+  snprintf(path, sizeof path, "/proc/%d/ns/user", b);
+  *st = (struct holder_state) {.pid = b, .idle = idle};
+  read_boot_id(st->boot, sizeof st->boot);
+  if (read_start_time(b, &st->start) < 0 || stat(path, &sb) < 0) {
+    r = error_set(err, errno, "read the holder's /proc/%d", b);
+    goto fail;
+  }
+  st->userns_ino = sb.st_ino;
+  st->userns_dev = sb.st_dev;
+  if ((r = state_write(dir, st, ids)) < 0) {
+    error_set(err, -r, "write `%s/state`", dir);
+    goto fail;
+  }
+  if (write(go_w, "m", 1) != 1) {
+    r = error_set(err, errno, "the holder ended before it was mapped");
+    goto fail;
+  }
+  log_debug("started the holder, pid %d, idle time %u s", b, idle);
+  return 0;
+fail:
+  kill(b, SIGKILL);
+  return r;
+}
+
+bool holder_wanted(const struct userns_plan *ids)
+{
+  const char *off = getenv("HUTCH_NO_HOLDER");
+  if (off && *off && strcmp(off, "0"))
+    return false;
+  return !ids->no_holder && ids->mode != USERNS_SINGLE && ids->newuidmap && ids->newgidmap &&
+         ids->n_holder_uid_map > 0 && ids->n_holder_gid_map > 0;
+}
+
+void holder_release(struct holder *h)
+{
+  close_fd(&h->pidfd);
+  close_fd(&h->userns_fd);
+  close_fd(&h->busy_fd);
+  h->pid = 0;
+}
+
+int holder_join(struct holder *h, const struct userns_plan *ids, struct error *err)
+{
+  _cleanup_free_ char *dir = NULL;
+  int r = runtime_holder_dir(&dir, err);
+  if (r < 0)
+    return r;
+  _cleanup_free_ char *busy = xasprintf("%s/busy", dir), *lock = xasprintf("%s/lock", dir);
+  _cleanup_free_ char *state = xasprintf("%s/state", dir);
+  _cleanup_close_ int lock_fd = -1;
+  struct holder_state st;
+  const char *why = "none is running";
+  h->busy_fd = open(busy, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (h->busy_fd < 0 || (r = flock_bounded(h->busy_fd, LOCK_SH, 2000)) < 0) {
+    r = error_set(err, h->busy_fd < 0 ? errno : -r, "open and lock `%s`", busy);
+    goto fail;
+  }
+  futimens(h->busy_fd, NULL);  /* a launch: the idle time starts again */
+  if (state_read(dir, &st) == 0 && holder_check(h, &st, ids, &why) == 0)
+    return 0;
+  close_fd(&h->pidfd);
+  /* Start or replace it, one launch at a time: the others wait here, then
+   * find the holder the first one made. */
+  lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd < 0 || (r = flock_bounded(lock_fd, LOCK_EX, 5000)) < 0) {
+    r = error_set(err, lock_fd < 0 ? errno : -r, "open and lock `%s`", lock);
+    goto fail;
+  }
+  if (state_read(dir, &st) == 0) {
+    if (holder_check(h, &st, ids, &why) == 0)
+      return 0;
+    if (h->pidfd >= 0) {
+      /* The recorded holder, with the wrong maps: its sandboxes keep their
+       * namespaces, which do not need it. */
+      log_debug("replacing the holder, pid %d: %s", st.pid, why);
+      pidfd_signal(h->pidfd, SIGKILL);
+      close_fd(&h->pidfd);
+    }
+  }
+  log_debug("no usable holder (%s): starting one", why);
+  unlink(state);
+  if ((r = holder_create(dir, ids, &st, err)) < 0)
+    goto fail;
+  if ((r = holder_check(h, &st, ids, &why)) < 0) {
+    r = error_set(err, -r, "the holder just started fails its check: %s", why);
+    goto fail;
+  }
+  return 0;
+fail:
+  holder_release(h);
+  return r;
+}
+
+/* ----------------------------------------------------- joining a holder */
+
+struct mid_report {
+  pid_t pid;
+  struct error err;
+};
+
+pid_t holder_clone(struct holder *h, unsigned long long flags, const struct userns_plan *ids, struct error *err)
+{
+  struct id_map u[MAX_NESTED_MAPS], g[MAX_NESTED_MAPS];
+  int nu = userns_translate(ids->uid_map, ids->n_uid_map, ids->holder_uid_map, ids->n_holder_uid_map, u,
+                            MAX_NESTED_MAPS);
+  int ng = userns_translate(ids->gid_map, ids->n_gid_map, ids->holder_gid_map, ids->n_holder_gid_map, g,
+                            MAX_NESTED_MAPS);
+  if (nu < 0 || ng < 0)
+    return error_set(err, 0, "the sandbox's map does not fit in the holder's");
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return error_set(err, errno, "pipe");
+  /* setns() into a user namespace needs a single-threaded process, and
+   * changes what the process is: a short-lived child of ours does it. */
+  pid_t mid = proc_clone(0, NULL);
+  if (mid == 0) {
+    struct mid_report rep = {.pid = -1};
+    close(p[0]);
+    if (setns(h->userns_fd, CLONE_NEWUSER) < 0) {
+      error_set(&rep.err, errno, "setns into the holder's user namespace");
+    } else {
+      close_fd(&h->userns_fd);
+      close_fd(&h->pidfd);
+      /* clone3 refuses an exit signal with CLONE_PARENT: the child takes
+       * ours, SIGCHLD, which goes to our parent, hutch. */
+      struct clone_args ca = {.flags = flags | CLONE_NEWUSER | CLONE_PARENT};
+      pid_t k = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+      if (k == 0) {
+        close(p[1]);
+        return 0;
+      }
+      if (k < 0) {
+        error_set(&rep.err, errno, "clone in the holder's user namespace");
+      } else {
+        rep.pid = k;
+        /* We are root in the holder's namespace, its parent: the map is
+         * ours to write, within the holder's ids. */
+        if (userns_write_maps(k, u, (size_t) nu, g, (size_t) ng, &rep.err) < 0)
+          kill(k, SIGKILL);
+      }
+    }
+    _exit(write(p[1], &rep, sizeof rep) == sizeof rep ? 0 : 1);
+  }
+  close(p[1]);
+  _cleanup_close_ int rd = p[0];
+  if (mid < 0)
+    return error_set(err, errno, "fork to join the holder");
+  static struct mid_report rep;  /* two KiB: not on the stack */
+  memset(&rep, 0, sizeof rep);
+  ssize_t n = read(rd, &rep, sizeof rep);
+  proc_wait(mid);
+  if (n != (ssize_t) sizeof rep)
+    return error_set(err, 0, "the process joining the holder ended without a word");
+  if (rep.err.msg[0]) {
+    *err = rep.err;
+    if (rep.pid > 0)
+      proc_wait(rep.pid);  /* killed, and our child through CLONE_PARENT */
+    return err->errnum ? -err->errnum : -EINVAL;
+  }
+  return rep.pid;
+}
+
+/* ------------------------------------------------------ reset, doctor */
+
+int holder_reset(FILE *out, struct error *err)
+{
+  _cleanup_free_ char *dir = NULL;
+  int r = runtime_holder_dir(&dir, err);
+  if (r < 0)
+    return r;
+  _cleanup_free_ char *lock = xasprintf("%s/lock", dir);
+  _cleanup_close_ int lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd < 0 || (r = flock_bounded(lock_fd, LOCK_EX, 10000)) < 0)
+    return error_set(err, lock_fd < 0 ? errno : -r, "open and lock `%s`", lock);
+  struct holder_state st;
+  bool stopped = false;
+  if (state_read(dir, &st) == 0) {
+    char boot[64];
+    unsigned long long start;
+    read_boot_id(boot, sizeof boot);
+    _cleanup_close_ int pidfd = strcmp(boot, st.boot) ? -1 : pidfd_open_(st.pid);
+    if (pidfd >= 0 && read_start_time(st.pid, &start) == 0 && start == st.start && pidfd_signal(pidfd, SIGKILL) == 0) {
+      struct pollfd p = {.fd = pidfd, .events = POLLIN};
+      poll(&p, 1, 5000);  /* a pidfd is readable once the process is gone */
+      fprintf(out, "stopped the holder (pid %d)\n", st.pid);
+      stopped = true;
+    }
+  }
+  if (!stopped)
+    fprintf(out, "no holder was running\n");
+  /* The sandboxes that run keep their namespaces; their shared locks on
+   * busy go with their file, which we only unlink. */
+  static const char *const files[] = {"state", "busy", "lock"};
+  for (size_t i = 0; i < N_ELEMENTS(files); i++) {
+    _cleanup_free_ char *p = xasprintf("%s/%s", dir, files[i]);
+    unlink(p);
+  }
+  if (rmdir(dir) < 0 && errno != ENOENT)
+    log_debug("rmdir `%s`: %s", dir, strerror(errno));
+  else
+    fprintf(out, "removed %s\n", dir);
+  return 0;
+}
+
+int holder_describe(char *buf, size_t size)
+{
+  const char *off = getenv("HUTCH_NO_HOLDER");
+  const char *note = off && *off && strcmp(off, "0") ? " (HUTCH_NO_HOLDER is set: launches do not use it)" : "";
+  struct error e = {0};
+  _cleanup_free_ char *dir = NULL;
+  struct holder_state st;
+  if (runtime_holder_dir(&dir, &e) < 0 || state_read(dir, &st) < 0) {
+    snprintf(buf, size, "none running; the next launch with subordinate ids starts one%s", note);
+    return 1;
+  }
+  char boot[64];
+  unsigned long long start;
+  read_boot_id(boot, sizeof boot);
+  _cleanup_close_ int pidfd = strcmp(boot, st.boot) ? -1 : pidfd_open_(st.pid);
+  if (pidfd < 0 || read_start_time(st.pid, &start) < 0 || start != st.start) {
+    snprintf(buf, size, "none running (a stale record in %s, replaced at the next launch)%s", dir, note);
+    return 1;
+  }
+  struct id_map u[MAX_ID_MAPS], g[MAX_ID_MAPS];
+  size_t nu = 0, ng = 0;
+  maps_read(st.pid, "uid_map", u, MAX_ID_MAPS, &nu);
+  maps_read(st.pid, "gid_map", g, MAX_ID_MAPS, &ng);
+  snprintf(buf, size, "running, pid %d, in %s; %zu uid and %zu gid map lines; exits after %u s with no sandbox; "
+           "`hutch system reset` stops it%s", st.pid, dir, nu, ng, st.idle, note);
+  return 0;
+}

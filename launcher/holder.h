@@ -1,0 +1,52 @@
+/* holder.h: the per-user user-namespace holder. One small detached process
+ * per user (and runtime directory) whose user namespace carries the full
+ * subordinate map, written once by newuidmap/newgidmap; each launch then
+ * makes its sandbox's user namespace inside it and writes that map itself,
+ * with no setuid helper. */
+#pragma once
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "userns.h"
+
+/* The default idle time, in seconds, after which a holder with no sandbox
+ * running exits; HUTCH_HOLDER_IDLE=SECONDS overrides it. */
+#define HOLDER_IDLE_DEFAULT 180
+
+struct holder {
+  pid_t pid;          /* > 0: joined */
+  int pidfd;
+  int userns_fd;      /* the holder's user namespace */
+  int busy_fd;        /* LOCK_SH for the sandbox's life (the keeper inherits it) */
+};
+#define HOLDER_INIT {.pid = 0, .pidfd = -1, .userns_fd = -1, .busy_fd = -1}
+
+/* Whether a launch with these ids may use a holder: --userns auto or
+ * keep-id with subordinate ids and the helpers, no --no-holder, no
+ * HUTCH_NO_HOLDER=1 in the environment. */
+bool holder_wanted(const struct userns_plan *ids);
+/* Find the holder and check that it is the one recorded (pid, start time,
+ * boot, namespace inode) and that its maps are those of /etc/subuid and
+ * /etc/subgid now; start (or replace) it when not. Returns 0 when h can be
+ * used, or a negative errno with the reason in err: the launch then maps
+ * its sandbox with the helpers, as without a holder. */
+int holder_join(struct holder *h, const struct userns_plan *ids, struct error *err);
+/* clone3(flags | CLONE_NEWUSER ...) with the new user namespace nested in
+ * the holder's, mapped by ids (translated into the holder's ids), and the
+ * child made the caller's own child (CLONE_PARENT from a short-lived
+ * process that joined the holder's namespace). Returns as fork(): 0 in the
+ * child, which is mapped already; its pid in the caller; a negative errno
+ * with err set, and no child left, on failure. */
+pid_t holder_clone(struct holder *h, unsigned long long flags, const struct userns_plan *ids, struct error *err);
+/* Close what the launch holds of the holder (the keeper keeps its own copy
+ * of the busy lock). */
+void holder_release(struct holder *h);
+
+/* `hutch system reset`: stop the holder and remove its directory. Prints
+ * what it did; returns 0, or a negative errno with err set. */
+int holder_reset(FILE *out, struct error *err);
+/* For `hutch doctor`: one line about the holder (never starts one). Returns
+ * 0 when running, 1 when none. */
+int holder_describe(char *buf, size_t size);

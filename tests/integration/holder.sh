@@ -1,0 +1,269 @@
+#!/bin/bash
+# The per-user namespace holder (launcher/holder.c): the first launch with
+# subordinate ids starts it, later launches join it and map a nested user
+# namespace of their own; it is checked at every launch and replaced when it
+# is not the one recorded or its maps are not /etc/subuid's; it exits by
+# itself when idle; `hutch system reset` stops it; --no-holder and --userns
+# single do not use it; a missing or unusable holder falls back to the
+# helpers. Whatever the setup, this script tests the holder itself.
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+unset HUTCH_NO_HOLDER
+export HUTCH_HOLDER_IDLE=2
+
+me=$(id -u)
+sub=$(awk -F: -v u="$(id -un)" -v i="$me" '($1 == u || $1 == i) { print $2 ":" $3; exit }' /etc/subuid)
+if [ -z "$sub" ]; then
+    skip_all "$(id -un) has no subordinate uids in /etc/subuid"
+fi
+plan 58
+
+root=$(busybox_layers)
+hdir=$XDG_RUNTIME_DIR/hutch-holder
+ready=$TEST_TMP/ready
+mkdir -p "$ready"
+
+# The map a sandbox sees: on the holder path its outside ids are the
+# holder's (0 0 1: the caller is 0 there), on the helper path the host's.
+nested="0 0 1"
+direct="0 $me 1"
+show='read -r a b c < /proc/self/uid_map; echo "map $a $b $c"; echo "ns $(readlink /proc/self/ns/user)"; echo done'
+
+holder_pid() { sed -n 's/^pid //p' "$hdir/state" 2> /dev/null; }
+# alive_pid PID: the process exists and is not a zombie.
+alive_pid() {
+    local s
+    s=$(cat "/proc/$1/stat" 2> /dev/null) || return 1
+    set -- ${s##*) }
+    [ "$1" != Z ] && [ "$1" != X ]
+}
+# gone_within SECONDS PID: wait (bounded) until PID, a real pid, has exited.
+gone_within() {
+    local i
+    [ "${2:-0}" -gt 0 ] 2> /dev/null || return 1
+    for ((i = 0; i < $1 * 10; i++)); do
+        alive_pid "$2" || return 0
+        sleep 0.1
+    done
+    return 1
+}
+map_of() { sed -n 's/^map //p' <<< "$1"; }
+ns_of() { sed -n 's/^ns //p' <<< "$1"; }
+
+# --- the first launch starts the holder
+run_hutch system reset
+run_hutch run "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" \
+    "the first launch runs in a user namespace nested in the holder's"
+hp=$(holder_pid)
+given ran 0 done -- check "... and a holder runs, recorded in $hdir/state" alive_pid "${hp:-0}"
+given ran 0 done -- is "$(cat "/proc/$hp/comm" 2>&1)" "hutch-holder" "... named hutch-holder"
+stat=$(cat "/proc/$hp/stat" 2> /dev/null)
+set -- ${stat##*) }
+# Fields 6 (session) and 7 (tty_nr), counted from field 3 (state).
+mysid=$(ps -o sid= -p $$ | tr -d ' ')
+given ran 0 done -- check "... out of the caller's session (${4:-}, not $mysid), with no terminal" \
+    test -n "${4:-}" -a "${4:-}" != "$mysid" -a "${5:-}" = 0
+fds=$(ls "/proc/$hp/fd" 2> /dev/null | sort -n | tr '\n' ' ')
+given ran 0 done -- is "$fds" "0 1 2 " "... holding no descriptor but its stdio"
+given ran 0 done -- is "$(readlink "/proc/$hp/fd/0")/$(readlink "/proc/$hp/fd/1")/$(readlink "/proc/$hp/fd/2")" \
+    "/dev/null//dev/null//dev/null" "... which is /dev/null"
+given ran 0 done -- is "$(awk '{print $1, $2, $3}' "/proc/$hp/uid_map" 2>&1 | tr '\n' ' ')" \
+    "0 $me 1 1 ${sub%%:*} ${sub##*:} " "... and its user namespace maps the caller to 0 and the subordinate ids from 1"
+given ran 0 done -- is "$(readlink "/proc/$hp/cwd" 2>&1)" "/" \
+    "... its working directory is /"
+
+# --- later launches join it, each in a namespace of its own
+run_hutch run "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "a second launch joins the holder"
+given ran 0 done -- is "$(holder_pid)" "$hp" "... the same holder"
+given ran 0 done -- check "... in a user namespace that is not the holder's" \
+    test -n "$(ns_of "$out")" -a "$(ns_of "$out")" != "$(readlink "/proc/$hp/ns/user")"
+run_hutch run --log-level debug "$root" /bin/sh -c "$show"
+given ran 0 done -- unlike "$err" "newuidmap" "... and no newuidmap runs (nothing falls back to it)"
+
+# Files on the host: root inside is the caller, uid 1 the first subordinate uid.
+mkdir -p "$TEST_TMP/vol"
+run_hutch run -v "$TEST_TMP/vol:/v" "$root" /bin/sh -c 'touch /v/r /v/one && chown 1:1 /v/one && echo done'
+is "$rc/$(tail -n 1 <<< "$out")" "0/done" "a sandbox on the holder path writes to a volume"
+given ran 0 done -- is "$(stat -c %u "$TEST_TMP/vol/r" 2>&1)/$(stat -c %u "$TEST_TMP/vol/one" 2>&1)" "$me/${sub%%:*}" \
+    "... as the caller (root inside) and the first subordinate uid (uid 1), as on the helper path"
+
+run_hutch run --userns keep-id "$root" /bin/sh -c 'id -u; echo done'
+is "$rc/$(head -n 1 <<< "$out")/$(tail -n 1 <<< "$out")" "0/$me/done" "--userns keep-id works on the holder path"
+
+# --- doctor shows it
+run_hutch doctor
+like "$out" "running, pid $hp," "hutch doctor shows the holder and its pid"
+
+# --- kill -9 of the holder while a sandbox runs
+rm -f "$ready/a"
+"$HUTCH" run -v "$ready:/ready" "$root" /bin/sh -c 'readlink /proc/self/ns/user > /ready/ns; echo up > /ready/a; sleep 3; echo survived' \
+    < /dev/null > "$TEST_TMP/out.a" 2>&1 &
+bg=$!
+if wait_for_file "$ready/a" up 10 "$bg"; then
+    run_hutch run "$root" /bin/sh -c "$show"
+    given ran 0 done -- check "two sandboxes at once are in user namespaces of their own ($(ns_of "$out"), $(cat "$ready/ns"))" \
+        test -n "$(ns_of "$out")" -a "$(ns_of "$out")" != "$(cat "$ready/ns")"
+    kill -KILL "$hp"
+    wait "$bg"
+    bg_rc=$?
+    is "$bg_rc/$(tail -n 1 "$TEST_TMP/out.a")" "0/survived" "kill -9 of the holder leaves a running sandbox alone"
+else
+    not_ok "two sandboxes at once are in user namespaces of their own (not run)"
+    not_ok "kill -9 of the holder leaves a running sandbox alone" "$(cat "$TEST_TMP/out.a")"
+fi
+check "... the holder is gone" gone_within 5 "$hp"
+run_hutch run "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "... and the next launch recovers, with a new holder"
+hp2=$(holder_pid)
+given ran 0 done -- check "... which runs ($hp2, not $hp)" test -n "$hp2" -a "$hp2" != "$hp" -a -d "/proc/$hp2"
+
+# --- idle exit: not while a sandbox runs, then by itself
+rm -f "$ready/b"
+"$HUTCH" run -v "$ready:/ready" "$root" /bin/sh -c 'echo up > /ready/b; sleep 5; echo done' \
+    < /dev/null > "$TEST_TMP/out.b" 2>&1 &
+bg=$!
+if wait_for_file "$ready/b" up 10 "$bg"; then
+    hp=$(holder_pid)
+    sleep 4  # twice the idle time
+    check "the holder stays while a sandbox runs, past its idle time" alive_pid "${hp:-0}"
+    wait "$bg"
+    is "$?/$(tail -n 1 "$TEST_TMP/out.b")" "0/done" "... and the sandbox ends normally"
+    check "... then it exits by itself after its idle time (HUTCH_HOLDER_IDLE=2)" gone_within 10 "$hp"
+    check "... removing its state" test ! -e "$hdir/state"
+    assert_clean "... and nothing else is left"
+else
+    not_ok "the holder stays while a sandbox runs" "$(cat "$TEST_TMP/out.b")"
+    for i in 1 2 3 4; do not_ok "idle exit check $i (not run)"; done
+fi
+
+# --- a stale record: another process under the recorded pid
+run_hutch run "$root" /bin/sh -c "$show"
+hp=$(holder_pid)
+sleep 100 &
+decoy=$!
+sed -i "s/^pid .*/pid $decoy/" "$hdir/state"
+run_hutch run "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "a record naming another process: the launch starts a new holder"
+given ran 0 done -- check "... the other process is left alone" alive_pid "$decoy"
+given ran 0 done -- check "... the new holder is recorded" test -n "$(holder_pid)" -a "$(holder_pid)" != "$decoy"
+given ran 0 done -- check "... and the holder that lost its record exits" gone_within 10 "$hp"
+kill "$decoy" 2> /dev/null
+wait "$decoy" 2> /dev/null
+
+# --- a record from before a reboot
+hp=$(holder_pid)
+sed -i "s/^boot .*/boot 00000000-0000-0000-0000-000000000000/" "$hdir/state"
+run_hutch run "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "a record from another boot: the launch starts a new holder"
+given ran 0 done -- check "... a new one ($(holder_pid), not $hp)" test -n "$(holder_pid)" -a "$(holder_pid)" != "$hp"
+
+# --- a record whose namespace is not the holder's (same pid, same start)
+hp=$(holder_pid)
+sed -i "s/^userns \([0-9]*\) .*/userns \1 1/" "$hdir/state"
+run_hutch run "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "a record naming another user namespace: the launch starts a new holder"
+given ran 0 done -- check "... a new one ($(holder_pid), not $hp)" test -n "$(holder_pid)" -a "$(holder_pid)" != "$hp"
+
+# --- maps that are not /etc/subuid's: a holder of the right identity, but
+# made with another map (only the caller's uid), is replaced.
+unshare --user --map-root-user sleep 100 < /dev/null > /dev/null 2>&1 &
+fake=$!
+for ((i = 0; i < 50; i++)); do
+    [ "$(awk '{print $2}' "/proc/$fake/uid_map" 2> /dev/null)" = "$me" ] && break
+    sleep 0.1
+done
+fstat=$(cat "/proc/$fake/stat")
+set -- ${fstat##*) }
+hp=$(holder_pid)
+{
+    echo "pid $fake"
+    echo "start ${20}"
+    echo "boot $(cat /proc/sys/kernel/random/boot_id)"
+    echo "userns $(stat -L -c '%d %i' "/proc/$fake/ns/user")"
+    echo "idle 2"
+} > "$hdir/state"
+run_hutch run "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" \
+    "a holder whose maps are not those of /etc/subuid and /etc/subgid is replaced"
+given ran 0 done -- check "... it is stopped" gone_within 5 "$fake"
+given ran 0 done -- check "... and a new one is recorded" test -n "$(holder_pid)" -a "$(holder_pid)" != "$fake"
+kill -KILL "$fake" 2> /dev/null
+wait "$fake" 2> /dev/null
+check "... the holder before it exits (its record is gone)" gone_within 10 "$hp"
+
+# --- hutch system reset
+hp=$(holder_pid)
+run_hutch system reset
+is "$rc/$out" "0/stopped the holder (pid $hp)
+removed $hdir" "hutch system reset stops the holder and says so"
+check "... it is gone" gone_within 5 "${hp:-0}"
+given test "$rc" = 0 -a -n "$hp" -- check "... with its directory" test ! -e "$hdir"
+run_hutch system reset
+is "$rc/$(head -n 1 <<< "$out")" "0/no holder was running" "... and a second reset finds none"
+
+# --- --no-holder, HUTCH_NO_HOLDER=1, --userns single: no holder
+run_hutch run --no-holder "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$direct/done" "--no-holder maps with the helpers (host ids in uid_map)"
+given ran 0 done -- check "... and starts no holder" test ! -e "$hdir/state"
+run env HUTCH_NO_HOLDER=1 "$HUTCH" run "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$direct/done" "HUTCH_NO_HOLDER=1 does the same"
+run_hutch run --userns single "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$direct/done" "--userns single maps only the caller, without a holder"
+given ran 0 done -- check "... and starts none" test ! -e "$hdir/state"
+
+# --- a holder that cannot be had: the launch falls back to the helpers
+rm -rf "$hdir"
+touch "$hdir"
+run_hutch run "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")/$err" "0/$direct/done/" \
+    "where no holder can be made, the launch maps with the helpers, silently"
+rm -f "$hdir"
+
+# A launch that holds the holder's lock and never lets go (stopped, say):
+# the next one waits a bounded time, then maps with the helpers.
+mkdir -m 0700 "$hdir"
+flock -x "$hdir/lock" sh -c "touch '$TEST_TMP/locked'; exec sleep 30" < /dev/null > /dev/null 2>&1 &
+locker=$!
+for ((i = 0; i < 100; i++)); do [ -e "$TEST_TMP/locked" ] && break; sleep 0.05; done
+start=$(date +%s%N)
+run_hutch run "$root" /bin/sh -c "$show"
+elapsed=$((($(date +%s%N) - start) / 1000000))
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$direct/done" \
+    "a launch that cannot get the holder's lock maps with the helpers"
+given ran 0 done -- check "... after a bounded wait (${elapsed} ms)" test "$elapsed" -lt 9000
+pkill -KILL -P "$locker" 2> /dev/null
+kill "$locker" 2> /dev/null
+wait "$locker" 2> /dev/null
+rm -rf "$hdir"
+
+# --- a changed XDG_RUNTIME_DIR: a holder of its own there
+mkdir -m 0700 "$TEST_TMP/xdg2"
+run env XDG_RUNTIME_DIR="$TEST_TMP/xdg2" "$HUTCH" run "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "with another XDG_RUNTIME_DIR, a launch runs on the holder path"
+hp_other=$(sed -n 's/^pid //p' "$TEST_TMP/xdg2/hutch-holder/state" 2> /dev/null)
+given ran 0 done -- check "... with a holder recorded there" alive_pid "${hp_other:-0}"
+run_hutch run "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "... and back to the first XDG_RUNTIME_DIR, launches still run"
+
+# --- concurrent first launches: one holder, all succeed
+run_hutch system reset
+pids=()
+for i in $(seq 10); do
+    "$HUTCH" run --log-level debug "$root" /bin/sh -c "$show" < /dev/null > "$TEST_TMP/c.$i" 2> "$TEST_TMP/c.$i.err" &
+    pids+=($!)
+done
+fails=0 nested_n=0
+for i in $(seq 10); do
+    wait "${pids[$((i - 1))]}" || fails=$((fails + 1))
+    [ "$(sed -n 's/^map //p' "$TEST_TMP/c.$i")" = "$nested" ] && nested_n=$((nested_n + 1))
+done
+is "$fails/$nested_n" "0/10" "10 first launches at once all succeed, all on the holder path"
+started=$(cat "$TEST_TMP"/c.*.err | grep -c 'started the holder')
+is "$started" 1 "... and exactly one holder was started"
+
+# --- in the end every holder exits by itself, and nothing is left
+hp=$(holder_pid)
+check "every holder exits when idle: this one" gone_within 15 "${hp:-0}"
+check "... and the one of the other XDG_RUNTIME_DIR" gone_within 15 "${hp_other:-0}"
+given test "$fails/$nested_n" = 0/10 -- assert_clean "nothing is left behind"
