@@ -6,25 +6,8 @@
 # own cost shows. Then the time from the start of `hutch run` until the
 # published port answers. All traffic is on 127.0.0.1.
 # Run as an unprivileged user: bench/network.sh [BUILD_DIR]
-set -eu
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$src/build}
-hutch=$build/launcher/hutch
-size=${SIZE:-1G}
-rounds=${ROUNDS:-5}
-[ "$(id -u)" != 0 ] || { echo "run the benchmark as an unprivileged user" >&2; exit 125; }
-for t in curl wrk pasta slirp4netns busybox python3 ss; do
-    command -v $t > /dev/null || { echo "bench: $t is missing (Debian: apt install curl wrk passt slirp4netns busybox-static python3 iproute2)" >&2; exit 125; }
-done
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+need_tools "Debian: apt install curl wrk passt slirp4netns busybox-static python3 iproute2" curl wrk pasta slirp4netns busybox python3 ss
 "$src/helpers/hutch-demo-layers" "$work/layers" > /dev/null
 mkdir "$work/www"
 truncate -s "$size" "$work/www/big"   # sparse: the disk is not what we measure

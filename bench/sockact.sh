@@ -13,27 +13,10 @@
 # curl to /dev/null, ROUNDS rounds interleaved; then, with wrk installed,
 # the request rate of a small page. All traffic is on 127.0.0.1.
 # Run as an unprivileged user: bench/sockact.sh [BUILD_DIR]
-set -eu
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$src/build}
-hutch=$build/launcher/hutch
-size=${SIZE:-1G}
-rounds=${ROUNDS:-5}
-[ "$(id -u)" != 0 ] || { echo "run the benchmark as an unprivileged user" >&2; exit 125; }
+. "$(dirname "$0")/lib.sh"
 lighttpd=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 [ -x "$lighttpd" ] || { echo "bench: lighttpd is missing (Debian: apt install lighttpd)" >&2; exit 125; }
-for t in curl pasta python3 ss; do
-    command -v $t > /dev/null || { echo "bench: $t is missing (Debian: apt install curl passt python3 iproute2)" >&2; exit 125; }
-done
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+need_tools "Debian: apt install curl passt python3 iproute2" curl pasta python3 ss
 mkdir "$work/www"
 truncate -s "$size" "$work/www/big"
 echo "a small page" > "$work/www/index.html"

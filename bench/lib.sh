@@ -1,0 +1,32 @@
+# bench/lib.sh: what the benchmark scripts share. A script sources it with
+# its BUILD_DIR argument in $1:
+#   . "$(dirname "$0")/lib.sh"
+#   need_tools "Debian: apt install ..." curl pasta
+# It sets src, build, hutch, size (SIZE, default 1G), rounds (ROUNDS,
+# default 5), a private $work directory removed at exit, and pids, the
+# background processes to stop then.
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$src/build}
+hutch=$build/launcher/hutch
+size=${SIZE:-1G}
+rounds=${ROUNDS:-5}
+[ "$(id -u)" != 0 ] || { echo "run the benchmark as an unprivileged user" >&2; exit 125; }
+
+# need_tools HINT TOOL...: each TOOL is on PATH, or the script stops with HINT.
+need_tools() {
+    local hint=$1 t
+    shift
+    for t in "$@"; do
+        command -v "$t" > /dev/null || { echo "bench: $t is missing ($hint)" >&2; exit 125; }
+    done
+}
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
