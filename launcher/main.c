@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "doctor.h"
+#include "import.h"
 #include "options.h"
 #include "plan.h"
 #include "policy.h"
@@ -14,6 +15,7 @@
 #include "profile.h"
 #include "run.h"
 #include "sockact.h"
+#include "store.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -25,6 +27,9 @@ static void usage(FILE *f)
         "Commands:\n"
         "  run [OPTIONS] ROOT [COMMAND [ARG...]]  run COMMAND in a new sandbox\n"
         "  app [OPTIONS] PROGRAM [ARG...]         run a desktop PROGRAM of this system, confined by its profile\n"
+        "  import oci:DIR[:TAG] [NAME[:TAG]]      put an OCI image layout into the image store\n"
+        "  images                                 list the images of the store\n"
+        "  rmi NAME[:TAG]                         remove an image (and the layers no other image uses)\n"
         "  doctor                                 check that this machine can run hutch\n"
         "  profiles                               list the profiles found, and where\n"
         "  profile show NAME|FILE                 a profile's options, includes and variables resolved\n"
@@ -142,12 +147,59 @@ static int cmd_profile(int argc, char **argv)
   return r < 0 ? EXIT_HUTCH_FAILED : 0;
 }
 
+/* `hutch import SOURCE [NAME[:TAG]]`, `hutch images`, `hutch rmi NAME[:TAG]`:
+ * the image store (store.c, import.c). */
+static int store_status(int r, struct error *err)
+{
+  if (r == 0)
+    return 0;
+  error_print(err);
+  return err->status ? err->status : EXIT_HUTCH_FAILED;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+  struct error err = {0};
+  if (argc < 2 || argc > 3 || argv[1][0] == '-') {
+    fputs("usage: hutch import oci:DIR[:TAG] [NAME[:TAG]]\n", argc == 2 ? stdout : stderr);
+    return argc == 2 ? 0 : EXIT_HUTCH_FAILED;
+  }
+  return store_status(import_image(argv[1], argc == 3 ? argv[2] : NULL, &err), &err);
+}
+
+static int cmd_images(int argc, char **argv)
+{
+  struct error err = {0};
+  (void) argv;
+  if (argc != 1) {
+    fputs("usage: hutch images\n", stderr);
+    return EXIT_HUTCH_FAILED;
+  }
+  return store_status(store_list(stdout, &err), &err);
+}
+
+static int cmd_rmi(int argc, char **argv)
+{
+  struct error err = {0};
+  if (argc < 2) {
+    fputs("usage: hutch rmi NAME[:TAG]...\n", stderr);
+    return EXIT_HUTCH_FAILED;
+  }
+  for (int i = 1; i < argc; i++)
+    if (store_remove(argv[i], &err) < 0)
+      return store_status(-1, &err);
+  return 0;
+}
+
 static const struct {
   const char *name;
   int (*fn)(int argc, char **argv);
 } commands[] = {
   {"run", cmd_run},
   {"app", cmd_app},
+  {"import", cmd_import},
+  {"images", cmd_images},
+  {"rmi", cmd_rmi},
   {"doctor", cmd_doctor},
   {"man-options", cmd_man},
   {"profiles", cmd_profiles},
@@ -179,6 +231,6 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < N_ELEMENTS(commands); i++)
     if (!strcmp(argv[1], commands[i].name))
       return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "hutch: unknown command `%s`; use run, doctor, profiles or profile (see hutch --help)\n", argv[1]);
+  fprintf(stderr, "hutch: unknown command `%s`; use run, app, import, images, rmi, doctor, profiles or profile (see hutch --help)\n", argv[1]);
   return EXIT_HUTCH_FAILED;
 }
