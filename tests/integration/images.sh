@@ -1,0 +1,165 @@
+#!/bin/bash
+# The image store: hutch import oci:DIR[:TAG] of an OCI layout made by umoci
+# (three layers over the busybox base: files, a whiteout, an opaque
+# directory), hutch run NAME (the layers stacked, the config's Cmd, Env and
+# WorkingDir applied), layers shared between images, hutch images and rmi;
+# a tampered blob and crafted tarballs (../, an absolute path, a write
+# through a symlink, hard links out) refused with nothing kept or written.
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+
+command -v umoci > /dev/null || skip_all "umoci missing (apt install umoci)"
+command -v python3 > /dev/null || skip_all "python3 missing"
+# The xattr whiteouts the import writes are read by the kernel's overlay.
+have_kernel_overlay || skip_all "$(backend_missing_reason kernel)"
+touch "$TEST_TMP/.x"
+setfattr -n user.test -v 1 "$TEST_TMP/.x" 2> /dev/null || skip_all "no user xattrs in $TEST_TMP"
+
+export XDG_DATA_HOME=$TEST_TMP/data
+STORE=$XDG_DATA_HOME/hutch/store
+run_hutch import oci:/nonexistent
+case $err in
+*"without libarchive"*) skip_all "hutch was built without libarchive" ;;
+esac
+
+plan 27
+
+# ------------------------------------------------------------ the image
+O=$TEST_TMP/oci
+src=$TEST_TMP/src
+mkdir -p "$src/lower/srv/data" "$src/newdata" "$src/extra/opt"
+echo old > "$src/lower/srv/data/old"
+echo keep > "$src/lower/srv/keep"
+echo gone > "$src/lower/srv/gone"
+echo fresh > "$src/newdata/fresh"
+echo extra > "$src/extra/opt/extra"
+{
+    umoci init --layout "$O" &&
+        umoci new --image "$O:v1" &&
+        umoci insert --rootless --image "$O:v1" "$(base_layer)" / &&
+        umoci insert --rootless --image "$O:v1" "$src/lower" / &&
+        umoci insert --rootless --image "$O:v1" --whiteout /srv/gone &&
+        umoci insert --rootless --image "$O:v1" --opaque "$src/newdata" /srv/data &&
+        umoci config --image "$O:v1" --config.env MARK=image-env --config.workingdir /srv \
+            --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo "cmd-ran $MARK $PWD"' &&
+        # v2: v1 and one more layer: shares every layer of v1.
+        umoci insert --rootless --image "$O:v1" --tag v2 "$src/extra" /
+} > "$TEST_TMP/umoci.log" 2>&1 || bail_out "umoci could not build the test image: $(tail -n 3 "$TEST_TMP/umoci.log")"
+
+layer_dirs() { find "$STORE/layers" -mindepth 1 -maxdepth 1 -type d 2> /dev/null | wc -l; }
+
+run_hutch import "oci:$O:v1" demo
+like "$rc/$out" "0/demo:latest sha256:" "import: an OCI layout made by umoci is imported"
+is "$(layer_dirs)" 4 "import: its 4 layers (the base, files, a whiteout, an opaque directory) are stored"
+
+run_hutch run --overlay kernel demo
+is "$rc/$out" "0/cmd-ran image-env /srv" "run NAME: the config's Cmd runs, with its Env and WorkingDir"
+
+run_hutch run --overlay kernel demo /bin/sh -c '
+    echo "gone:$(test -e /srv/gone && echo present || echo absent)"
+    echo "keep:$(cat /srv/keep)"
+    echo "data:$(ls -A /srv/data | tr "\n" " ")"
+    echo "busybox:$(test -x /bin/busybox && echo yes)"
+    echo done'
+check "run NAME COMMAND: the command given runs instead of Cmd" ran 0 done
+given ran 0 done -- is "$(grep ^gone: <<< "$out")" "gone:absent" "a whiteout layer deletes a file of a lower layer"
+given ran 0 done -- is "$(grep ^data: <<< "$out")" "data:fresh " "an opaque directory hides the lower layer's content"
+given ran 0 done -- is "$(grep ^keep: <<< "$out")/$(grep ^busybox: <<< "$out")" "keep:keep/busybox:yes" \
+    "the lower layers show through where nothing hides them"
+
+run_hutch run --overlay kernel -e MARK=cli -w / demo /bin/sh -c 'echo "$MARK $PWD"; echo done'
+is "$rc/$out" "0/cli /
+done" "-e and -w override the image's Env and WorkingDir"
+
+# A second image on the same layers: only its own layer is added.
+run_hutch import "oci:$O:v2" other:2
+like "$rc/$out" "0/other:2 sha256:" "import: a second image sharing the base layers"
+is "$(layer_dirs)" 5 "the shared layers are stored once (4 + 1 layer directories)"
+run_hutch run --overlay kernel other:2 /bin/sh -c 'cat /opt/extra; test -e /srv/gone || echo done'
+is "$rc/$out" "0/extra
+done" "the second image runs with its own layer over the shared ones"
+
+run_hutch images
+like "$rc/$out" "0/NAME" "images: lists the store"
+both_listed() { grep -Eq '^demo +latest ' <<< "$out" && grep -Eq '^other +2 ' <<< "$out"; }
+check "images: names both images with their tags" both_listed
+
+run_hutch rmi other:2
+is "$rc" 0 "rmi: removes an image"
+is "$(layer_dirs)" 4 "rmi: the layer no other image uses goes; the shared ones stay"
+run_hutch run --overlay kernel demo /bin/sh -c 'echo done'
+is "$rc/$out" "0/done" "the image sharing the layers still runs"
+run_hutch images
+given test "$rc" = 0 -- unlike "$out" "other" "images: the removed image is gone"
+run_hutch rmi other:2
+check "rmi: an image not in the store is an error" refused "no image"
+
+# ---------------------------------------------------- refused: tampering
+# A fresh store, so that no layer is there already.
+export XDG_DATA_HOME=$TEST_TMP/data-bad
+STORE=$XDG_DATA_HOME/hutch/store
+cp -a "$O" "$TEST_TMP/tampered"
+blob=$(find "$TEST_TMP/tampered/blobs/sha256" -type f -size +100k | head -n 1)
+printf 'X' | dd of="$blob" bs=1 seek=5000 conv=notrunc status=none
+run_hutch import "oci:$TEST_TMP/tampered:v1" bad
+check "import: a layer blob whose sha256 does not match is refused" refused "does not match its digest"
+is "$(layer_dirs)/$(find "$STORE/tmp" -mindepth 1 | wc -l)/$(find "$STORE/blobs" -type f | wc -l)" "0/0/0" \
+    "import: nothing is kept of the refused image (layers, work files, blobs)"
+
+# ------------------------------------- refused: crafted layer tarballs
+# make_layout DIR CASE: an OCI layout with one layer made by python's
+# tarfile, holding the hostile entries of CASE.
+mkdir -p "$TEST_TMP/outside"
+make_layout() {
+    python3 - "$1" "$2" "$TEST_TMP" << 'EOF'
+import hashlib, io, json, os, sys, tarfile
+out, case, tmp = sys.argv[1:]
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w:gz") as t:
+    def add(name, type=tarfile.REGTYPE, data=b"escaped\n", link=""):
+        i = tarfile.TarInfo(name)
+        i.type, i.linkname, i.mode = type, link, 0o755 if type in (tarfile.DIRTYPE, tarfile.SYMTYPE) else 0o644
+        i.size = len(data) if type == tarfile.REGTYPE else 0
+        t.addfile(i, io.BytesIO(data) if type == tarfile.REGTYPE else None)
+    add("etc", tarfile.DIRTYPE)
+    add("etc/ok")
+    if case == "dotdot":
+        add("../../../../../../../../" + tmp.lstrip("/") + "/outside/dotdot")
+    elif case == "absolute":
+        add(tmp + "/outside/absolute")
+    elif case == "symlink":
+        add("link", tarfile.SYMTYPE, link=tmp + "/outside")
+        add("link/symlink")
+    elif case == "symlink-rel":
+        add("up", tarfile.SYMTYPE, link="../../../../../../../../../../" + tmp.lstrip("/") + "/outside")
+        add("up/symlink-rel")
+    elif case == "hardlink":
+        add("hl", tarfile.LNKTYPE, link="../../../../../../../../etc/passwd")
+    elif case == "hardlink-via-symlink":
+        add("etclink", tarfile.SYMTYPE, link="/etc")
+        add("hl", tarfile.LNKTYPE, link="etclink/passwd")
+layer = buf.getvalue()
+def blob(data):
+    d = hashlib.sha256(data).hexdigest()
+    os.makedirs(out + "/blobs/sha256", exist_ok=True)
+    open(out + "/blobs/sha256/" + d, "wb").write(data)
+    return {"digest": "sha256:" + d, "size": len(data)}
+config = blob(json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+                          "rootfs": {"type": "layers", "diff_ids": []}}).encode())
+config["mediaType"] = "application/vnd.oci.image.config.v1+json"
+l = blob(layer)
+l["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip"
+m = blob(json.dumps({"schemaVersion": 2, "config": config, "layers": [l]}).encode())
+m["mediaType"] = "application/vnd.oci.image.manifest.v1+json"
+m["annotations"] = {"org.opencontainers.image.ref.name": "latest"}
+open(out + "/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
+open(out + "/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": [m]}))
+EOF
+}
+
+for case in dotdot absolute symlink symlink-rel hardlink hardlink-via-symlink; do
+    make_layout "$TEST_TMP/craft-$case" "$case" || bail_out "python3 could not make the $case layout"
+    run_hutch import "oci:$TEST_TMP/craft-$case" "craft-$case"
+    check "import: a layer with a $case entry is refused" refused "refusing the layer"
+done
+is "$(find "$TEST_TMP/outside" -mindepth 1 | wc -l)/$(layer_dirs)/$(find "$STORE/tmp" -mindepth 1 | wc -l)" "0/0/0" \
+    "nothing was written outside the store, and nothing kept in it"
