@@ -188,6 +188,8 @@ static int cmd_rmi(int argc, char **argv)
   for (int i = 1; i < argc; i++)
     if (store_remove(argv[i], &err) < 0)
       return store_status(-1, &err);
+    else
+      printf("%s removed\n", argv[i]);
   return 0;
 }
 
