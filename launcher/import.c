@@ -24,6 +24,7 @@
 #define _GNU_SOURCE
 #include "import.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <linux/openat2.h>
@@ -338,11 +339,35 @@ static int set_xattr(int fd, const char *name, const char *value, const char *en
   return 0;
 }
 
+/* In an opaque directory the kernel reads no xattr whiteouts: those this
+ * layer made there before would show as empty files. Nothing below shows
+ * anyway, so they go. */
+static void drop_xwhiteouts(int dir)
+{
+  int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (!d) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    char v[4];
+    _cleanup_close_ int f = de->d_type == DT_REG ? openat(dir, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    if (f >= 0 && fgetxattr(f, "user.overlay.whiteout", v, sizeof v) >= 0)
+      unlinkat(dir, de->d_name, 0);
+  }
+  closedir(d);
+}
+
 static int whiteout(int dir, const char *name, const char *entry, struct error *err)
 {
   char opq[8] = "";
-  if (!strcmp(name, ".wh..opq"))  /* .wh..wh..opq: the directory hides what lies below */
+  if (!strcmp(name, ".wh..opq")) {  /* .wh..wh..opq: the directory hides what lies below */
+    drop_xwhiteouts(dir);
     return set_xattr(dir, "user.overlay.opaque", "y", entry, err);
+  }
   if (!strncmp(name, ".wh.", 4))  /* other aufs metadata (.wh..wh.plnk...) */
     return 0;
   if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
@@ -691,7 +716,7 @@ int import_image(const char *source, const char *ref, struct error *err)
 {
   (void) source;
   (void) ref;
-  return error_set(err, ENOTSUP, "hutch was built without libarchive, so it cannot import images\n"
+  return error_set(err, 0, "hutch was built without libarchive, so it cannot import images\n"
                    "rebuild with libarchive-dev installed (meson setup -Dlibarchive=enabled)");
 }
 

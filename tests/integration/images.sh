@@ -21,7 +21,7 @@ case $err in
 *"without libarchive"*) skip_all "hutch was built without libarchive" ;;
 esac
 
-plan 29
+plan 30
 
 # ------------------------------------------------------------ the image
 O=$TEST_TMP/oci
@@ -154,6 +154,11 @@ with tarfile.open(fileobj=buf, mode="w:gz") as t:
         add("up/symlink-rel")
     elif case == "hardlink":
         add("hl", tarfile.LNKTYPE, link="../../../../../../../../etc/passwd")
+    elif case == "late-opaque":
+        add("data", tarfile.DIRTYPE)
+        add("data/.wh.a")
+        add("data/.wh..wh..opq")
+        add("data/b")
     elif case == "hardlink-via-symlink":
         add("etclink", tarfile.SYMTYPE, link="/etc")
         add("hl", tarfile.LNKTYPE, link="etclink/passwd")
@@ -183,6 +188,14 @@ for case in dotdot absolute symlink symlink-rel hardlink hardlink-via-symlink; d
     check "import: a layer with a $case entry is refused" refused "refusing the layer"
     refused "refusing the layer" || all_refused=no
 done
+# Not hostile: a whiteout, then the opaque marker of its directory. The
+# whiteout file (an empty file with user.overlay.whiteout) would show in an
+# opaque directory, so it goes.
+make_layout "$TEST_TMP/craft-late-opaque" late-opaque || bail_out "python3 could not make the late-opaque layout"
+XDG_DATA_HOME=$TEST_TMP/data-late run_hutch import "oci:$TEST_TMP/craft-late-opaque" late
+d=$(find "$TEST_TMP/data-late/hutch/store/layers" -mindepth 2 -maxdepth 2 -name data)
+is "$rc/$(ls -A "$d" 2> /dev/null | tr '\n' ' ')/$(getfattr --only-values -n user.overlay.opaque "$d" 2> /dev/null)" \
+    "0/b /y" "import: a whiteout then the opaque marker of its directory leaves an opaque directory without the whiteout"
 given test $all_refused = yes -- \
     is "$(find "$TEST_TMP/outside" -mindepth 1 | wc -l)/$(layer_dirs)/$(find "$STORE/tmp" -mindepth 1 | wc -l)" "0/0/0" \
     "nothing was written outside the store, and nothing kept in it"
