@@ -162,7 +162,7 @@ static int plan_policy(const struct spec *s, struct plan *p, struct error *err)
 }
 
 /* The image's Env (before the command line's -e, which wins), WorkingDir;
- * its Entrypoint and Cmd are left in ic for the caller. */
+ * its Entrypoint, Cmd and User are left in ic for the caller. */
 static int plan_image(const struct spec *s, struct plan *p, struct image_config *ic, struct error *err)
 {
   bool found;
@@ -175,8 +175,6 @@ static int plan_image(const struct spec *s, struct plan *p, struct image_config 
     free(p->workdir);
     p->workdir = xstrdup(ic->workdir);
   }
-  if (ic->user && !s->user)
-    log_warn("the image's config asks for user `%s`: not applied yet (give -u %s to run as it)", ic->user, ic->user);
   return 0;
 }
 
@@ -212,6 +210,14 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
       strv_append(&p->argv, &argc, xstrdup(*a));
   else
     strv_append(&p->argv, &argc, xstrdup("/bin/sh"));
+  /* The image's User, as if given with -u when -u was not. */
+  _cleanup_free_ char *image_user = s->user ? NULL : steal_pointer(&ic.user);
+  struct spec with_user = {0};
+  if (image_user) {
+    with_user = *s;
+    with_user.user = image_user;
+  }
+  const struct spec *su = image_user ? &with_user : s;
   image_config_free(&ic);
 
   if ((r = net_resolve(s, !policy_only, p, err)) < 0)
@@ -235,7 +241,7 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
     return r;
   /* --user, resolved in the image's /etc/passwd and /etc/group; then
    * keep-id's backend that keeps the image's owners, and its passwd entry. */
-  if ((r = users_plan(s, p, err)) < 0 || (r = keepid_plan(s, p, err)) < 0)
+  if ((r = users_plan(su, p, err)) < 0 || (r = keepid_plan(su, p, err)) < 0)
     return r;
   /* The masks last of all the mounts (keep-id adds /etc files above), so
    * that no later mount can uncover them. */

@@ -21,7 +21,7 @@ case $err in
 *"without libarchive"*) skip_all "hutch was built without libarchive" ;;
 esac
 
-plan 30
+plan 32
 
 # ------------------------------------------------------------ the image
 O=$TEST_TMP/oci
@@ -42,7 +42,9 @@ echo extra > "$src/extra/opt/extra"
         umoci config --image "$O:v1" --config.env MARK=image-env --config.workingdir /srv \
             --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo "cmd-ran $MARK $PWD"' &&
         # v2: v1 and one more layer: shares every layer of v1.
-        umoci insert --rootless --image "$O:v1" --tag v2 "$src/extra" /
+        umoci insert --rootless --image "$O:v1" --tag v2 "$src/extra" / &&
+        # v3: v1 with a User in its config.
+        umoci config --image "$O:v1" --tag v3 --config.user 1000:1000
 } > "$TEST_TMP/umoci.log" 2>&1 || bail_out "umoci could not build the test image: $(tail -n 3 "$TEST_TMP/umoci.log")"
 
 layer_dirs() { find "$STORE/layers" -mindepth 1 -maxdepth 1 -type d 2> /dev/null | wc -l; }
@@ -69,6 +71,16 @@ given ran 0 done -- is "$(grep ^keep: <<< "$out")/$(grep ^busybox: <<< "$out")" 
 run_hutch run --overlay kernel -e MARK=cli -w / demo /bin/sh -c 'echo "$MARK $PWD"; echo done'
 is "$rc/$out" "0/cli /
 done" "-e and -w override the image's Env and WorkingDir"
+
+# The config's User, unless -u is given.
+run_hutch import "oci:$O:v3" demo:user
+run_hutch run --overlay kernel demo:user /bin/sh -c 'echo "$(id -u):$(id -g)"; echo done'
+is "$rc/$out" "0/1000:1000
+done" "run NAME: the config's User applies"
+run_hutch run --overlay kernel -u 0 demo:user /bin/sh -c 'echo "$(id -u)"; echo done'
+is "$rc/$out" "0/0
+done" "-u overrides the config's User"
+run_hutch rmi demo:user
 
 # A second image on the same layers: only its own layer is added.
 run_hutch import "oci:$O:v2" other:2
