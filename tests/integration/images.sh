@@ -21,7 +21,7 @@ case $err in
 *"without libarchive"*) skip_all "hutch was built without libarchive" ;;
 esac
 
-plan 32
+plan 34
 
 # ------------------------------------------------------------ the image
 O=$TEST_TMP/oci
@@ -123,6 +123,33 @@ run_hutch run --overlay kernel par2 /bin/sh -c 'cat /opt/extra /srv/data/fresh; 
 is "$rc/$out/$(layer_dirs)" "0/extra
 fresh
 done/5" "the images imported at once run, their shared layers stored once"
+
+# ------------------------------------------------- a crash halfway through
+# The base layer's blob is a FIFO fed half of it: hutch extracts what it
+# gets, waits for the rest, and is killed there. Nothing it did may become
+# a layer; the next import cleans up and succeeds.
+export XDG_DATA_HOME=$TEST_TMP/data-crash
+STORE=$XDG_DATA_HOME/hutch/store
+cp -a "$O" "$TEST_TMP/crash"
+base_blob=$(find "$TEST_TMP/crash/blobs/sha256" -type f -size +100k | head -n 1)
+mv "$base_blob" "$TEST_TMP/base.blob"
+mkfifo "$base_blob"
+{ head -c $(($(stat -c %s "$TEST_TMP/base.blob") / 2)) "$TEST_TMP/base.blob"; exec sleep 20; } > "$base_blob" &
+feeder=$!
+"$HUTCH" import "oci:$TEST_TMP/crash:v1" crash > /dev/null 2>&1 &
+importer=$!
+halfway() { [ -n "$(find "$STORE/tmp" -mindepth 3 -print -quit 2> /dev/null)" ]; }
+for ((i = 0; i < 250; i++)); do halfway && break; sleep 0.02; done
+kill -KILL "$importer" 2> /dev/null
+wait "$importer" 2> /dev/null
+kill "$feeder" 2> /dev/null
+wait "$feeder" 2> /dev/null
+given halfway -- is "$(layer_dirs)/$(grep -c crash "$STORE/index.json" 2> /dev/null)" "0/" \
+    "an import killed halfway through a layer leaves no layer and no image"
+run_hutch import "oci:$O:v1" crash
+run_hutch run --overlay kernel crash /bin/sh -c 'test -x /bin/busybox && echo done'
+is "$rc/$out/$(find "$STORE/tmp" -mindepth 1 | wc -l)" "0/done/0" \
+    "the next import of the same layers succeeds, and what the killed one left is gone"
 
 # ---------------------------------------------------- refused: tampering
 # A fresh store, so that no layer is there already.
