@@ -19,8 +19,11 @@
  * marked user.overlay.opaque=x; `.wh..wh..opq` user.overlay.opaque=y on
  * its directory. (The 0/0 character device cannot be made unprivileged.)
  *
- * Owners: every file is the caller's, which root inside the sandbox is;
- * the image's other owners are not kept yet. Device nodes are skipped. */
+ * Owners: the import runs in a user namespace mapped as a run maps it by
+ * default (store_mapped_run: root inside is the caller, then the
+ * subordinate ids), so every file gets the owner the image gives it and
+ * shows with it in the sandbox. Without subordinate ids every file is the
+ * caller's, which root inside is. Device nodes are skipped. */
 #define _GNU_SOURCE
 #include "import.h"
 
@@ -383,7 +386,19 @@ static int whiteout(int dir, const char *name, const char *entry, struct error *
   return r < 0 ? r : set_xattr(dir, "user.overlay.opaque", "x", entry, err);
 }
 
-static int extract_entry(struct archive *a, struct archive_entry *e, int layer, size_t *skipped, struct error *err)
+/* The image's owner, inside store_mapped_run's namespace (which maps them
+ * as a run does); an id the namespace does not map stays root, counted in
+ * *unmapped. Outside one, every file stays the caller's. */
+static void set_owner(int fd, const char *name, uid_t uid, gid_t gid, size_t *unmapped)
+{
+  if (!store_keeps_owners() || (uid == 0 && gid == 0))
+    return;
+  if (fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH)) < 0)
+    (*unmapped)++;
+}
+
+static int extract_entry(struct archive *a, struct archive_entry *e, int layer, size_t *skipped, size_t *unmapped,
+                         struct error *err)
 {
   const char *path = archive_entry_pathname(e);
   _cleanup_strv_ char **comps = NULL;
@@ -394,6 +409,8 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int layer, 
   if ((r = split_path(path, &comps, &n, err)) < 0)
     return r;
   mode_t mode = archive_entry_perm(e) & 07777;
+  uid_t uid = (uid_t) archive_entry_uid(e);
+  gid_t gid = (gid_t) archive_entry_gid(e);
   if (n == 0) {  /* the layer's top directory */
     if (archive_entry_filetype(e) == AE_IFDIR)
       fchmod(layer, mode | 0700);
@@ -429,6 +446,8 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int layer, 
     if (mkdirat(dir, name, 0700) < 0 && errno != EEXIST)
       return error_set(err, errno, "mkdir `%s`", path);
     _cleanup_close_ int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0)
+      set_owner(fd, "", uid, gid, unmapped);
     if (fd < 0 || fchmod(fd, mode | 0700) < 0)
       return error_set(err, errno, "directory `%s`", path);
     return 0;
@@ -442,6 +461,7 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int layer, 
       return error_set(err, archive_errno(a), "extract `%s`: %s", path, archive_error_string(a));
     struct timespec t[2] = {{.tv_sec = archive_entry_mtime(e)}, {.tv_sec = archive_entry_mtime(e)}};
     futimens(fd, t);
+    set_owner(fd, "", uid, gid, unmapped);  /* before the mode: chown clears set-id bits */
     if (fchmod(fd, mode) < 0)
       return error_set(err, errno, "chmod `%s`", path);
     return 0;
@@ -451,12 +471,14 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int layer, 
     clear_name(dir, name, false);
     if (!target || symlinkat(target, dir, name) < 0)
       return error_set(err, errno, "symlink `%s`", path);
+    set_owner(dir, name, uid, gid, unmapped);
     return 0;
   }
   case AE_IFIFO:
     clear_name(dir, name, false);
     if (mknodat(dir, name, S_IFIFO | mode, 0) < 0)
       return error_set(err, errno, "fifo `%s`", path);
+    set_owner(dir, name, uid, gid, unmapped);
     return 0;
   default:  /* devices: cannot be made without privilege */
     (*skipped)++;
@@ -477,7 +499,7 @@ static int extract_layer(int layout, const char *digest, int dirfd, const char *
     return -ENOENT;
   }
   int r = 0;
-  size_t skipped = 0;
+  size_t skipped = 0, unmapped = 0;
   _cleanup_close_ int layer = -1;
   if (mkdirat(dirfd, dest, 0755) < 0 ||
       (layer = openat(dirfd, dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
@@ -497,7 +519,7 @@ static int extract_layer(int layout, const char *digest, int dirfd, const char *
       r = error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "layer %s: %s", digest, archive_error_string(a));
       break;
     }
-    r = extract_entry(a, e, layer, &skipped, err);
+    r = extract_entry(a, e, layer, &skipped, &unmapped, err);
   }
   archive_read_free(a);
   /* What follows the archive's end (tar's padding) counts in the digest. */
@@ -513,6 +535,9 @@ static int extract_layer(int layout, const char *digest, int dirfd, const char *
     *err = (struct error) {0};
     return error_set(err, 0, "layer blob `%s` does not match its digest (it is %s): refusing the image", path, got);
   }
+  if (r == 0 && unmapped)
+    log_warn("layer %.19s: %zu file%s kept root as owner: the image's owner is beyond your subordinate ids", digest,
+             unmapped, unmapped == 1 ? "" : "s");
   if (r == 0 && skipped)
     log_warn("layer %.19s: %zu device node%s skipped (they cannot be made without privilege)", digest, skipped,
              skipped == 1 ? "" : "s");
@@ -659,7 +684,7 @@ static int commit_image(struct import *im, const char *name, const char *tag, st
   return r;
 }
 
-int import_image(const char *source, const char *ref, struct error *err)
+static int import_here(const char *source, const char *ref, struct error *err)
 {
   if (strncmp(source, "oci:", 4))
     return error_set(err, 0, "unknown image source `%s`\nuse oci:DIR[:TAG] (an OCI image layout)", source);
@@ -708,6 +733,22 @@ int import_image(const char *source, const char *ref, struct error *err)
   strvfreep(&im.layers);
   strvfreep(&im.fresh);
   return r;
+}
+
+struct import_args {
+  const char *source, *ref;
+};
+
+static int import_fn(void *arg, struct error *err)
+{
+  struct import_args *a = arg;
+  return import_here(a->source, a->ref, err);
+}
+
+int import_image(const char *source, const char *ref, struct error *err)
+{
+  struct import_args a = {source, ref};
+  return store_mapped_run(import_fn, &a, err);
 }
 
 #else

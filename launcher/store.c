@@ -6,10 +6,15 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "runtime.h"
+#include "userns.h"
 #include "util.h"
 
 #define BLOB_MAX (4 << 20)
@@ -370,7 +375,7 @@ int store_list(FILE *f, struct error *err)
   return r;
 }
 
-int store_remove(const char *ref, struct error *err)
+static int remove_here(const char *ref, struct error *err)
 {
   _cleanup_free_ char *name = NULL, *tag = NULL;
   struct store st;
@@ -393,5 +398,107 @@ int store_remove(const char *ref, struct error *err)
   }
   json_object_put(index);
   store_close(&st);
+  return r;
+}
+
+static bool keeps_owners;
+
+static int remove_fn(void *arg, struct error *err)
+{
+  return remove_here(arg, err);
+}
+
+int store_remove(const char *ref, struct error *err)
+{
+  return store_mapped_run(remove_fn, (void *) ref, err);
+}
+
+bool store_keeps_owners(void)
+{
+  return keeps_owners;
+}
+
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+  ssize_t n;
+  do
+    n = read(fd, buf, len);
+  while (n < 0 && errno == EINTR);
+  return n;
+}
+
+int store_mapped_run(int (*fn)(void *arg, struct error *err), void *arg, struct error *err)
+{
+  struct userns_plan plan;
+  int r = userns_plan(USERNS_AUTO, &plan, err);
+  if (r < 0)
+    return r;
+  if (plan.mode != USERNS_AUTO || plan.n_uid_map < 2 || plan.n_gid_map < 2) {
+    userns_plan_free(&plan);
+    return fn(arg, err);
+  }
+  /* to_child: "mapped"; to_parent: "unshared", then the struct error. */
+  int to_child[2], to_parent[2];
+  if (pipe2(to_child, O_CLOEXEC) < 0) {
+    userns_plan_free(&plan);
+    return error_set(err, errno, "pipe");
+  }
+  if (pipe2(to_parent, O_CLOEXEC) < 0) {
+    r = error_set(err, errno, "pipe");
+    close(to_child[0]);
+    close(to_child[1]);
+    userns_plan_free(&plan);
+    return r;
+  }
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct error e = {0};
+    char c = 0;
+    close(to_child[1]);
+    close(to_parent[0]);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (unshare(CLONE_NEWUSER) < 0) {
+      error_set(&e, errno, "unshare(CLONE_NEWUSER) for the image store");
+      r = -1;
+    } else if (write(to_parent[1], "u", 1) != 1 || read_full(to_child[0], &c, 1) != 1 || c != 'm') {
+      r = -1;  /* the parent says why */
+    } else {
+      keeps_owners = true;
+      r = fn(arg, &e);
+    }
+    fflush(stdout);
+    if (r < 0 && write_all(to_parent[1], &e, sizeof e) < 0)
+      _exit(2);
+    _exit(r < 0 ? 1 : 0);
+  }
+  close(to_child[0]);
+  close(to_parent[1]);
+  if (pid < 0) {
+    r = error_set(err, errno, "fork");
+    close(to_child[1]);
+  } else {
+    char c = 0;
+    if (read_full(to_parent[0], &c, 1) == 1 && c == 'u') {
+      r = userns_apply(&plan, pid, err);
+      if (r == 0 && write(to_child[1], "m", 1) != 1)
+        r = error_set(err, errno, "write to the image store's helper");
+    }
+    close(to_child[1]);
+    struct error e = {0};
+    ssize_t n = read_full(to_parent[0], &e, sizeof e);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+      ;
+    if (r == 0 && n == (ssize_t) sizeof e) {
+      e.msg[sizeof e.msg - 1] = '\0';
+      *err = e;
+      r = e.errnum ? -e.errnum : -EINVAL;
+    } else if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+      r = error_set(err, 0, "the image store's helper failed (wait status %d)", status);
+    }
+  }
+  close(to_parent[0]);
+  userns_plan_free(&plan);
   return r;
 }

@@ -76,6 +76,15 @@ struct image_config {
 int store_image_config(const char *ref, struct image_config *cfg, bool *found, struct error *err);
 void image_config_free(struct image_config *cfg);
 
+/* Run fn in a child process in a user namespace mapped as a run maps it
+ * by default (root inside is the caller, 1... the subordinate ids), so
+ * that an import can give files the owners the image has and rmi can
+ * remove them again; its error comes back in err. Without subordinate ids
+ * (or newuidmap), fn runs in this process and the files stay the caller's. */
+int store_mapped_run(int (*fn)(void *arg, struct error *err), void *arg, struct error *err);
+/* Inside store_mapped_run's namespace: may files be given other owners? */
+bool store_keeps_owners(void);
+
 /* `hutch images` and `hutch rmi NAME[:TAG]`. */
 int store_list(FILE *f, struct error *err);
 int store_remove(const char *ref, struct error *err);

@@ -15,13 +15,16 @@ touch "$TEST_TMP/.x"
 setfattr -n user.test -v 1 "$TEST_TMP/.x" 2> /dev/null || skip_all "no user xattrs in $TEST_TMP"
 
 export XDG_DATA_HOME=$TEST_TMP/data
+# Files the imports gave to subordinate ids: removed in a namespace that
+# maps them, as hutch rmi does.
+trap 'unshare --map-root-user --map-auto rm -rf "$TEST_TMP"/data* 2> /dev/null; _tap_finish' EXIT
 STORE=$XDG_DATA_HOME/hutch/store
 run_hutch import oci:/nonexistent
 case $err in
 *"without libarchive"*) skip_all "hutch was built without libarchive" ;;
 esac
 
-plan 34
+plan 35
 
 # ------------------------------------------------------------ the image
 O=$TEST_TMP/oci
@@ -165,17 +168,19 @@ given refused "does not match its digest" -- \
     "import: nothing is kept of the refused image (layers, work files, blobs)"
 
 # ------------------------------------- refused: crafted layer tarballs
-# make_layout DIR CASE: an OCI layout with one layer made by python's
-# tarfile, holding the hostile entries of CASE.
+# make_layout DIR CASE [BASE_BLOB]: an OCI layout with one layer made by
+# python's tarfile, holding the hostile entries of CASE (over the layer
+# BASE_BLOB, when given).
 mkdir -p "$TEST_TMP/outside"
 make_layout() {
-    python3 - "$1" "$2" "$TEST_TMP" << 'EOF'
+    python3 - "$1" "$2" "$TEST_TMP" "${3:-}" << 'EOF'
 import hashlib, io, json, os, sys, tarfile
-out, case, tmp = sys.argv[1:]
+out, case, tmp, base = sys.argv[1:]
 buf = io.BytesIO()
 with tarfile.open(fileobj=buf, mode="w:gz") as t:
-    def add(name, type=tarfile.REGTYPE, data=b"escaped\n", link=""):
+    def add(name, type=tarfile.REGTYPE, data=b"escaped\n", link="", uid=0, gid=0):
         i = tarfile.TarInfo(name)
+        i.uid, i.gid = uid, gid
         i.type, i.linkname, i.mode = type, link, 0o755 if type in (tarfile.DIRTYPE, tarfile.SYMTYPE) else 0o644
         i.size = len(data) if type == tarfile.REGTYPE else 0
         t.addfile(i, io.BytesIO(data) if type == tarfile.REGTYPE else None)
@@ -193,6 +198,11 @@ with tarfile.open(fileobj=buf, mode="w:gz") as t:
         add("up/symlink-rel")
     elif case == "hardlink":
         add("hl", tarfile.LNKTYPE, link="../../../../../../../../etc/passwd")
+    elif case == "owners":
+        add("srv", tarfile.DIRTYPE)
+        add("srv/owned", uid=33, gid=34)
+        add("srv/odir", tarfile.DIRTYPE, uid=1000, gid=1001)
+        add("srv/olink", tarfile.SYMTYPE, link="owned", uid=7, gid=8)
     elif case == "late-opaque":
         add("data", tarfile.DIRTYPE)
         add("data/.wh.a")
@@ -210,9 +220,11 @@ def blob(data):
 config = blob(json.dumps({"architecture": "amd64", "os": "linux", "config": {},
                           "rootfs": {"type": "layers", "diff_ids": []}}).encode())
 config["mediaType"] = "application/vnd.oci.image.config.v1+json"
-l = blob(layer)
-l["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip"
-m = blob(json.dumps({"schemaVersion": 2, "config": config, "layers": [l]}).encode())
+layers = [blob(open(base, "rb").read())] if base else []
+layers.append(blob(layer))
+for l in layers:
+    l["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip"
+m = blob(json.dumps({"schemaVersion": 2, "config": config, "layers": layers}).encode())
 m["mediaType"] = "application/vnd.oci.image.manifest.v1+json"
 m["annotations"] = {"org.opencontainers.image.ref.name": "latest"}
 open(out + "/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
@@ -227,6 +239,21 @@ for case in dotdot absolute symlink symlink-rel hardlink hardlink-via-symlink; d
     check "import: a layer with a $case entry is refused" refused "refusing the layer"
     refused "refusing the layer" || all_refused=no
 done
+# Not hostile: owners other than root, kept through the subordinate ids.
+if [ -n "$(subid_ranges uid)" ] && [ -n "$(subid_ranges gid)" ]; then
+    make_layout "$TEST_TMP/craft-owners" owners "$TEST_TMP/base.blob" ||
+        bail_out "python3 could not make the owners layout"
+    XDG_DATA_HOME=$TEST_TMP/data-owners run_hutch import "oci:$TEST_TMP/craft-owners" owners
+    XDG_DATA_HOME=$TEST_TMP/data-owners run_hutch run --overlay kernel owners /bin/sh -c \
+        'stat -c %u:%g /srv/owned /srv/odir; stat -c %u:%g /srv/olink; echo done'
+    is "$rc/$out" "0/33:34
+1000:1001
+7:8
+done" "import: the image's owners are kept (through your subordinate ids) and show in the sandbox"
+else
+    skip "import keeps the image's owners" "no subordinate ids for $(id -un)"
+fi
+
 # Not hostile: a whiteout, then the opaque marker of its directory. The
 # whiteout file (an empty file with user.overlay.whiteout) would show in an
 # opaque directory, so it goes.
