@@ -234,10 +234,17 @@ static void gc_dir(struct store *st, json_object *index, const char *sub)
     if (strncmp(de->d_name, "sha256-", 7))
       continue;
     _cleanup_free_ char *digest = xasprintf("sha256:%s", de->d_name + 7);
-    if (!in_use(index, digest)) {
-      log_debug("image store: removing %s/%s, which no image uses", sub, de->d_name);
-      rm_rf_at(dirfd(d), de->d_name);
+    if (in_use(index, digest))
+      continue;
+    /* A layer a sandbox runs on keeps its shared lock: left for a later
+     * clean-up. */
+    _cleanup_close_ int busy = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (busy >= 0 && flock(busy, LOCK_EX | LOCK_NB) < 0) {
+      log_debug("image store: %s/%s is in use by a sandbox: kept for now", sub, de->d_name);
+      continue;
     }
+    log_debug("image store: removing %s/%s, which no image uses", sub, de->d_name);
+    rm_rf_at(dirfd(d), de->d_name);
   }
   closedir(d);
 }
@@ -284,9 +291,13 @@ int store_image_layers(const char *ref, char ***layers, size_t *n_layers, bool *
         break;
       }
       char *path = xasprintf("%s/layers/sha256-%s", st.dir, d + 7);
-      struct stat s;
-      if (stat(path, &s) < 0 || !S_ISDIR(s.st_mode))
+      /* Held (shared) for the life of this process and of the sandbox's
+       * processes, which inherit it: rmi leaves a layer in use alone. */
+      int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
         r = error_set(err, errno, "image `%s`: layer `%s` is missing from the store\nimport the image again", ref, path);
+      else if (flock(fd, LOCK_SH) < 0)
+        r = error_set(err, errno, "lock layer `%s`", path);
       strv_append(layers, &n, path);
     }
     *n_layers = n;

@@ -24,7 +24,7 @@ case $err in
 *"without libarchive"*) skip_all "hutch was built without libarchive" ;;
 esac
 
-plan 35
+plan 37
 
 # ------------------------------------------------------------ the image
 O=$TEST_TMP/oci
@@ -108,6 +108,21 @@ demo_listed() { [ "$rc" = 0 ] && grep -Eq '^demo +latest ' <<< "$out"; }
 given demo_listed -- unlike "$out" "other" "images: the removed image is gone"
 run_hutch rmi other:2
 check "rmi: an image not in the store is an error" refused "no image"
+
+# rmi while a sandbox runs on the image: its layers stay until it ends, and
+# go at the next clean-up.
+"$HUTCH" run --overlay kernel demo /bin/sh -c 'echo started; sleep 2; cat /srv/keep; echo done' \
+    > "$TEST_TMP/busy.out" 2>&1 < /dev/null &
+busy=$!
+wait_for_file "$TEST_TMP/busy.out" started 10 "$busy"
+run_hutch rmi demo
+rmi_result="$rc/$out/$(layer_dirs)"
+wait "$busy"
+is "$rmi_result/$?/$(tail -n 2 "$TEST_TMP/busy.out" | tr '\n' ' ')" "0/demo removed/4/0/keep done " \
+    "rmi of an image a sandbox runs on: its layers stay, and the sandbox reads them to the end"
+run_hutch import "oci:$O:v1" again
+run_hutch rmi again
+is "$rc/$out/$(layer_dirs)" "0/again removed/0" "the layers go at the next clean-up, once no sandbox uses them"
 
 # ------------------------------------------- two imports at the same time
 # Into a fresh store, of two images sharing four layers: the store's lock
