@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "store.h"
 #include "util.h"
 
 static int check_layer_dir(const char *path, const char *what, struct error *err)
@@ -97,10 +98,15 @@ int layers_resolve(const char *arg, char ***layers, size_t *n_layers, bool *squa
     return resolve_squashfs(arg + 9, layers, n_layers, squashfs, err);
   struct stat st;
   if (stat(arg, &st) < 0) {
+    /* Not a path: maybe an image of the store, NAME[:TAG]. */
+    bool found = false;
+    int r = store_image_layers(arg, layers, n_layers, &found, err);
+    if (found || r < 0)
+      return r;
     const char *colon = strchr(arg, ':'), *slash = strchr(arg, '/');
     if (colon && (!slash || colon < slash))
-      return error_set(err, 0, "unknown ROOT form `%.*s:`\nuse a directory, layers:DIR or squashfs:FILE", (int) (colon - arg), arg);
-    return error_set(err, errno, "ROOT `%s`\ngive a root filesystem directory, layers:DIR or squashfs:FILE", arg);
+      return error_set(err, 0, "unknown ROOT form `%.*s:`, and no image of that name\nuse a directory, layers:DIR, squashfs:FILE or an image (hutch images)", (int) (colon - arg), arg);
+    return error_set(err, errno, "ROOT `%s` (neither a path nor an image of the store)\ngive a root filesystem directory, layers:DIR, squashfs:FILE or an image (hutch images)", arg);
   }
   if (S_ISREG(st.st_mode) && is_squashfs(arg))
     return resolve_squashfs(arg, layers, n_layers, squashfs, err);
@@ -111,6 +117,12 @@ int layers_resolve(const char *arg, char ***layers, size_t *n_layers, bool *squa
   strv_append(layers, &n, abs);
   *n_layers = n;
   return check_layer_dir(abs, "ROOT", err);
+}
+
+bool layers_is_image(const char *root)
+{
+  struct stat st;
+  return root && strncmp(root, "layers:", 7) && strncmp(root, "squashfs:", 9) && stat(root, &st) < 0;
 }
 
 uid_t layers_foreign_owner(char *const *layers, size_t n, bool (*ours)(uid_t uid, void *arg), void *arg)

@@ -8,11 +8,15 @@
 
 #include "error.h"
 
-/* ROOT (DIR, layers:DIR, squashfs:FILE, or a FILE with squashfs's magic)
+/* ROOT (DIR, layers:DIR, squashfs:FILE, a FILE with squashfs's magic, or,
+ * when no such path exists, NAME[:TAG] of an image in the store)
  * -> the absolute paths of its layers, bottom first, each checked to be a
  * readable directory; or, with *squashfs set, one layer that is the image
  * file, mounted by the keeper. */
 int layers_resolve(const char *root, char ***layers, size_t *n_layers, bool *squashfs, struct error *err);
+
+/* Is ROOT, as layers_resolve() reads it, an image name (no such path)? */
+bool layers_is_image(const char *root);
 
 /* The owner of the first layer whose top directory ours() does not accept,
  * or (uid_t) -1 when all are. */

@@ -15,6 +15,7 @@
 #include "profile.h"
 #include "run.h"
 #include "sockact.h"
+#include "store.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -26,6 +27,9 @@ static void usage(FILE *f)
         "Commands:\n"
         "  run [OPTIONS] ROOT [COMMAND [ARG...]]  run COMMAND in a new sandbox\n"
         "  app [OPTIONS] PROGRAM [ARG...]         run a desktop PROGRAM of this system, confined by its profile\n"
+        "  import oci:DIR[:TAG] [NAME[:TAG]]      put an OCI image layout into the image store\n"
+        "  images                                 list the images of the store\n"
+        "  rmi NAME[:TAG]                         remove an image (and the layers no other image uses)\n"
         "  doctor                                 check that this machine can run hutch\n"
         "  profiles                               list the profiles found, and where\n"
         "  profile show NAME|FILE                 a profile's options, includes and variables resolved\n"
@@ -160,12 +164,65 @@ static int cmd_profile(int argc, char **argv)
   return r < 0 ? EXIT_HUTCH_FAILED : 0;
 }
 
+/* `hutch import SOURCE [NAME[:TAG]]`, `hutch images`, `hutch rmi NAME[:TAG]`:
+ * the image store (store.c, import.c). */
+static int store_status(int r, struct error *err)
+{
+  if (r == 0)
+    return 0;
+  error_print(err);
+  return err->status ? err->status : EXIT_HUTCH_FAILED;
+}
+
+/* `hutch import`: hutch-import, beside this hutch (a build directory) or
+ * in the libexec directory, does it (import-main.c says why). */
+static int cmd_import(int argc, char **argv)
+{
+  (void) argc;
+  _cleanup_free_ char *dir = self_dir();
+  _cleanup_free_ char *beside = dir ? xasprintf("%s/hutch-import", dir) : NULL;
+  _cleanup_free_ char *installed = xasprintf("%s/hutch-import", HUTCH_LIBEXECDIR);
+  const char *prog = beside && access(beside, X_OK) == 0 ? beside : installed;
+  execv(prog, argv);
+  fprintf(stderr, "hutch: cannot run `%s`: %s\nhutch fix: reinstall hutch (meson install)\n", prog, strerror(errno));
+  return EXIT_HUTCH_FAILED;
+}
+
+static int cmd_images(int argc, char **argv)
+{
+  struct error err = {0};
+  (void) argv;
+  if (argc != 1) {
+    fputs("usage: hutch images\n", stderr);
+    return EXIT_HUTCH_FAILED;
+  }
+  return store_status(store_list(stdout, &err), &err);
+}
+
+static int cmd_rmi(int argc, char **argv)
+{
+  struct error err = {0};
+  if (argc < 2) {
+    fputs("usage: hutch rmi NAME[:TAG]...\n", stderr);
+    return EXIT_HUTCH_FAILED;
+  }
+  for (int i = 1; i < argc; i++)
+    if (store_remove(argv[i], &err) < 0)
+      return store_status(-1, &err);
+    else
+      printf("%s removed\n", argv[i]);
+  return 0;
+}
+
 static const struct {
   const char *name;
   int (*fn)(int argc, char **argv);
 } commands[] = {
   {"run", cmd_run},
   {"app", cmd_app},
+  {"import", cmd_import},
+  {"images", cmd_images},
+  {"rmi", cmd_rmi},
   {"doctor", cmd_doctor},
   {"system", cmd_system},
   {"man-options", cmd_man},
@@ -198,6 +255,6 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < N_ELEMENTS(commands); i++)
     if (!strcmp(argv[1], commands[i].name))
       return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "hutch: unknown command `%s`; use run, app, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
+  fprintf(stderr, "hutch: unknown command `%s`; use run, app, import, images, rmi, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
   return EXIT_HUTCH_FAILED;
 }

@@ -20,6 +20,7 @@
 #include "layers.h"
 #include "net.h"
 #include "rootfs.h"
+#include "store.h"
 #include "users.h"
 #include "util.h"
 
@@ -164,6 +165,23 @@ static int plan_policy(const struct spec *s, struct plan *p, struct error *err)
   return seccomp_filter_compile(p->seccomp_mode, p->seccomp_file, p->caps, &p->seccomp, err);
 }
 
+/* The image's Env (before the command line's -e, which wins), WorkingDir;
+ * its Entrypoint, Cmd and User are left in ic for the caller. */
+static int plan_image(const struct spec *s, struct plan *p, struct image_config *ic, struct error *err)
+{
+  bool found;
+  int r = store_image_config(s->root, ic, &found, err);
+  if (r < 0 || !found)
+    return r;
+  for (size_t i = 0; i < ic->n_env; i++)
+    strv_append(&p->extra_env, &p->n_extra_env, xstrdup(ic->env[i]));
+  if (!s->workdir && ic->workdir) {
+    free(p->workdir);
+    p->workdir = xstrdup(ic->workdir);
+  }
+  return 0;
+}
+
 int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct error *err)
 {
   int r;
@@ -181,12 +199,30 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   p->app = s->app;
   if (!policy_only && !s->app && (r = layers_resolve(s->root, &p->layers, &p->n_layers, &p->squashfs, err)) < 0)
     return r;
+  /* An image of the store: its config fills what the command line left
+   * unset. */
+  struct image_config ic = {0};
+  if (!policy_only && !s->app && layers_is_image(s->root) && (r = plan_image(s, p, &ic, err)) < 0) {
+    image_config_free(&ic);
+    return r;
+  }
   size_t argc = 0;
-  if (s->argv)
+  if (!s->argv && ic.argv)
+    p->argv = steal_pointer(&ic.argv);
+  else if (s->argv)
     for (char **a = s->argv; *a; a++)
       strv_append(&p->argv, &argc, xstrdup(*a));
   else
     strv_append(&p->argv, &argc, xstrdup("/bin/sh"));
+  /* The image's User, as if given with -u when -u was not. */
+  _cleanup_free_ char *image_user = s->user ? NULL : steal_pointer(&ic.user);
+  struct spec with_user = {0};
+  if (image_user) {
+    with_user = *s;
+    with_user.user = image_user;
+  }
+  const struct spec *su = image_user ? &with_user : s;
+  image_config_free(&ic);
 
   if ((r = net_resolve(s, !policy_only, p, err)) < 0)
     return r;
@@ -210,7 +246,7 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
     return r;
   /* --user, resolved in the image's /etc/passwd and /etc/group; then
    * keep-id's backend that keeps the image's owners, and its passwd entry. */
-  if ((r = users_plan(s, p, err)) < 0 || (r = keepid_plan(s, p, err)) < 0)
+  if ((r = users_plan(su, p, err)) < 0 || (r = keepid_plan(su, p, err)) < 0)
     return r;
   /* The masks last of all the mounts (keep-id adds /etc files above), so
    * that no later mount can uncover them. */

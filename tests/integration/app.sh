@@ -88,7 +88,13 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 like "$win" '"xeyes"' "hutch app xeyes: its window is on the X server (xwininfo lists it)"
-colors=$(xwd -root -silent 2>/dev/null | xwdtopnm 2>/dev/null | ppmhist -noheader 2>/dev/null | wc -l)
+# Mapped is not yet drawn: look again for a while.
+colors=0
+for _ in $(seq 40); do
+    colors=$(xwd -root -silent 2>/dev/null | xwdtopnm 2>/dev/null | ppmhist -noheader 2>/dev/null | wc -l)
+    [ "$colors" -gt 2 ] && break
+    sleep 0.1
+done
 given test -n "$win" -- check "the screen is not blank: the window was drawn ($colors colours)" test "$colors" -gt 2
 kill -TERM "$app" 2>/dev/null
 wait_exit "$app" 10

@@ -1,0 +1,764 @@
+/* import.c: an OCI image layout into the store (store.h).
+ *
+ * Every blob is checked against its digest: the index's manifest, the
+ * manifest's config and layers. A layer is extracted while its bytes are
+ * hashed, into store/tmp/, and moved into store/layers/ only when the whole
+ * image checked out; on any error nothing is kept.
+ *
+ * A layer's entries are untrusted paths. Each is split into components
+ * ("..", an absolute path: refused) and its parent directory opened with
+ * openat2(RESOLVE_BENEATH) from the layer's own directory, so that no
+ * symbolic link met on the way (one the layer made earlier, say
+ * `x -> /home`, then `x/file`) can lead outside the layer: the kernel
+ * refuses the walk and the import fails. The last component is created
+ * with O_NOFOLLOW, hard links only to targets resolved the same way.
+ *
+ * Whiteouts become overlay's xattr form, which the kernel's overlay reads
+ * in a user namespace (Linux 6.7+) and an unprivileged process can write:
+ * `.wh.NAME` an empty file NAME with user.overlay.whiteout, its directory
+ * marked user.overlay.opaque=x; `.wh..wh..opq` user.overlay.opaque=y on
+ * its directory. (The 0/0 character device cannot be made unprivileged.)
+ *
+ * Owners: the import runs in a user namespace mapped as a run maps it by
+ * default (store_mapped_run: root inside is the caller, then the
+ * subordinate ids), so every file gets the owner the image gives it and
+ * shows with it in the sandbox. Without subordinate ids every file is the
+ * caller's, which root inside is. Device nodes are skipped. */
+#define _GNU_SOURCE
+#include "import.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/xattr.h>
+#include <time.h>
+
+#include "config.h"
+#include "store.h"
+#include "util.h"
+
+#if HAVE_LIBARCHIVE
+#include <archive.h>
+#include <archive_entry.h>
+
+/* ---------------------------------------------------------------- sha256 */
+
+struct sha256 {
+  uint32_t h[8];
+  uint64_t len;
+  unsigned char buf[64];
+  size_t n;
+};
+
+static const uint32_t K[64] = {
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_block(struct sha256 *s, const unsigned char *p)
+{
+  uint32_t w[64], a, b, c, d, e, f, g, h;
+  for (int i = 0; i < 16; i++)
+    w[i] = (uint32_t) p[4 * i] << 24 | (uint32_t) p[4 * i + 1] << 16 | (uint32_t) p[4 * i + 2] << 8 | p[4 * i + 3];
+  for (int i = 16; i < 64; i++) {
+    uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+    uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+  }
+  a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+  for (int i = 0; i < 64; i++) {
+    uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
+    uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+    h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+  }
+  s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d, s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+}
+
+static void sha256_init(struct sha256 *s)
+{
+  static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  *s = (struct sha256) {0};
+  memcpy(s->h, h0, sizeof h0);
+}
+
+static void sha256_update(struct sha256 *s, const void *data, size_t len)
+{
+  const unsigned char *p = data;
+  s->len += len;
+  while (len) {
+    size_t take = 64 - s->n < len ? 64 - s->n : len;
+    memcpy(s->buf + s->n, p, take);
+    s->n += take, p += take, len -= take;
+    if (s->n == 64) {
+      sha256_block(s, s->buf);
+      s->n = 0;
+    }
+  }
+}
+
+/* "sha256:HEX" into out (72 bytes). */
+static void sha256_final(struct sha256 *s, char out[72])
+{
+  uint64_t bits = s->len * 8;
+  unsigned char pad = 0x80, zero = 0, be[8];
+  sha256_update(s, &pad, 1);
+  while (s->n != 56)
+    sha256_update(s, &zero, 1);
+  for (int i = 0; i < 8; i++)
+    be[i] = (unsigned char) (bits >> (56 - 8 * i));
+  sha256_update(s, be, 8);
+  int o = snprintf(out, 72, "sha256:");
+  for (int i = 0; i < 8; i++)
+    o += snprintf(out + o, 72 - (size_t) o, "%08x", s->h[i]);
+}
+
+/* ---------------------------------------------------------- the layout */
+
+static int open_beneath(int dirfd, const char *path, uint64_t flags, struct error *err, const char *what)
+{
+  struct open_how how = {.flags = flags | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+  int fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  if (fd < 0)
+    return error_set(err, errno, "%s `%s`", what, path);
+  return fd;
+}
+
+/* A blob of the layout, read whole and checked against its digest. */
+static char *read_blob(int layout, const char *digest, struct error *err)
+{
+  if (!store_digest_valid(digest)) {
+    error_set(err, 0, "bad digest `%s` (only sha256 is supported)", digest ? digest : "(none)");
+    return NULL;
+  }
+  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", digest + 7);
+  _cleanup_close_ int fd = open_beneath(layout, path, O_RDONLY, err, "open blob");
+  if (fd < 0)
+    return NULL;
+  size_t cap = 4096, len = 0;
+  char *buf = xmalloc(cap);
+  for (;;) {
+    if (len + 1 >= cap) {
+      if (cap >= (4u << 20)) {
+        free(buf);
+        error_set(err, EFBIG, "blob `%s`", path);
+        return NULL;
+      }
+      buf = xrealloc(buf, cap *= 2);
+    }
+    ssize_t n = read(fd, buf + len, cap - len - 1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      error_set(err, errno, "read blob `%s`", path);
+      free(buf);
+      return NULL;
+    }
+    if (n == 0)
+      break;
+    len += (size_t) n;
+  }
+  buf[len] = '\0';
+  struct sha256 h;
+  char got[72];
+  sha256_init(&h);
+  sha256_update(&h, buf, len);
+  sha256_final(&h, got);
+  if (strcmp(got, digest)) {
+    error_set(err, 0, "blob `%s` does not match its digest (it is %s): refusing the image", path, got);
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
+static const char *get_str(json_object *o, const char *key)
+{
+  json_object *v;
+  return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+             ? json_object_get_string(v) : NULL;
+}
+
+static bool is_index_type(const char *mt)
+{
+  return mt && (!strcmp(mt, "application/vnd.oci.image.index.v1+json") ||
+                !strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json"));
+}
+
+static const char *this_arch(void)
+{
+  struct utsname u;
+  uname(&u);
+  return !strcmp(u.machine, "x86_64") ? "amd64" : !strcmp(u.machine, "aarch64") ? "arm64" : "other";
+}
+
+/* The manifest descriptor of an index: the one tagged tag (any when tag is
+ * NULL and there is one), or, in a nested index, this machine's platform. */
+static json_object *pick_manifest(json_object *index, const char *tag, bool nested, struct error *err)
+{
+  json_object *ms, *found = NULL;
+  if (!json_object_object_get_ex(index, "manifests", &ms) || !json_object_is_type(ms, json_type_array)) {
+    error_set(err, 0, "the image index lists no manifests");
+    return NULL;
+  }
+  size_t n = json_object_array_length(ms);
+  for (size_t i = 0; i < n; i++) {
+    json_object *m = json_object_array_get_idx(ms, i), *ann, *plat;
+    if (nested) {
+      if (json_object_object_get_ex(m, "platform", &plat) && get_str(plat, "architecture") &&
+          !strcmp(get_str(plat, "architecture"), this_arch()))
+        return m;
+      continue;
+    }
+    const char *ref = json_object_object_get_ex(m, "annotations", &ann)
+                          ? get_str(ann, "org.opencontainers.image.ref.name") : NULL;
+    if (tag ? ref && !strcmp(ref, tag) : n == 1)
+      found = m;
+  }
+  if (found)
+    return found;
+  if (nested)
+    error_set(err, 0, "the image index has no image for this machine (%s)", this_arch());
+  else if (tag)
+    error_set(err, 0, "the layout has no image tagged `%s`", tag);
+  else
+    error_set(err, 0, "the layout holds %zu images\nname one: oci:DIR:TAG", n);
+  return NULL;
+}
+
+/* ---------------------------------------------------- extracting a layer */
+
+struct layer_reader {
+  int fd;
+  struct sha256 hash;
+  uint64_t size;
+  char buf[1 << 16];
+};
+
+static ssize_t layer_read(struct archive *a, void *data, const void **out)
+{
+  struct layer_reader *lr = data;
+  ssize_t n;
+  do
+    n = read(lr->fd, lr->buf, sizeof lr->buf);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    archive_set_error(a, errno, "read");
+    return -1;
+  }
+  sha256_update(&lr->hash, lr->buf, (size_t) n);
+  lr->size += (uint64_t) n;
+  *out = lr->buf;
+  return n;
+}
+
+/* path -> its components, "." and empty ones dropped; absolute paths and
+ * ".." refused. */
+static int split_path(const char *path, char ***comps, size_t *n, struct error *err)
+{
+  /* "/" alone (umoci names the layer's top so) is the top, inside. */
+  if (path[0] == '/' && path[strspn(path, "/.")] != '\0')
+    return error_set(err, 0, "entry `%s` is an absolute path: refusing the layer", path);
+  _cleanup_free_ char *copy = xstrdup(path);
+  char *save = NULL;
+  for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+    if (!strcmp(c, ".."))
+      return error_set(err, 0, "entry `%s` leads out with `..`: refusing the layer", path);
+    if (strcmp(c, "."))
+      strv_append(comps, n, xstrdup(c));
+  }
+  return 0;
+}
+
+/* The directory that holds comps[0..n-1]'s last component, opened beneath
+ * the layer, missing directories made on the way. */
+static int open_parent(int layer, char **comps, size_t n, const char *entry, struct error *err)
+{
+  int fd = fcntl(layer, F_DUPFD_CLOEXEC, 3);
+  for (size_t i = 0; fd >= 0 && i + 1 < n; i++) {
+    /* From the layer's top each time, so that a link may point anywhere
+     * inside the layer but nowhere outside it. */
+    _cleanup_free_ char *prefix = xstrdup(comps[0]);
+    for (size_t j = 1; j <= i; j++) {
+      char *p = xasprintf("%s/%s", prefix, comps[j]);
+      free(prefix);
+      prefix = p;
+    }
+    struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
+    int next = (int) syscall(SYS_openat2, layer, prefix, &how, sizeof how);
+    if (next < 0 && errno == ENOENT && mkdirat(fd, comps[i], 0755) == 0)
+      next = (int) syscall(SYS_openat2, layer, prefix, &how, sizeof how);
+    int saved = errno;
+    close(fd);
+    if (next < 0) {
+      errno = saved;
+      if (errno == EXDEV || errno == ELOOP)
+        return error_set(err, 0, "entry `%s` goes through a link leading out of the layer (`%s`): refusing the layer",
+                         entry, prefix);
+      return error_set(err, errno, "entry `%s`: open `%s` in the layer", entry, prefix);
+    }
+    fd = next;
+  }
+  if (fd < 0)
+    return error_set(err, errno, "dup");
+  return fd;
+}
+
+/* Make room for name in dir: remove what the layer put there before,
+ * unless both are directories. */
+static void clear_name(int dir, const char *name, bool keep_dir)
+{
+  struct stat st;
+  if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return;
+  if (S_ISDIR(st.st_mode)) {
+    if (!keep_dir)
+      rm_rf_at(dir, name);
+  } else {
+    unlinkat(dir, name, 0);
+  }
+}
+
+static int set_xattr(int fd, const char *name, const char *value, const char *entry, struct error *err)
+{
+  if (fsetxattr(fd, name, value, strlen(value), 0) < 0)
+    return error_set(err, errno, "entry `%s`: set %s (user xattrs are needed in the store's file system)", entry,
+                     name);
+  return 0;
+}
+
+/* In an opaque directory the kernel reads no xattr whiteouts: those this
+ * layer made there before would show as empty files. Nothing below shows
+ * anyway, so they go. */
+static void drop_xwhiteouts(int dir)
+{
+  int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (!d) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    char v[4];
+    _cleanup_close_ int f = de->d_type == DT_REG ? openat(dir, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    if (f >= 0 && fgetxattr(f, "user.overlay.whiteout", v, sizeof v) >= 0)
+      unlinkat(dir, de->d_name, 0);
+  }
+  closedir(d);
+}
+
+static int whiteout(int dir, const char *name, const char *entry, struct error *err)
+{
+  char opq[8] = "";
+  if (!strcmp(name, ".wh..opq")) {  /* .wh..wh..opq: the directory hides what lies below */
+    drop_xwhiteouts(dir);
+    return set_xattr(dir, "user.overlay.opaque", "y", entry, err);
+  }
+  if (!strncmp(name, ".wh.", 4))  /* other aufs metadata (.wh..wh.plnk...) */
+    return 0;
+  if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+    return error_set(err, 0, "bad whiteout `%s`: refusing the layer", entry);
+  ssize_t n = fgetxattr(dir, "user.overlay.opaque", opq, sizeof opq - 1);
+  if (n == 1 && opq[0] == 'y')
+    return 0;  /* nothing below shows anyway */
+  clear_name(dir, name, false);
+  _cleanup_close_ int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return error_set(err, errno, "entry `%s`: create whiteout", entry);
+  int r = set_xattr(fd, "user.overlay.whiteout", "y", entry, err);
+  return r < 0 ? r : set_xattr(dir, "user.overlay.opaque", "x", entry, err);
+}
+
+/* The image's owner, inside store_mapped_run's namespace (which maps them
+ * as a run does); an id the namespace does not map stays root, counted in
+ * *unmapped. Outside one, every file stays the caller's. */
+static void set_owner(int fd, const char *name, uid_t uid, gid_t gid, size_t *unmapped)
+{
+  if (!store_keeps_owners() || (uid == 0 && gid == 0))
+    return;
+  if (fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH)) < 0)
+    (*unmapped)++;
+}
+
+static int extract_entry(struct archive *a, struct archive_entry *e, int layer, size_t *skipped, size_t *unmapped,
+                         struct error *err)
+{
+  const char *path = archive_entry_pathname(e);
+  _cleanup_strv_ char **comps = NULL;
+  size_t n = 0;
+  int r;
+  if (!path)
+    return error_set(err, 0, "an entry without a name: refusing the layer");
+  if ((r = split_path(path, &comps, &n, err)) < 0)
+    return r;
+  mode_t mode = archive_entry_perm(e) & 07777;
+  uid_t uid = (uid_t) archive_entry_uid(e);
+  gid_t gid = (gid_t) archive_entry_gid(e);
+  if (n == 0) {  /* the layer's top directory */
+    if (archive_entry_filetype(e) == AE_IFDIR)
+      fchmod(layer, mode | 0700);
+    return 0;
+  }
+  _cleanup_close_ int dir = open_parent(layer, comps, n, path, err);
+  if (dir < 0)
+    return dir;
+  const char *name = comps[n - 1];
+  if (!strncmp(name, ".wh.", 4))
+    return whiteout(dir, name + 4, path, err);
+
+  const char *hardlink = archive_entry_hardlink(e);
+  if (hardlink) {
+    _cleanup_strv_ char **tc = NULL;
+    size_t tn = 0;
+    if ((r = split_path(hardlink, &tc, &tn, err)) < 0)
+      return error_wrap(err, r, "hard link `%s`", path);
+    if (tn == 0)
+      return error_set(err, 0, "hard link `%s` to the layer's top: refusing the layer", path);
+    _cleanup_close_ int tdir = open_parent(layer, tc, tn, hardlink, err);
+    if (tdir < 0)
+      return tdir;
+    clear_name(dir, name, false);
+    if (linkat(tdir, tc[tn - 1], dir, name, 0) < 0)
+      return error_set(err, errno, "hard link `%s` to `%s`", path, hardlink);
+    return 0;
+  }
+
+  switch (archive_entry_filetype(e)) {
+  case AE_IFDIR: {
+    clear_name(dir, name, true);
+    if (mkdirat(dir, name, 0700) < 0 && errno != EEXIST)
+      return error_set(err, errno, "mkdir `%s`", path);
+    _cleanup_close_ int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0)
+      set_owner(fd, "", uid, gid, unmapped);
+    if (fd < 0 || fchmod(fd, mode | 0700) < 0)
+      return error_set(err, errno, "directory `%s`", path);
+    return 0;
+  }
+  case AE_IFREG: {
+    clear_name(dir, name, false);
+    _cleanup_close_ int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return error_set(err, errno, "create `%s`", path);
+    if (archive_read_data_into_fd(a, fd) != ARCHIVE_OK)
+      return error_set(err, archive_errno(a), "extract `%s`: %s", path, archive_error_string(a));
+    struct timespec t[2] = {{.tv_sec = archive_entry_mtime(e)}, {.tv_sec = archive_entry_mtime(e)}};
+    futimens(fd, t);
+    set_owner(fd, "", uid, gid, unmapped);  /* before the mode: chown clears set-id bits */
+    if (fchmod(fd, mode) < 0)
+      return error_set(err, errno, "chmod `%s`", path);
+    return 0;
+  }
+  case AE_IFLNK: {
+    const char *target = archive_entry_symlink(e);
+    clear_name(dir, name, false);
+    if (!target || symlinkat(target, dir, name) < 0)
+      return error_set(err, errno, "symlink `%s`", path);
+    set_owner(dir, name, uid, gid, unmapped);
+    return 0;
+  }
+  case AE_IFIFO:
+    clear_name(dir, name, false);
+    if (mknodat(dir, name, S_IFIFO | mode, 0) < 0)
+      return error_set(err, errno, "fifo `%s`", path);
+    set_owner(dir, name, uid, gid, unmapped);
+    return 0;
+  default:  /* devices: cannot be made without privilege */
+    (*skipped)++;
+    return 0;
+  }
+}
+
+/* Extract the layer blob digest of the layout into dest (a new directory
+ * in dirfd), hashing every byte read; the digest is checked at the end. */
+static int extract_layer(int layout, const char *digest, int dirfd, const char *dest, struct error *err)
+{
+  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", digest + 7);
+  struct layer_reader *lr = xcalloc(1, sizeof *lr);
+  sha256_init(&lr->hash);
+  lr->fd = open_beneath(layout, path, O_RDONLY, err, "open layer");
+  if (lr->fd < 0) {
+    free(lr);
+    return -ENOENT;
+  }
+  int r = 0;
+  size_t skipped = 0, unmapped = 0;
+  _cleanup_close_ int layer = -1;
+  if (mkdirat(dirfd, dest, 0755) < 0 ||
+      (layer = openat(dirfd, dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    r = error_set(err, errno, "make the layer's directory");
+  struct archive *a = archive_read_new();
+  archive_read_support_filter_gzip(a);
+  archive_read_support_filter_zstd(a);
+  archive_read_support_format_tar(a);
+  if (r == 0 && archive_read_open(a, lr, NULL, layer_read, NULL) != ARCHIVE_OK)
+    r = error_set(err, archive_errno(a), "layer %s: %s", digest, archive_error_string(a));
+  struct archive_entry *e;
+  while (r == 0) {
+    int ar = archive_read_next_header(a, &e);
+    if (ar == ARCHIVE_EOF)
+      break;
+    if (ar < ARCHIVE_WARN) {
+      r = error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "layer %s: %s", digest, archive_error_string(a));
+      break;
+    }
+    r = extract_entry(a, e, layer, &skipped, &unmapped, err);
+  }
+  archive_read_free(a);
+  /* What follows the archive's end (tar's padding) counts in the digest. */
+  const void *rest;
+  while (lr->fd >= 0 && layer_read(NULL, lr, &rest) > 0)
+    ;
+  char got[72];
+  sha256_final(&lr->hash, got);
+  close(lr->fd);
+  free(lr);
+  if (strcmp(got, digest)) {
+    /* Whatever else went wrong, this is the reason. */
+    *err = (struct error) {0};
+    return error_set(err, 0, "layer blob `%s` does not match its digest (it is %s): refusing the image", path, got);
+  }
+  if (r == 0 && unmapped)
+    log_warn("layer %.19s: %zu file%s kept root as owner: the image's owner is beyond your subordinate ids", digest,
+             unmapped, unmapped == 1 ? "" : "s");
+  if (r == 0 && skipped)
+    log_warn("layer %.19s: %zu device node%s skipped (they cannot be made without privilege)", digest, skipped,
+             skipped == 1 ? "" : "s");
+  return r;
+}
+
+/* ---------------------------------------------------------------- import */
+
+static char *default_name(const char *dir)
+{
+  const char *base = strrchr(dir, '/');
+  base = base && base[1] ? base + 1 : dir;
+  char *name = xstrdup(base);
+  for (char *p = name; *p; p++)
+    if (*p >= 'A' && *p <= 'Z')
+      *p = (char) (*p - 'A' + 'a');
+    else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+      *p = '-';
+  return name;
+}
+
+struct import {
+  struct store st;
+  int layout;
+  char *manifest_digest, *manifest, *config_digest, *config;
+  char **layers;     /* digests, bottom first */
+  size_t n_layers;
+  char **fresh;      /* extracted under tmp/, to move into layers/ */
+  size_t n_fresh;
+  int64_t size;
+};
+
+static int read_image(struct import *im, const char *tag, struct error *err)
+{
+  _cleanup_free_ char *index_text = NULL;
+  _cleanup_close_ int fd = open_beneath(im->layout, "index.json", O_RDONLY, err, "open");
+  if (fd < 0)
+    return error_wrap(err, fd, "not an OCI image layout");
+  json_object *index = json_object_from_fd(fd), *desc, *m = NULL, *c, *ls;
+  int r = 0;
+  if (!index)
+    return error_set(err, 0, "index.json is not JSON");
+  if (!(desc = pick_manifest(index, tag, false, err)))
+    r = -ENOENT;
+  /* An index in the index: this machine's image. */
+  json_object *nested = NULL;
+  if (r == 0 && is_index_type(get_str(desc, "mediaType"))) {
+    _cleanup_free_ char *text = read_blob(im->layout, get_str(desc, "digest"), err);
+    if (!text || !(nested = json_tokener_parse(text)) || !(desc = pick_manifest(nested, NULL, true, err)))
+      r = -EINVAL;
+  }
+  if (r == 0) {
+    im->manifest_digest = xstrdup(get_str(desc, "digest") ? get_str(desc, "digest") : "");
+    if (!(im->manifest = read_blob(im->layout, im->manifest_digest, err)) || !(m = json_tokener_parse(im->manifest)))
+      r = r ? r : error_set(err, 0, "the manifest is not JSON");
+  }
+  if (r == 0 && (!json_object_object_get_ex(m, "config", &c) ||
+                 !json_object_object_get_ex(m, "layers", &ls) || !json_object_is_type(ls, json_type_array)))
+    r = error_set(err, 0, "the manifest has no config or no layers");
+  if (r == 0) {
+    im->config_digest = xstrdup(get_str(c, "digest") ? get_str(c, "digest") : "");
+    if (!(im->config = read_blob(im->layout, im->config_digest, err)))
+      r = -EINVAL;
+  }
+  for (size_t i = 0; r == 0 && i < json_object_array_length(ls); i++) {
+    json_object *l = json_object_array_get_idx(ls, i), *size;
+    const char *d = get_str(l, "digest");
+    if (!store_digest_valid(d)) {
+      r = error_set(err, 0, "layer %zu: bad digest `%s` (only sha256 is supported)", i, d ? d : "(none)");
+      break;
+    }
+    strv_append(&im->layers, &im->n_layers, xstrdup(d));
+    if (json_object_object_get_ex(l, "size", &size))
+      im->size += json_object_get_int64(size);
+  }
+  json_object_put(m);
+  json_object_put(nested);
+  json_object_put(index);
+  return r;
+}
+
+static int extract_layers(struct import *im, struct error *err)
+{
+  _cleanup_close_ int tmp = openat(im->st.dir_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (tmp < 0)
+    return error_set(err, errno, "open `%s/tmp`", im->st.dir);
+  for (size_t i = 0; i < im->n_layers; i++) {
+    _cleanup_free_ char *name = store_digest_name(im->layers[i]);
+    _cleanup_free_ char *stored = xasprintf("layers/%s", name);
+    bool dup = false;
+    for (size_t j = 0; j < im->n_fresh; j++)
+      dup = dup || !strcmp(im->fresh[j], name);
+    if (dup || faccessat(im->st.dir_fd, stored, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+      log_debug("layer %.19s: in the store already", im->layers[i]);
+      continue;
+    }
+    int r = extract_layer(im->layout, im->layers[i], tmp, name, err);
+    strv_append(&im->fresh, &im->n_fresh, xstrdup(name));
+    if (r < 0)
+      return error_wrap(err, r, "layer %zu", i + 1);
+  }
+  /* On disk before they are named: a crash must not leave a layer whose
+   * files are still empty. */
+  if (im->n_fresh && syncfs(tmp) < 0)
+    return error_set(err, errno, "sync the image store");
+  return 0;
+}
+
+/* The image's entry in the index, replacing one of the same name:tag. */
+static int commit_image(struct import *im, const char *name, const char *tag, struct error *err)
+{
+  json_object *index = NULL, *images, *conf;
+  int r;
+  for (size_t i = 0; i < im->n_fresh; i++) {
+    _cleanup_free_ char *from = xasprintf("tmp/%s", im->fresh[i]), *to = xasprintf("layers/%s", im->fresh[i]);
+    if (renameat(im->st.dir_fd, from, im->st.dir_fd, to) < 0)
+      return error_set(err, errno, "move layer `%s` into the store", im->fresh[i]);
+  }
+  if ((r = store_put_blob(&im->st, im->manifest_digest, im->manifest, strlen(im->manifest), err)) < 0 ||
+      (r = store_put_blob(&im->st, im->config_digest, im->config, strlen(im->config), err)) < 0 ||
+      (r = store_index_load(&im->st, &index, err)) < 0)
+    return r;
+  size_t pos;
+  json_object_object_get_ex(index, "images", &images);
+  if (store_index_find(index, name, tag, &pos))
+    json_object_array_del_idx(images, pos, 1);
+  json_object *e = json_object_new_object(), *ls = json_object_new_array();
+  json_object_object_add(e, "name", json_object_new_string(name));
+  json_object_object_add(e, "tag", json_object_new_string(tag));
+  json_object_object_add(e, "manifest", json_object_new_string(im->manifest_digest));
+  json_object_object_add(e, "config", json_object_new_string(im->config_digest));
+  for (size_t i = 0; i < im->n_layers; i++)
+    json_object_array_add(ls, json_object_new_string(im->layers[i]));
+  json_object_object_add(e, "layers", ls);
+  json_object_object_add(e, "size", json_object_new_int64(im->size));
+  conf = json_tokener_parse(im->config);
+  const char *created = get_str(conf, "created");
+  json_object_object_add(e, "created", json_object_new_string(created ? created : ""));
+  json_object_put(conf);
+  json_object_array_add(images, e);
+  if ((r = store_index_save(&im->st, index, err)) == 0)
+    store_gc(&im->st, index);  /* what the replaced image alone used */
+  json_object_put(index);
+  return r;
+}
+
+static int import_here(const char *source, const char *ref, struct error *err)
+{
+  if (strncmp(source, "oci:", 4))
+    return error_set(err, 0, "unknown image source `%s`\nuse oci:DIR[:TAG] (an OCI image layout)", source);
+  _cleanup_free_ char *dir = xstrdup(source + 4), *name = NULL, *tag = NULL;
+  char *colon = strrchr(dir, ':'), *slash = strrchr(dir, '/');
+  const char *src_tag = NULL;
+  if (colon && (!slash || colon > slash)) {
+    *colon = '\0';
+    src_tag = colon + 1;
+  }
+  int r;
+  if (ref) {
+    if ((r = store_parse_ref(ref, &name, &tag, err)) < 0)
+      return r;
+  } else {
+    _cleanup_free_ char *base = default_name(dir);
+    _cleanup_free_ char *def = xasprintf("%s:%s", base, src_tag ? src_tag : "latest");
+    if ((r = store_parse_ref(def, &name, &tag, err)) < 0)
+      return error_wrap(err, r, "name the image: hutch import %s NAME[:TAG]", source);
+  }
+  struct import im = {.layout = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), .st = {.dir_fd = -1, .lock_fd = -1}};
+  if (im.layout < 0)
+    return error_set(err, errno, "OCI layout `%s`", dir);
+  if ((r = read_image(&im, src_tag, err)) < 0)
+    r = error_wrap(err, r, "OCI layout `%s`", dir);
+  if (r == 0)
+    r = store_open(&im.st, true, err);
+  if (r == 0 && (r = extract_layers(&im, err)) < 0)
+    error_wrap(err, r, "OCI layout `%s`", dir);
+  if (r == 0)
+    r = commit_image(&im, name, tag, err);
+  if (r == 0)
+    printf("%s:%s %.19s\n", name, tag, im.config_digest);
+  /* On failure: nothing kept (the next writer empties tmp/ too). */
+  if (im.st.dir_fd >= 0) {
+    _cleanup_close_ int tmp = openat(im.st.dir_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    for (size_t i = 0; tmp >= 0 && i < im.n_fresh; i++)
+      rm_rf_at(tmp, im.fresh[i]);
+  }
+  store_close(&im.st);
+  close(im.layout);
+  free(im.manifest_digest);
+  free(im.manifest);
+  free(im.config_digest);
+  free(im.config);
+  strvfreep(&im.layers);
+  strvfreep(&im.fresh);
+  return r;
+}
+
+struct import_args {
+  const char *source, *ref;
+};
+
+static int import_fn(void *arg, struct error *err)
+{
+  struct import_args *a = arg;
+  return import_here(a->source, a->ref, err);
+}
+
+int import_image(const char *source, const char *ref, struct error *err)
+{
+  struct import_args a = {source, ref};
+  return store_mapped_run(import_fn, &a, err);
+}
+
+#else
+
+int import_image(const char *source, const char *ref, struct error *err)
+{
+  (void) source;
+  (void) ref;
+  return error_set(err, 0, "hutch was built without libarchive, so it cannot import images\n"
+                   "rebuild with libarchive-dev installed (meson setup -Dlibarchive=enabled)");
+}
+
+#endif

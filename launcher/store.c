@@ -1,0 +1,515 @@
+/* store.c: the local image store (see store.h for its layout). */
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "runtime.h"
+#include "userns.h"
+#include "util.h"
+
+#define BLOB_MAX (4 << 20)
+
+bool store_digest_valid(const char *d)
+{
+  if (!d || strncmp(d, "sha256:", 7) || strlen(d) != 7 + 64)
+    return false;
+  for (const char *p = d + 7; *p; p++)
+    if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+      return false;
+  return true;
+}
+
+char *store_digest_name(const char *digest)
+{
+  return xasprintf("sha256-%s", digest + 7);
+}
+
+static bool name_char(char c, bool tag)
+{
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+         (tag ? (c >= 'A' && c <= 'Z') : c == '/');
+}
+
+int store_parse_ref(const char *ref, char **name, char **tag, struct error *err)
+{
+  const char *slash = strrchr(ref, '/'), *colon = strrchr(ref, ':');
+  if (colon && slash && colon < slash)
+    colon = NULL;
+  size_t n = colon ? (size_t) (colon - ref) : strlen(ref);
+  const char *t = colon ? colon + 1 : "latest";
+  bool ok = n > 0 && n < 256 && *t && strlen(t) < 128 && ref[0] != '/' && ref[0] != '.';
+  for (size_t i = 0; ok && i < n; i++)
+    ok = name_char(ref[i], false) && !(ref[i] == '/' && (ref[i + 1] == '/' || ref[i + 1] == '.'));
+  for (const char *p = t; ok && *p; p++)
+    ok = name_char(*p, true);
+  if (!ok)
+    return error_set(err, 0, "bad image name `%s`\nuse NAME[:TAG]: lowercase letters, digits, . _ - and / in NAME; "
+                     "letters, digits, . _ - in TAG", ref);
+  *name = xstrndup(ref, n);
+  *tag = xstrdup(t);
+  return 0;
+}
+
+static int mkdir_at(int dirfd, const char *name, struct error *err)
+{
+  if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+    return error_set(err, errno, "mkdir `%s` in the image store", name);
+  return 0;
+}
+
+int store_open(struct store *st, bool exclusive, struct error *err)
+{
+  *st = (struct store) {.dir_fd = -1, .lock_fd = -1, .exclusive = exclusive};
+  _cleanup_free_ char *data = NULL;
+  int r = runtime_data_dir(&data, err);
+  if (r < 0)
+    return r;
+  st->dir = xasprintf("%s/store", data);
+  if (mkdir(st->dir, 0700) < 0 && errno != EEXIST)
+    return error_set(err, errno, "mkdir `%s`", st->dir);
+  st->dir_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (st->dir_fd < 0)
+    return error_set(err, errno, "open `%s`", st->dir);
+  if ((r = mkdir_at(st->dir_fd, "layers", err)) < 0 || (r = mkdir_at(st->dir_fd, "blobs", err)) < 0 ||
+      (r = mkdir_at(st->dir_fd, "tmp", err)) < 0)
+    return r;
+  st->lock_fd = openat(st->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (st->lock_fd < 0)
+    return error_set(err, errno, "open `%s/lock`", st->dir);
+  if (flock(st->lock_fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+    return error_set(err, errno, "lock `%s/lock`", st->dir);
+  if (exclusive) {
+    /* We are the only writer: whatever tmp/ holds, a writer that died left. */
+    rm_rf_at(st->dir_fd, "tmp");
+    if ((r = mkdir_at(st->dir_fd, "tmp", err)) < 0)
+      return r;
+  }
+  return 0;
+}
+
+void store_close(struct store *st)
+{
+  close_fd(&st->lock_fd);
+  close_fd(&st->dir_fd);
+  free(st->dir);
+  st->dir = NULL;
+}
+
+int store_index_load(struct store *st, json_object **index, struct error *err)
+{
+  _cleanup_close_ int fd = openat(st->dir_fd, "index.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT) {
+    *index = json_object_new_object();
+    json_object_object_add(*index, "images", json_object_new_array());
+    return 0;
+  }
+  if (fd < 0)
+    return error_set(err, errno, "open `%s/index.json`", st->dir);
+  *index = json_object_from_fd(fd);
+  json_object *images;
+  if (!*index || !json_object_object_get_ex(*index, "images", &images) ||
+      !json_object_is_type(images, json_type_array)) {
+    json_object_put(*index);
+    *index = NULL;
+    return error_set(err, 0, "`%s/index.json` is not an image index", st->dir);
+  }
+  return 0;
+}
+
+/* Write name in dirfd atomically: a temporary file, synced, renamed. */
+static int write_atomic(int dirfd, const char *name, const char *data, size_t len)
+{
+  _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", name, (int) getpid());
+  _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return -errno;
+  int r = write_all(fd, data, len);
+  if (r == 0 && fsync(fd) < 0)
+    r = -errno;
+  if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+    r = -errno;
+  if (r < 0)
+    unlinkat(dirfd, tmp, 0);
+  return r;
+}
+
+int store_index_save(struct store *st, json_object *index, struct error *err)
+{
+  const char *text = json_object_to_json_string_ext(index, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+  int r = write_atomic(st->dir_fd, "index.json", text, strlen(text));
+  if (r < 0)
+    return error_set(err, -r, "write `%s/index.json`", st->dir);
+  return 0;
+}
+
+static const char *get_str(json_object *o, const char *key)
+{
+  json_object *v;
+  return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+                                                                                          : NULL;
+}
+
+json_object *store_index_find(json_object *index, const char *name, const char *tag, size_t *pos)
+{
+  json_object *images;
+  if (!json_object_object_get_ex(index, "images", &images))
+    return NULL;
+  for (size_t i = 0; i < json_object_array_length(images); i++) {
+    json_object *e = json_object_array_get_idx(images, i);
+    const char *n = get_str(e, "name"), *t = get_str(e, "tag");
+    if (n && t && !strcmp(n, name) && !strcmp(t, tag)) {
+      if (pos)
+        *pos = i;
+      return e;
+    }
+  }
+  return NULL;
+}
+
+int store_put_blob(struct store *st, const char *digest, const char *data, size_t len, struct error *err)
+{
+  _cleanup_free_ char *name = store_digest_name(digest);
+  _cleanup_free_ char *path = xasprintf("blobs/%s", name);
+  if (faccessat(st->dir_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return 0;
+  _cleanup_close_ int blobs = openat(st->dir_fd, "blobs", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  int r = blobs < 0 ? -errno : write_atomic(blobs, name, data, len);
+  if (r < 0)
+    return error_set(err, -r, "write `%s/%s`", st->dir, path);
+  return 0;
+}
+
+char *store_read_blob(struct store *st, const char *digest, size_t *len, struct error *err)
+{
+  if (!store_digest_valid(digest)) {
+    error_set(err, 0, "bad digest `%s` in the image store", digest);
+    return NULL;
+  }
+  _cleanup_free_ char *name = store_digest_name(digest);
+  _cleanup_free_ char *path = xasprintf("%s/blobs/%s", st->dir, name);
+  char *data = read_file(path, BLOB_MAX, len);
+  if (!data)
+    error_set(err, errno, "read `%s`", path);
+  return data;
+}
+
+/* Is digest named by an image of the index (as its manifest, config or one
+ * of its layers)? */
+static bool in_use(json_object *index, const char *digest)
+{
+  json_object *images, *layers;
+  json_object_object_get_ex(index, "images", &images);
+  for (size_t i = 0; i < json_object_array_length(images); i++) {
+    json_object *e = json_object_array_get_idx(images, i);
+    const char *m = get_str(e, "manifest"), *c = get_str(e, "config");
+    if ((m && !strcmp(m, digest)) || (c && !strcmp(c, digest)))
+      return true;
+    if (json_object_object_get_ex(e, "layers", &layers))
+      for (size_t j = 0; j < json_object_array_length(layers); j++)
+        if (!strcmp(json_object_get_string(json_object_array_get_idx(layers, j)), digest))
+          return true;
+  }
+  return false;
+}
+
+static void gc_dir(struct store *st, json_object *index, const char *sub)
+{
+  _cleanup_close_ int fd = openat(st->dir_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (!d)
+    return;
+  fd = -1;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (strncmp(de->d_name, "sha256-", 7))
+      continue;
+    _cleanup_free_ char *digest = xasprintf("sha256:%s", de->d_name + 7);
+    if (in_use(index, digest))
+      continue;
+    /* A layer a sandbox runs on keeps its shared lock: left for a later
+     * clean-up. */
+    _cleanup_close_ int busy = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (busy >= 0 && flock(busy, LOCK_EX | LOCK_NB) < 0) {
+      log_debug("image store: %s/%s is in use by a sandbox: kept for now", sub, de->d_name);
+      continue;
+    }
+    log_debug("image store: removing %s/%s, which no image uses", sub, de->d_name);
+    rm_rf_at(dirfd(d), de->d_name);
+  }
+  closedir(d);
+}
+
+void store_gc(struct store *st, json_object *index)
+{
+  gc_dir(st, index, "layers");
+  gc_dir(st, index, "blobs");
+}
+
+/* The index entry ref names, with the store open shared; NULL (no error)
+ * when there is none. */
+static int find_image(struct store *st, const char *ref, json_object **index, json_object **entry, struct error *err)
+{
+  _cleanup_free_ char *name = NULL, *tag = NULL;
+  *st = (struct store) {.dir_fd = -1, .lock_fd = -1};
+  *entry = NULL;
+  *index = NULL;
+  struct error ignored = {0};
+  if (store_parse_ref(ref, &name, &tag, &ignored) < 0)
+    return 0;
+  int r = store_open(st, false, err);
+  if (r < 0 || (r = store_index_load(st, index, err)) < 0)
+    return r;
+  *entry = store_index_find(*index, name, tag, NULL);
+  return 0;
+}
+
+int store_image_layers(const char *ref, char ***layers, size_t *n_layers, bool *found, struct error *err)
+{
+  struct store st;
+  json_object *index = NULL, *e, *ls;
+  *found = false;
+  int r = find_image(&st, ref, &index, &e, err);
+  if (r == 0 && e) {
+    *found = true;
+    size_t n = 0;
+    if (!json_object_object_get_ex(e, "layers", &ls) || !json_object_is_type(ls, json_type_array))
+      r = error_set(err, 0, "image `%s`: its index entry names no layers", ref);
+    for (size_t i = 0; r == 0 && i < json_object_array_length(ls); i++) {
+      const char *d = json_object_get_string(json_object_array_get_idx(ls, i));
+      if (!store_digest_valid(d)) {
+        r = error_set(err, 0, "image `%s`: bad layer digest `%s`", ref, d);
+        break;
+      }
+      char *path = xasprintf("%s/layers/sha256-%s", st.dir, d + 7);
+      /* Held (shared) for the life of this process and of the sandbox's
+       * processes, which inherit it: rmi leaves a layer in use alone. */
+      int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        r = error_set(err, errno, "image `%s`: layer `%s` is missing from the store\nimport the image again", ref, path);
+      else if (flock(fd, LOCK_SH) < 0)
+        r = error_set(err, errno, "lock layer `%s`", path);
+      strv_append(layers, &n, path);
+    }
+    *n_layers = n;
+  }
+  json_object_put(index);
+  store_close(&st);
+  return r;
+}
+
+/* A JSON array of strings -> a NULL-terminated vector appended to *v. */
+static void strv_from_json(json_object *a, char ***v, size_t *n)
+{
+  if (!a || !json_object_is_type(a, json_type_array))
+    return;
+  for (size_t i = 0; i < json_object_array_length(a); i++) {
+    json_object *s = json_object_array_get_idx(a, i);
+    if (json_object_is_type(s, json_type_string))
+      strv_append(v, n, xstrdup(json_object_get_string(s)));
+  }
+}
+
+int store_image_config(const char *ref, struct image_config *cfg, bool *found, struct error *err)
+{
+  struct store st;
+  json_object *index = NULL, *e, *conf = NULL, *c, *v;
+  *cfg = (struct image_config) {0};
+  *found = false;
+  int r = find_image(&st, ref, &index, &e, err);
+  _cleanup_free_ char *data = NULL;
+  if (r == 0 && e) {
+    *found = true;
+    size_t len;
+    if (!(data = store_read_blob(&st, get_str(e, "config"), &len, err)))
+      r = -EINVAL;
+    else if (!(conf = json_tokener_parse(data)))
+      r = error_set(err, 0, "image `%s`: its config is not JSON", ref);
+  }
+  if (r == 0 && conf && json_object_object_get_ex(conf, "config", &c) && json_object_is_type(c, json_type_object)) {
+    size_t n = 0;
+    json_object *ep = NULL, *cmd = NULL;
+    json_object_object_get_ex(c, "Entrypoint", &ep);
+    json_object_object_get_ex(c, "Cmd", &cmd);
+    strv_from_json(ep, &cfg->argv, &n);
+    strv_from_json(cmd, &cfg->argv, &n);
+    if (json_object_object_get_ex(c, "Env", &v))
+      strv_from_json(v, &cfg->env, &cfg->n_env);
+    const char *w = get_str(c, "WorkingDir"), *u = get_str(c, "User");
+    cfg->workdir = w && *w ? xstrdup(w) : NULL;
+    cfg->user = u && *u ? xstrdup(u) : NULL;
+  }
+  json_object_put(conf);
+  json_object_put(index);
+  store_close(&st);
+  return r;
+}
+
+void image_config_free(struct image_config *cfg)
+{
+  strvfreep(&cfg->argv);
+  strvfreep(&cfg->env);
+  free(cfg->workdir);
+  free(cfg->user);
+  *cfg = (struct image_config) {0};
+}
+
+int store_list(FILE *f, struct error *err)
+{
+  struct store st;
+  json_object *index = NULL, *images;
+  int r = store_open(&st, false, err);
+  if (r == 0)
+    r = store_index_load(&st, &index, err);
+  if (r == 0) {
+    fprintf(f, "%-30s %-16s %-12s %10s  %s\n", "NAME", "TAG", "ID", "SIZE", "CREATED");
+    json_object_object_get_ex(index, "images", &images);
+    for (size_t i = 0; i < json_object_array_length(images); i++) {
+      json_object *e = json_object_array_get_idx(images, i), *size;
+      const char *config = get_str(e, "config"), *created = get_str(e, "created");
+      int64_t bytes = json_object_object_get_ex(e, "size", &size) ? json_object_get_int64(size) : 0;
+      fprintf(f, "%-30s %-16s %-12.12s %8.1fMB  %s\n", get_str(e, "name"), get_str(e, "tag"),
+              config && strlen(config) > 7 ? config + 7 : "?", (double) bytes / 1e6, created ? created : "");
+    }
+  }
+  json_object_put(index);
+  store_close(&st);
+  return r;
+}
+
+static int remove_here(const char *ref, struct error *err)
+{
+  _cleanup_free_ char *name = NULL, *tag = NULL;
+  struct store st;
+  json_object *index = NULL, *images;
+  size_t pos;
+  int r = store_parse_ref(ref, &name, &tag, err);
+  if (r < 0)
+    return r;
+  if ((r = store_open(&st, true, err)) == 0 && (r = store_index_load(&st, &index, err)) == 0) {
+    if (!store_index_find(index, name, tag, &pos)) {
+      r = error_set(err, 0, "no image `%s:%s` in the store\nlist them with hutch images", name, tag);
+    } else {
+      json_object_object_get_ex(index, "images", &images);
+      json_object_array_del_idx(images, pos, 1);
+      /* The name goes first: a crash before the layers are gone leaves
+       * unused layers, never a name without its layers. */
+      if ((r = store_index_save(&st, index, err)) == 0)
+        store_gc(&st, index);
+    }
+  }
+  json_object_put(index);
+  store_close(&st);
+  return r;
+}
+
+static bool keeps_owners;
+
+static int remove_fn(void *arg, struct error *err)
+{
+  return remove_here(arg, err);
+}
+
+int store_remove(const char *ref, struct error *err)
+{
+  return store_mapped_run(remove_fn, (void *) ref, err);
+}
+
+bool store_keeps_owners(void)
+{
+  return keeps_owners;
+}
+
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+  ssize_t n;
+  do
+    n = read(fd, buf, len);
+  while (n < 0 && errno == EINTR);
+  return n;
+}
+
+int store_mapped_run(int (*fn)(void *arg, struct error *err), void *arg, struct error *err)
+{
+  struct userns_plan plan;
+  int r = userns_plan(USERNS_AUTO, &plan, err);
+  if (r < 0)
+    return r;
+  if (plan.mode != USERNS_AUTO || plan.n_uid_map < 2 || plan.n_gid_map < 2) {
+    userns_plan_free(&plan);
+    return fn(arg, err);
+  }
+  /* to_child: "mapped"; to_parent: "unshared", then the struct error. */
+  int to_child[2], to_parent[2];
+  if (pipe2(to_child, O_CLOEXEC) < 0) {
+    userns_plan_free(&plan);
+    return error_set(err, errno, "pipe");
+  }
+  if (pipe2(to_parent, O_CLOEXEC) < 0) {
+    r = error_set(err, errno, "pipe");
+    close(to_child[0]);
+    close(to_child[1]);
+    userns_plan_free(&plan);
+    return r;
+  }
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct error e = {0};
+    char c = 0;
+    close(to_child[1]);
+    close(to_parent[0]);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (unshare(CLONE_NEWUSER) < 0) {
+      error_set(&e, errno, "unshare(CLONE_NEWUSER) for the image store");
+      r = -1;
+    } else if (write(to_parent[1], "u", 1) != 1 || read_full(to_child[0], &c, 1) != 1 || c != 'm') {
+      r = -1;  /* the parent says why */
+    } else {
+      keeps_owners = true;
+      r = fn(arg, &e);
+    }
+    fflush(stdout);
+    if (r < 0 && write_all(to_parent[1], &e, sizeof e) < 0)
+      _exit(2);
+    _exit(r < 0 ? 1 : 0);
+  }
+  close(to_child[0]);
+  close(to_parent[1]);
+  if (pid < 0) {
+    r = error_set(err, errno, "fork");
+    close(to_child[1]);
+  } else {
+    char c = 0;
+    if (read_full(to_parent[0], &c, 1) == 1 && c == 'u') {
+      r = userns_apply(&plan, pid, err);
+      if (r == 0 && write(to_child[1], "m", 1) != 1)
+        r = error_set(err, errno, "write to the image store's helper");
+    }
+    close(to_child[1]);
+    struct error e = {0};
+    ssize_t n = read_full(to_parent[0], &e, sizeof e);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+      ;
+    if (r == 0 && n == (ssize_t) sizeof e) {
+      e.msg[sizeof e.msg - 1] = '\0';
+      *err = e;
+      r = e.errnum ? -e.errnum : -EINVAL;
+    } else if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+      r = error_set(err, 0, "the image store's helper failed (wait status %d)", status);
+    }
+  }
+  close(to_parent[0]);
+  userns_plan_free(&plan);
+  return r;
+}

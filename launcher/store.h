@@ -1,0 +1,90 @@
+/* store.h: the local image store under DATA/store (DATA being
+ * $XDG_DATA_HOME/hutch): content named by digest, names pointing at it.
+ *
+ *   store/lock                   flock: shared to read, exclusive to change
+ *   store/layers/sha256-HEX/     a layer extracted once, HEX its blob's digest
+ *   store/blobs/sha256-HEX       manifests and configs, as the image had them
+ *   store/tmp/                   work in progress; emptied by the next writer
+ *   store/index.json             {"images": [{name, tag, manifest, config,
+ *                                 layers: [digest...], size, created}]}
+ *
+ * Everything appears by rename(2) once complete (a layer directory only
+ * after its blob's digest was checked), so a crash leaves at most something
+ * under tmp/, never a half layer that a later run would use. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "error.h"
+
+struct store {
+  char *dir;      /* DATA/store */
+  int dir_fd;
+  int lock_fd;
+  bool exclusive;
+};
+
+/* Open (making it if missing) and lock the store: shared for readers,
+ * exclusive for import and rmi, which also empty tmp/ of what a crashed
+ * writer left. */
+int store_open(struct store *st, bool exclusive, struct error *err);
+void store_close(struct store *st);
+
+/* "sha256:HEX" with 64 lowercase hex digits? */
+bool store_digest_valid(const char *digest);
+/* "sha256:HEX" -> "sha256-HEX", the name in layers/ and blobs/. */
+char *store_digest_name(const char *digest);
+
+/* NAME[:TAG] -> name and tag ("latest" when none). A name is lowercase
+ * letters, digits and . _ - /, a tag letters, digits and . _ -. */
+int store_parse_ref(const char *ref, char **name, char **tag, struct error *err);
+
+/* The index, read (an empty one when there is none yet) and written
+ * atomically (a temporary file renamed over it). */
+int store_index_load(struct store *st, json_object **index, struct error *err);
+int store_index_save(struct store *st, json_object *index, struct error *err);
+/* The entry for name:tag in the index's images array, and its position. */
+json_object *store_index_find(json_object *index, const char *name, const char *tag, size_t *pos);
+
+/* A blob of the store, by digest, written atomically if missing. */
+int store_put_blob(struct store *st, const char *digest, const char *data, size_t len, struct error *err);
+/* A blob read back, NUL-terminated (at most 4 MiB). */
+char *store_read_blob(struct store *st, const char *digest, size_t *len, struct error *err);
+
+/* Remove layers and blobs that no image of the index names. */
+void store_gc(struct store *st, json_object *index);
+
+/* For `hutch run NAME[:TAG]`: when ref names an image of the store, its
+ * layers' absolute paths, bottom first (*found set); otherwise *found is
+ * false and nothing is allocated. */
+int store_image_layers(const char *ref, char ***layers, size_t *n_layers, bool *found, struct error *err);
+
+/* What an image's config asks of a run, for what the command line left
+ * unset. */
+struct image_config {
+  char **argv;     /* Entrypoint then Cmd; NULL when neither */
+  char **env;      /* KEY=VAL */
+  size_t n_env;
+  char *workdir;   /* NULL when none */
+  char *user;      /* NULL when none */
+};
+/* The config of the image ref names, when it is one of the store's (*found);
+ * nothing when it is not. */
+int store_image_config(const char *ref, struct image_config *cfg, bool *found, struct error *err);
+void image_config_free(struct image_config *cfg);
+
+/* Run fn in a child process in a user namespace mapped as a run maps it
+ * by default (root inside is the caller, 1... the subordinate ids), so
+ * that an import can give files the owners the image has and rmi can
+ * remove them again; its error comes back in err. Without subordinate ids
+ * (or newuidmap), fn runs in this process and the files stay the caller's. */
+int store_mapped_run(int (*fn)(void *arg, struct error *err), void *arg, struct error *err);
+/* Inside store_mapped_run's namespace: may files be given other owners? */
+bool store_keeps_owners(void);
+
+/* `hutch images` and `hutch rmi NAME[:TAG]`. */
+int store_list(FILE *f, struct error *err);
+int store_remove(const char *ref, struct error *err);
