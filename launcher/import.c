@@ -46,85 +46,43 @@
 #if HAVE_LIBARCHIVE
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/evp.h>
 
 /* ---------------------------------------------------------------- sha256 */
 
+/* SHA-256, from libcrypto: a digest is the one thing an image's trust rests
+ * on, and it comes from the library that is made for it. */
 struct sha256 {
-  uint32_t h[8];
-  uint64_t len;
-  unsigned char buf[64];
-  size_t n;
+  EVP_MD_CTX *ctx;
 };
-
-static const uint32_t K[64] = {
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void sha256_block(struct sha256 *s, const unsigned char *p)
-{
-  uint32_t w[64], a, b, c, d, e, f, g, h;
-  for (int i = 0; i < 16; i++)
-    w[i] = (uint32_t) p[4 * i] << 24 | (uint32_t) p[4 * i + 1] << 16 | (uint32_t) p[4 * i + 2] << 8 | p[4 * i + 3];
-  for (int i = 16; i < 64; i++) {
-    uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-    uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-  }
-  a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
-  for (int i = 0; i < 64; i++) {
-    uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
-    uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-  }
-  s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d, s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
-}
 
 static void sha256_init(struct sha256 *s)
 {
-  static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  *s = (struct sha256) {0};
-  memcpy(s->h, h0, sizeof h0);
+  s->ctx = EVP_MD_CTX_new();
+  if (!s->ctx || EVP_DigestInit_ex(s->ctx, EVP_sha256(), NULL) != 1) {
+    static const char msg[] = "hutch: out of memory\n";
+    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0)
+      _exit(EXIT_HUTCH_FAILED);
+    _exit(EXIT_HUTCH_FAILED);
+  }
 }
 
 static void sha256_update(struct sha256 *s, const void *data, size_t len)
 {
-  const unsigned char *p = data;
-  s->len += len;
-  while (len) {
-    size_t take = 64 - s->n < len ? 64 - s->n : len;
-    memcpy(s->buf + s->n, p, take);
-    s->n += take, p += take, len -= take;
-    if (s->n == 64) {
-      sha256_block(s, s->buf);
-      s->n = 0;
-    }
-  }
+  EVP_DigestUpdate(s->ctx, data, len);
 }
 
-/* "sha256:HEX" into out (72 bytes). */
+/* "sha256:HEX" into out (72 bytes); frees the context. */
 static void sha256_final(struct sha256 *s, char out[72])
 {
-  uint64_t bits = s->len * 8;
-  unsigned char pad = 0x80, zero = 0, be[8];
-  sha256_update(s, &pad, 1);
-  while (s->n != 56)
-    sha256_update(s, &zero, 1);
-  for (int i = 0; i < 8; i++)
-    be[i] = (unsigned char) (bits >> (56 - 8 * i));
-  sha256_update(s, be, 8);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(s->ctx, md, &len);
+  EVP_MD_CTX_free(s->ctx);
+  s->ctx = NULL;
   int o = snprintf(out, 72, "sha256:");
-  for (int i = 0; i < 8; i++)
-    o += snprintf(out + o, 72 - (size_t) o, "%08x", s->h[i]);
+  for (unsigned int i = 0; i < len && i < 32; i++)
+    o += snprintf(out + o, 72 - (size_t) o, "%02x", md[i]);
 }
 
 /* ---------------------------------------------------------- the layout */
@@ -492,12 +450,12 @@ static int extract_layer(int layout, const char *digest, int dirfd, const char *
 {
   _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", digest + 7);
   struct layer_reader *lr = xcalloc(1, sizeof *lr);
-  sha256_init(&lr->hash);
   lr->fd = open_beneath(layout, path, O_RDONLY, err, "open layer");
   if (lr->fd < 0) {
     free(lr);
     return -ENOENT;
   }
+  sha256_init(&lr->hash);
   int r = 0;
   size_t skipped = 0, unmapped = 0;
   _cleanup_close_ int layer = -1;
