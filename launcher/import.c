@@ -107,30 +107,12 @@ static char *read_blob(int layout, const char *digest, struct error *err)
   _cleanup_close_ int fd = open_beneath(layout, path, O_RDONLY, err, "open blob");
   if (fd < 0)
     return NULL;
-  size_t cap = 4096, len = 0;
-  char *buf = xmalloc(cap);
-  for (;;) {
-    if (len + 1 >= cap) {
-      if (cap >= (4u << 20)) {
-        free(buf);
-        error_set(err, EFBIG, "blob `%s`", path);
-        return NULL;
-      }
-      buf = xrealloc(buf, cap *= 2);
-    }
-    ssize_t n = read(fd, buf + len, cap - len - 1);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      error_set(err, errno, "read blob `%s`", path);
-      free(buf);
-      return NULL;
-    }
-    if (n == 0)
-      break;
-    len += (size_t) n;
+  size_t len = 0;
+  char *buf = read_fd(fd, 4u << 20, &len);
+  if (!buf) {
+    error_set(err, errno, "read blob `%s`", path);
+    return NULL;
   }
-  buf[len] = '\0';
   struct sha256 h;
   char got[72];
   sha256_init(&h);

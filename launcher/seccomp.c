@@ -176,26 +176,7 @@ static char *read_profile(const char *path, struct stat *st, size_t *len)
   _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0 || fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_size > SECCOMP_PROFILE_MAX)
     return NULL;
-  size_t cap = (size_t) st->st_size + 1, n = 0;
-  _cleanup_free_ char *buf = xmalloc(cap + 1);
-  for (;;) {
-    if (n == cap) {
-      if (cap > SECCOMP_PROFILE_MAX)
-        return NULL;  /* grew while we read it */
-      buf = xrealloc(buf, (cap *= 2) + 1);
-    }
-    ssize_t r = read(fd, buf + n, cap - n);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      return NULL;
-    if (r == 0)
-      break;
-    n += (size_t) r;
-  }
-  buf[n] = '\0';
-  *len = n;
-  return steal_pointer(&buf);
+  return read_fd(fd, SECCOMP_PROFILE_MAX, len);
 }
 
 int seccomp_filter_compile(enum seccomp_mode mode, const char *profile_path, uint64_t caps,

@@ -121,11 +121,8 @@ int write_file_at(int dirfd, const char *path, const char *content)
   return write_all(fd, content, strlen(content));
 }
 
-char *read_file(const char *path, size_t max, size_t *len_out)
+char *read_fd(int fd, size_t max, size_t *len_out)
 {
-  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return NULL;
   size_t cap = 4096, len = 0;
   char *buf = xmalloc(cap);
   for (;;) {
@@ -155,6 +152,12 @@ char *read_file(const char *path, size_t max, size_t *len_out)
   if (len_out)
     *len_out = len;
   return buf;
+}
+
+char *read_file(const char *path, size_t max, size_t *len_out)
+{
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  return fd < 0 ? NULL : read_fd(fd, max, len_out);
 }
 
 /* One directory open per level: a tree deeper than this would run out of

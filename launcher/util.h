@@ -64,6 +64,8 @@ int write_file_at(int dirfd, const char *path, const char *content);
 /* Read a whole small file into a NUL-terminated buffer; NULL with errno set
  * on failure, EFBIG when it holds more than max bytes. */
 char *read_file(const char *path, size_t max, size_t *len_out);
+/* The same from an open descriptor (read to its end, not closed). */
+char *read_fd(int fd, size_t max, size_t *len_out);
 #define READ_FILE_SMALL (64 << 10)   /* /proc and /etc files */
 
 /* Remove a tree relative to dirfd without following symlinks. Best effort;
