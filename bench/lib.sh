@@ -30,3 +30,24 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+# port: a TCP/UDP port nobody listens on.
+port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 20000))
+        ss -Htaun "( sport = :$p )" | grep -q . || { echo "$p"; return; }
+    done
+}
+
+# wait_port PORT: until GET /index.html on 127.0.0.1:PORT answers (10 s at
+# most, as the slowest backend needs).
+wait_port() {
+    local i
+    for ((i = 0; i < 1000; i++)); do
+        curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$1/index.html" && return 0
+        sleep 0.01
+    done
+    echo "bench: port $1 never answered" >&2
+    return 1
+}

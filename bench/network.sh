@@ -13,22 +13,6 @@ mkdir "$work/www"
 truncate -s "$size" "$work/www/big"   # sparse: the disk is not what we measure
 cp "$work/layers/10-httpd/var/www/index.html" "$work/www/"
 
-port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 20000))
-        ss -Htaun "( sport = :$p )" | grep -q . || { echo "$p"; return; }
-    done
-}
-wait_port() {
-    local i
-    for ((i = 0; i < 500; i++)); do
-        curl -fs -o /dev/null "http://127.0.0.1:$1/index.html" && return 0
-        sleep 0.01
-    done
-    echo "bench: port $1 never answered" >&2
-    return 1
-}
 
 declare -A PORT
 # The reference: the host's own loopback.
