@@ -16,7 +16,7 @@ int main(int argc, char **argv)
   proc_title_init(argc, argv);
   struct error err = {0};
   if (argc < 2 || argc > 3 || argv[1][0] == '-') {
-    fputs("usage: hutch import oci:DIR[:TAG] [NAME[:TAG]]\n", argc == 2 ? stdout : stderr);
+    fputs("usage: hutch import oci:DIR[:TAG]|docker-archive:FILE[:REF]|tar:FILE [NAME[:TAG]]\n", argc == 2 ? stdout : stderr);
     return argc == 2 ? 0 : EXIT_HUTCH_FAILED;
   }
   if (import_image(argv[1], argc == 3 ? argv[2] : NULL, &err) < 0) {

@@ -40,50 +40,16 @@
 #include <time.h>
 
 #include "config.h"
+#include "error.h"
 #include "store.h"
 #include "util.h"
 
 #if HAVE_LIBARCHIVE
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 
-/* ---------------------------------------------------------------- sha256 */
-
-/* SHA-256, from libcrypto: a digest is the one thing an image's trust rests
- * on, and it comes from the library that is made for it. */
-struct sha256 {
-  EVP_MD_CTX *ctx;
-};
-
-static void sha256_init(struct sha256 *s)
-{
-  s->ctx = EVP_MD_CTX_new();
-  if (!s->ctx || EVP_DigestInit_ex(s->ctx, EVP_sha256(), NULL) != 1) {
-    static const char msg[] = "hutch: out of memory\n";
-    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0)
-      _exit(EXIT_HUTCH_FAILED);
-    _exit(EXIT_HUTCH_FAILED);
-  }
-}
-
-static void sha256_update(struct sha256 *s, const void *data, size_t len)
-{
-  EVP_DigestUpdate(s->ctx, data, len);
-}
-
-/* "sha256:HEX" into out (72 bytes); frees the context. */
-static void sha256_final(struct sha256 *s, char out[72])
-{
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(s->ctx, md, &len);
-  EVP_MD_CTX_free(s->ctx);
-  s->ctx = NULL;
-  int o = snprintf(out, 72, "sha256:");
-  for (unsigned int i = 0; i < len && i < 32; i++)
-    o += snprintf(out + o, 72 - (size_t) o, "%02x", md[i]);
-}
+#include "digest.h"
+#include "staging.h"
 
 /* ---------------------------------------------------------- the layout */
 
@@ -139,13 +105,6 @@ static bool is_index_type(const char *mt)
                 !strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json"));
 }
 
-static const char *this_arch(void)
-{
-  struct utsname u;
-  uname(&u);
-  return !strcmp(u.machine, "x86_64") ? "amd64" : !strcmp(u.machine, "aarch64") ? "arm64" : "other";
-}
-
 /* The manifest descriptor of an index: the one tagged tag (any when tag is
  * NULL and there is one), or, in a nested index, this machine's platform. */
 static json_object *pick_manifest(json_object *index, const char *tag, bool nested, struct error *err)
@@ -160,7 +119,7 @@ static json_object *pick_manifest(json_object *index, const char *tag, bool nest
     json_object *m = json_object_array_get_idx(ms, i), *ann, *plat;
     if (nested) {
       if (json_object_object_get_ex(m, "platform", &plat) && get_str(plat, "architecture") &&
-          !strcmp(get_str(plat, "architecture"), this_arch()))
+          !strcmp(get_str(plat, "architecture"), store_arch()))
         return m;
       continue;
     }
@@ -172,7 +131,7 @@ static json_object *pick_manifest(json_object *index, const char *tag, bool nest
   if (found)
     return found;
   if (nested)
-    error_set(err, 0, "the image index has no image for this machine (%s)", this_arch());
+    error_set(err, 0, "the image index has no image for this machine (%s)", store_arch());
   else if (tag)
     error_set(err, 0, "the layout has no image tagged `%s`", tag);
   else
@@ -486,11 +445,21 @@ static int extract_layer(int layout, const char *digest, int dirfd, const char *
 
 /* ---------------------------------------------------------------- import */
 
-static char *default_name(const char *dir)
+/* The file or directory name, lowercase, without a tarball's extension,
+ * other characters made `-`: a name for an image that has none. */
+static char *default_name(const char *path)
 {
-  const char *base = strrchr(dir, '/');
-  base = base && base[1] ? base + 1 : dir;
+  const char *base = strrchr(path, '/');
+  base = base && base[1] ? base + 1 : path;
   char *name = xstrdup(base);
+  static const char *const exts[] = {".tar.gz", ".tar.xz", ".tar.zst", ".tar.bz2", ".tgz", ".tar"};
+  for (size_t i = 0; i < N_ELEMENTS(exts); i++) {
+    size_t n = strlen(name), e = strlen(exts[i]);
+    if (n > e && !strcmp(name + n - e, exts[i])) {
+      name[n - e] = '\0';
+      break;
+    }
+  }
   for (char *p = name; *p; p++)
     if (*p >= 'A' && *p <= 'Z')
       *p = (char) (*p - 'A' + 'a');
@@ -624,36 +593,122 @@ static int commit_image(struct import *im, const char *name, const char *tag, st
   return r;
 }
 
+/* A plain file whose name says it is a tar: a root filesystem tarball. */
+static bool is_tarball(const char *path)
+{
+  _cleanup_free_ char *stripped = default_name(path);
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  struct stat st;
+  return strlen(stripped) < strlen(base) && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* docker-archive:FILE[:REF]: the first colon after which FILE exists. */
+static void split_archive(char *rest, const char **src_tag)
+{
+  struct stat st;
+  if (stat(rest, &st) == 0)
+    return;
+  for (char *c = strchr(rest, ':'); c; c = strchr(c + 1, ':')) {
+    *c = '\0';
+    if (stat(rest, &st) == 0) {
+      *src_tag = c + 1;
+      return;
+    }
+    *c = ':';
+  }
+}
+
+int import_parse_source(const char *source, struct import_source *src, struct error *err)
+{
+  const char *rest;
+  *src = (struct import_source) {0};
+  if (!strncmp(source, "oci:", 4)) {
+    src->kind = IMPORT_OCI;
+    rest = source + 4;
+  } else if (!strncmp(source, "docker-archive:", 15)) {
+    src->kind = IMPORT_DOCKER_ARCHIVE;
+    rest = source + 15;
+  } else if (!strncmp(source, "tar:", 4)) {
+    src->kind = IMPORT_TARBALL;
+    rest = source + 4;
+  } else if (is_tarball(source)) {
+    src->kind = IMPORT_TARBALL;
+    rest = source;
+  } else {
+    return error_set(err, 0, "unknown image source `%s`\nuse oci:DIR[:TAG] (an OCI image layout), "
+                     "docker-archive:FILE[:REF] (podman save, docker save) or tar:FILE (a root filesystem)", source);
+  }
+  if (!*rest)
+    return error_set(err, 0, "image source `%s` names no file or directory", source);
+  src->path = xstrdup(rest);
+  if (src->kind == IMPORT_OCI) {
+    char *colon = strrchr(src->path, ':'), *slash = strrchr(src->path, '/');
+    if (colon && (!slash || colon > slash)) {
+      *colon = '\0';
+      src->tag = colon + 1;
+    }
+  } else if (src->kind == IMPORT_DOCKER_ARCHIVE) {
+    split_archive(src->path, &src->tag);
+  }
+  return 0;
+}
+
+char *import_default_ref(const struct import_source *src)
+{
+  _cleanup_free_ char *base = default_name(src->path);
+  return xasprintf("%s:%s", base, src->kind == IMPORT_OCI && src->tag ? src->tag : "latest");
+}
+
+/* Where the image is read from: the OCI layout itself, or the layout a
+ * docker-archive or tarball was staged as under tmp/ (staging.c). */
+static int open_source(struct import *im, const struct import_source *src, char **stage, char **repo_tag,
+                       struct error *err)
+{
+  if (src->kind == IMPORT_OCI) {
+    im->layout = open(src->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (im->layout < 0)
+      return error_set(err, errno, "OCI layout `%s`", src->path);
+    return 0;
+  }
+  _cleanup_close_ int tmp = openat(im->st.dir_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (tmp < 0)
+    return error_set(err, errno, "open `%s/tmp`", im->st.dir);
+  *stage = xasprintf("stage-%d", (int) getpid());
+  int r = stage_source(src->kind == IMPORT_DOCKER_ARCHIVE ? STAGE_DOCKER_ARCHIVE : STAGE_TARBALL, src->path,
+                       src->tag, tmp, *stage, repo_tag, err);
+  if (r == 0 && (im->layout = openat(tmp, *stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    r = error_set(err, errno, "open the staged image");
+  return r;
+}
+
 static int import_here(const char *source, const char *ref, struct error *err)
 {
-  if (strncmp(source, "oci:", 4))
-    return error_set(err, 0, "unknown image source `%s`\nuse oci:DIR[:TAG] (an OCI image layout)", source);
-  _cleanup_free_ char *dir = xstrdup(source + 4), *name = NULL, *tag = NULL;
-  char *colon = strrchr(dir, ':'), *slash = strrchr(dir, '/');
-  const char *src_tag = NULL;
-  if (colon && (!slash || colon > slash)) {
-    *colon = '\0';
-    src_tag = colon + 1;
-  }
-  int r;
-  if (ref) {
-    if ((r = store_parse_ref(ref, &name, &tag, err)) < 0)
-      return r;
-  } else {
-    _cleanup_free_ char *base = default_name(dir);
-    _cleanup_free_ char *def = xasprintf("%s:%s", base, src_tag ? src_tag : "latest");
-    if ((r = store_parse_ref(def, &name, &tag, err)) < 0)
-      return error_wrap(err, r, "name the image: hutch import %s NAME[:TAG]", source);
-  }
-  struct import im = {.layout = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), .st = {.dir_fd = -1, .lock_fd = -1}};
-  if (im.layout < 0)
-    return error_set(err, errno, "OCI layout `%s`", dir);
-  if ((r = read_image(&im, src_tag, err)) < 0)
-    r = error_wrap(err, r, "OCI layout `%s`", dir);
+  struct import_source src;
+  _cleanup_free_ char *name = NULL, *tag = NULL, *stage = NULL, *repo_tag = NULL;
+  int r = import_parse_source(source, &src, err);
+  if (r < 0)
+    return r;
+  _cleanup_free_ char *path = src.path;
+  struct import im = {.layout = -1, .st = {.dir_fd = -1, .lock_fd = -1}};
+  if (ref)
+    r = store_parse_ref(ref, &name, &tag, err);
   if (r == 0)
     r = store_open(&im.st, true, err);
+  if (r == 0)
+    r = open_source(&im, &src, &stage, &repo_tag, err);
+  if (r == 0 && (r = read_image(&im, src.kind == IMPORT_OCI ? src.tag : NULL, err)) < 0)
+    error_wrap(err, r, "image `%s`", src.path);
+  if (r == 0 && !ref) {
+    /* The archive's own name for the image, else one from the file's. */
+    struct error ignored = {0};
+    _cleanup_free_ char *def = import_default_ref(&src);
+    if (!repo_tag || store_parse_ref(repo_tag, &name, &tag, &ignored) < 0)
+      if ((r = store_parse_ref(def, &name, &tag, err)) < 0)
+        error_wrap(err, r, "name the image: hutch import %s NAME[:TAG]", source);
+  }
   if (r == 0 && (r = extract_layers(&im, err)) < 0)
-    error_wrap(err, r, "OCI layout `%s`", dir);
+    error_wrap(err, r, "image `%s`", src.path);
   if (r == 0)
     r = commit_image(&im, name, tag, err);
   if (r == 0)
@@ -663,9 +718,11 @@ static int import_here(const char *source, const char *ref, struct error *err)
     _cleanup_close_ int tmp = openat(im.st.dir_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     for (size_t i = 0; tmp >= 0 && i < im.n_fresh; i++)
       rm_rf_at(tmp, im.fresh[i]);
+    if (tmp >= 0 && stage)
+      rm_rf_at(tmp, stage);
   }
   store_close(&im.st);
-  close(im.layout);
+  close_fd(&im.layout);
   free(im.manifest_digest);
   free(im.manifest);
   free(im.config_digest);

@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 #include "runtime.h"
@@ -18,6 +19,20 @@
 #include "util.h"
 
 #define BLOB_MAX (4 << 20)
+
+const char *store_arch(void)
+{
+  static const struct {
+    const char *machine, *arch;
+  } names[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"}, {"armv7l", "arm"},
+               {"ppc64le", "ppc64le"}, {"s390x", "s390x"}, {"riscv64", "riscv64"}};
+  static struct utsname u;
+  uname(&u);
+  for (size_t i = 0; i < N_ELEMENTS(names); i++)
+    if (!strcmp(u.machine, names[i].machine))
+      return names[i].arch;
+  return u.machine;
+}
 
 bool store_digest_valid(const char *d)
 {
@@ -255,6 +270,29 @@ void store_gc(struct store *st, json_object *index)
   gc_dir(st, index, "blobs");
 }
 
+char **store_name_candidates(const char *name)
+{
+  char **v = NULL;
+  size_t n = 0;
+  strv_append(&v, &n, xstrdup(name));
+  const char *slash = strchr(name, '/');
+  size_t first = slash ? (size_t) (slash - name) : strlen(name);
+  if (slash && (memchr(name, '.', first) || memchr(name, ':', first) || !strncmp(name, "localhost/", 10)))
+    return v;  /* NAME starts with a registry */
+  strv_append(&v, &n, slash ? xasprintf("docker.io/%s", name) : xasprintf("docker.io/library/%s", name));
+  strv_append(&v, &n, xasprintf("localhost/%s", name));
+  return v;
+}
+
+json_object *store_index_lookup(json_object *index, const char *name, const char *tag, size_t *pos)
+{
+  _cleanup_strv_ char **names = store_name_candidates(name);
+  json_object *e = NULL;
+  for (size_t i = 0; names[i] && !e; i++)
+    e = store_index_find(index, names[i], tag, pos);
+  return e;
+}
+
 /* The index entry ref names, with the store open shared; NULL (no error)
  * when there is none. */
 static int find_image(struct store *st, const char *ref, json_object **index, json_object **entry, struct error *err)
@@ -269,7 +307,7 @@ static int find_image(struct store *st, const char *ref, json_object **index, js
   int r = store_open(st, false, err);
   if (r < 0 || (r = store_index_load(st, index, err)) < 0)
     return r;
-  *entry = store_index_find(*index, name, tag, NULL);
+  *entry = store_index_lookup(*index, name, tag, NULL);
   return 0;
 }
 
@@ -396,7 +434,7 @@ static int remove_here(const char *ref, struct error *err)
   if (r < 0)
     return r;
   if ((r = store_open(&st, true, err)) == 0 && (r = store_index_load(&st, &index, err)) == 0) {
-    if (!store_index_find(index, name, tag, &pos)) {
+    if (!store_index_lookup(index, name, tag, &pos)) {
       r = error_set(err, 0, "no image `%s:%s` in the store\nlist them with hutch images", name, tag);
     } else {
       json_object_object_get_ex(index, "images", &images);

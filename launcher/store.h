@@ -33,6 +33,9 @@ struct store {
 int store_open(struct store *st, bool exclusive, struct error *err);
 void store_close(struct store *st);
 
+/* This machine's architecture as images name it (amd64, arm64...). */
+const char *store_arch(void);
+
 /* "sha256:HEX" with 64 lowercase hex digits? */
 bool store_digest_valid(const char *digest);
 /* "sha256:HEX" -> "sha256-HEX", the name in layers/ and blobs/. */
@@ -48,6 +51,13 @@ int store_index_load(struct store *st, json_object **index, struct error *err);
 int store_index_save(struct store *st, json_object *index, struct error *err);
 /* The entry for name:tag in the index's images array, and its position. */
 json_object *store_index_find(json_object *index, const char *name, const char *tag, size_t *pos);
+
+/* The names a short NAME stands for, as podman reads them: NAME itself,
+ * then (when it does not start with a registry) docker.io/library/NAME (or
+ * docker.io/USER/NAME) and localhost/NAME. NULL-terminated. */
+char **store_name_candidates(const char *name);
+/* store_index_find() for the first of NAME's candidates in the index. */
+json_object *store_index_lookup(json_object *index, const char *name, const char *tag, size_t *pos);
 
 /* A blob of the store, by digest, written atomically if missing. */
 int store_put_blob(struct store *st, const char *digest, const char *data, size_t len, struct error *err);
