@@ -732,6 +732,28 @@ static int import_here(const char *source, const char *ref, struct error *err)
   return r;
 }
 
+int import_staged(struct store *st, int layout, const char *name, const char *tag, struct error *err)
+{
+  struct import im = {.st = *st, .layout = layout};
+  int r = read_image(&im, NULL, err);
+  if (r == 0)
+    r = extract_layers(&im, err);
+  if (r == 0)
+    r = commit_image(&im, name, tag, err);
+  if (r == 0)
+    printf("%s:%s %.19s\n", name, tag, im.config_digest);
+  _cleanup_close_ int tmp = openat(st->dir_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  for (size_t i = 0; tmp >= 0 && i < im.n_fresh; i++)
+    rm_rf_at(tmp, im.fresh[i]);
+  free(im.manifest_digest);
+  free(im.manifest);
+  free(im.config_digest);
+  free(im.config);
+  strvfreep(&im.layers);
+  strvfreep(&im.fresh);
+  return r;
+}
+
 struct import_args {
   const char *source, *ref;
 };

@@ -22,3 +22,8 @@ struct import_source {
 int import_parse_source(const char *source, struct import_source *src, struct error *err);
 /* The name an import of src without NAME falls back to (file based). */
 char *import_default_ref(const struct import_source *src);
+
+struct store;
+/* The OCI layout layout (one image, whose layers missing from the blobs
+ * must be in the store already) into st, opened exclusive, as name:tag. */
+int import_staged(struct store *st, int layout, const char *name, const char *tag, struct error *err);

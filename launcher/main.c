@@ -29,6 +29,7 @@ static void usage(FILE *f)
         "  app [OPTIONS] PROGRAM [ARG...]         run a desktop PROGRAM of this system, confined by its profile\n"
         "  import SOURCE [NAME[:TAG]]             put an image into the store: oci:DIR[:TAG],\n"
         "                                         docker-archive:FILE[:REF] or tar:FILE (a root filesystem)\n"
+        "  pull [--tls-verify=false] REF          fetch [REGISTRY/]NAME[:TAG][@DIGEST] from a registry\n"
         "  images                                 list the images of the store\n"
         "  rmi NAME[:TAG]                         remove an image (and the layers no other image uses)\n"
         "  doctor                                 check that this machine can run hutch\n"
@@ -175,7 +176,7 @@ static int store_status(int r, struct error *err)
   return err->status ? err->status : EXIT_HUTCH_FAILED;
 }
 
-/* `hutch import`: hutch-import, beside this hutch (a build directory) or
+/* `hutch import` and `hutch pull`: hutch-import, beside this hutch (a build directory) or
  * in the libexec directory, does it (import-main.c says why). */
 static int cmd_import(int argc, char **argv)
 {
@@ -222,6 +223,7 @@ static const struct {
   {"run", cmd_run},
   {"app", cmd_app},
   {"import", cmd_import},
+  {"pull", cmd_import},
   {"images", cmd_images},
   {"rmi", cmd_rmi},
   {"doctor", cmd_doctor},
@@ -256,6 +258,6 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < N_ELEMENTS(commands); i++)
     if (!strcmp(argv[1], commands[i].name))
       return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "hutch: unknown command `%s`; use run, app, import, images, rmi, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
+  fprintf(stderr, "hutch: unknown command `%s`; use run, app, import, pull, images, rmi, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
   return EXIT_HUTCH_FAILED;
 }

@@ -57,14 +57,27 @@ static bool name_char(char c, bool tag)
 
 int store_parse_ref(const char *ref, char **name, char **tag, struct error *err)
 {
+  /* NAME@sha256:HEX: the image pulled by that digest, kept under the tag
+   * sha256-HEX (pull.c). */
+  const char *at = strchr(ref, '@');
+  _cleanup_free_ char *by_digest = NULL;
+  if (at) {
+    if (!store_digest_valid(at + 1))
+      return error_set(err, 0, "bad image digest in `%s`\nuse NAME@sha256:HEX (64 lowercase hex digits)", ref);
+    by_digest = xasprintf("%.*s:sha256-%s", (int) (at - ref), ref, at + 8);
+    ref = by_digest;
+  }
   const char *slash = strrchr(ref, '/'), *colon = strrchr(ref, ':');
   if (colon && slash && colon < slash)
     colon = NULL;
   size_t n = colon ? (size_t) (colon - ref) : strlen(ref);
   const char *t = colon ? colon + 1 : "latest";
+  /* A registry's port, host:PORT/..., is the one colon a name may hold. */
+  const char *first_slash = memchr(ref, '/', n);
   bool ok = n > 0 && n < 256 && *t && strlen(t) < 128 && ref[0] != '/' && ref[0] != '.';
   for (size_t i = 0; ok && i < n; i++)
-    ok = name_char(ref[i], false) && !(ref[i] == '/' && (ref[i + 1] == '/' || ref[i + 1] == '.'));
+    ok = (name_char(ref[i], false) || (ref[i] == ':' && first_slash && ref + i < first_slash)) &&
+         !(ref[i] == '/' && (ref[i + 1] == '/' || ref[i + 1] == '.'));
   for (const char *p = t; ok && *p; p++)
     ok = name_char(*p, true);
   if (!ok)
@@ -110,6 +123,47 @@ int store_open(struct store *st, bool exclusive, struct error *err)
       return r;
   }
   return 0;
+}
+
+int store_relock(struct store *st, int mode, struct error *err)
+{
+  if (flock(st->lock_fd, mode) < 0)
+    return error_set(err, errno, "lock `%s/lock`", st->dir);
+  st->exclusive = mode == LOCK_EX;
+  if (mode == LOCK_EX) {
+    rm_rf_at(st->dir_fd, "tmp");
+    return mkdir_at(st->dir_fd, "tmp", err);
+  }
+  return 0;
+}
+
+int store_pull_dir(struct store *st, char **name, struct error *err)
+{
+  int r = mkdir_at(st->dir_fd, "pulls", err);
+  _cleanup_close_ int pulls = r < 0 ? -1 : openat(st->dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (r < 0 || pulls < 0)
+    return r < 0 ? r : error_set(err, errno, "open `%s/pulls`", st->dir);
+  /* What pullers that died left: their lock is free. */
+  int dup = fcntl(pulls, F_DUPFD_CLOEXEC, 3);
+  DIR *d = dup < 0 ? NULL : fdopendir(dup);
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    if (de->d_name[0] == '.')
+      continue;
+    _cleanup_close_ int fd = openat(pulls, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+      rm_rf_at(pulls, de->d_name);
+  }
+  if (d)
+    closedir(d);
+  *name = xasprintf("pull-%d", (int) getpid());
+  rm_rf_at(pulls, *name);
+  if (mkdirat(pulls, *name, 0700) < 0)
+    return error_set(err, errno, "mkdir `%s/pulls/%s`", st->dir, *name);
+  int fd = openat(pulls, *name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || flock(fd, LOCK_EX) < 0)
+    return error_set(err, errno, "open `%s/pulls/%s`", st->dir, *name);
+  return fd;
 }
 
 void store_close(struct store *st)

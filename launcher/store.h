@@ -5,6 +5,7 @@
  *   store/layers/sha256-HEX/     a layer extracted once, HEX its blob's digest
  *   store/blobs/sha256-HEX       manifests and configs, as the image had them
  *   store/tmp/                   work in progress; emptied by the next writer
+ *   store/pulls/pull-PID/        a download (an OCI layout), flocked by its puller
  *   store/index.json             {"images": [{name, tag, manifest, config,
  *                                 layers: [digest...], size, created}]}
  *
@@ -32,6 +33,14 @@ struct store {
  * writer left. */
 int store_open(struct store *st, bool exclusive, struct error *err);
 void store_close(struct store *st);
+/* flock the store anew (LOCK_SH, LOCK_EX, LOCK_UN); going exclusive
+ * empties tmp/ as store_open does. */
+int store_relock(struct store *st, int mode, struct error *err);
+/* A new directory store/pulls/pull-PID for a download, open and flocked
+ * for as long as the caller keeps the returned descriptor; those whose
+ * puller died are removed first. Needs no store lock: downloads do not
+ * hold up runs and imports. */
+int store_pull_dir(struct store *st, char **name, struct error *err);
 
 /* This machine's architecture as images name it (amd64, arm64...). */
 const char *store_arch(void);
