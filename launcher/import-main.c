@@ -52,6 +52,13 @@ int main(int argc, char **argv)
   proc_title_init(argc, argv);
   struct error err = {0};
   int r;
+  /* hutch execs us as `import ...` or `pull ...`; layers.c as
+   * `hutch-import import SOURCE`. */
+  const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+  if (!strcmp(base, "hutch-import") && argc > 1) {
+    argc--;
+    argv++;
+  }
   if (!strcmp(argv[0], "pull")) {
     r = pull_main(argc, argv, &err);
   } else {

@@ -49,6 +49,7 @@
 #include <archive_entry.h>
 
 #include "digest.h"
+#include "source.h"
 #include "staging.h"
 
 /* ---------------------------------------------------------- the layout */
@@ -445,29 +446,6 @@ static int extract_layer(int layout, const char *digest, int dirfd, const char *
 
 /* ---------------------------------------------------------------- import */
 
-/* The file or directory name, lowercase, without a tarball's extension,
- * other characters made `-`: a name for an image that has none. */
-static char *default_name(const char *path)
-{
-  const char *base = strrchr(path, '/');
-  base = base && base[1] ? base + 1 : path;
-  char *name = xstrdup(base);
-  static const char *const exts[] = {".tar.gz", ".tar.xz", ".tar.zst", ".tar.bz2", ".tgz", ".tar"};
-  for (size_t i = 0; i < N_ELEMENTS(exts); i++) {
-    size_t n = strlen(name), e = strlen(exts[i]);
-    if (n > e && !strcmp(name + n - e, exts[i])) {
-      name[n - e] = '\0';
-      break;
-    }
-  }
-  for (char *p = name; *p; p++)
-    if (*p >= 'A' && *p <= 'Z')
-      *p = (char) (*p - 'A' + 'a');
-    else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
-      *p = '-';
-  return name;
-}
-
 struct import {
   struct store st;
   int layout;
@@ -477,6 +455,7 @@ struct import {
   char **fresh;      /* extracted under tmp/, to move into layers/ */
   size_t n_fresh;
   int64_t size;
+  char *source;      /* source_key(), for hutch run SOURCE; NULL for a pull */
 };
 
 static int read_image(struct import *im, const char *tag, struct error *err)
@@ -582,6 +561,8 @@ static int commit_image(struct import *im, const char *name, const char *tag, st
     json_object_array_add(ls, json_object_new_string(im->layers[i]));
   json_object_object_add(e, "layers", ls);
   json_object_object_add(e, "size", json_object_new_int64(im->size));
+  if (im->source)
+    json_object_object_add(e, "source", json_object_new_string(im->source));
   conf = json_tokener_parse(im->config);
   const char *created = get_str(conf, "created");
   json_object_object_add(e, "created", json_object_new_string(created ? created : ""));
@@ -593,79 +574,12 @@ static int commit_image(struct import *im, const char *name, const char *tag, st
   return r;
 }
 
-/* A plain file whose name says it is a tar: a root filesystem tarball. */
-static bool is_tarball(const char *path)
-{
-  _cleanup_free_ char *stripped = default_name(path);
-  const char *base = strrchr(path, '/');
-  base = base ? base + 1 : path;
-  struct stat st;
-  return strlen(stripped) < strlen(base) && stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* docker-archive:FILE[:REF]: the first colon after which FILE exists. */
-static void split_archive(char *rest, const char **src_tag)
-{
-  struct stat st;
-  if (stat(rest, &st) == 0)
-    return;
-  for (char *c = strchr(rest, ':'); c; c = strchr(c + 1, ':')) {
-    *c = '\0';
-    if (stat(rest, &st) == 0) {
-      *src_tag = c + 1;
-      return;
-    }
-    *c = ':';
-  }
-}
-
-int import_parse_source(const char *source, struct import_source *src, struct error *err)
-{
-  const char *rest;
-  *src = (struct import_source) {0};
-  if (!strncmp(source, "oci:", 4)) {
-    src->kind = IMPORT_OCI;
-    rest = source + 4;
-  } else if (!strncmp(source, "docker-archive:", 15)) {
-    src->kind = IMPORT_DOCKER_ARCHIVE;
-    rest = source + 15;
-  } else if (!strncmp(source, "tar:", 4)) {
-    src->kind = IMPORT_TARBALL;
-    rest = source + 4;
-  } else if (is_tarball(source)) {
-    src->kind = IMPORT_TARBALL;
-    rest = source;
-  } else {
-    return error_set(err, 0, "unknown image source `%s`\nuse oci:DIR[:TAG] (an OCI image layout), "
-                     "docker-archive:FILE[:REF] (podman save, docker save) or tar:FILE (a root filesystem)", source);
-  }
-  if (!*rest)
-    return error_set(err, 0, "image source `%s` names no file or directory", source);
-  src->path = xstrdup(rest);
-  if (src->kind == IMPORT_OCI) {
-    char *colon = strrchr(src->path, ':'), *slash = strrchr(src->path, '/');
-    if (colon && (!slash || colon > slash)) {
-      *colon = '\0';
-      src->tag = colon + 1;
-    }
-  } else if (src->kind == IMPORT_DOCKER_ARCHIVE) {
-    split_archive(src->path, &src->tag);
-  }
-  return 0;
-}
-
-char *import_default_ref(const struct import_source *src)
-{
-  _cleanup_free_ char *base = default_name(src->path);
-  return xasprintf("%s:%s", base, src->kind == IMPORT_OCI && src->tag ? src->tag : "latest");
-}
-
 /* Where the image is read from: the OCI layout itself, or the layout a
  * docker-archive or tarball was staged as under tmp/ (staging.c). */
-static int open_source(struct import *im, const struct import_source *src, char **stage, char **repo_tag,
+static int open_source(struct import *im, const struct image_source *src, char **stage, char **repo_tag,
                        struct error *err)
 {
-  if (src->kind == IMPORT_OCI) {
+  if (src->kind == SOURCE_OCI) {
     im->layout = open(src->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (im->layout < 0)
       return error_set(err, errno, "OCI layout `%s`", src->path);
@@ -675,7 +589,7 @@ static int open_source(struct import *im, const struct import_source *src, char 
   if (tmp < 0)
     return error_set(err, errno, "open `%s/tmp`", im->st.dir);
   *stage = xasprintf("stage-%d", (int) getpid());
-  int r = stage_source(src->kind == IMPORT_DOCKER_ARCHIVE ? STAGE_DOCKER_ARCHIVE : STAGE_TARBALL, src->path,
+  int r = stage_source(src->kind == SOURCE_DOCKER_ARCHIVE ? STAGE_DOCKER_ARCHIVE : STAGE_TARBALL, src->path,
                        src->tag, tmp, *stage, repo_tag, err);
   if (r == 0 && (im->layout = openat(tmp, *stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
     r = error_set(err, errno, "open the staged image");
@@ -684,25 +598,26 @@ static int open_source(struct import *im, const struct import_source *src, char 
 
 static int import_here(const char *source, const char *ref, struct error *err)
 {
-  struct import_source src;
+  struct image_source src;
   _cleanup_free_ char *name = NULL, *tag = NULL, *stage = NULL, *repo_tag = NULL;
-  int r = import_parse_source(source, &src, err);
+  int r = source_parse(source, &src, err);
   if (r < 0)
     return r;
   _cleanup_free_ char *path = src.path;
-  struct import im = {.layout = -1, .st = {.dir_fd = -1, .lock_fd = -1}};
+  _cleanup_free_ char *key = source_key(&src);
+  struct import im = {.layout = -1, .st = {.dir_fd = -1, .lock_fd = -1}, .source = key};
   if (ref)
     r = store_parse_ref(ref, &name, &tag, err);
   if (r == 0)
     r = store_open(&im.st, true, err);
   if (r == 0)
     r = open_source(&im, &src, &stage, &repo_tag, err);
-  if (r == 0 && (r = read_image(&im, src.kind == IMPORT_OCI ? src.tag : NULL, err)) < 0)
+  if (r == 0 && (r = read_image(&im, src.kind == SOURCE_OCI ? src.tag : NULL, err)) < 0)
     error_wrap(err, r, "image `%s`", src.path);
   if (r == 0 && !ref) {
     /* The archive's own name for the image, else one from the file's. */
     struct error ignored = {0};
-    _cleanup_free_ char *def = import_default_ref(&src);
+    _cleanup_free_ char *def = source_default_ref(&src);
     if (!repo_tag || store_parse_ref(repo_tag, &name, &tag, &ignored) < 0)
       if ((r = store_parse_ref(def, &name, &tag, err)) < 0)
         error_wrap(err, r, "name the image: hutch import %s NAME[:TAG]", source);

@@ -12,17 +12,6 @@
  * whiteouts written in overlay's xattr form. Nothing is kept on failure. */
 int import_image(const char *source, const char *ref, struct error *err);
 
-enum import_kind { IMPORT_OCI, IMPORT_DOCKER_ARCHIVE, IMPORT_TARBALL };
-struct import_source {
-  enum import_kind kind;
-  char *path;       /* allocated */
-  const char *tag;  /* within path's allocation, or NULL */
-};
-/* SOURCE -> its kind, path and tag. */
-int import_parse_source(const char *source, struct import_source *src, struct error *err);
-/* The name an import of src without NAME falls back to (file based). */
-char *import_default_ref(const struct import_source *src);
-
 struct store;
 /* The OCI layout layout (one image, whose layers missing from the blobs
  * must be in the store already) into st, opened exclusive, as name:tag. */

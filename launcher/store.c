@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "runtime.h"
+#include "source.h"
 #include "userns.h"
 #include "util.h"
 
@@ -351,17 +352,31 @@ json_object *store_index_lookup(json_object *index, const char *name, const char
  * when there is none. */
 static int find_image(struct store *st, const char *ref, json_object **index, json_object **entry, struct error *err)
 {
-  _cleanup_free_ char *name = NULL, *tag = NULL;
+  _cleanup_free_ char *name = NULL, *tag = NULL, *key = NULL;
   *st = (struct store) {.dir_fd = -1, .lock_fd = -1};
   *entry = NULL;
   *index = NULL;
   struct error ignored = {0};
-  if (store_parse_ref(ref, &name, &tag, &ignored) < 0)
+  struct image_source src;
+  /* oci:DIR and the like: the image last imported from there. */
+  if (source_parse(ref, &src, &ignored) == 0) {
+    key = source_key(&src);
+    source_free(&src);
+  } else if (store_parse_ref(ref, &name, &tag, &ignored) < 0) {
     return 0;
+  }
   int r = store_open(st, false, err);
   if (r < 0 || (r = store_index_load(st, index, err)) < 0)
     return r;
-  *entry = store_index_lookup(*index, name, tag, NULL);
+  json_object *images;
+  json_object_object_get_ex(*index, "images", &images);
+  for (size_t i = json_object_array_length(images); key && i-- > 0 && !*entry;) {
+    const char *s = get_str(json_object_array_get_idx(images, i), "source");
+    if (s && !strcmp(s, key))
+      *entry = json_object_array_get_idx(images, i);
+  }
+  if (!key)
+    *entry = store_index_lookup(*index, name, tag, NULL);
   return 0;
 }
 
@@ -436,6 +451,17 @@ int store_image_config(const char *ref, struct image_config *cfg, bool *found, s
     strv_from_json(cmd, &cfg->argv, &n);
     if (json_object_object_get_ex(c, "Env", &v))
       strv_from_json(v, &cfg->env, &cfg->n_env);
+    /* ExposedPorts: a hint only; hutch publishes nothing unasked. */
+    json_object *ports;
+    if (log_level >= LOG_INFO && json_object_object_get_ex(c, "ExposedPorts", &ports) &&
+        json_object_is_type(ports, json_type_object)) {
+      json_object_object_foreach(ports, port, unused) {
+        (void) unused;
+        unsigned long num = strtoul(port, NULL, 10);
+        log_msg(LOG_INFO, "image `%s` exposes %s: publish it with -p HOSTPORT:%lu%s", ref, port, num,
+                strstr(port, "/udp") ? "/udp" : "");
+      }
+    }
     const char *w = get_str(c, "WorkingDir"), *u = get_str(c, "User");
     cfg->workdir = w && *w ? xstrdup(w) : NULL;
     cfg->user = u && *u ? xstrdup(u) : NULL;

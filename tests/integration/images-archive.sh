@@ -2,7 +2,8 @@
 # hutch import of the other image sources: a docker-archive written by
 # skopeo from an OCI layout made by umoci (named by its RepoTags, picked by
 # REF, a tampered layer refused with nothing kept), and a root
-# filesystem tarball (one layer, named after the file or as given).
+# filesystem tarball (one layer, named after the file or as given); and
+# hutch run oci:DIR / docker-archive:FILE, imported on the fly.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
 command -v umoci > /dev/null || skip_all "umoci missing (apt install umoci)"
@@ -20,7 +21,7 @@ case $err in
 *"without libarchive"*) skip_all "hutch was built without libarchive" ;;
 esac
 
-plan 13
+plan 18
 
 O=$TEST_TMP/oci
 mkdir -p "$TEST_TMP/src/srv"
@@ -30,7 +31,7 @@ echo from-archive > "$TEST_TMP/src/srv/mark"
         umoci new --image "$O:v1" &&
         umoci insert --rootless --image "$O:v1" "$(base_layer)" / &&
         umoci insert --rootless --image "$O:v1" "$TEST_TMP/src" / &&
-        umoci config --image "$O:v1" --config.workingdir /srv \
+        umoci config --image "$O:v1" --config.workingdir /srv --config.exposedports 8080/tcp \
             --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo "cmd-ran $(cat mark)"' &&
         umoci config --image "$O:v1" --tag v2 --config.env MARK=second &&
         skopeo copy -q "oci:$O:v1" "docker-archive:$TEST_TMP/one.tar:demo/arch:v1" &&
@@ -97,3 +98,19 @@ is "$rc/$out/$(layer_dirs)" "0/done/3" \
     "tar:FILE NAME: an uncompressed tarball is the same layer as the gzipped one (named by its diff_id), stored once"
 run_hutch import "tar:$TEST_TMP/nonexistent.tar" none
 check "tarball: a file that is not there is refused" refused "nonexistent.tar"
+
+# ------------------------------------------------- run SOURCE directly
+export XDG_DATA_HOME=$TEST_TMP/data-run
+STORE=$XDG_DATA_HOME/hutch/store
+run_hutch run --overlay kernel "oci:$O:v1"
+is "$rc/$out/$(layer_dirs)" "0/cmd-ran from-archive/2" "run oci:DIR:TAG: imported on the fly, then run with its config"
+run_hutch run --overlay kernel --log-level info "oci:$O:v1" /bin/sh -c 'echo done'
+given ran 0 done -- is "$(grep -c 'exposes 8080/tcp: publish it with -p HOSTPORT:8080' <<< "$err")/$(layer_dirs)" "1/2" \
+    "run oci:DIR again: its ExposedPorts shown as a hint at --log-level info, no layer added"
+run_hutch run --overlay kernel "docker-archive:$TEST_TMP/one.tar" /bin/sh -c 'cat /srv/mark; echo done'
+is "$rc/$out" "0/from-archive
+done" "run docker-archive:FILE COMMAND: imported on the fly, the command given runs"
+run_hutch images
+given ran 0 -- like "$out" "docker.io/demo/arch" "run docker-archive:FILE: the image stays in the store under its name"
+run_hutch run --overlay kernel "oci:$TEST_TMP/nonexistent" /bin/sh -c 'echo done'
+check "run oci:DIR of no layout is refused, saying why" refused "nonexistent"
