@@ -12,6 +12,7 @@
 #include "import.h"
 #include "log.h"
 #include "proc.h"
+#include "store.h"
 #include "util.h"
 #if HAVE_LIBCURL && HAVE_LIBARCHIVE
 #include "pull.h"
@@ -52,12 +53,17 @@ int main(int argc, char **argv)
   proc_title_init(argc, argv);
   struct error err = {0};
   int r;
-  /* hutch execs us as `import ...` or `pull ...`; layers.c as
-   * `hutch-import import SOURCE`. */
+  /* hutch-import [--root DIR] import|pull ARGS...; hutch's cmd_import
+   * and layers.c exec us so. */
   const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
   if (!strcmp(base, "hutch-import") && argc > 1) {
     argc--;
     argv++;
+  }
+  if (argc > 2 && !strcmp(argv[0], "--root")) {
+    store_set_root(argv[1]);
+    argc -= 2;
+    argv += 2;
   }
   if (!strcmp(argv[0], "pull")) {
     r = pull_main(argc, argv, &err);

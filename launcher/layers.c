@@ -103,7 +103,9 @@ static int import_source(const char *source, struct error *err)
   _cleanup_free_ char *beside = dir ? xasprintf("%s/hutch-import", dir) : NULL;
   _cleanup_free_ char *installed = xasprintf("%s/hutch-import", HUTCH_LIBEXECDIR);
   char *prog = beside && access(beside, X_OK) == 0 ? beside : installed;
-  char *argv[] = {prog, (char *) "import", (char *) source, NULL};
+  char *with_root[] = {prog, (char *) "--root", (char *) store_root(), (char *) "import", (char *) source, NULL};
+  char *plain[] = {prog, (char *) "import", (char *) source, NULL};
+  char **argv = store_root() ? with_root : plain;
   struct proc_spawn ps = {.argv = argv, .out = PROC_NULL, .errout = PROC_INHERIT, .err_fd = -1, .death_signal = SIGKILL};
   pid_t pid = proc_spawn(&ps, err);
   if (pid < 0)

@@ -96,14 +96,41 @@ static int mkdir_at(int dirfd, const char *name, struct error *err)
   return 0;
 }
 
-int store_open(struct store *st, bool exclusive, struct error *err)
+/* hutch --root DIR: set once by main.c before any store call, like
+ * log_level; hutch-import gets it as its own --root. */
+static char *root_override;
+
+void store_set_root(const char *dir)
 {
-  *st = (struct store) {.dir_fd = -1, .lock_fd = -1, .exclusive = exclusive};
+  free(root_override);
+  root_override = dir ? xstrdup(dir) : NULL;
+}
+
+const char *store_root(void)
+{
+  return root_override;
+}
+
+int store_path(char **out, struct error *err)
+{
+  if (root_override) {
+    *out = xstrdup(root_override);
+    return 0;
+  }
   _cleanup_free_ char *data = NULL;
   int r = runtime_data_dir(&data, err);
   if (r < 0)
     return r;
-  st->dir = xasprintf("%s/store", data);
+  *out = xasprintf("%s/store", data);
+  return 0;
+}
+
+int store_open(struct store *st, bool exclusive, struct error *err)
+{
+  *st = (struct store) {.dir_fd = -1, .lock_fd = -1, .exclusive = exclusive};
+  int r = store_path(&st->dir, err);
+  if (r < 0)
+    return r;
   if (mkdir(st->dir, 0700) < 0 && errno != EEXIST)
     return error_set(err, errno, "mkdir `%s`", st->dir);
   st->dir_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -292,7 +319,13 @@ static bool in_use(json_object *index, const char *digest)
   return false;
 }
 
-static void gc_dir(struct store *st, json_object *index, const char *sub)
+static int find_image(struct store *st, const char *ref, json_object **index, json_object **entry, struct error *err);
+
+struct gc_count {
+  size_t removed, busy;
+};
+
+static void gc_dir(struct store *st, json_object *index, const char *sub, struct gc_count *n)
 {
   _cleanup_close_ int fd = openat(st->dir_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   DIR *d = fd < 0 ? NULL : fdopendir(fd);
@@ -311,18 +344,112 @@ static void gc_dir(struct store *st, json_object *index, const char *sub)
     _cleanup_close_ int busy = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (busy >= 0 && flock(busy, LOCK_EX | LOCK_NB) < 0) {
       log_debug("image store: %s/%s is in use by a sandbox: kept for now", sub, de->d_name);
+      n->busy++;
       continue;
     }
     log_debug("image store: removing %s/%s, which no image uses", sub, de->d_name);
     rm_rf_at(dirfd(d), de->d_name);
+    n->removed++;
   }
   closedir(d);
 }
 
 void store_gc(struct store *st, json_object *index)
 {
-  gc_dir(st, index, "layers");
-  gc_dir(st, index, "blobs");
+  struct gc_count layers = {0}, blobs = {0};
+  gc_dir(st, index, "layers", &layers);
+  gc_dir(st, index, "blobs", &blobs);
+}
+
+/* `hutch prune`, in store_mapped_run's namespace (the files may be
+ * subordinate ids'). */
+static int prune_here(void *arg, struct error *err)
+{
+  (void) arg;
+  struct store st;
+  json_object *index = NULL;
+  int r = store_open(&st, true, err);
+  if (r == 0)
+    r = store_index_load(&st, &index, err);
+  if (r == 0) {
+    struct gc_count layers = {0}, blobs = {0};
+    gc_dir(&st, index, "layers", &layers);
+    gc_dir(&st, index, "blobs", &blobs);
+    /* Downloads whose puller died (store_pull_dir removes them too). */
+    char *name = NULL;
+    struct error ignored = {0};
+    int fd = store_pull_dir(&st, &name, &ignored);
+    if (fd >= 0) {
+      _cleanup_close_ int pulls = openat(st.dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (pulls >= 0)
+        rm_rf_at(pulls, name);
+      close(fd);
+    }
+    free(name);
+    printf("removed %zu layer%s and %zu blob%s that no image uses", layers.removed, layers.removed == 1 ? "" : "s",
+           blobs.removed, blobs.removed == 1 ? "" : "s");
+    if (layers.busy)
+      printf("; kept %zu that a running sandbox uses", layers.busy);
+    printf("\n");
+  }
+  json_object_put(index);
+  store_close(&st);
+  return r;
+}
+
+int store_prune(struct error *err)
+{
+  return store_mapped_run(prune_here, NULL, err);
+}
+
+/* A JSON value of the config, or null. */
+static json_object *copy_of(json_object *o, const char *key)
+{
+  json_object *v;
+  return o && json_object_object_get_ex(o, key, &v) ? json_object_get(v) : NULL;
+}
+
+int store_inspect(const char *ref, FILE *f, struct error *err)
+{
+  struct store st;
+  json_object *index = NULL, *e, *conf = NULL, *c = NULL;
+  int r = find_image(&st, ref, &index, &e, err);
+  _cleanup_free_ char *data = NULL;
+  size_t len;
+  if (r == 0 && !e)
+    r = -ENOENT;
+  if (r == 0 && !(data = store_read_blob(&st, get_str(e, "config"), &len, err)))
+    r = -EINVAL;
+  if (r == 0 && !(conf = json_tokener_parse(data)))
+    r = error_set(err, 0, "image `%s`: its config is not JSON", ref);
+  if (r == 0) {
+    json_object_object_get_ex(conf, "config", &c);
+    json_object *o = json_object_new_object(), *all = json_object_new_array();
+    json_object_object_add(o, "Name", copy_of(e, "name"));
+    json_object_object_add(o, "Tag", copy_of(e, "tag"));
+    json_object_object_add(o, "Id", copy_of(e, "config"));
+    json_object_object_add(o, "Digest", copy_of(e, "manifest"));
+    json_object_object_add(o, "Source", copy_of(e, "source"));
+    json_object_object_add(o, "Created", copy_of(e, "created"));
+    json_object_object_add(o, "Size", copy_of(e, "size"));
+    json_object_object_add(o, "Architecture", copy_of(conf, "architecture"));
+    json_object_object_add(o, "Os", copy_of(conf, "os"));
+    json_object_object_add(o, "Layers", copy_of(e, "layers"));
+    static const char *const keys[] = {"Entrypoint", "Cmd", "Env", "WorkingDir", "User", "ExposedPorts", "Volumes",
+                                       "Labels", "StopSignal"};
+    json_object *cfg = json_object_new_object();
+    for (size_t i = 0; i < N_ELEMENTS(keys); i++)
+      if (c && json_object_object_get_ex(c, keys[i], NULL))
+        json_object_object_add(cfg, keys[i], copy_of(c, keys[i]));
+    json_object_object_add(o, "Config", cfg);
+    json_object_array_add(all, o);
+    fprintf(f, "%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(all);
+  }
+  json_object_put(conf);
+  json_object_put(index);
+  store_close(&st);
+  return r;
 }
 
 char **store_name_candidates(const char *name)

@@ -28,6 +28,13 @@ struct store {
   bool exclusive;
 };
 
+/* hutch --root DIR: the store is DIR instead of DATA/store (podman's
+ * --root); NULL: the default. Set once, before any other store call. */
+void store_set_root(const char *dir);
+const char *store_root(void);
+/* The store's directory (not made). */
+int store_path(char **out, struct error *err);
+
 /* Open (making it if missing) and lock the store: shared for readers,
  * exclusive for import and rmi, which also empty tmp/ of what a crashed
  * writer left. */
@@ -103,6 +110,15 @@ void image_config_free(struct image_config *cfg);
 int store_mapped_run(int (*fn)(void *arg, struct error *err), void *arg, struct error *err);
 /* Inside store_mapped_run's namespace: may files be given other owners? */
 bool store_keeps_owners(void);
+
+/* `hutch prune`: the layers and blobs no image uses, except layers a
+ * running sandbox holds (flocked); downloads whose puller died. */
+int store_prune(struct error *err);
+/* `hutch inspect IMAGE`: the image as JSON (an array of one object, as
+ * podman's): name, tag, digests, layers, source, and its config's
+ * Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts...; -ENOENT with
+ * nothing printed and err untouched when the store has no such image. */
+int store_inspect(const char *ref, FILE *f, struct error *err);
 
 /* `hutch images` and `hutch rmi NAME[:TAG]`. */
 int store_list(FILE *f, struct error *err);
