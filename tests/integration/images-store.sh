@@ -1,7 +1,8 @@
 #!/bin/bash
 # The store's own commands and its protection: hutch --root DIR (another
 # store), hutch inspect IMAGE (JSON), hutch prune (never a layer a running
-# sandbox uses).
+# sandbox uses), and the store masked inside a volume that holds it, so
+# that a sandbox cannot change the layers other sandboxes run on.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
 command -v umoci > /dev/null || skip_all "umoci missing (apt install umoci)"
@@ -18,7 +19,7 @@ case $err in
 *"without libarchive"*) skip_all "hutch was built without libarchive" ;;
 esac
 
-plan 9
+plan 14
 
 O=$TEST_TMP/oci
 mkdir -p "$TEST_TMP/src/srv"
@@ -73,3 +74,24 @@ run_hutch prune
 is "$rc/$out/$(layer_dirs)" "0/removed 2 layers and 0 blobs that no image uses/0" "prune: once the sandbox ended, its layers go"
 run_hutch prune
 is "$rc/$out" "0/removed 0 layers and 0 blobs that no image uses" "prune: nothing more to remove"
+
+# ------------------------------------------ the store inside a volume
+# A sandbox given a volume holding the store sees no layer there and can
+# change none (without the mask it can: its root is the store's owner).
+run_hutch import "oci:$O:v1" demo
+state=$(tree_state "$STORE/layers")
+attack='ls -A /x/hutch/store 2> /dev/null | tr "\n" " "; echo
+    for d in /x/hutch/store/layers/*/srv; do echo evil > "$d/mark" 2> /dev/null && echo WROTE; done; echo done'
+run_hutch run --overlay kernel -v "$XDG_DATA_HOME:/x" demo /bin/sh -c "$attack"
+check "a sandbox with a volume holding the store runs" ran 0 done
+given ran 0 done -- is "$(head -n 1 <<< "$out")/$(grep -c WROTE <<< "$out")" "/0" \
+    "the store is masked inside the volume: nothing of it shows, nothing written"
+given ran 0 done -- is "$(tree_state "$STORE/layers")" "$state" "the stored layers are unchanged on the host"
+run_hutch run --overlay kernel demo
+is "$rc/$out" "0/stored" "the image still runs from its unchanged layers"
+
+state=$(tree_state "$ALT/layers")
+run_hutch --root "$ALT" run --overlay kernel -v "$TEST_TMP:/x" alt /bin/sh -c \
+    'for d in /x/alt/layers/*/srv; do echo evil > "$d/mark" 2> /dev/null && echo WROTE; done; echo done'
+given ran 0 done -- is "$(grep -c WROTE <<< "$out")/$(tree_state "$ALT/layers")" "0/$state" \
+    "--root DIR: that store is masked inside a volume holding it"
