@@ -1,6 +1,6 @@
 #!/bin/bash
 # hutch import of the other image sources: a docker-archive written by
-# skopeo from an OCI layout made by umoci (named by its RepoTags, picked by
+# skopeo (and by podman save) from an OCI layout made by umoci (named by its RepoTags, picked by
 # REF, a tampered layer refused with nothing kept), and a root
 # filesystem tarball (one layer, named after the file or as given); and
 # hutch run oci:DIR / docker-archive:FILE, imported on the fly.
@@ -21,7 +21,7 @@ case $err in
 *"without libarchive"*) skip_all "hutch was built without libarchive" ;;
 esac
 
-plan 18
+plan 19
 
 O=$TEST_TMP/oci
 mkdir -p "$TEST_TMP/src/srv"
@@ -57,6 +57,20 @@ is "$rc/$out" "0/second
 done" "docker-archive: the picked image's config applies"
 run_hutch import "docker-archive:$TEST_TMP/two.tar:demo/arch:v9" none
 check "docker-archive: a REF the archive does not hold is refused" refused "no image tagged"
+
+# The same image through podman (load, then save: podman's own
+# docker-archive), where podman runs rootless here.
+P=(podman --root "$TEST_TMP/podman" --runroot "$TEST_TMP/podman-run" --storage-driver vfs)
+if command -v podman > /dev/null &&
+    { "${P[@]}" load -q -i "$TEST_TMP/one.tar" && "${P[@]}" save -o "$TEST_TMP/podman.tar" demo/arch:v1; } \
+        >> "$TEST_TMP/tools.log" 2>&1; then
+    run_hutch import "docker-archive:$TEST_TMP/podman.tar" saved
+    run_hutch run --overlay kernel saved
+    is "$rc/$out" "0/cmd-ran from-archive" "docker-archive: podman save's archive is imported and runs with its config"
+else
+    skip "import of podman save's archive" "podman cannot run here: $(tail -n 1 "$TEST_TMP/tools.log")"
+fi
+unshare --map-root-user --map-auto rm -rf "$TEST_TMP/podman" "$TEST_TMP/podman-run" 2> /dev/null
 
 # A layer changed inside the archive: its digest no longer matches the
 # config's diff_id. Into a fresh store, so that nothing is there already.
