@@ -243,25 +243,26 @@ static json_object *read_json_blob(struct stage *sg, const char *digest, struct 
   return o;
 }
 
-static bool has_tag(json_object *entry, const char *want)
+/* The RepoTag of entry that want names (as a short name too), or NULL. */
+static const char *has_tag(json_object *entry, const char *want)
 {
   json_object *tags;
   if (!json_object_object_get_ex(entry, "RepoTags", &tags) || !json_object_is_type(tags, json_type_array))
-    return false;
+    return NULL;
   _cleanup_free_ char *name = NULL, *tag = NULL;
   struct error ignored = {0};
   if (store_parse_ref(want, &name, &tag, &ignored) < 0)
-    return false;
+    return NULL;
   _cleanup_strv_ char **names = store_name_candidates(name);
   for (size_t i = 0; i < json_object_array_length(tags); i++) {
     const char *t = json_object_get_string(json_object_array_get_idx(tags, i));
     for (size_t j = 0; t && names[j]; j++) {
       _cleanup_free_ char *full = xasprintf("%s:%s", names[j], tag);
       if (!strcmp(t, full))
-        return true;
+        return t;
     }
   }
-  return false;
+  return NULL;
 }
 
 static int stage_docker(struct stage *sg, int dir, const char *file, const char *want, char **repo_tag,
@@ -279,7 +280,7 @@ static int stage_docker(struct stage *sg, int dir, const char *file, const char 
     r = error_set(err, 0, "`%s`: its manifest.json is not a list of images", file);
   for (size_t i = 0; r == 0 && i < json_object_array_length(manifest); i++) {
     json_object *e = json_object_array_get_idx(manifest, i);
-    if (want ? has_tag(e, want) : json_object_array_length(manifest) == 1)
+    if (want ? has_tag(e, want) != NULL : json_object_array_length(manifest) == 1)
       entry = e;
   }
   if (r == 0 && !entry)
@@ -317,7 +318,9 @@ static int stage_docker(struct stage *sg, int dir, const char *file, const char 
     struct stat st;
     fstatat(sg->blobs, cd + 7, &st, AT_SYMLINK_NOFOLLOW);
     json_object *tags;
-    if (json_object_object_get_ex(entry, "RepoTags", &tags) && json_object_array_length(tags) > 0)
+    if (want)
+      *repo_tag = xstrdup(has_tag(entry, want));
+    else if (json_object_object_get_ex(entry, "RepoTags", &tags) && json_object_array_length(tags) > 0)
       *repo_tag = xstrdup(json_object_get_string(json_object_array_get_idx(tags, 0)));
     r = write_layout(sg, dir, descriptor("application/vnd.oci.image.config.v1+json", cd, st.st_size), layers, err);
   } else {

@@ -21,7 +21,7 @@ case $err in
 *"without libarchive"*) skip_all "hutch was built without libarchive" ;;
 esac
 
-plan 19
+plan 20
 
 O=$TEST_TMP/oci
 mkdir -p "$TEST_TMP/src/srv"
@@ -55,6 +55,8 @@ like "$rc/$out" "0/picked:latest sha256:" "docker-archive:FILE:REF picks one of 
 run_hutch run --overlay kernel picked /bin/sh -c 'echo "$MARK"; echo done'
 is "$rc/$out" "0/second
 done" "docker-archive: the picked image's config applies"
+run_hutch import "docker-archive:$TEST_TMP/two.tar:demo/arch:v2"
+like "$rc/$out" "0/docker.io/demo/arch:v2 sha256:" "docker-archive:FILE:REF without NAME: named by the RepoTag REF picked"
 run_hutch import "docker-archive:$TEST_TMP/two.tar:demo/arch:v9" none
 check "docker-archive: a REF the archive does not hold is refused" refused "no image tagged"
 

@@ -4,7 +4,8 @@
 # --tls-verify=false; a second pull fetches no blob; by digest; a manifest
 # list (podman's) resolved to this machine; a blob changed in the
 # registry's storage refused with nothing kept; an unknown name refused;
-# basic auth with the credentials of an auth file.
+# a pull killed halfway leaves nothing; basic auth with the credentials of
+# an auth file.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
 for tool in umoci skopeo docker-registry curl python3; do
@@ -24,7 +25,7 @@ case $err in
 *"built without"*) skip_all "hutch was built without libcurl or libarchive" ;;
 esac
 
-plan 16
+plan 18
 
 # start_registry NAME [AUTH-YAML]: a docker-registry on a free loopback
 # port, its storage and log in $TEST_TMP/NAME; sets $port.
@@ -136,6 +137,36 @@ given refused "does not match" -- is "$(store_files)/$(cat "$STORE/index.json" 2
     "pull: nothing is kept of the refused image (layers, blobs, downloads)"
 STORE=$XDG_DATA_HOME/hutch/store
 cp "$TEST_TMP/layer.orig" "$layer"
+
+# A pull killed halfway through a layer: the registry is stopped
+# (SIGSTOP) once the download has begun, the pull killed there. Nothing
+# becomes an image or a layer; the next pull removes the dead one's
+# download and succeeds.
+mkdir -p "$TEST_TMP/big/data"
+head -c 24M /dev/urandom > "$TEST_TMP/big/data/big"
+umoci insert --rootless --image "$O:v1" --tag big "$TEST_TMP/big" / >> "$TEST_TMP/tools.log" 2>&1 ||
+    bail_out "umoci could not add the big layer"
+push big demo/app:big
+export XDG_DATA_HOME=$TEST_TMP/data-kill
+STORE=$XDG_DATA_HOME/hutch/store
+"$HUTCH" pull --tls-verify=false "$R/demo/app:big" > /dev/null 2>&1 &
+puller=$!
+started() { [ -n "$(find "$STORE/pulls" -name '*.part' -size +1024k 2> /dev/null)" ]; }
+for ((i = 0; i < 500; i++)); do started && break; sleep 0.01; done
+kill -STOP "${registries[0]}"
+halfway=no
+started && kill -0 "$puller" 2> /dev/null && halfway=yes
+kill -KILL "$puller" 2> /dev/null
+wait "$puller" 2> /dev/null
+kill -CONT "${registries[0]}"
+given test $halfway = yes -- is "$(layer_dirs)/$(find "$STORE/tmp" -mindepth 1 | wc -l)/$(cat "$STORE/index.json" 2> /dev/null)" "0/0/" \
+    "pull killed halfway through a layer: no layer, no work file, no image"
+run_hutch pull --tls-verify=false "$R/demo/app:big"
+run_hutch run --overlay kernel "$R/demo/app:big" /bin/sh -c 'test -s /data/big && echo done'
+is "$rc/$out/$(find "$STORE/pulls" -mindepth 1 | wc -l)" "0/done/0" \
+    "the next pull succeeds, and the killed one's download is gone"
+export XDG_DATA_HOME=$TEST_TMP/data
+STORE=$XDG_DATA_HOME/hutch/store
 
 # ------------------------------------------------------------ basic auth
 python3 -c 'import crypt; print("tester:" + crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH)))' \
