@@ -167,7 +167,7 @@ static int request(struct registry *reg, const char *url, const char *accept, co
     *code = cc;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &rs->status);
   if (rs->what && isatty(STDERR_FILENO) && rs->shown > 0)
-    fputc('\n', stderr);
+    fprintf(stderr, "\r%s: %5.1f MB%-20s\n", rs->what, (double) rs->written / 1e6, "");
   if (rs->write_error)
     return error_set(err, rs->write_error, "write what `%s` sends", url);
   if (cc != CURLE_OK)
