@@ -116,6 +116,7 @@ static json_object *pick_manifest(json_object *index, const char *tag, bool nest
     return NULL;
   }
   size_t n = json_object_array_length(ms);
+  _cleanup_free_ char *tags = xstrdup("");
   for (size_t i = 0; i < n; i++) {
     json_object *m = json_object_array_get_idx(ms, i), *ann, *plat;
     if (nested) {
@@ -128,15 +129,20 @@ static json_object *pick_manifest(json_object *index, const char *tag, bool nest
                           ? get_str(ann, "org.opencontainers.image.ref.name") : NULL;
     if (tag ? ref && !strcmp(ref, tag) : n == 1)
       found = m;
+    if (ref) {
+      char *more = xasprintf("%s%s%s", tags, *tags ? ", " : "", ref);
+      free(tags);
+      tags = more;
+    }
   }
   if (found)
     return found;
   if (nested)
     error_set(err, 0, "the image index has no image for this machine (%s)", store_arch());
   else if (tag)
-    error_set(err, 0, "the layout has no image tagged `%s`", tag);
+    error_set(err, 0, "the layout has no image tagged `%s`\nname one of its tags: %s", tag, *tags ? tags : "(none)");
   else
-    error_set(err, 0, "the layout holds %zu images\nname one: oci:DIR:TAG", n);
+    error_set(err, 0, "the layout holds %zu images\nname one: oci:DIR:TAG, TAG one of %s", n, *tags ? tags : "(none)");
   return NULL;
 }
 
@@ -673,10 +679,25 @@ struct import_args {
   const char *source, *ref;
 };
 
+void import_explain(struct error *err)
+{
+  if (err->fix[0])
+    return;
+  if (strstr(err->msg, "does not match its digest"))
+    error_fix(err, "the image was damaged or changed on its way: get it again from its source (nothing was kept)");
+  else if (strstr(err->msg, "refusing the layer"))
+    error_fix(err, "the image holds entries made to write outside its layer: do not use it (nothing was kept)");
+  else
+    error_fix(err, "nothing was kept in the store: fix the cause above and run the command again");
+}
+
 static int import_fn(void *arg, struct error *err)
 {
   struct import_args *a = arg;
-  return import_here(a->source, a->ref, err);
+  int r = import_here(a->source, a->ref, err);
+  if (r < 0)
+    import_explain(err);
+  return r;
 }
 
 int import_image(const char *source, const char *ref, struct error *err)

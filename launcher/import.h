@@ -16,3 +16,6 @@ struct store;
 /* The OCI layout layout (one image, whose layers missing from the blobs
  * must be in the store already) into st, opened exclusive, as name:tag. */
 int import_staged(struct store *st, int layout, const char *name, const char *tag, struct error *err);
+/* A fix for an import's or a pull's error that has none: what a digest
+ * mismatch or a hostile entry means, and that nothing was kept. */
+void import_explain(struct error *err);

@@ -110,8 +110,9 @@ static int pick_platform(struct pull *p, json_object *index, char **digest, stru
     free(seen);
     seen = more;
   }
-  return error_set(err, 0, "`%s/%s:%s` has no image for this machine (linux/%s); it has %s", p->reg.host, p->reg.repo,
-                   p->fetch, store_arch(), *seen ? seen : "none with a platform");
+  return error_set(err, 0, "`%s/%s:%s` has no image for this machine (linux/%s); it has %s\npull a tag or digest made "
+                   "for linux/%s", p->reg.host, p->reg.repo, p->fetch, store_arch(), *seen ? seen : "none with a platform",
+                   store_arch());
 }
 
 static bool is_index(const char *media_type, json_object *o)
@@ -284,7 +285,10 @@ struct pull_args {
 static int pull_fn(void *arg, struct error *err)
 {
   struct pull_args *a = arg;
-  return pull_here(a->ref, a->tls_verify, err);
+  int r = pull_here(a->ref, a->tls_verify, err);
+  if (r < 0)
+    import_explain(err);
+  return r;
 }
 
 int pull_image(const char *ref, bool tls_verify, struct error *err)

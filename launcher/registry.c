@@ -310,7 +310,9 @@ int registry_open(struct registry *reg, struct error *err)
     }
     if (r < 0) {
       *err = e;
-      if (cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_PEER_FAILED_VERIFICATION)
+      if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_OPERATION_TIMEDOUT)
+        error_fix(err, "check the registry's name (%s) and that it answers from here", reg->host);
+      else if (cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_PEER_FAILED_VERIFICATION)
         error_fix(err, "if %s is a local registry without TLS or with a certificate of its own, "
                   "pull with --tls-verify=false", reg->host);
       return error_wrap(err, -EIO, "registry `%s`", reg->host);

@@ -283,10 +283,24 @@ static int stage_docker(struct stage *sg, int dir, const char *file, const char 
     if (want ? has_tag(e, want) != NULL : json_object_array_length(manifest) == 1)
       entry = e;
   }
-  if (r == 0 && !entry)
-    r = want ? error_set(err, 0, "`%s` holds no image tagged `%s`", file, want)
-             : error_set(err, 0, "`%s` holds %zu images\nname one: docker-archive:FILE:NAME:TAG", file,
-                         json_object_array_length(manifest));
+  if (r == 0 && !entry) {
+    _cleanup_free_ char *tags = xstrdup("");
+    for (size_t i = 0; i < json_object_array_length(manifest); i++) {
+      json_object *ts;
+      if (!json_object_object_get_ex(json_object_array_get_idx(manifest, i), "RepoTags", &ts) ||
+          !json_object_is_type(ts, json_type_array))
+        continue;
+      for (size_t j = 0; j < json_object_array_length(ts); j++) {
+        char *more = xasprintf("%s%s%s", tags, *tags ? ", " : "", json_object_get_string(json_object_array_get_idx(ts, j)));
+        free(tags);
+        tags = more;
+      }
+    }
+    r = want ? error_set(err, 0, "`%s` holds no image tagged `%s`\nname one it holds: %s", file, want,
+                         *tags ? tags : "(none has a tag)")
+             : error_set(err, 0, "`%s` holds %zu images\nname one: docker-archive:FILE:REF, REF one of %s", file,
+                         json_object_array_length(manifest), *tags ? tags : "(none has a tag)");
+  }
   const char *cd = r == 0 ? member(sg, get_str(entry, "Config") ? get_str(entry, "Config") : "") : NULL;
   if (r == 0 && (!cd || !(config = read_json_blob(sg, cd, err))))
     r = error_set(err, 0, "`%s`: the image's config `%s` is missing or not JSON", file,

@@ -58,7 +58,9 @@ done" "docker-archive: the picked image's config applies"
 run_hutch import "docker-archive:$TEST_TMP/two.tar:demo/arch:v2"
 like "$rc/$out" "0/docker.io/demo/arch:v2 sha256:" "docker-archive:FILE:REF without NAME: named by the RepoTag REF picked"
 run_hutch import "docker-archive:$TEST_TMP/two.tar:demo/arch:v9" none
-check "docker-archive: a REF the archive does not hold is refused" refused "no image tagged"
+check "docker-archive: a REF the archive does not hold is refused, with the tags it holds" refused \
+    "holds no image tagged \`demo/arch:v9\`
+hutch: fix: name one it holds: docker.io/demo/arch:v2b, docker.io/demo/arch:v2"
 
 # The same image through podman (load, then save: podman's own
 # docker-archive), where podman runs rootless here.

@@ -131,7 +131,8 @@ layer=$(find "$blobs_dir" -name data -size +100k | head -n 1)
 cp "$layer" "$TEST_TMP/layer.orig"
 printf 'X' | dd of="$layer" bs=1 seek=5000 conv=notrunc status=none
 XDG_DATA_HOME=$TEST_TMP/data-bad run_hutch pull --tls-verify=false "$R/demo/app:v1"
-check "pull: a blob that does not match its digest is refused" refused "does not match its digest"
+check "pull: a blob that does not match its digest is refused, saying what to do" refused \
+    "get it again from its source (nothing was kept)"
 STORE=$TEST_TMP/data-bad/hutch/store
 given refused "does not match" -- is "$(store_files)/$(cat "$STORE/index.json" 2> /dev/null)" "0/" \
     "pull: nothing is kept of the refused image (layers, blobs, downloads)"
