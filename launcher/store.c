@@ -504,6 +504,17 @@ static int find_image(struct store *st, const char *ref, json_object **index, js
   }
   if (!key)
     *entry = store_index_lookup(*index, name, tag, NULL);
+  /* NAME@sha256:HEX: also an image of that name pulled or imported by tag
+   * whose manifest has that digest. */
+  const char *at = strchr(ref, '@');
+  for (size_t i = 0; !key && !*entry && at && i < json_object_array_length(images); i++) {
+    json_object *e = json_object_array_get_idx(images, i);
+    const char *n = get_str(e, "name"), *m = get_str(e, "manifest");
+    _cleanup_strv_ char **names = store_name_candidates(name);
+    for (size_t j = 0; n && m && names[j] && !*entry; j++)
+      if (!strcmp(n, names[j]) && !strcmp(m, at + 1))
+        *entry = e;
+  }
   return 0;
 }
 

@@ -25,7 +25,7 @@ case $err in
 *"built without"*) skip_all "hutch was built without libcurl or libarchive" ;;
 esac
 
-plan 18
+plan 19
 
 # start_registry NAME [AUTH-YAML]: a docker-registry on a free loopback
 # port, its storage and log in $TEST_TMP/NAME; sets $port.
@@ -96,6 +96,8 @@ chmod 644 $hidden
 given test -n "$hidden" -- like "$rc/$out" "0/$R/demo/app:v1 sha256:" \
     "pull again: succeeds without fetching a blob (the registry could serve none but the manifest)"
 
+run_hutch run --overlay kernel "$R/demo/app@$digest"
+is "$rc/$out" "0/cmd-ran pulled" "run NAME@DIGEST: the image pulled by tag whose manifest has that digest"
 run_hutch pull --tls-verify=false "$R/demo/app@$digest"
 like "$rc/$out" "0/$R/demo/app:sha256-${digest#sha256:} " "pull NAME@DIGEST: stored under the tag sha256-HEX"
 run_hutch run --overlay kernel "$R/demo/app@$digest"
