@@ -24,8 +24,12 @@ runs_start=${RUNS_START:-40}
 parts=${PARTS:-import pull start}
 has() { [[ " $parts " == *" $1 "* ]]; }
 export XDG_DATA_HOME=$work/data
+# podman's runtime directory (and its pause process's pid) of our own.
+export XDG_RUNTIME_DIR=$work/xdg
+mkdir -m 0700 "$XDG_RUNTIME_DIR"
 cleanup_stores() { unshare --map-root-user --map-auto rm -rf "$work/hs" "$work/ps" "$work/psr" 2> /dev/null || true; }
-trap 'cleanup_stores; cleanup' EXIT
+stop_podman() { kill "$(cat "$XDG_RUNTIME_DIR/libpod/tmp/pause.pid" 2> /dev/null)" 2> /dev/null || true; }
+trap 'stop_podman; cleanup_stores; cleanup' EXIT
 
 # ------------------------------------------------------------ the images
 "$src/helpers/hutch-demo-layers" "$work/layers" > /dev/null

@@ -74,6 +74,9 @@ if command -v podman > /dev/null &&
 else
     skip "import of podman save's archive" "podman cannot run here: $(tail -n 1 "$TEST_TMP/tools.log")"
 fi
+# Rootless podman leaves its pause process (catatonit) running, its pid
+# under our own $XDG_RUNTIME_DIR: it goes with the podman store.
+kill "$(cat "$XDG_RUNTIME_DIR/libpod/tmp/pause.pid" 2> /dev/null)" 2> /dev/null
 unshare --map-root-user --map-auto rm -rf "$TEST_TMP/podman" "$TEST_TMP/podman-run" 2> /dev/null
 
 # A layer changed inside the archive: its digest no longer matches the
