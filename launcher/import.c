@@ -462,6 +462,7 @@ struct import {
   size_t n_fresh;
   int64_t size;
   char *source;      /* source_key(), for hutch run SOURCE; NULL for a pull */
+  char *stamp;       /* source_stamp() as the import began */
 };
 
 static int read_image(struct import *im, const char *tag, struct error *err)
@@ -569,6 +570,8 @@ static int commit_image(struct import *im, const char *name, const char *tag, st
   json_object_object_add(e, "size", json_object_new_int64(im->size));
   if (im->source)
     json_object_object_add(e, "source", json_object_new_string(im->source));
+  if (im->stamp)
+    json_object_object_add(e, "stamp", json_object_new_string(im->stamp));
   conf = json_tokener_parse(im->config);
   const char *created = get_str(conf, "created");
   json_object_object_add(e, "created", json_object_new_string(created ? created : ""));
@@ -610,8 +613,8 @@ static int import_here(const char *source, const char *ref, struct error *err)
   if (r < 0)
     return r;
   _cleanup_free_ char *path = src.path;
-  _cleanup_free_ char *key = source_key(&src);
-  struct import im = {.layout = -1, .st = {.dir_fd = -1, .lock_fd = -1}, .source = key};
+  _cleanup_free_ char *key = source_key(&src), *stamp = source_stamp(&src);
+  struct import im = {.layout = -1, .st = {.dir_fd = -1, .lock_fd = -1}, .source = key, .stamp = stamp};
   if (ref)
     r = store_parse_ref(ref, &name, &tag, err);
   if (r == 0)

@@ -96,7 +96,8 @@ static int resolve_squashfs(const char *file, char ***layers, size_t *n_layers, 
 /* `hutch run oci:DIR` (docker-archive:FILE, tar:FILE): the image imported
  * into the store first, by hutch-import (which alone loads libarchive),
  * under the name `hutch import SOURCE` would give it; its layers are
- * shared, so a second run extracts nothing again. */
+ * shared, so a second run extracts nothing again, and a source unchanged
+ * since it was imported is not read again at all. */
 static int import_source(const char *source, struct error *err)
 {
   _cleanup_free_ char *dir = self_dir();
@@ -126,7 +127,11 @@ int layers_resolve(const char *arg, char ***layers, size_t *n_layers, bool *squa
       return r;
     source_free(&src);
     bool found = false;
-    if ((r = import_source(arg, err)) < 0 || (r = store_image_layers(arg, layers, n_layers, &found, err)) < 0)
+    /* Unchanged since the last import: no import again (no archive
+     * copied, no program spawned). */
+    if (!store_source_current(arg) && (r = import_source(arg, err)) < 0)
+      return r;
+    if ((r = store_image_layers(arg, layers, n_layers, &found, err)) < 0)
       return r;
     return found ? 0 : error_set(err, 0, "`%s` was imported, but the store has no image from it", arg);
   }

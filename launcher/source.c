@@ -105,6 +105,16 @@ char *source_key(const struct image_source *src)
   return xasprintf("%s:%s%s%s", kinds[src->kind], abs ? abs : src->path, src->tag ? ":" : "", src->tag ? src->tag : "");
 }
 
+char *source_stamp(const struct image_source *src)
+{
+  struct stat st;
+  _cleanup_free_ char *index = src->kind == SOURCE_OCI ? xasprintf("%s/index.json", src->path) : NULL;
+  if (stat(index ? index : src->path, &st) < 0)
+    return NULL;
+  return xasprintf("%llu:%llu:%lld.%09ld", (unsigned long long) st.st_ino, (unsigned long long) st.st_size,
+                   (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
 void source_free(struct image_source *src)
 {
   free(src->path);

@@ -22,4 +22,7 @@ char *source_default_ref(const struct image_source *src);
 /* "KIND:ABSOLUTE-PATH[:TAG]": what the store records of an image imported
  * from src, so that `hutch run oci:DIR` finds what it imported. */
 char *source_key(const struct image_source *src);
+/* What changes when the source does (inode, size and mtime of the file,
+ * or of an OCI layout's index.json), or NULL when it is not there. */
+char *source_stamp(const struct image_source *src);
 void source_free(struct image_source *src);

@@ -518,6 +518,31 @@ static int find_image(struct store *st, const char *ref, json_object **index, js
   return 0;
 }
 
+bool store_source_current(const char *source)
+{
+  struct store st = {.dir_fd = -1, .lock_fd = -1};
+  json_object *index = NULL, *e, *ls;
+  struct error ignored = {0};
+  struct image_source src;
+  if (source_parse(source, &src, &ignored) < 0)
+    return false;
+  _cleanup_free_ char *stamp = source_stamp(&src);
+  source_free(&src);
+  bool current = false;
+  if (stamp && find_image(&st, source, &index, &e, &ignored) == 0 && e && get_str(e, "stamp") &&
+      !strcmp(get_str(e, "stamp"), stamp) && json_object_object_get_ex(e, "layers", &ls)) {
+    current = true;
+    for (size_t i = 0; current && i < json_object_array_length(ls); i++) {
+      const char *d = json_object_get_string(json_object_array_get_idx(ls, i));
+      _cleanup_free_ char *path = store_digest_valid(d) ? xasprintf("layers/sha256-%s", d + 7) : NULL;
+      current = path && faccessat(st.dir_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+    }
+  }
+  json_object_put(index);
+  store_close(&st);
+  return current;
+}
+
 int store_image_layers(const char *ref, char ***layers, size_t *n_layers, bool *found, struct error *err)
 {
   struct store st;

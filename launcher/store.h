@@ -83,6 +83,10 @@ char *store_read_blob(struct store *st, const char *digest, size_t *len, struct 
 /* Remove layers and blobs that no image of the index names. */
 void store_gc(struct store *st, json_object *index);
 
+/* For `hutch run oci:DIR` (and the like): is the image last imported from
+ * source in the store, whole, and source unchanged since (source_stamp)? */
+bool store_source_current(const char *source);
+
 /* For `hutch run NAME[:TAG]`: when ref names an image of the store, its
  * layers' absolute paths, bottom first (*found set); otherwise *found is
  * false and nothing is allocated. */

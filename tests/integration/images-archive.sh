@@ -21,7 +21,7 @@ case $err in
 *"without libarchive"*) skip_all "hutch was built without libarchive" ;;
 esac
 
-plan 20
+plan 22
 
 O=$TEST_TMP/oci
 mkdir -p "$TEST_TMP/src/srv"
@@ -133,5 +133,17 @@ is "$rc/$out" "0/from-archive
 done" "run docker-archive:FILE COMMAND: imported on the fly, the command given runs"
 run_hutch images
 given ran 0 -- like "$out" "docker.io/demo/arch" "run docker-archive:FILE: the image stays in the store under its name"
+# Unchanged since: not read again (unreadable now, it still runs); a
+# layout changed since: imported again, its new config applies.
+chmod 000 "$TEST_TMP/one.tar"
+run_hutch run --overlay kernel "docker-archive:$TEST_TMP/one.tar" /bin/sh -c 'cat /srv/mark; echo done'
+chmod 644 "$TEST_TMP/one.tar"
+is "$rc/$out" "0/from-archive
+done" "run docker-archive:FILE again, the file unchanged: the stored image runs without reading it again"
+umoci config --image "$O:v1" --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo changed-config' \
+    >> "$TEST_TMP/tools.log" 2>&1 || bail_out "umoci config failed"
+run_hutch run --overlay kernel "oci:$O:v1"
+is "$rc/$out/$(layer_dirs)" "0/changed-config/4" \
+    "run oci:DIR after the layout changed: imported again, its new config applies (no layer added)"
 run_hutch run --overlay kernel "oci:$TEST_TMP/nonexistent" /bin/sh -c 'echo done'
 check "run oci:DIR of no layout is refused, saying why" refused "nonexistent"
