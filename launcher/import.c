@@ -40,50 +40,17 @@
 #include <time.h>
 
 #include "config.h"
+#include "error.h"
 #include "store.h"
 #include "util.h"
 
 #if HAVE_LIBARCHIVE
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 
-/* ---------------------------------------------------------------- sha256 */
-
-/* SHA-256, from libcrypto: a digest is the one thing an image's trust rests
- * on, and it comes from the library that is made for it. */
-struct sha256 {
-  EVP_MD_CTX *ctx;
-};
-
-static void sha256_init(struct sha256 *s)
-{
-  s->ctx = EVP_MD_CTX_new();
-  if (!s->ctx || EVP_DigestInit_ex(s->ctx, EVP_sha256(), NULL) != 1) {
-    static const char msg[] = "hutch: out of memory\n";
-    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0)
-      _exit(EXIT_HUTCH_FAILED);
-    _exit(EXIT_HUTCH_FAILED);
-  }
-}
-
-static void sha256_update(struct sha256 *s, const void *data, size_t len)
-{
-  EVP_DigestUpdate(s->ctx, data, len);
-}
-
-/* "sha256:HEX" into out (72 bytes); frees the context. */
-static void sha256_final(struct sha256 *s, char out[72])
-{
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(s->ctx, md, &len);
-  EVP_MD_CTX_free(s->ctx);
-  s->ctx = NULL;
-  int o = snprintf(out, 72, "sha256:");
-  for (unsigned int i = 0; i < len && i < 32; i++)
-    o += snprintf(out + o, 72 - (size_t) o, "%02x", md[i]);
-}
+#include "digest.h"
+#include "source.h"
+#include "staging.h"
 
 /* ---------------------------------------------------------- the layout */
 
@@ -139,13 +106,6 @@ static bool is_index_type(const char *mt)
                 !strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json"));
 }
 
-static const char *this_arch(void)
-{
-  struct utsname u;
-  uname(&u);
-  return !strcmp(u.machine, "x86_64") ? "amd64" : !strcmp(u.machine, "aarch64") ? "arm64" : "other";
-}
-
 /* The manifest descriptor of an index: the one tagged tag (any when tag is
  * NULL and there is one), or, in a nested index, this machine's platform. */
 static json_object *pick_manifest(json_object *index, const char *tag, bool nested, struct error *err)
@@ -156,11 +116,12 @@ static json_object *pick_manifest(json_object *index, const char *tag, bool nest
     return NULL;
   }
   size_t n = json_object_array_length(ms);
+  _cleanup_free_ char *tags = xstrdup("");
   for (size_t i = 0; i < n; i++) {
     json_object *m = json_object_array_get_idx(ms, i), *ann, *plat;
     if (nested) {
       if (json_object_object_get_ex(m, "platform", &plat) && get_str(plat, "architecture") &&
-          !strcmp(get_str(plat, "architecture"), this_arch()))
+          !strcmp(get_str(plat, "architecture"), store_arch()))
         return m;
       continue;
     }
@@ -168,15 +129,20 @@ static json_object *pick_manifest(json_object *index, const char *tag, bool nest
                           ? get_str(ann, "org.opencontainers.image.ref.name") : NULL;
     if (tag ? ref && !strcmp(ref, tag) : n == 1)
       found = m;
+    if (ref) {
+      char *more = xasprintf("%s%s%s", tags, *tags ? ", " : "", ref);
+      free(tags);
+      tags = more;
+    }
   }
   if (found)
     return found;
   if (nested)
-    error_set(err, 0, "the image index has no image for this machine (%s)", this_arch());
+    error_set(err, 0, "the image index has no image for this machine (%s)", store_arch());
   else if (tag)
-    error_set(err, 0, "the layout has no image tagged `%s`", tag);
+    error_set(err, 0, "the layout has no image tagged `%s`\nname one of its tags: %s", tag, *tags ? tags : "(none)");
   else
-    error_set(err, 0, "the layout holds %zu images\nname one: oci:DIR:TAG", n);
+    error_set(err, 0, "the layout holds %zu images\nname one: oci:DIR:TAG, TAG one of %s", n, *tags ? tags : "(none)");
   return NULL;
 }
 
@@ -486,19 +452,6 @@ static int extract_layer(int layout, const char *digest, int dirfd, const char *
 
 /* ---------------------------------------------------------------- import */
 
-static char *default_name(const char *dir)
-{
-  const char *base = strrchr(dir, '/');
-  base = base && base[1] ? base + 1 : dir;
-  char *name = xstrdup(base);
-  for (char *p = name; *p; p++)
-    if (*p >= 'A' && *p <= 'Z')
-      *p = (char) (*p - 'A' + 'a');
-    else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
-      *p = '-';
-  return name;
-}
-
 struct import {
   struct store st;
   int layout;
@@ -508,6 +461,8 @@ struct import {
   char **fresh;      /* extracted under tmp/, to move into layers/ */
   size_t n_fresh;
   int64_t size;
+  char *source;      /* source_key(), for hutch run SOURCE; NULL for a pull */
+  char *stamp;       /* source_stamp() as the import began */
 };
 
 static int read_image(struct import *im, const char *tag, struct error *err)
@@ -613,6 +568,10 @@ static int commit_image(struct import *im, const char *name, const char *tag, st
     json_object_array_add(ls, json_object_new_string(im->layers[i]));
   json_object_object_add(e, "layers", ls);
   json_object_object_add(e, "size", json_object_new_int64(im->size));
+  if (im->source)
+    json_object_object_add(e, "source", json_object_new_string(im->source));
+  if (im->stamp)
+    json_object_object_add(e, "stamp", json_object_new_string(im->stamp));
   conf = json_tokener_parse(im->config);
   const char *created = get_str(conf, "created");
   json_object_object_add(e, "created", json_object_new_string(created ? created : ""));
@@ -624,36 +583,56 @@ static int commit_image(struct import *im, const char *name, const char *tag, st
   return r;
 }
 
+/* Where the image is read from: the OCI layout itself, or the layout a
+ * docker-archive or tarball was staged as under tmp/ (staging.c). */
+static int open_source(struct import *im, const struct image_source *src, char **stage, char **repo_tag,
+                       struct error *err)
+{
+  if (src->kind == SOURCE_OCI) {
+    im->layout = open(src->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (im->layout < 0)
+      return error_set(err, errno, "OCI layout `%s`", src->path);
+    return 0;
+  }
+  _cleanup_close_ int tmp = openat(im->st.dir_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (tmp < 0)
+    return error_set(err, errno, "open `%s/tmp`", im->st.dir);
+  *stage = xasprintf("stage-%d", (int) getpid());
+  int r = stage_source(src->kind == SOURCE_DOCKER_ARCHIVE ? STAGE_DOCKER_ARCHIVE : STAGE_TARBALL, src->path,
+                       src->tag, tmp, *stage, repo_tag, err);
+  if (r == 0 && (im->layout = openat(tmp, *stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    r = error_set(err, errno, "open the staged image");
+  return r;
+}
+
 static int import_here(const char *source, const char *ref, struct error *err)
 {
-  if (strncmp(source, "oci:", 4))
-    return error_set(err, 0, "unknown image source `%s`\nuse oci:DIR[:TAG] (an OCI image layout)", source);
-  _cleanup_free_ char *dir = xstrdup(source + 4), *name = NULL, *tag = NULL;
-  char *colon = strrchr(dir, ':'), *slash = strrchr(dir, '/');
-  const char *src_tag = NULL;
-  if (colon && (!slash || colon > slash)) {
-    *colon = '\0';
-    src_tag = colon + 1;
-  }
-  int r;
-  if (ref) {
-    if ((r = store_parse_ref(ref, &name, &tag, err)) < 0)
-      return r;
-  } else {
-    _cleanup_free_ char *base = default_name(dir);
-    _cleanup_free_ char *def = xasprintf("%s:%s", base, src_tag ? src_tag : "latest");
-    if ((r = store_parse_ref(def, &name, &tag, err)) < 0)
-      return error_wrap(err, r, "name the image: hutch import %s NAME[:TAG]", source);
-  }
-  struct import im = {.layout = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), .st = {.dir_fd = -1, .lock_fd = -1}};
-  if (im.layout < 0)
-    return error_set(err, errno, "OCI layout `%s`", dir);
-  if ((r = read_image(&im, src_tag, err)) < 0)
-    r = error_wrap(err, r, "OCI layout `%s`", dir);
+  struct image_source src;
+  _cleanup_free_ char *name = NULL, *tag = NULL, *stage = NULL, *repo_tag = NULL;
+  int r = source_parse(source, &src, err);
+  if (r < 0)
+    return r;
+  _cleanup_free_ char *path = src.path;
+  _cleanup_free_ char *key = source_key(&src), *stamp = source_stamp(&src);
+  struct import im = {.layout = -1, .st = {.dir_fd = -1, .lock_fd = -1}, .source = key, .stamp = stamp};
+  if (ref)
+    r = store_parse_ref(ref, &name, &tag, err);
   if (r == 0)
     r = store_open(&im.st, true, err);
+  if (r == 0)
+    r = open_source(&im, &src, &stage, &repo_tag, err);
+  if (r == 0 && (r = read_image(&im, src.kind == SOURCE_OCI ? src.tag : NULL, err)) < 0)
+    error_wrap(err, r, "image `%s`", src.path);
+  if (r == 0 && !ref) {
+    /* The archive's own name for the image, else one from the file's. */
+    struct error ignored = {0};
+    _cleanup_free_ char *def = source_default_ref(&src);
+    if (!repo_tag || store_parse_ref(repo_tag, &name, &tag, &ignored) < 0)
+      if ((r = store_parse_ref(def, &name, &tag, err)) < 0)
+        error_wrap(err, r, "name the image: hutch import %s NAME[:TAG]", source);
+  }
   if (r == 0 && (r = extract_layers(&im, err)) < 0)
-    error_wrap(err, r, "OCI layout `%s`", dir);
+    error_wrap(err, r, "image `%s`", src.path);
   if (r == 0)
     r = commit_image(&im, name, tag, err);
   if (r == 0)
@@ -663,9 +642,33 @@ static int import_here(const char *source, const char *ref, struct error *err)
     _cleanup_close_ int tmp = openat(im.st.dir_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     for (size_t i = 0; tmp >= 0 && i < im.n_fresh; i++)
       rm_rf_at(tmp, im.fresh[i]);
+    if (tmp >= 0 && stage)
+      rm_rf_at(tmp, stage);
   }
   store_close(&im.st);
-  close(im.layout);
+  close_fd(&im.layout);
+  free(im.manifest_digest);
+  free(im.manifest);
+  free(im.config_digest);
+  free(im.config);
+  strvfreep(&im.layers);
+  strvfreep(&im.fresh);
+  return r;
+}
+
+int import_staged(struct store *st, int layout, const char *name, const char *tag, struct error *err)
+{
+  struct import im = {.st = *st, .layout = layout};
+  int r = read_image(&im, NULL, err);
+  if (r == 0)
+    r = extract_layers(&im, err);
+  if (r == 0)
+    r = commit_image(&im, name, tag, err);
+  if (r == 0)
+    printf("%s:%s %.19s\n", name, tag, im.config_digest);
+  _cleanup_close_ int tmp = openat(st->dir_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  for (size_t i = 0; tmp >= 0 && i < im.n_fresh; i++)
+    rm_rf_at(tmp, im.fresh[i]);
   free(im.manifest_digest);
   free(im.manifest);
   free(im.config_digest);
@@ -679,10 +682,25 @@ struct import_args {
   const char *source, *ref;
 };
 
+void import_explain(struct error *err)
+{
+  if (err->fix[0])
+    return;
+  if (strstr(err->msg, "does not match its digest"))
+    error_fix(err, "the image was damaged or changed on its way: get it again from its source (nothing was kept)");
+  else if (strstr(err->msg, "refusing the layer"))
+    error_fix(err, "the image holds entries made to write outside its layer: do not use it (nothing was kept)");
+  else
+    error_fix(err, "nothing was kept in the store: fix the cause above and run the command again");
+}
+
 static int import_fn(void *arg, struct error *err)
 {
   struct import_args *a = arg;
-  return import_here(a->source, a->ref, err);
+  int r = import_here(a->source, a->ref, err);
+  if (r < 0)
+    import_explain(err);
+  return r;
 }
 
 int import_image(const char *source, const char *ref, struct error *err)

@@ -20,15 +20,19 @@
 
 static void usage(FILE *f)
 {
-  fputs("Usage: hutch COMMAND [OPTIONS]\n"
+  fputs("Usage: hutch [--root DIR] COMMAND [OPTIONS]\n"
         "\n"
         "A rootless sandbox launcher.\n"
         "\n"
         "Commands:\n"
         "  run [OPTIONS] ROOT [COMMAND [ARG...]]  run COMMAND in a new sandbox\n"
         "  app [OPTIONS] PROGRAM [ARG...]         run a desktop PROGRAM of this system, confined by its profile\n"
-        "  import oci:DIR[:TAG] [NAME[:TAG]]      put an OCI image layout into the image store\n"
+        "  import SOURCE [NAME[:TAG]]             put an image into the store: oci:DIR[:TAG],\n"
+        "                                         docker-archive:FILE[:REF] or tar:FILE (a root filesystem)\n"
+        "  pull [--tls-verify=false] REF          fetch [REGISTRY/]NAME[:TAG][@DIGEST] from a registry\n"
         "  images                                 list the images of the store\n"
+        "  inspect IMAGE                          an image's digests, layers and config, as JSON\n"
+        "  prune                                  remove the layers and blobs no image uses\n"
         "  rmi NAME[:TAG]                         remove an image (and the layers no other image uses)\n"
         "  doctor                                 check that this machine can run hutch\n"
         "  profiles                               list the profiles found, and where\n"
@@ -36,6 +40,7 @@ static void usage(FILE *f)
         "  system reset                           stop your namespace holder and remove its state\n"
         "\n"
         "Options:\n"
+        "      --root DIR  the image store to use (default: $XDG_DATA_HOME/hutch/store)\n"
         "  -h, --help      show this help (hutch run --help for run's options)\n"
         "      --version   show the version\n",
         f);
@@ -174,18 +179,53 @@ static int store_status(int r, struct error *err)
   return err->status ? err->status : EXIT_HUTCH_FAILED;
 }
 
-/* `hutch import`: hutch-import, beside this hutch (a build directory) or
+/* `hutch import` and `hutch pull`: hutch-import, beside this hutch (a build directory) or
  * in the libexec directory, does it (import-main.c says why). */
 static int cmd_import(int argc, char **argv)
 {
-  (void) argc;
   _cleanup_free_ char *dir = self_dir();
   _cleanup_free_ char *beside = dir ? xasprintf("%s/hutch-import", dir) : NULL;
   _cleanup_free_ char *installed = xasprintf("%s/hutch-import", HUTCH_LIBEXECDIR);
-  const char *prog = beside && access(beside, X_OK) == 0 ? beside : installed;
-  execv(prog, argv);
+  char *prog = beside && access(beside, X_OK) == 0 ? beside : installed;
+  /* hutch-import [--root DIR] import|pull ARGS... */
+  char **args = xcalloc((size_t) argc + 4, sizeof *args);
+  size_t n = 0;
+  args[n++] = prog;
+  if (store_root()) {
+    args[n++] = (char *) "--root";
+    args[n++] = (char *) store_root();
+  }
+  for (int i = 0; i < argc; i++)
+    args[n++] = argv[i];
+  execv(prog, args);
   fprintf(stderr, "hutch: cannot run `%s`: %s\nhutch fix: reinstall hutch (meson install)\n", prog, strerror(errno));
+  free(args);
   return EXIT_HUTCH_FAILED;
+}
+
+static int cmd_prune(int argc, char **argv)
+{
+  struct error err = {0};
+  (void) argv;
+  if (argc != 1) {
+    fputs("usage: hutch prune\n", stderr);
+    return EXIT_HUTCH_FAILED;
+  }
+  return store_status(store_prune(&err), &err);
+}
+
+/* `hutch inspect NAME`: an image of the store (sandboxes: joined at merge). */
+static int cmd_inspect(int argc, char **argv)
+{
+  struct error err = {0};
+  if (argc != 2) {
+    fputs("usage: hutch inspect IMAGE\n", stderr);
+    return EXIT_HUTCH_FAILED;
+  }
+  int r = store_inspect(argv[1], stdout, &err);
+  if (r == -ENOENT)
+    r = error_set(&err, 0, "no image `%s` in the store\nlist them with hutch images", argv[1]);
+  return store_status(r, &err);
 }
 
 static int cmd_images(int argc, char **argv)
@@ -221,8 +261,11 @@ static const struct {
   {"run", cmd_run},
   {"app", cmd_app},
   {"import", cmd_import},
+  {"pull", cmd_import},
   {"images", cmd_images},
   {"rmi", cmd_rmi},
+  {"prune", cmd_prune},
+  {"inspect", cmd_inspect},
   {"doctor", cmd_doctor},
   {"system", cmd_system},
   {"man-options", cmd_man},
@@ -252,9 +295,25 @@ int main(int argc, char **argv)
     printf("hutch %s\n", HUTCH_VERSION);
     return 0;
   }
+  /* Global options, before the subcommand (podman's place for them). */
+  while (argc > 1 && !strncmp(argv[1], "--root", 6) && (argv[1][6] == '\0' || argv[1][6] == '=')) {
+    const char *dir = argv[1][6] == '=' ? argv[1] + 7 : argc > 2 ? argv[2] : NULL;
+    if (!dir || dir[0] != '/') {
+      fprintf(stderr, "hutch: --root needs an absolute directory\nhutch: fix: hutch --root /path/to/store SUBCOMMAND ...\n");
+      return EXIT_HUTCH_FAILED;
+    }
+    store_set_root(dir);
+    int used = argv[1][6] == '=' ? 1 : 2;
+    argc -= used;
+    argv += used;
+  }
+  if (argc < 2) {
+    usage(stderr);
+    return EXIT_HUTCH_FAILED;
+  }
   for (size_t i = 0; i < N_ELEMENTS(commands); i++)
     if (!strcmp(argv[1], commands[i].name))
       return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "hutch: unknown command `%s`; use run, app, import, images, rmi, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
+  fprintf(stderr, "hutch: unknown command `%s`; use run, app, import, pull, images, inspect, rmi, prune, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
   return EXIT_HUTCH_FAILED;
 }

@@ -32,6 +32,7 @@
 
 #include "config.h"
 #include "proc.h"
+#include "store.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -623,7 +624,7 @@ static bool beneath(const char *dir, const char *src, const char **rest)
 }
 
 /* hutch's own state (run directories, the compiled filters' cache, the
- * namespace holder's state) must not
+ * namespace holder's state, the image store) must not
  * be reachable from a sandbox through a volume that happens to hold it
  * (-v /tmp:/t under the /tmp fallback, -v $XDG_RUNTIME_DIR:/x): a sandbox
  * that could write a cached filter would switch off the next launch's. It
@@ -632,15 +633,18 @@ static bool beneath(const char *dir, const char *src, const char **rest)
 static int protect_state(struct plan *p, const char *src, const char *dst, struct error *err)
 {
   /* 0: run directories, 1: the filter cache, 2: the namespace holder's
-   * state. */
-  for (int which = 0; which < 3; which++) {
+   * state, 3: the image store (its layers are every image's lower
+   * layers). */
+  for (int which = 0; which < 4; which++) {
     _cleanup_free_ char *dir = NULL;
     struct error e = {0};
-    if ((which < 2 ? runtime_base(&dir, which == 1, &e) : runtime_holder_dir(&dir, &e)) < 0)
+    if ((which < 2 ? runtime_base(&dir, which == 1, &e)
+                   : which == 2 ? runtime_holder_dir(&dir, &e) : store_path(&dir, &e)) < 0)
       continue;
     /* The fallback's parent /tmp/hutch-UID holds them all. */
     char *parent = strrchr(dir, '/');
-    if (!getenv("XDG_RUNTIME_DIR") || strncmp(dir, getenv("XDG_RUNTIME_DIR"), strlen(getenv("XDG_RUNTIME_DIR"))))
+    if (which < 3 &&
+        (!getenv("XDG_RUNTIME_DIR") || strncmp(dir, getenv("XDG_RUNTIME_DIR"), strlen(getenv("XDG_RUNTIME_DIR")))))
       *parent = '\0';
     const char *rest;
     if (!beneath(dir, src, &rest))

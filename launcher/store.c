@@ -11,13 +11,29 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 #include "runtime.h"
+#include "source.h"
 #include "userns.h"
 #include "util.h"
 
 #define BLOB_MAX (4 << 20)
+
+const char *store_arch(void)
+{
+  static const struct {
+    const char *machine, *arch;
+  } names[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"}, {"armv7l", "arm"},
+               {"ppc64le", "ppc64le"}, {"s390x", "s390x"}, {"riscv64", "riscv64"}};
+  static struct utsname u;
+  uname(&u);
+  for (size_t i = 0; i < N_ELEMENTS(names); i++)
+    if (!strcmp(u.machine, names[i].machine))
+      return names[i].arch;
+  return u.machine;
+}
 
 bool store_digest_valid(const char *d)
 {
@@ -42,14 +58,27 @@ static bool name_char(char c, bool tag)
 
 int store_parse_ref(const char *ref, char **name, char **tag, struct error *err)
 {
+  /* NAME@sha256:HEX: the image pulled by that digest, kept under the tag
+   * sha256-HEX (pull.c). */
+  const char *at = strchr(ref, '@');
+  _cleanup_free_ char *by_digest = NULL;
+  if (at) {
+    if (!store_digest_valid(at + 1))
+      return error_set(err, 0, "bad image digest in `%s`\nuse NAME@sha256:HEX (64 lowercase hex digits)", ref);
+    by_digest = xasprintf("%.*s:sha256-%s", (int) (at - ref), ref, at + 8);
+    ref = by_digest;
+  }
   const char *slash = strrchr(ref, '/'), *colon = strrchr(ref, ':');
   if (colon && slash && colon < slash)
     colon = NULL;
   size_t n = colon ? (size_t) (colon - ref) : strlen(ref);
   const char *t = colon ? colon + 1 : "latest";
+  /* A registry's port, host:PORT/..., is the one colon a name may hold. */
+  const char *first_slash = memchr(ref, '/', n);
   bool ok = n > 0 && n < 256 && *t && strlen(t) < 128 && ref[0] != '/' && ref[0] != '.';
   for (size_t i = 0; ok && i < n; i++)
-    ok = name_char(ref[i], false) && !(ref[i] == '/' && (ref[i + 1] == '/' || ref[i + 1] == '.'));
+    ok = (name_char(ref[i], false) || (ref[i] == ':' && first_slash && ref + i < first_slash)) &&
+         !(ref[i] == '/' && (ref[i + 1] == '/' || ref[i + 1] == '.'));
   for (const char *p = t; ok && *p; p++)
     ok = name_char(*p, true);
   if (!ok)
@@ -67,14 +96,41 @@ static int mkdir_at(int dirfd, const char *name, struct error *err)
   return 0;
 }
 
-int store_open(struct store *st, bool exclusive, struct error *err)
+/* hutch --root DIR: set once by main.c before any store call, like
+ * log_level; hutch-import gets it as its own --root. */
+static char *root_override;
+
+void store_set_root(const char *dir)
 {
-  *st = (struct store) {.dir_fd = -1, .lock_fd = -1, .exclusive = exclusive};
+  free(root_override);
+  root_override = dir ? xstrdup(dir) : NULL;
+}
+
+const char *store_root(void)
+{
+  return root_override;
+}
+
+int store_path(char **out, struct error *err)
+{
+  if (root_override) {
+    *out = xstrdup(root_override);
+    return 0;
+  }
   _cleanup_free_ char *data = NULL;
   int r = runtime_data_dir(&data, err);
   if (r < 0)
     return r;
-  st->dir = xasprintf("%s/store", data);
+  *out = xasprintf("%s/store", data);
+  return 0;
+}
+
+int store_open(struct store *st, bool exclusive, struct error *err)
+{
+  *st = (struct store) {.dir_fd = -1, .lock_fd = -1, .exclusive = exclusive};
+  int r = store_path(&st->dir, err);
+  if (r < 0)
+    return r;
   if (mkdir(st->dir, 0700) < 0 && errno != EEXIST)
     return error_set(err, errno, "mkdir `%s`", st->dir);
   st->dir_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -95,6 +151,47 @@ int store_open(struct store *st, bool exclusive, struct error *err)
       return r;
   }
   return 0;
+}
+
+int store_relock(struct store *st, int mode, struct error *err)
+{
+  if (flock(st->lock_fd, mode) < 0)
+    return error_set(err, errno, "lock `%s/lock`", st->dir);
+  st->exclusive = mode == LOCK_EX;
+  if (mode == LOCK_EX) {
+    rm_rf_at(st->dir_fd, "tmp");
+    return mkdir_at(st->dir_fd, "tmp", err);
+  }
+  return 0;
+}
+
+int store_pull_dir(struct store *st, char **name, struct error *err)
+{
+  int r = mkdir_at(st->dir_fd, "pulls", err);
+  _cleanup_close_ int pulls = r < 0 ? -1 : openat(st->dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (r < 0 || pulls < 0)
+    return r < 0 ? r : error_set(err, errno, "open `%s/pulls`", st->dir);
+  /* What pullers that died left: their lock is free. */
+  int dup = fcntl(pulls, F_DUPFD_CLOEXEC, 3);
+  DIR *d = dup < 0 ? NULL : fdopendir(dup);
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    if (de->d_name[0] == '.')
+      continue;
+    _cleanup_close_ int fd = openat(pulls, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+      rm_rf_at(pulls, de->d_name);
+  }
+  if (d)
+    closedir(d);
+  *name = xasprintf("pull-%d", (int) getpid());
+  rm_rf_at(pulls, *name);
+  if (mkdirat(pulls, *name, 0700) < 0)
+    return error_set(err, errno, "mkdir `%s/pulls/%s`", st->dir, *name);
+  int fd = openat(pulls, *name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || flock(fd, LOCK_EX) < 0)
+    return error_set(err, errno, "open `%s/pulls/%s`", st->dir, *name);
+  return fd;
 }
 
 void store_close(struct store *st)
@@ -222,7 +319,13 @@ static bool in_use(json_object *index, const char *digest)
   return false;
 }
 
-static void gc_dir(struct store *st, json_object *index, const char *sub)
+static int find_image(struct store *st, const char *ref, json_object **index, json_object **entry, struct error *err);
+
+struct gc_count {
+  size_t removed, busy;
+};
+
+static void gc_dir(struct store *st, json_object *index, const char *sub, struct gc_count *n)
 {
   _cleanup_close_ int fd = openat(st->dir_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   DIR *d = fd < 0 ? NULL : fdopendir(fd);
@@ -241,36 +344,203 @@ static void gc_dir(struct store *st, json_object *index, const char *sub)
     _cleanup_close_ int busy = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (busy >= 0 && flock(busy, LOCK_EX | LOCK_NB) < 0) {
       log_debug("image store: %s/%s is in use by a sandbox: kept for now", sub, de->d_name);
+      n->busy++;
       continue;
     }
     log_debug("image store: removing %s/%s, which no image uses", sub, de->d_name);
     rm_rf_at(dirfd(d), de->d_name);
+    n->removed++;
   }
   closedir(d);
 }
 
 void store_gc(struct store *st, json_object *index)
 {
-  gc_dir(st, index, "layers");
-  gc_dir(st, index, "blobs");
+  struct gc_count layers = {0}, blobs = {0};
+  gc_dir(st, index, "layers", &layers);
+  gc_dir(st, index, "blobs", &blobs);
+}
+
+/* `hutch prune`, in store_mapped_run's namespace (the files may be
+ * subordinate ids'). */
+static int prune_here(void *arg, struct error *err)
+{
+  (void) arg;
+  struct store st;
+  json_object *index = NULL;
+  int r = store_open(&st, true, err);
+  if (r == 0)
+    r = store_index_load(&st, &index, err);
+  if (r == 0) {
+    struct gc_count layers = {0}, blobs = {0};
+    gc_dir(&st, index, "layers", &layers);
+    gc_dir(&st, index, "blobs", &blobs);
+    /* Downloads whose puller died (store_pull_dir removes them too). */
+    char *name = NULL;
+    struct error ignored = {0};
+    int fd = store_pull_dir(&st, &name, &ignored);
+    if (fd >= 0) {
+      _cleanup_close_ int pulls = openat(st.dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (pulls >= 0)
+        rm_rf_at(pulls, name);
+      close(fd);
+    }
+    free(name);
+    printf("removed %zu layer%s and %zu blob%s that no image uses", layers.removed, layers.removed == 1 ? "" : "s",
+           blobs.removed, blobs.removed == 1 ? "" : "s");
+    if (layers.busy)
+      printf("; kept %zu that a running sandbox uses", layers.busy);
+    printf("\n");
+  }
+  json_object_put(index);
+  store_close(&st);
+  return r;
+}
+
+int store_prune(struct error *err)
+{
+  return store_mapped_run(prune_here, NULL, err);
+}
+
+/* A JSON value of the config, or null. */
+static json_object *copy_of(json_object *o, const char *key)
+{
+  json_object *v;
+  return o && json_object_object_get_ex(o, key, &v) ? json_object_get(v) : NULL;
+}
+
+int store_inspect(const char *ref, FILE *f, struct error *err)
+{
+  struct store st;
+  json_object *index = NULL, *e, *conf = NULL, *c = NULL;
+  int r = find_image(&st, ref, &index, &e, err);
+  _cleanup_free_ char *data = NULL;
+  size_t len;
+  if (r == 0 && !e)
+    r = -ENOENT;
+  if (r == 0 && !(data = store_read_blob(&st, get_str(e, "config"), &len, err)))
+    r = -EINVAL;
+  if (r == 0 && !(conf = json_tokener_parse(data)))
+    r = error_set(err, 0, "image `%s`: its config is not JSON", ref);
+  if (r == 0) {
+    json_object_object_get_ex(conf, "config", &c);
+    json_object *o = json_object_new_object(), *all = json_object_new_array();
+    json_object_object_add(o, "Name", copy_of(e, "name"));
+    json_object_object_add(o, "Tag", copy_of(e, "tag"));
+    json_object_object_add(o, "Id", copy_of(e, "config"));
+    json_object_object_add(o, "Digest", copy_of(e, "manifest"));
+    json_object_object_add(o, "Source", copy_of(e, "source"));
+    json_object_object_add(o, "Created", copy_of(e, "created"));
+    json_object_object_add(o, "Size", copy_of(e, "size"));
+    json_object_object_add(o, "Architecture", copy_of(conf, "architecture"));
+    json_object_object_add(o, "Os", copy_of(conf, "os"));
+    json_object_object_add(o, "Layers", copy_of(e, "layers"));
+    static const char *const keys[] = {"Entrypoint", "Cmd", "Env", "WorkingDir", "User", "ExposedPorts", "Volumes",
+                                       "Labels", "StopSignal"};
+    json_object *cfg = json_object_new_object();
+    for (size_t i = 0; i < N_ELEMENTS(keys); i++)
+      if (c && json_object_object_get_ex(c, keys[i], NULL))
+        json_object_object_add(cfg, keys[i], copy_of(c, keys[i]));
+    json_object_object_add(o, "Config", cfg);
+    json_object_array_add(all, o);
+    fprintf(f, "%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(all);
+  }
+  json_object_put(conf);
+  json_object_put(index);
+  store_close(&st);
+  return r;
+}
+
+char **store_name_candidates(const char *name)
+{
+  char **v = NULL;
+  size_t n = 0;
+  strv_append(&v, &n, xstrdup(name));
+  const char *slash = strchr(name, '/');
+  size_t first = slash ? (size_t) (slash - name) : strlen(name);
+  if (slash && (memchr(name, '.', first) || memchr(name, ':', first) || !strncmp(name, "localhost/", 10)))
+    return v;  /* NAME starts with a registry */
+  strv_append(&v, &n, slash ? xasprintf("docker.io/%s", name) : xasprintf("docker.io/library/%s", name));
+  strv_append(&v, &n, xasprintf("localhost/%s", name));
+  return v;
+}
+
+json_object *store_index_lookup(json_object *index, const char *name, const char *tag, size_t *pos)
+{
+  _cleanup_strv_ char **names = store_name_candidates(name);
+  json_object *e = NULL;
+  for (size_t i = 0; names[i] && !e; i++)
+    e = store_index_find(index, names[i], tag, pos);
+  return e;
 }
 
 /* The index entry ref names, with the store open shared; NULL (no error)
  * when there is none. */
 static int find_image(struct store *st, const char *ref, json_object **index, json_object **entry, struct error *err)
 {
-  _cleanup_free_ char *name = NULL, *tag = NULL;
+  _cleanup_free_ char *name = NULL, *tag = NULL, *key = NULL;
   *st = (struct store) {.dir_fd = -1, .lock_fd = -1};
   *entry = NULL;
   *index = NULL;
   struct error ignored = {0};
-  if (store_parse_ref(ref, &name, &tag, &ignored) < 0)
+  struct image_source src;
+  /* oci:DIR and the like: the image last imported from there. */
+  if (source_parse(ref, &src, &ignored) == 0) {
+    key = source_key(&src);
+    source_free(&src);
+  } else if (store_parse_ref(ref, &name, &tag, &ignored) < 0) {
     return 0;
+  }
   int r = store_open(st, false, err);
   if (r < 0 || (r = store_index_load(st, index, err)) < 0)
     return r;
-  *entry = store_index_find(*index, name, tag, NULL);
+  json_object *images;
+  json_object_object_get_ex(*index, "images", &images);
+  for (size_t i = json_object_array_length(images); key && i-- > 0 && !*entry;) {
+    const char *s = get_str(json_object_array_get_idx(images, i), "source");
+    if (s && !strcmp(s, key))
+      *entry = json_object_array_get_idx(images, i);
+  }
+  if (!key)
+    *entry = store_index_lookup(*index, name, tag, NULL);
+  /* NAME@sha256:HEX: also an image of that name pulled or imported by tag
+   * whose manifest has that digest. */
+  const char *at = strchr(ref, '@');
+  for (size_t i = 0; !key && !*entry && at && i < json_object_array_length(images); i++) {
+    json_object *e = json_object_array_get_idx(images, i);
+    const char *n = get_str(e, "name"), *m = get_str(e, "manifest");
+    _cleanup_strv_ char **names = store_name_candidates(name);
+    for (size_t j = 0; n && m && names[j] && !*entry; j++)
+      if (!strcmp(n, names[j]) && !strcmp(m, at + 1))
+        *entry = e;
+  }
   return 0;
+}
+
+bool store_source_current(const char *source)
+{
+  struct store st = {.dir_fd = -1, .lock_fd = -1};
+  json_object *index = NULL, *e, *ls;
+  struct error ignored = {0};
+  struct image_source src;
+  if (source_parse(source, &src, &ignored) < 0)
+    return false;
+  _cleanup_free_ char *stamp = source_stamp(&src);
+  source_free(&src);
+  bool current = false;
+  if (stamp && find_image(&st, source, &index, &e, &ignored) == 0 && e && get_str(e, "stamp") &&
+      !strcmp(get_str(e, "stamp"), stamp) && json_object_object_get_ex(e, "layers", &ls)) {
+    current = true;
+    for (size_t i = 0; current && i < json_object_array_length(ls); i++) {
+      const char *d = json_object_get_string(json_object_array_get_idx(ls, i));
+      _cleanup_free_ char *path = store_digest_valid(d) ? xasprintf("layers/sha256-%s", d + 7) : NULL;
+      current = path && faccessat(st.dir_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+    }
+  }
+  json_object_put(index);
+  store_close(&st);
+  return current;
 }
 
 int store_image_layers(const char *ref, char ***layers, size_t *n_layers, bool *found, struct error *err)
@@ -344,6 +614,17 @@ int store_image_config(const char *ref, struct image_config *cfg, bool *found, s
     strv_from_json(cmd, &cfg->argv, &n);
     if (json_object_object_get_ex(c, "Env", &v))
       strv_from_json(v, &cfg->env, &cfg->n_env);
+    /* ExposedPorts: a hint only; hutch publishes nothing unasked. */
+    json_object *ports;
+    if (log_level >= LOG_INFO && json_object_object_get_ex(c, "ExposedPorts", &ports) &&
+        json_object_is_type(ports, json_type_object)) {
+      json_object_object_foreach(ports, port, unused) {
+        (void) unused;
+        unsigned long num = strtoul(port, NULL, 10);
+        log_msg(LOG_INFO, "image `%s` exposes %s: publish it with -p HOSTPORT:%lu%s", ref, port, num,
+                strstr(port, "/udp") ? "/udp" : "");
+      }
+    }
     const char *w = get_str(c, "WorkingDir"), *u = get_str(c, "User");
     cfg->workdir = w && *w ? xstrdup(w) : NULL;
     cfg->user = u && *u ? xstrdup(u) : NULL;
@@ -396,7 +677,7 @@ static int remove_here(const char *ref, struct error *err)
   if (r < 0)
     return r;
   if ((r = store_open(&st, true, err)) == 0 && (r = store_index_load(&st, &index, err)) == 0) {
-    if (!store_index_find(index, name, tag, &pos)) {
+    if (!store_index_lookup(index, name, tag, &pos)) {
       r = error_set(err, 0, "no image `%s:%s` in the store\nlist them with hutch images", name, tag);
     } else {
       json_object_object_get_ex(index, "images", &images);

@@ -5,6 +5,7 @@
  *   store/layers/sha256-HEX/     a layer extracted once, HEX its blob's digest
  *   store/blobs/sha256-HEX       manifests and configs, as the image had them
  *   store/tmp/                   work in progress; emptied by the next writer
+ *   store/pulls/pull-PID/        a download (an OCI layout), flocked by its puller
  *   store/index.json             {"images": [{name, tag, manifest, config,
  *                                 layers: [digest...], size, created}]}
  *
@@ -27,11 +28,29 @@ struct store {
   bool exclusive;
 };
 
+/* hutch --root DIR: the store is DIR instead of DATA/store (podman's
+ * --root); NULL: the default. Set once, before any other store call. */
+void store_set_root(const char *dir);
+const char *store_root(void);
+/* The store's directory (not made). */
+int store_path(char **out, struct error *err);
+
 /* Open (making it if missing) and lock the store: shared for readers,
  * exclusive for import and rmi, which also empty tmp/ of what a crashed
  * writer left. */
 int store_open(struct store *st, bool exclusive, struct error *err);
 void store_close(struct store *st);
+/* flock the store anew (LOCK_SH, LOCK_EX, LOCK_UN); going exclusive
+ * empties tmp/ as store_open does. */
+int store_relock(struct store *st, int mode, struct error *err);
+/* A new directory store/pulls/pull-PID for a download, open and flocked
+ * for as long as the caller keeps the returned descriptor; those whose
+ * puller died are removed first. Needs no store lock: downloads do not
+ * hold up runs and imports. */
+int store_pull_dir(struct store *st, char **name, struct error *err);
+
+/* This machine's architecture as images name it (amd64, arm64...). */
+const char *store_arch(void);
 
 /* "sha256:HEX" with 64 lowercase hex digits? */
 bool store_digest_valid(const char *digest);
@@ -49,6 +68,13 @@ int store_index_save(struct store *st, json_object *index, struct error *err);
 /* The entry for name:tag in the index's images array, and its position. */
 json_object *store_index_find(json_object *index, const char *name, const char *tag, size_t *pos);
 
+/* The names a short NAME stands for, as podman reads them: NAME itself,
+ * then (when it does not start with a registry) docker.io/library/NAME (or
+ * docker.io/USER/NAME) and localhost/NAME. NULL-terminated. */
+char **store_name_candidates(const char *name);
+/* store_index_find() for the first of NAME's candidates in the index. */
+json_object *store_index_lookup(json_object *index, const char *name, const char *tag, size_t *pos);
+
 /* A blob of the store, by digest, written atomically if missing. */
 int store_put_blob(struct store *st, const char *digest, const char *data, size_t len, struct error *err);
 /* A blob read back, NUL-terminated (at most 4 MiB). */
@@ -56,6 +82,10 @@ char *store_read_blob(struct store *st, const char *digest, size_t *len, struct 
 
 /* Remove layers and blobs that no image of the index names. */
 void store_gc(struct store *st, json_object *index);
+
+/* For `hutch run oci:DIR` (and the like): is the image last imported from
+ * source in the store, whole, and source unchanged since (source_stamp)? */
+bool store_source_current(const char *source);
 
 /* For `hutch run NAME[:TAG]`: when ref names an image of the store, its
  * layers' absolute paths, bottom first (*found set); otherwise *found is
@@ -84,6 +114,15 @@ void image_config_free(struct image_config *cfg);
 int store_mapped_run(int (*fn)(void *arg, struct error *err), void *arg, struct error *err);
 /* Inside store_mapped_run's namespace: may files be given other owners? */
 bool store_keeps_owners(void);
+
+/* `hutch prune`: the layers and blobs no image uses, except layers a
+ * running sandbox holds (flocked); downloads whose puller died. */
+int store_prune(struct error *err);
+/* `hutch inspect IMAGE`: the image as JSON (an array of one object, as
+ * podman's): name, tag, digests, layers, source, and its config's
+ * Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts...; -ENOENT with
+ * nothing printed and err untouched when the store has no such image. */
+int store_inspect(const char *ref, FILE *f, struct error *err);
 
 /* `hutch images` and `hutch rmi NAME[:TAG]`. */
 int store_list(FILE *f, struct error *err);

@@ -1,0 +1,98 @@
+#!/bin/bash
+# The store's own commands and its protection: hutch --root DIR (another
+# store), hutch inspect IMAGE (JSON), hutch prune (never a layer a running
+# sandbox uses), and the store masked inside a volume that holds it, so
+# that a sandbox cannot change the layers other sandboxes run on.
+. "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+
+command -v umoci > /dev/null || skip_all "umoci missing (apt install umoci)"
+command -v python3 > /dev/null || skip_all "python3 missing"
+have_kernel_overlay || skip_all "$(backend_missing_reason kernel)"
+touch "$TEST_TMP/.x"
+setfattr -n user.test -v 1 "$TEST_TMP/.x" 2> /dev/null || skip_all "no user xattrs in $TEST_TMP"
+
+export XDG_DATA_HOME=$TEST_TMP/data
+trap 'unshare --map-root-user --map-auto rm -rf "$TEST_TMP"/data* "$TEST_TMP"/alt 2> /dev/null; _tap_finish' EXIT
+STORE=$XDG_DATA_HOME/hutch/store
+run_hutch import oci:/nonexistent
+case $err in
+*"without libarchive"*) skip_all "hutch was built without libarchive" ;;
+esac
+
+plan 14
+
+O=$TEST_TMP/oci
+mkdir -p "$TEST_TMP/src/srv"
+echo stored > "$TEST_TMP/src/srv/mark"
+{
+    umoci init --layout "$O" &&
+        umoci new --image "$O:v1" &&
+        umoci insert --rootless --image "$O:v1" "$(base_layer)" / &&
+        umoci insert --rootless --image "$O:v1" "$TEST_TMP/src" / &&
+        umoci config --image "$O:v1" --config.workingdir /srv --config.exposedports 8080/tcp \
+            --config.env MARK=inspected --config.cmd /bin/cat --config.cmd mark
+} > "$TEST_TMP/umoci.log" 2>&1 || bail_out "umoci could not build the test image: $(tail -n 3 "$TEST_TMP/umoci.log")"
+
+layer_dirs() { find "${1:-$STORE}/layers" -mindepth 1 -maxdepth 1 -type d 2> /dev/null | wc -l; }
+
+# ------------------------------------------------------------- --root
+ALT=$TEST_TMP/alt
+run_hutch --root "$ALT" import "oci:$O:v1" alt
+like "$rc/$out" "0/alt:latest sha256:" "--root DIR import: into another store"
+run_hutch --root "$ALT" run --overlay kernel alt
+is "$rc/$out/$(layer_dirs "$ALT")/$(layer_dirs)" "0/stored/2/0" "--root DIR run: the image of that store runs; the default store is untouched"
+run_hutch images
+listed() { [ "$rc" = 0 ] && [[ $out == NAME* ]]; }
+given listed -- unlike "$out" "alt" "images: the default store does not list the other store's image"
+run_hutch --root relative images
+check "--root with a relative directory is refused" refused "absolute"
+
+# ------------------------------------------------------------ inspect
+run_hutch --root "$ALT" inspect alt
+summary=$(python3 -c 'import json, sys
+i = json.load(sys.stdin)[0]
+print(i["Name"], i["Tag"], len(i["Layers"]), " ".join(i["Config"]["Cmd"]), i["Config"]["WorkingDir"],
+      "MARK=inspected" in i["Config"]["Env"], list(i["Config"]["ExposedPorts"]), i["Id"][:7])' <<< "$out" 2>&1)
+is "$rc/$summary" "0/alt latest 2 /bin/cat mark /srv True ['8080/tcp'] sha256:" \
+    "inspect IMAGE: JSON with the name, the layers and the config's Cmd, WorkingDir, Env, ExposedPorts"
+run_hutch --root "$ALT" inspect nothing
+check "inspect: an image not in the store is refused" refused "no image \`nothing\`"
+
+# -------------------------------------------------------------- prune
+run_hutch import "oci:$O:v1" demo
+"$HUTCH" run --overlay kernel demo /bin/sh -c 'echo started; sleep 3; cat /srv/mark; echo done' \
+    > "$TEST_TMP/busy.out" 2>&1 < /dev/null &
+busy=$!
+wait_for_file "$TEST_TMP/busy.out" started 10 "$busy"
+run_hutch rmi demo
+run_hutch prune
+prune_busy="$rc/$out/$(layer_dirs)"
+wait "$busy"
+is "$prune_busy/$?/$(tail -n 2 "$TEST_TMP/busy.out" | tr '\n' ' ')" \
+    "0/removed 0 layers and 0 blobs that no image uses; kept 2 that a running sandbox uses/2/0/stored done " \
+    "prune while a sandbox runs on a removed image: its layers stay, and it reads them to the end"
+run_hutch prune
+is "$rc/$out/$(layer_dirs)" "0/removed 2 layers and 0 blobs that no image uses/0" "prune: once the sandbox ended, its layers go"
+run_hutch prune
+is "$rc/$out" "0/removed 0 layers and 0 blobs that no image uses" "prune: nothing more to remove"
+
+# ------------------------------------------ the store inside a volume
+# A sandbox given a volume holding the store sees no layer there and can
+# change none (without the mask it can: its root is the store's owner).
+run_hutch import "oci:$O:v1" demo
+state=$(tree_state "$STORE/layers")
+attack='ls -A /x/hutch/store 2> /dev/null | tr "\n" " "; echo
+    for d in /x/hutch/store/layers/*/srv; do echo evil > "$d/mark" 2> /dev/null && echo WROTE; done; echo done'
+run_hutch run --overlay kernel -v "$XDG_DATA_HOME:/x" demo /bin/sh -c "$attack"
+check "a sandbox with a volume holding the store runs" ran 0 done
+given ran 0 done -- is "$(head -n 1 <<< "$out")/$(grep -c WROTE <<< "$out")" "/0" \
+    "the store is masked inside the volume: nothing of it shows, nothing written"
+given ran 0 done -- is "$(tree_state "$STORE/layers")" "$state" "the stored layers are unchanged on the host"
+run_hutch run --overlay kernel demo
+is "$rc/$out" "0/stored" "the image still runs from its unchanged layers"
+
+state=$(tree_state "$ALT/layers")
+run_hutch --root "$ALT" run --overlay kernel -v "$TEST_TMP:/x" alt /bin/sh -c \
+    'for d in /x/alt/layers/*/srv; do echo evil > "$d/mark" 2> /dev/null && echo WROTE; done; echo done'
+given ran 0 done -- is "$(grep -c WROTE <<< "$out")/$(tree_state "$ALT/layers")" "0/$state" \
+    "--root DIR: that store is masked inside a volume holding it"
