@@ -162,6 +162,14 @@ static int start_command(struct init *in, struct error *err)
   return 0;
 }
 
+/* sync 7b: the exec went through (start_command read no error). */
+static int send_started(struct init *in, struct error *err)
+{
+  (void) err;
+  sync_send(in->l->keeper_sock, SYNC_STARTED, 0, -1);
+  return 0;
+}
+
 static const struct {
   const char *name;
   int (*run)(struct init *in, struct error *err);
@@ -175,6 +183,7 @@ static const struct {
   {"open pty", open_pty},
   {"ready, go", ready_go},
   {"exec command", start_command},
+  {"started", send_started},
 };
 
 /* Pass signals on, reap every child, and return the command's status once

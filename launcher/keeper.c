@@ -229,6 +229,7 @@ static void answer(struct keeper *k, const struct sync_msg *m)
   case SYNC_EXIT:
   case SYNC_ERROR:
   case SYNC_REPLY:
+  case SYNC_STARTED:
     value = -EPROTO;
     break;
   }

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "config.h"
+#include "ctl.h"
 #include "doctor.h"
 #include "holder.h"
+#include "monitor.h"
 #include "options.h"
 #include "plan.h"
 #include "policy.h"
@@ -15,6 +17,7 @@
 #include "profile.h"
 #include "run.h"
 #include "sockact.h"
+#include "state.h"
 #include "store.h"
 #include "util.h"
 
@@ -30,6 +33,10 @@ static void usage(FILE *f)
         "  import oci:DIR[:TAG] [NAME[:TAG]]      put an OCI image layout into the image store\n"
         "  images                                 list the images of the store\n"
         "  rmi NAME[:TAG]                         remove an image (and the layers no other image uses)\n"
+        "  ps [-a] [--format json]                list the named sandboxes (-a: the exited ones too)\n"
+        "  logs [-f] [--tail N] NAME              a detached sandbox's output\n"
+        "  stop [-t SECS] NAME | kill [-s SIG] NAME | wait NAME\n"
+        "  start NAME | rm [-f] NAME | inspect NAME   run it again, remove it, its state\n"
         "  doctor                                 check that this machine can run hutch\n"
         "  profiles                               list the profiles found, and where\n"
         "  profile show NAME|FILE                 a profile's options, includes and variables resolved\n"
@@ -43,7 +50,7 @@ static void usage(FILE *f)
 
 /* `hutch run` and `hutch app`: parse into a spec, resolve it into a plan,
  * run the plan. */
-static int launch(int argc, char **argv, bool app)
+static int launch(int argc, char **argv, bool app, const char *start_name)
 {
   struct spec s;
   struct plan p = {0};
@@ -58,6 +65,11 @@ static int launch(int argc, char **argv, bool app)
   }
   if (r < 0)
     goto fail;
+  if (start_name) {  /* hutch start: again, detached, under its name */
+    s.service.existing = s.service.detach = true;
+    free(s.service.name);
+    s.service.name = xstrdup(start_name);
+  }
   log_level = s.log_level < 0 ? LOG_WARN : (enum log_level) s.log_level;
   if (!s.print_policy)
     run_prepare_fds((s.preserve_fds < 0 ? 0 : s.preserve_fds) + sockact_count(&s));
@@ -70,7 +82,7 @@ static int launch(int argc, char **argv, bool app)
     status = 0;
     goto out;
   }
-  status = run_sandbox(&p, &err);
+  status = monitor_wanted(&s) ? monitor_run(&s, &p, argv, argc, &err) : run_sandbox(&p, &err);
   if (err.msg[0])
     error_print(&err);
   goto out;
@@ -85,12 +97,53 @@ out:
 
 static int cmd_run(int argc, char **argv)
 {
-  return launch(argc, argv, false);
+  return launch(argc, argv, false, NULL);
 }
 
 static int cmd_app(int argc, char **argv)
 {
-  return launch(argc, argv, true);
+  return launch(argc, argv, true, NULL);
+}
+
+/* `hutch start NAME`: hutch run again with the arguments it was first
+ * given, from the directory it was given them in, on the same changes. */
+static int cmd_start(int argc, char **argv)
+{
+  struct error err = {0};
+  if (argc != 2) {
+    fputs("hutch: usage: hutch start NAME\n", stderr);
+    return EXIT_HUTCH_FAILED;
+  }
+  _cleanup_strv_ char **args = NULL;
+  _cleanup_free_ char *cwd = NULL;
+  int n = 0;
+  if (ctl_start_args(argv[1], &args, &n, &cwd, &err) < 0) {
+    error_print(&err);
+    return EXIT_HUTCH_FAILED;
+  }
+  if (chdir(cwd) < 0)
+    log_warn("cannot go back to `%s`, where %s was first run: relative paths may differ", cwd, argv[1]);
+  return launch(n, args, !strcmp(args[0], "app"), argv[1]);
+}
+
+/* `hutch inspect NAME`: a sandbox's state (images: to be joined). */
+static int cmd_inspect(int argc, char **argv)
+{
+  struct error err = {0};
+  if (argc != 2) {
+    fputs("hutch: usage: hutch inspect NAME\n", stderr);
+    return EXIT_HUTCH_FAILED;
+  }
+  int r = state_inspect(argv[1], stdout, &err);
+  if (r == -ENOENT) {
+    fprintf(stderr, "hutch: no sandbox named `%s`\nhutch: fix: hutch ps -a lists them\n", argv[1]);
+    return EXIT_HUTCH_FAILED;
+  }
+  if (r < 0) {
+    error_print(&err);
+    return EXIT_HUTCH_FAILED;
+  }
+  return 0;
 }
 
 static int cmd_doctor(int argc, char **argv)
@@ -184,7 +237,7 @@ static int cmd_import(int argc, char **argv)
   _cleanup_free_ char *installed = xasprintf("%s/hutch-import", HUTCH_LIBEXECDIR);
   const char *prog = beside && access(beside, X_OK) == 0 ? beside : installed;
   execv(prog, argv);
-  fprintf(stderr, "hutch: cannot run `%s`: %s\nhutch fix: reinstall hutch (meson install)\n", prog, strerror(errno));
+  fprintf(stderr, "hutch: cannot run `%s`: %s\nhutch: fix: reinstall hutch (meson install)\n", prog, strerror(errno));
   return EXIT_HUTCH_FAILED;
 }
 
@@ -223,6 +276,14 @@ static const struct {
   {"import", cmd_import},
   {"images", cmd_images},
   {"rmi", cmd_rmi},
+  {"ps", ctl_ps},
+  {"logs", ctl_logs},
+  {"stop", ctl_stop},
+  {"kill", ctl_kill},
+  {"rm", ctl_rm},
+  {"wait", ctl_wait},
+  {"start", cmd_start},
+  {"inspect", cmd_inspect},
   {"doctor", cmd_doctor},
   {"system", cmd_system},
   {"man-options", cmd_man},
@@ -255,6 +316,6 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < N_ELEMENTS(commands); i++)
     if (!strcmp(argv[1], commands[i].name))
       return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "hutch: unknown command `%s`; use run, app, import, images, rmi, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
+  fprintf(stderr, "hutch: unknown command `%s`; use run, app, ps, logs, stop, kill, rm, wait, start, inspect, import, images, rmi, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
   return EXIT_HUTCH_FAILED;
 }

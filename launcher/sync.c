@@ -98,6 +98,7 @@ const char *sync_step_name(enum sync_type type)
   case SYNC_REQ_SIGNAL: return "a signal request";
   case SYNC_REQ_STOP: return "a stop request";
   case SYNC_REPLY: return "a reply";
+  case SYNC_STARTED: return "the command started";
   }
   return "?";
 }

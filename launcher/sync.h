@@ -12,6 +12,8 @@
  *   sync 5  init -> hutch     PTY: the pseudo-terminal master (via keeper)
  *   sync 6  init -> hutch     READY: root built, waiting to exec (via keeper)
  *   sync 7  hutch -> init     GO: network up, exec the command (via keeper)
+ *   sync 7b init -> hutch     STARTED: the command has exec'd (via keeper);
+ *                             a detached run returns here
  *   sync 8  keeper -> hutch   EXIT: the command's status, all cleaned up
  * Any side may send ERROR instead of its step; it reaches hutch, which
  * prints it once.
@@ -42,6 +44,7 @@ enum sync_type {
   SYNC_REQ_SIGNAL,
   SYNC_REQ_STOP,
   SYNC_REPLY,
+  SYNC_STARTED,
 };
 
 struct sync_msg {
