@@ -51,6 +51,7 @@ struct monitor {
   int timer;           /* stop: SIGKILL when the grace is over */
   bool stopping;       /* stop asked for: no restart */
   bool launched;       /* a launch is under way */
+  bool started;        /* ... and its command has exec'd */
   int restarts;
 };
 
@@ -209,6 +210,7 @@ static long long start_time(pid_t pid)
 static void on_started(void *ctx)
 {
   struct monitor *m = ctx;
+  m->started = true;
   state_set_str(&m->sb, "status", "running");
   state_set_int(&m->sb, "started", time(NULL));
   state_set_int(&m->sb, "monitor_pid", getpid());
@@ -271,14 +273,14 @@ static int supervise(struct monitor *m, struct error *err)
   int status;
   for (;;) {
     struct error e = {0};
-    bool never_started = m->ready_fd >= 0;
     m->launched = true;
+    m->started = false;
     status = run_sandbox_monitored(m->p, &rm, &e);
     m->launched = false;
     signal(SIGPIPE, SIG_DFL);  /* the next launch sees the caller's disposition again */
     drain_log(m);
     arm_timer(m, 0);
-    never_started |= !state_int(&m->sb, "started", 0);
+    bool never_started = !m->started;  /* a bad command or setup: no restart */
     if (e.msg[0] && m->ready_fd >= 0) {
       if (!e.status)
         e.status = status;
