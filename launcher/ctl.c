@@ -324,6 +324,117 @@ int ctl_wait(int argc, char **argv)
   return 0;
 }
 
+/* ----------------------------------------------------------------- exec */
+
+static int connect_ctl(const struct sandbox *sb)
+{
+  _cleanup_close_ int dir = open(sb->run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/ctl", dir);
+  if (dir < 0 || s < 0 || connect(s, (struct sockaddr *) &a, sizeof a) < 0) {
+    int e = -errno;
+    if (s >= 0)
+      close(s);
+    return e;
+  }
+  return s;
+}
+
+int ctl_exec(int argc, char **argv)
+{
+  static const char use[] = "hutch exec [-i] [-e KEY=VAL] [-w DIR] [-u UID[:GID]] NAME COMMAND [ARG...]";
+  static const struct option opts[] = {
+    {"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'}, {"env", required_argument, NULL, 'e'},
+    {"workdir", required_argument, NULL, 'w'}, {"user", required_argument, NULL, 'u'}, {0},
+  };
+  json_object *req = json_object_new_object(), *env = json_object_new_array(), *args = json_object_new_array();
+  json_object_object_add(req, "env", env);
+  json_object_object_add(req, "argv", args);
+  int c, status = EXIT_HUTCH_FAILED, s = -1;
+  struct sandbox sb = SANDBOX_INIT;
+  struct error err = {0};
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+ite:w:u:", opts, NULL)) != -1) {
+    switch (c) {
+    case 'i':
+      break;
+    case 't':
+      fprintf(stderr, "hutch: exec -t: a terminal for exec is not there yet\nhutch: fix: leave out -t\n");
+      goto out;
+    case 'e':
+      if (!strchr(optarg, '=') || optarg[0] == '=') {
+        fprintf(stderr, "hutch: exec: bad -e `%s`\nhutch: fix: use -e KEY=VALUE\n", optarg);
+        goto out;
+      }
+      json_object_array_add(env, json_object_new_string(optarg));
+      break;
+    case 'w':
+      if (optarg[0] != '/') {
+        fprintf(stderr, "hutch: exec: -w `%s` is not an absolute path\nhutch: fix: e.g. -w /tmp\n", optarg);
+        goto out;
+      }
+      json_object_object_add(req, "workdir", json_object_new_string(optarg));
+      break;
+    case 'u':
+      json_object_object_add(req, "user", json_object_new_string(optarg));
+      break;
+    default:
+      status = usage(use);
+      goto out;
+    }
+  }
+  if (argc - optind < 2) {
+    status = usage(use);
+    goto out;
+  }
+  for (int i = optind + 1; i < argc; i++)
+    json_object_array_add(args, json_object_new_string(argv[i]));
+  if (open_named(&sb, argv[optind], &err) < 0 || !state_running(&sb)) {
+    if (!err.msg[0]) {
+      error_set(&err, 0, "%s is not running", sb.name);
+      error_fix(&err, "hutch start %s first", sb.name);
+    }
+    state_close(&sb);
+    status = failed(&err);
+    goto out;
+  }
+  s = connect_ctl(&sb);
+  state_close(&sb);
+  const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+  if (s < 0 || sync_send(s, SYNC_REQ_EXEC, 0, -1) < 0 || sync_send_text(s, text) < 0 ||
+      sync_send(s, SYNC_EXEC_FD, 0, STDIN_FILENO) < 0 || sync_send(s, SYNC_EXEC_FD, 1, STDOUT_FILENO) < 0 ||
+      sync_send(s, SYNC_EXEC_FD, 2, STDERR_FILENO) < 0) {
+    error_set(&err, s < 0 ? -s : errno, "exec: cannot reach the monitor of %s", argv[optind]);
+    status = failed(&err);
+    goto out;
+  }
+  for (;;) {
+    struct sync_msg m;
+    if (sync_recv(s, &m, NULL) < 0) {
+      error_set(&err, 0, "exec: the sandbox ended before the command's status came");
+      status = failed(&err);
+      break;
+    }
+    if (m.type == SYNC_ERROR) {
+      error_print(&m.err);
+    } else if (m.type == SYNC_EXIT) {
+      status = m.value;
+      break;
+    } else if (m.type == SYNC_REPLY && m.value < 0) {
+      error_set(&err, -m.value, "exec: %s is not running", argv[optind]);
+      status = failed(&err);
+      break;
+    }
+  }
+out:
+  if (s >= 0)
+    close(s);
+  json_object_put(req);
+  return status;
+}
+
 /* ------------------------------------------------------------------- rm */
 
 int ctl_rm(int argc, char **argv)

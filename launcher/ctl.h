@@ -11,6 +11,9 @@ int ctl_stop(int argc, char **argv);
 int ctl_kill(int argc, char **argv);
 int ctl_rm(int argc, char **argv);
 int ctl_wait(int argc, char **argv);
+/* hutch exec [-i] [-e K=V] [-w DIR] [-u UID[:GID]] NAME COMMAND...: the
+ * command's status, or 125/126/127. */
+int ctl_exec(int argc, char **argv);
 /* hutch start NAME: the arguments hutch run was given (argv[0] "run") and
  * its working directory, to run it again; 125 with err when NAME is no
  * sandbox, or runs. */

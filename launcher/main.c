@@ -36,6 +36,7 @@ static void usage(FILE *f)
         "  ps [-a] [--format json]                list the named sandboxes (-a: the exited ones too)\n"
         "  logs [-f] [--tail N] NAME              a detached sandbox's output\n"
         "  stop [-t SECS] NAME | kill [-s SIG] NAME | wait NAME\n"
+        "  exec [-e K=V] [-w DIR] [-u UID] NAME COMMAND...   run COMMAND in a running sandbox\n"
         "  start NAME | rm [-f] NAME | inspect NAME   run it again, remove it, its state\n"
         "  doctor                                 check that this machine can run hutch\n"
         "  profiles                               list the profiles found, and where\n"
@@ -282,6 +283,7 @@ static const struct {
   {"kill", ctl_kill},
   {"rm", ctl_rm},
   {"wait", ctl_wait},
+  {"exec", ctl_exec},
   {"start", cmd_start},
   {"inspect", cmd_inspect},
   {"doctor", cmd_doctor},
@@ -316,6 +318,6 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < N_ELEMENTS(commands); i++)
     if (!strcmp(argv[1], commands[i].name))
       return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "hutch: unknown command `%s`; use run, app, ps, logs, stop, kill, rm, wait, start, inspect, import, images, rmi, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
+  fprintf(stderr, "hutch: unknown command `%s`; use run, app, ps, logs, stop, kill, rm, wait, exec, start, inspect, import, images, rmi, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
   return EXIT_HUTCH_FAILED;
 }

@@ -112,6 +112,13 @@ static void serve_client(struct monitor *m, int keeper_sock)
   case SYNC_REQ_SIGNAL:
     value = to_keeper(keeper_sock, SYNC_REQ_SIGNAL, msg.value);
     break;
+  case SYNC_REQ_EXEC:
+    /* The connection goes to the keeper, which reads the rest of the
+     * request (enter.c) and answers the client itself. */
+    if (keeper_sock >= 0 && sync_send(keeper_sock, SYNC_REQ_EXEC, 0, c) == 0)
+      return;
+    value = -ESRCH;
+    break;
   case SYNC_REQ_STOP:
     m->stopping = true;
     if (msg.value > 0 && to_keeper(keeper_sock, SYNC_REQ_SIGNAL, SIGTERM) == 0)

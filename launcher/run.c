@@ -82,6 +82,7 @@ static int setup_parent(struct parent *h, struct error *err)
 /* The run directory: the keeper mounts and writes there. */
 static int make_run_dir(struct parent *h, struct error *err)
 {
+  h->l.joinable = h->mon != NULL;
   if (h->mon && h->mon->rw_kept) {
     h->l.rt.rw_kept = xstrdup(h->mon->rw_kept);
     h->l.rt.rw_keep = h->mon->rw_keep;

@@ -9,7 +9,7 @@
 # left behind.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 38
+plan 46
 root=$(busybox_layers)
 export XDG_DATA_HOME=$TEST_TMP/data
 SANDBOXES=$RUN_BASE/sandboxes
@@ -28,6 +28,16 @@ fetch() {
 # field NAME KEY: a number field of `hutch inspect NAME`.
 field() {
     "$HUTCH" inspect "$1" 2>/dev/null | sed -n "s/^ *\"$2\": *\([0-9-]*\).*/\1/p"
+}
+
+# logs_have NAME TEXT: until NAME's log has TEXT (3 s at most).
+logs_have() {
+    local i
+    for ((i = 0; i < 60; i++)); do
+        "$HUTCH" logs "$1" 2>/dev/null | grep -qxF -- "$2" && return 0
+        sleep 0.05
+    done
+    return 1
 }
 
 # ps_line NAME: NAME's line of `hutch ps -a`.
@@ -91,6 +101,7 @@ run_hutch run -d --name keep "$root" sh -c "$keep_cmd; exec sleep 1000"
 run_hutch stop -t 0 keep
 run_hutch start keep
 is "$rc/$out" "0/keep" "start runs a stopped sandbox again"
+[ "$rc" = 0 ] && logs_have keep found-kept
 run_hutch logs keep
 is "$rc/$(tr '\n' ' ' <<< "$out")" "0/wrote-kept found-kept " "its changes were kept across stop and start (and its log)"
 
@@ -120,6 +131,27 @@ for ((i = 0; i < 100; i++)); do
 done
 given test -n "$keys" -- is "$(wc -w <<< "$keys")/$left" "$(wc -w <<< "$keys")/" "kill -9 of the monitor leaves none of its $(wc -w <<< "$keys") processes (keeper, init, sleep, pasta...) running"
 is "$(ps_line victim | awk '{print $2}')" "exited" "the next ps shows it exited"
+
+# --- exec: a command in a running sandbox, under its policy.
+run_hutch run -d --name box "$root" sh -c 'echo box-file > /tmp/box-file; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; exec sleep 1000'
+run_hutch exec box sh -c 'cat /tmp/box-file; echo "pid1=$(cat /proc/1/comm)"; exit 5'
+is "$rc/$out" "5/box-file
+pid1=hutch-init" "exec runs in the sandbox (its files, its pid 1) and passes the status on"
+run_hutch exec -e EX=42 -w /tmp -u 1000:1000 box sh -c 'echo "$EX $(pwd) $(id -u):$(id -g)"'
+is "$rc/$out" "0/42 /tmp 1000:1000" "exec -e, -w and -u apply"
+check "exec passes stdin on" test "$(echo piped-in | "$HUTCH" exec box cat 2>&1)" = piped-in
+for ((i = 0; i < 60; i++)); do [ "$("$HUTCH" logs box 2>/dev/null | grep -c .)" -ge 3 ] && break; sleep 0.05; done
+run_hutch exec box grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status
+given ran 0 -- is "$out/$(grep -c . <<< "$out")" "$("$HUTCH" logs box 2>/dev/null)/3" "exec gets the command's capabilities, no_new_privs and seccomp mode"
+run_hutch exec box unshare -U sh -c 'echo escaped'
+given test "$(field box exit_code)" = "" -- check "a call the seccomp filter denies (unshare -U) fails in exec's process" \
+    test "$rc" != 0 -a -z "$out" -a -n "$(grep -F 'Operation not permitted' <<< "$err")"
+run_hutch run -d --name open --seccomp unconfined "$root" sleep 1000
+run_hutch exec open unshare -U sh -c 'echo escaped'
+is "$rc/$out" "0/escaped" "control: with --seccomp unconfined the same call succeeds (the filter is the sandbox's own)"
+run_hutch exec box sh -c 'ls "$1" 2>&1; for f in /proc/[0-9]*/cmdline; do tr "\0" " " < "$f"; echo; done; echo listed' sh "$TEST_TMP"
+given ran 0 listed -- unlike "$out" "$TEST_TMP/" "exec sees no host path: not the test directory, not the monitor's or the keeper's command line"
+given ran 0 -- like "$out" "No such file or directory" "... the host's directory is not there"
 
 # --- two runs racing on one name: one wins, the other is refused.
 "$HUTCH" run -d --name race "$root" sleep 1000 > "$TEST_TMP/race1" 2>&1 &
@@ -175,7 +207,7 @@ done
 wait
 
 # --- rm of the rest: nothing left behind.
-for n in web stubborn talk victim race flaky fg; do
+for n in web stubborn talk victim race flaky fg box open; do
     "$HUTCH" rm -f "$n" > /dev/null 2>&1
 done
 run_hutch ps -a
