@@ -105,6 +105,8 @@ int logfile_print(const char *dir, long tail, bool follow, bool (*still_running)
                   struct error *err)
 {
   _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0 && errno == ENOENT)
+    return 0;  /* after a reboot: no log, as after a run in the foreground */
   if (dfd < 0)
     return error_set(err, errno, "open `%s`", dir);
   _cleanup_close_ int old = openat(dfd, "log.1", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -53,6 +53,7 @@ struct monitor {
   bool launched;       /* a launch is under way */
   bool started;        /* ... and its command has exec'd */
   int restarts;
+  struct sigaction sigpipe;  /* the caller's, for each launch to see */
 };
 
 bool monitor_wanted(const struct spec *s)
@@ -278,13 +279,14 @@ static int supervise(struct monitor *m, struct error *err)
   if (rm.rw_kept)
     m->p->upper_on_disk = true;
   int status;
+  sigaction(SIGPIPE, NULL, &m->sigpipe);
   for (;;) {
     struct error e = {0};
     m->launched = true;
     m->started = false;
+    sigaction(SIGPIPE, &m->sigpipe, NULL);  /* run.c ignores it during a launch */
     status = run_sandbox_monitored(m->p, &rm, &e);
     m->launched = false;
-    signal(SIGPIPE, SIG_DFL);  /* the next launch sees the caller's disposition again */
     drain_log(m);
     arm_timer(m, 0);
     bool never_started = !m->started;  /* a bad command or setup: no restart */
@@ -306,6 +308,7 @@ static int supervise(struct monitor *m, struct error *err)
       break;
     }
     state_set_int(&m->sb, "restarts", ++m->restarts);
+    state_set_str(&m->sb, "status", "restarting");
     save(m);
     log_warn("sandbox %s exited with %d: restart %d", m->sb.name, status, m->restarts);
     backoff(m);

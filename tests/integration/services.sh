@@ -9,7 +9,7 @@
 # left behind.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 46
+plan 47
 root=$(busybox_layers)
 export XDG_DATA_HOME=$TEST_TMP/data
 SANDBOXES=$RUN_BASE/sandboxes
@@ -94,6 +94,18 @@ run_hutch kill -s TERM talk
 is "$rc/$out" "0/talk" "kill -s TERM"
 run_hutch wait talk
 is "$rc/$out" "0/143" "wait prints the exit status"
+
+# --- the log is bounded: 1 MiB, and one older file.
+run_hutch run -d --name chatty "$root" sh -c 'i=0; while [ $i -lt 30000 ]; do echo "line $i: padding to fill the log a little faster"; i=$((i+1)); done; echo end-marker; exec sleep 1000'
+for ((i = 0; i < 100 && rc == 0; i++)); do
+    [ "$("$HUTCH" logs --tail 1 chatty 2>/dev/null)" = end-marker ] && break
+    sleep 0.05
+done
+run_hutch logs --tail 40000 chatty
+is "$rc/$(grep -c . <<< "$out")/$(head -n 1 <<< "$out")/$(tail -n 1 <<< "$out")/$(stat -c %s "$SANDBOXES/chatty/log.1" 2>/dev/null)/$(($(stat -c %s "$SANDBOXES/chatty/log" 2>/dev/null || echo 9999999) <= 1048576))" \
+    "0/30001/line 0: padding to fill the log a little faster/end-marker/1048576/1" \
+    "1.5 MB of output: log.1 holds 1 MiB, log the rest, and logs reads both in order"
+run_hutch rm -f chatty
 
 # --- a file survives stop and start, and is gone after rm.
 keep_cmd='if [ -f /kept/v ]; then echo found-kept; else mkdir /kept; echo v1 > /kept/v; chown -R 1000:1000 /kept; chmod 700 /kept; echo wrote-kept; fi'
