@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include "logfile.h"
 #include "state.h"
 #include "sync.h"
+#include "tty.h"
 #include "util.h"
 
 static int usage(const char *text)
@@ -341,9 +343,70 @@ static int connect_ctl(const struct sandbox *sb)
   return s;
 }
 
+/* The exec'd command's end: its status, or ERROR; with -t, its terminal
+ * (PTY) relayed meanwhile, SIGWINCH passed on. */
+static int exec_wait(int s, const char *name)
+{
+  static struct tty_relay tty;  /* two 64 KiB buffers: not on the stack */
+  struct error err = {0};
+  int status = EXIT_HUTCH_FAILED;
+  tty.master = -1;
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGWINCH);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  _cleanup_close_ int winch = signalfd(-1, &mask, SFD_CLOEXEC);
+  signal(SIGPIPE, SIG_IGN);
+  for (;;) {
+    struct pollfd p[2 + TTY_POLLFDS] = {{.fd = s, .events = POLLIN}, {.fd = winch, .events = POLLIN}};
+    tty_poll_fds(&tty, p + 2);
+    if (poll(p, N_ELEMENTS(p), -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    if (p[1].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      if (read(winch, &si, sizeof si) == sizeof si)
+        tty_resize(&tty);
+    }
+    tty_handle(&tty, p + 2);
+    if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+      continue;
+    struct sync_msg m;
+    int fd = -1;
+    if (sync_recv(s, &m, &fd) < 0) {
+      tty_relay_stop(&tty);
+      error_set(&err, 0, "exec: the sandbox ended before the command's status came");
+      return failed(&err);
+    }
+    if (m.type == SYNC_PTY && fd >= 0 && tty.master < 0) {
+      if (tty_relay_start(&tty, fd, &err) < 0) {
+        tty_relay_stop(&tty);
+        return failed(&err);
+      }
+      continue;
+    }
+    close_fd(&fd);
+    if (m.type == SYNC_ERROR) {
+      error_print(&m.err);
+    } else if (m.type == SYNC_EXIT) {
+      status = m.value;
+      break;
+    } else if (m.type == SYNC_REPLY && m.value < 0) {
+      error_set(&err, -m.value, "exec: %s is not running", name);
+      status = failed(&err);
+      break;
+    }
+  }
+  tty_drain(&tty);
+  tty_relay_stop(&tty);
+  return status;
+}
+
 int ctl_exec(int argc, char **argv)
 {
-  static const char use[] = "hutch exec [-i] [-e KEY=VAL] [-w DIR] [-u UID[:GID]] NAME COMMAND [ARG...]";
+  static const char use[] = "hutch exec [-i] [-t] [-e KEY=VAL] [-w DIR] [-u UID[:GID]] NAME COMMAND [ARG...]";
   static const struct option opts[] = {
     {"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'}, {"env", required_argument, NULL, 'e'},
     {"workdir", required_argument, NULL, 'w'}, {"user", required_argument, NULL, 'u'}, {0},
@@ -361,8 +424,8 @@ int ctl_exec(int argc, char **argv)
     case 'i':
       break;
     case 't':
-      fprintf(stderr, "hutch: exec -t: a terminal for exec is not there yet\nhutch: fix: leave out -t\n");
-      goto out;
+      json_object_object_add(req, "tty", json_object_new_boolean(true));
+      break;
     case 'e':
       if (!strchr(optarg, '=') || optarg[0] == '=') {
         fprintf(stderr, "hutch: exec: bad -e `%s`\nhutch: fix: use -e KEY=VALUE\n", optarg);
@@ -410,24 +473,7 @@ int ctl_exec(int argc, char **argv)
     status = failed(&err);
     goto out;
   }
-  for (;;) {
-    struct sync_msg m;
-    if (sync_recv(s, &m, NULL) < 0) {
-      error_set(&err, 0, "exec: the sandbox ended before the command's status came");
-      status = failed(&err);
-      break;
-    }
-    if (m.type == SYNC_ERROR) {
-      error_print(&m.err);
-    } else if (m.type == SYNC_EXIT) {
-      status = m.value;
-      break;
-    } else if (m.type == SYNC_REPLY && m.value < 0) {
-      error_set(&err, -m.value, "exec: %s is not running", argv[optind]);
-      status = failed(&err);
-      break;
-    }
-  }
+  status = exec_wait(s, argv[optind]);
 out:
   if (s >= 0)
     close(s);

@@ -11,7 +11,7 @@ int ctl_stop(int argc, char **argv);
 int ctl_kill(int argc, char **argv);
 int ctl_rm(int argc, char **argv);
 int ctl_wait(int argc, char **argv);
-/* hutch exec [-i] [-e K=V] [-w DIR] [-u UID[:GID]] NAME COMMAND...: the
+/* hutch exec [-i] [-t] [-e K=V] [-w DIR] [-u UID[:GID]] NAME COMMAND...: the
  * command's status, or 125/126/127. */
 int ctl_exec(int argc, char **argv);
 /* hutch start NAME: the arguments hutch run was given (argv[0] "run") and

@@ -35,6 +35,7 @@
 #include "exec.h"
 #include "proc.h"
 #include "sync.h"
+#include "tty.h"
 #include "util.h"
 
 /* What the client asked for. */
@@ -42,6 +43,7 @@ struct request {
   char **argv;
   char **env;          /* the plan's, with the -e ones over it */
   char *workdir;
+  bool tty;            /* -t: a pty of the sandbox's devpts */
   bool has_user;
   uid_t uid;
   gid_t gid;
@@ -86,6 +88,7 @@ static int parse_request(const struct plan *p, const char *text, struct request 
       if (kv && strchr(kv, '=') && kv[0] != '=')
         env_put(&rq->env, &ne, kv);
     }
+  rq->tty = json_object_object_get_ex(j, "tty", &v) && json_object_get_boolean(v);
   if (json_object_object_get_ex(j, "workdir", &v) && json_object_is_type(v, json_type_string))
     rq->workdir = xstrdup(json_object_get_string(v));
   if (json_object_object_get_ex(j, "user", &v) && json_object_is_type(v, json_type_string)) {
@@ -110,8 +113,8 @@ static int parse_request(const struct plan *p, const char *text, struct request 
 
 /* In the command's process: the sandbox's plan with the request's
  * changes, through exec_command, which never returns. */
-static void run_command(struct launch *l, const struct request *rq, int errfd) __attribute__((noreturn));
-static void run_command(struct launch *l, const struct request *rq, int errfd)
+static void run_command(struct launch *l, const struct request *rq, int errfd, int slave) __attribute__((noreturn));
+static void run_command(struct launch *l, const struct request *rq, int errfd, int slave)
 {
   struct plan pc = *l->plan;
   pc.argv = rq->argv;
@@ -129,7 +132,7 @@ static void run_command(struct launch *l, const struct request *rq, int errfd)
   struct launch lc = *l;
   lc.plan = &pc;
   lc.sigpipe_ignored = false;
-  exec_command(&lc, errfd, -1);
+  exec_command(&lc, errfd, slave);
 }
 
 /* The waiter: the request, the namespaces, the command, its status. */
@@ -181,6 +184,12 @@ static void waiter(struct launch *l, const int *nsfds, int conn)
     }
   for (int i = 0; i < SYNC_N_NAMESPACES; i++)
     close(ns[i]);
+  /* -t: the pty comes from the sandbox's devpts (we are in its mount
+   * namespace now); the client relays its master. */
+  int master = -1, slave = -1;
+  if (rq.tty && (tty_open_pair(&master, &slave, &err) < 0 || sync_send(conn, SYNC_PTY, 0, master) < 0))
+    goto fail;
+  close_fd(&master);
   int errpipe[2];
   if (pipe2(errpipe, O_CLOEXEC) < 0) {
     error_set(&err, errno, "pipe");
@@ -198,9 +207,10 @@ static void waiter(struct launch *l, const int *nsfds, int conn)
         _exit(EXIT_HUTCH_FAILED);
     close(conn);
     close(fds[0]), close(fds[1]), close(fds[2]);
-    run_command(l, &rq, errpipe[1]);
+    run_command(l, &rq, errpipe[1], slave);
   }
   close(errpipe[1]);
+  close_fd(&slave);
   for (int i = 0; i < 3; i++)
     close_fd(&fds[i]);
   ssize_t n;

@@ -9,7 +9,7 @@
 # left behind.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 47
+plan 48
 root=$(busybox_layers)
 export XDG_DATA_HOME=$TEST_TMP/data
 SANDBOXES=$RUN_BASE/sandboxes
@@ -155,6 +155,12 @@ check "exec passes stdin on" test "$(echo piped-in | "$HUTCH" exec box cat 2>&1)
 for ((i = 0; i < 60; i++)); do [ "$("$HUTCH" logs box 2>/dev/null | grep -c .)" -ge 3 ] && break; sleep 0.05; done
 run_hutch exec box grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status
 given ran 0 -- is "$out/$(grep -c . <<< "$out")" "$("$HUTCH" logs box 2>/dev/null)/3" "exec gets the command's capabilities, no_new_privs and seccomp mode"
+if command -v script > /dev/null; then
+    run timeout -k 2 20 script -qefc "$HUTCH exec -t box sh -c 'tty; exit 4'" /dev/null
+    is "$rc/$(tr -d '\r' <<< "$out")" "4//dev/pts/0" "exec -t: a terminal of the sandbox's own devpts, and the status"
+else
+    skip "exec -t" "script (util-linux) is not installed"
+fi
 run_hutch exec box unshare -U sh -c 'echo escaped'
 given test "$(field box exit_code)" = "" -- check "a call the seccomp filter denies (unshare -U) fails in exec's process" \
     test "$rc" != 0 -a -z "$out" -a -n "$(grep -F 'Operation not permitted' <<< "$err")"
