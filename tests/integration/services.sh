@@ -9,7 +9,7 @@
 # left behind.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 48
+plan 50
 root=$(busybox_layers)
 export XDG_DATA_HOME=$TEST_TMP/data
 SANDBOXES=$RUN_BASE/sandboxes
@@ -130,6 +130,18 @@ run_hutch run --rm --name keep "$root" sh -c "$keep_cmd"
 is "$rc/$out" "0/wrote-kept" "a new sandbox of that name starts from the image (--rm, in the foreground)"
 given ran 0 wrote-kept -- check "--rm removed it at its exit" test ! -e "$DATA_SANDBOXES/keep" -a ! -e "$SANDBOXES/keep"
 
+# --- detached for good: the caller's pipe is not held, the terminal may close.
+name=$(timeout 10 "$HUTCH" run -d "$root" sleep 1000 < /dev/null)
+st=$?
+is "$st/$(ps_line "${name:-none}" | awk '{print $2}')" "0/running" "\$(hutch run -d) returns: no process of the sandbox holds the caller's stdout (a generated name: $name)"
+if command -v script > /dev/null; then
+    run timeout -k 2 20 script -qefc "$HUTCH run -d --name hup $root sleep 1000" /dev/null
+    sleep 0.3
+    is "$rc/$(ps_line hup | awk '{print $2}')" "0/running" "started from a terminal that then closes, it runs on"
+else
+    skip "run -d from a terminal" "script (util-linux) is not installed"
+fi
+
 # --- kill -9 of the monitor: nothing keeps running, ps says exited.
 run_hutch run -d --name victim "$root" sh -c 'echo victim-up; exec sleep 1000'
 mon=$(field victim monitor_pid)
@@ -225,7 +237,7 @@ done
 wait
 
 # --- rm of the rest: nothing left behind.
-for n in web stubborn talk victim race flaky fg box open; do
+for n in web stubborn talk victim race flaky fg box open hup ${name:-}; do
     "$HUTCH" rm -f "$n" > /dev/null 2>&1
 done
 run_hutch ps -a
