@@ -97,7 +97,9 @@ is "$rc/$out" "0/143" "wait prints the exit status"
 
 # --- the log is bounded: 1 MiB, and one older file.
 run_hutch run -d --name chatty "$root" sh -c 'i=0; while [ $i -lt 30000 ]; do echo "line $i: padding to fill the log a little faster"; i=$((i+1)); done; echo end-marker; exec sleep 1000'
-for ((i = 0; i < 100 && rc == 0; i++)); do
+chatty_up=$rc/$out
+for ((i = 0; i < 100; i++)); do
+    [ "$chatty_up" = 0/chatty ] || break
     [ "$("$HUTCH" logs --tail 1 chatty 2>/dev/null)" = end-marker ] && break
     sleep 0.05
 done
@@ -113,7 +115,7 @@ run_hutch run -d --name keep "$root" sh -c "$keep_cmd; exec sleep 1000"
 run_hutch stop -t 0 keep
 run_hutch start keep
 is "$rc/$out" "0/keep" "start runs a stopped sandbox again"
-[ "$rc" = 0 ] && logs_have keep found-kept
+[ "$rc/$out" = 0/keep ] && logs_have keep found-kept
 run_hutch logs keep
 is "$rc/$(tr '\n' ' ' <<< "$out")" "0/wrote-kept found-kept " "its changes were kept across stop and start (and its log)"
 
@@ -158,13 +160,18 @@ is "$(ps_line victim | awk '{print $2}')" "exited" "the next ps shows it exited"
 
 # --- exec: a command in a running sandbox, under its policy.
 run_hutch run -d --name box "$root" sh -c 'echo box-file > /tmp/box-file; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; exec sleep 1000'
+box_up=$rc/$out
 run_hutch exec box sh -c 'cat /tmp/box-file; echo "pid1=$(cat /proc/1/comm)"; exit 5'
 is "$rc/$out" "5/box-file
 pid1=hutch-init" "exec runs in the sandbox (its files, its pid 1) and passes the status on"
 run_hutch exec -e EX=42 -w /tmp -u 1000:1000 box sh -c 'echo "$EX $(pwd) $(id -u):$(id -g)"'
 is "$rc/$out" "0/42 /tmp 1000:1000" "exec -e, -w and -u apply"
 check "exec passes stdin on" test "$(echo piped-in | "$HUTCH" exec box cat 2>&1)" = piped-in
-for ((i = 0; i < 60; i++)); do [ "$("$HUTCH" logs box 2>/dev/null | grep -c .)" -ge 3 ] && break; sleep 0.05; done
+for ((i = 0; i < 60; i++)); do
+    [ "$box_up" = 0/box ] || break
+    [ "$("$HUTCH" logs box 2>/dev/null | grep -c .)" -ge 3 ] && break
+    sleep 0.05
+done
 run_hutch exec box grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status
 given ran 0 -- is "$out/$(grep -c . <<< "$out")" "$("$HUTCH" logs box 2>/dev/null)/3" "exec gets the command's capabilities, no_new_privs and seccomp mode"
 if command -v script > /dev/null; then
@@ -213,6 +220,7 @@ fgpid=$!
 for ((i = 0; i < 50; i++)); do
     run_hutch ps
     grep -qE "^fg +running" <<< "$out" && break
+    running "$fgpid" || break
     sleep 0.1
 done
 given ran 0 -- check "a foreground --name run shows in ps" grep -qE "^fg +running" <<< "$out"
