@@ -78,7 +78,18 @@ static int send_netns(struct init *in, struct error *err)
   _cleanup_close_ int netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (netns < 0)
     return error_set(err, errno, "open the sandbox's network namespace");
-  return sync_send(in->l->keeper_sock, SYNC_NETNS, 0, netns);
+  int r = sync_send(in->l->keeper_sock, SYNC_NETNS, 0, netns);
+  /* The keeper cannot open them itself: init is not dumpable, so the
+   * kernel refuses it /proc/1/ns and setns through a pidfd. */
+  static const char *const names[] = SYNC_NAMESPACES;
+  for (int i = 0; r == 0 && in->l->joinable && i < SYNC_N_NAMESPACES; i++) {
+    _cleanup_free_ char *path = xasprintf("/proc/self/ns/%s", names[i]);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return error_set(err, errno, "open `%s`", path);
+    r = sync_send(in->l->keeper_sock, SYNC_NSFD, i, fd);
+  }
+  return r;
 }
 
 static int loopback_up(struct init *in, struct error *err)
@@ -162,6 +173,14 @@ static int start_command(struct init *in, struct error *err)
   return 0;
 }
 
+/* sync 7b: the exec went through (start_command read no error). */
+static int send_started(struct init *in, struct error *err)
+{
+  (void) err;
+  sync_send(in->l->keeper_sock, SYNC_STARTED, 0, -1);
+  return 0;
+}
+
 static const struct {
   const char *name;
   int (*run)(struct init *in, struct error *err);
@@ -175,6 +194,7 @@ static const struct {
   {"open pty", open_pty},
   {"ready, go", ready_go},
   {"exec command", start_command},
+  {"started", send_started},
 };
 
 /* Pass signals on, reap every child, and return the command's status once

@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "enter.h"
 #include "init.h"
 #include "proc.h"
 #include "sync.h"
@@ -37,6 +38,7 @@ struct keeper {
   int sigfd;          /* SIGTERM (parent death), SIGHUP, SIGINT: stop */
   int init_pidfd;
   int netns;          /* init's network namespace, between two stages */
+  int nsfds[SYNC_N_NAMESPACES]; /* a joinable sandbox's, for hutch exec */
   bool error_sent;    /* an ERROR already reached hutch */
 };
 
@@ -148,6 +150,9 @@ static int wait_netns(struct keeper *k, struct error *err)
       return error_set(err, -r, "the sandbox's init ended before it sent its network namespace");
     return r;  /* init's own error, in err */
   }
+  for (int i = 0; k->l->joinable && i < SYNC_N_NAMESPACES; i++)
+    if ((r = sync_expect(k->l->keeper_sock, SYNC_NSFD, &m, &k->nsfds[i], err)) < 0)
+      return r;
   return 0;
 }
 
@@ -205,11 +210,15 @@ static const struct {
 
 /* ---------------------------------------------------------------- serving */
 
-static void answer(struct keeper *k, const struct sync_msg *m)
+static void answer(struct keeper *k, const struct sync_msg *m, int passfd)
 {
   struct launch *l = k->l;
   int value = 0;
   switch ((enum sync_type) m->type) {
+  case SYNC_REQ_EXEC:
+    /* passfd: a hutch exec client's connection (enter.c takes it on). */
+    value = passfd < 0 || k->nsfds[0] < 0 ? -EBADF : enter_start(l, k->nsfds, passfd);
+    break;
   case SYNC_REQ_STATUS:
     value = -1;  /* running: an exited command ends the loop first */
     break;
@@ -229,6 +238,9 @@ static void answer(struct keeper *k, const struct sync_msg *m)
   case SYNC_EXIT:
   case SYNC_ERROR:
   case SYNC_REPLY:
+  case SYNC_STARTED:
+  case SYNC_EXEC_FD:
+  case SYNC_NSFD:
     value = -EPROTO;
     break;
   }
@@ -259,9 +271,11 @@ static int serve(struct keeper *k)
       close_fd(&l->keeper_sock);
     if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
       struct sync_msg m;
-      if (sync_recv(l->parent_sock, &m, NULL) < 0)
+      int fd = -1;
+      if (sync_recv(l->parent_sock, &m, &fd) < 0)
         return EXIT_HUTCH_FAILED;  /* hutch is gone */
-      answer(k, &m);
+      answer(k, &m, fd);
+      close_fd(&fd);
     }
     if (p[3].revents & POLLIN)
       return EXIT_HUTCH_FAILED;    /* hutch died (parent-death signal) or we were asked to stop */
@@ -325,7 +339,7 @@ static int keeper_setup(struct keeper *k)
 
 void keeper_main(struct launch *l)
 {
-  struct keeper k = {.l = l, .sigfd = -1, .init_pidfd = -1, .netns = -1};
+  struct keeper k = {.l = l, .sigfd = -1, .init_pidfd = -1, .netns = -1, .nsfds = {-1, -1, -1, -1, -1, -1}};
   struct error err = {0};
   if (keeper_setup(&k) < 0) {
     error_set(&err, errno, "signalfd");

@@ -19,6 +19,8 @@ struct launch {
   pid_t parent_pid;          /* hutch on the host */
   int parent_sock;           /* hutch <-> keeper */
   int keeper_sock;           /* keeper <-> init */
+  bool joinable;             /* a monitored sandbox: init hands the keeper
+                              * its namespaces for hutch exec (enter.c) */
   pid_t keeper_pid;          /* as hutch sees it */
   pid_t init_pid;            /* as the keeper sees it */
 };

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "config.h"
+#include "ctl.h"
 #include "doctor.h"
 #include "holder.h"
+#include "monitor.h"
 #include "options.h"
 #include "plan.h"
 #include "policy.h"
@@ -15,6 +17,7 @@
 #include "profile.h"
 #include "run.h"
 #include "sockact.h"
+#include "state.h"
 #include "store.h"
 #include "util.h"
 
@@ -31,9 +34,14 @@ static void usage(FILE *f)
         "                                         docker-archive:FILE[:REF] or tar:FILE (a root filesystem)\n"
         "  pull [--tls-verify=false] REF          fetch [REGISTRY/]NAME[:TAG][@DIGEST] from a registry\n"
         "  images                                 list the images of the store\n"
-        "  inspect IMAGE                          an image's digests, layers and config, as JSON\n"
+        "  inspect NAME|IMAGE                     a sandbox's state, or an image's digests, layers and config (JSON)\n"
         "  prune                                  remove the layers and blobs no image uses\n"
         "  rmi NAME[:TAG]                         remove an image (and the layers no other image uses)\n"
+        "  ps [-a] [--format json]                list the named sandboxes (-a: the exited ones too)\n"
+        "  logs [-f] [--tail N] NAME              a detached sandbox's output\n"
+        "  stop [-t SECS] NAME | kill [-s SIG] NAME | wait NAME\n"
+        "  exec [-e K=V] [-w DIR] [-u UID] NAME COMMAND...   run COMMAND in a running sandbox\n"
+        "  start NAME | rm [-f] NAME              run it again, remove it\n"
         "  doctor                                 check that this machine can run hutch\n"
         "  profiles                               list the profiles found, and where\n"
         "  profile show NAME|FILE                 a profile's options, includes and variables resolved\n"
@@ -48,7 +56,7 @@ static void usage(FILE *f)
 
 /* `hutch run` and `hutch app`: parse into a spec, resolve it into a plan,
  * run the plan. */
-static int launch(int argc, char **argv, bool app)
+static int launch(int argc, char **argv, bool app, const char *start_name)
 {
   struct spec s;
   struct plan p = {0};
@@ -63,6 +71,11 @@ static int launch(int argc, char **argv, bool app)
   }
   if (r < 0)
     goto fail;
+  if (start_name) {  /* hutch start: again, detached, under its name */
+    s.service.existing = s.service.detach = true;
+    free(s.service.name);
+    s.service.name = xstrdup(start_name);
+  }
   log_level = s.log_level < 0 ? LOG_WARN : (enum log_level) s.log_level;
   if (!s.print_policy)
     run_prepare_fds((s.preserve_fds < 0 ? 0 : s.preserve_fds) + sockact_count(&s));
@@ -75,7 +88,7 @@ static int launch(int argc, char **argv, bool app)
     status = 0;
     goto out;
   }
-  status = run_sandbox(&p, &err);
+  status = monitor_wanted(&s) ? monitor_run(&s, &p, argv, argc, &err) : run_sandbox(&p, &err);
   if (err.msg[0])
     error_print(&err);
   goto out;
@@ -90,12 +103,33 @@ out:
 
 static int cmd_run(int argc, char **argv)
 {
-  return launch(argc, argv, false);
+  return launch(argc, argv, false, NULL);
 }
 
 static int cmd_app(int argc, char **argv)
 {
-  return launch(argc, argv, true);
+  return launch(argc, argv, true, NULL);
+}
+
+/* `hutch start NAME`: hutch run again with the arguments it was first
+ * given, from the directory it was given them in, on the same changes. */
+static int cmd_start(int argc, char **argv)
+{
+  struct error err = {0};
+  if (argc != 2) {
+    fputs("hutch: usage: hutch start NAME\n", stderr);
+    return EXIT_HUTCH_FAILED;
+  }
+  _cleanup_strv_ char **args = NULL;
+  _cleanup_free_ char *cwd = NULL;
+  int n = 0;
+  if (ctl_start_args(argv[1], &args, &n, &cwd, &err) < 0) {
+    error_print(&err);
+    return EXIT_HUTCH_FAILED;
+  }
+  if (chdir(cwd) < 0)
+    log_warn("cannot go back to `%s`, where %s was first run: relative paths may differ", cwd, argv[1]);
+  return launch(n, args, !strcmp(args[0], "app"), argv[1]);
 }
 
 static int cmd_doctor(int argc, char **argv)
@@ -198,7 +232,7 @@ static int cmd_import(int argc, char **argv)
   for (int i = 0; i < argc; i++)
     args[n++] = argv[i];
   execv(prog, args);
-  fprintf(stderr, "hutch: cannot run `%s`: %s\nhutch fix: reinstall hutch (meson install)\n", prog, strerror(errno));
+  fprintf(stderr, "hutch: cannot run `%s`: %s\nhutch: fix: reinstall hutch (meson install)\n", prog, strerror(errno));
   free(args);
   return EXIT_HUTCH_FAILED;
 }
@@ -214,17 +248,24 @@ static int cmd_prune(int argc, char **argv)
   return store_status(store_prune(&err), &err);
 }
 
-/* `hutch inspect NAME`: an image of the store (sandboxes: joined at merge). */
+/* `hutch inspect NAME`: a named sandbox's state, or else an image of the
+ * store, as JSON (podman's inspect serves both too). */
 static int cmd_inspect(int argc, char **argv)
 {
   struct error err = {0};
   if (argc != 2) {
-    fputs("usage: hutch inspect IMAGE\n", stderr);
+    fputs("hutch: usage: hutch inspect NAME|IMAGE\n", stderr);
     return EXIT_HUTCH_FAILED;
   }
-  int r = store_inspect(argv[1], stdout, &err);
+  int r = state_inspect(argv[1], stdout, &err);
+  if (r != -ENOENT) {
+    if (r < 0)
+      error_print(&err);
+    return r < 0 ? EXIT_HUTCH_FAILED : 0;
+  }
+  r = store_inspect(argv[1], stdout, &err);
   if (r == -ENOENT)
-    r = error_set(&err, 0, "no image `%s` in the store\nlist them with hutch images", argv[1]);
+    r = error_set(&err, 0, "no sandbox or image named `%s`\nhutch ps -a lists the sandboxes, hutch images the images", argv[1]);
   return store_status(r, &err);
 }
 
@@ -265,6 +306,14 @@ static const struct {
   {"images", cmd_images},
   {"rmi", cmd_rmi},
   {"prune", cmd_prune},
+  {"ps", ctl_ps},
+  {"logs", ctl_logs},
+  {"stop", ctl_stop},
+  {"kill", ctl_kill},
+  {"rm", ctl_rm},
+  {"wait", ctl_wait},
+  {"exec", ctl_exec},
+  {"start", cmd_start},
   {"inspect", cmd_inspect},
   {"doctor", cmd_doctor},
   {"system", cmd_system},
@@ -314,6 +363,6 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < N_ELEMENTS(commands); i++)
     if (!strcmp(argv[1], commands[i].name))
       return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "hutch: unknown command `%s`; use run, app, import, pull, images, inspect, rmi, prune, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
+  fprintf(stderr, "hutch: unknown command `%s`; use run, app, ps, logs, stop, kill, rm, wait, exec, start, inspect, import, pull, images, rmi, prune, doctor, profiles, profile or system (see hutch --help)\n", argv[1]);
   return EXIT_HUTCH_FAILED;
 }

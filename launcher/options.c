@@ -22,6 +22,7 @@
 #include "net.h"
 #include "profile.h"
 #include "rootfs.h"
+#include "service.h"
 #include "util.h"
 
 /* ------------------------------------------------------ value parsers */
@@ -532,6 +533,11 @@ static const struct option_def table[] = {
   {"cpus", 0, "N", "CPU bandwidth, in CPUs (1.5) (cgroup, as\n--memory)", "1.5", OPT_BOTH, limits_set_cpus},
   {"cpu-weight", 0, "1..10000", "CPU share against other cgroups, 100 by\ndefault (cgroup, as --memory)", "100",
    OPT_BOTH, limits_set_cpu_weight},
+  {"detach", 'd', NULL, "run in the background: return once the command\nruns, print the sandbox's name (hutch ps, logs,\nstop)", NULL, OPT_CLI, service_set_detach},
+  {"name", 0, "NAME", "name the sandbox; it is kept, with its changes,\nuntil hutch rm NAME", "web", OPT_CLI, service_set_name},
+  {"rm", 0, NULL, "remove the sandbox (state, changes) when it exits", NULL, OPT_BOTH, service_set_rm},
+  {"restart", 0, "no|on-failure[:N]|always", "restart the command when it exits (with -d or\n--name)", "on-failure:3", OPT_BOTH,
+   service_set_restart},
   {"home", 0, "tmpfs|persist",
    "hutch app: the home, empty (tmpfs, default) or\nkept per program in ~/.local/share/hutch/home/APP",
    "persist", OPT_BOTH, set_home},
@@ -799,5 +805,6 @@ void spec_free(struct spec *s)
   strvfreep(&s->unmask);
   strvfreep(&s->profiles);
   limits_spec_free(&s->limits);
+  service_spec_free(&s->service);
   spec_init(s);
 }

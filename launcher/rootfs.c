@@ -254,7 +254,7 @@ static int prepare_rw(const struct plan *p, const struct runtime *rt, struct ove
   static const char *const sub[] = {"upper", "work"};
   for (size_t i = 0; i < N_ELEMENTS(sub); i++) {
     _cleanup_free_ char *d = xasprintf("%s/%s", rt->rw, sub[i]);
-    if (mkdir(d, 0755) < 0)
+    if (mkdir(d, 0755) < 0 && !(errno == EEXIST && rt->rw_keep))  /* a named sandbox's, kept */
       return error_set(err, errno, "mkdir `%s`", d);
   }
   return 0;

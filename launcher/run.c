@@ -43,6 +43,7 @@ struct parent {
   struct tty_relay *tty;
   struct net_helper net;
   bool mapped;          /* the keeper owns the run directory from here on */
+  const struct run_monitor *mon; /* or NULL */
   struct holder holder; /* joined, when the launch maps through the holder */
   bool holder_mapped;   /* the keeper was cloned mapped, in the holder's namespace */
 };
@@ -81,6 +82,11 @@ static int setup_parent(struct parent *h, struct error *err)
 /* The run directory: the keeper mounts and writes there. */
 static int make_run_dir(struct parent *h, struct error *err)
 {
+  h->l.joinable = h->mon != NULL;
+  if (h->mon && h->mon->rw_kept) {
+    h->l.rt.rw_kept = xstrdup(h->mon->rw_kept);
+    h->l.rt.rw_keep = h->mon->rw_keep;
+  }
   return runtime_create(&h->l.rt, h->l.plan->upper_on_disk, err);
 }
 
@@ -259,11 +265,14 @@ static int supervise(struct parent *h, struct error *err)
 {
   struct launch *l = &h->l;
   for (;;) {
-    struct pollfd p[2 + TTY_POLLFDS] = {
+    struct pollfd p[2 + TTY_POLLFDS + RUN_MONITOR_FDS] = {
       {.fd = l->parent_sock, .events = POLLIN},
       {.fd = h->sigfd, .events = POLLIN},
     };
     tty_poll_fds(h->tty, p + 2);
+    struct pollfd *mp = p + 2 + TTY_POLLFDS;
+    for (size_t i = 0; i < RUN_MONITOR_FDS; i++)
+      mp[i] = (struct pollfd) {.fd = h->mon ? h->mon->fds[i] : -1, .events = POLLIN};
     if (poll(p, N_ELEMENTS(p), -1) < 0) {
       if (errno == EINTR)
         continue;
@@ -279,11 +288,16 @@ static int supervise(struct parent *h, struct error *err)
       }
     }
     tty_handle(h->tty, p + 2);
+    for (size_t i = 0; h->mon && i < RUN_MONITOR_FDS; i++)
+      if (mp[i].fd >= 0 && mp[i].revents)
+        h->mon->event(h->mon->ctx, mp[i].fd, mp[i].revents, l->parent_sock);
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       struct sync_msg m;
       int r = sync_recv(l->parent_sock, &m, NULL);
       if (r < 0)
         return error_set(err, 0, "the sandbox's keeper ended without a status\nrun with --log-level debug to see how far the launch got");
+      if (m.type == SYNC_STARTED && h->mon && h->mon->started)
+        h->mon->started(h->mon->ctx);
       if (m.type == SYNC_ERROR) {
         *err = m.err;
         continue;  /* the EXIT that follows ends the loop */
@@ -316,11 +330,16 @@ static void finish(struct parent *h)
 
 int run_sandbox(const struct plan *p, struct error *err)
 {
+  return run_sandbox_monitored(p, NULL, err);
+}
+
+int run_sandbox_monitored(const struct plan *p, const struct run_monitor *mon, struct error *err)
+{
   static struct tty_relay tty;  /* two 64 KiB buffers: not on the stack */
   struct parent h = {
     .l = {.plan = p, .pf = p->pf, .parent_pid = getpid(), .parent_sock = -1, .keeper_sock = -1,
           .rt = {.dir_fd = -1, .lock_fd = -1}},
-    .sigfd = -1, .tty = &tty, .net = {.ready_fd = -1, .exit_fd = -1}, .holder = HOLDER_INIT,
+    .sigfd = -1, .tty = &tty, .net = {.ready_fd = -1, .exit_fd = -1}, .holder = HOLDER_INIT, .mon = mon,
   };
   int r = 0;
   tty.master = -1;

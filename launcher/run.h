@@ -7,6 +7,23 @@
  * (the command's, or 125/126/127/128+N with err set). */
 int run_sandbox(const struct plan *p, struct error *err);
 
+/* What a sandbox's monitor (monitor.c) adds to a launch: descriptors it
+ * serves while the command runs (its control socket, the log pipe, a
+ * timer), told about through event(); started() once the command has
+ * exec'd; and a directory for the writes that outlives the run. */
+#define RUN_MONITOR_FDS 3
+struct run_monitor {
+  int fds[RUN_MONITOR_FDS];    /* -1: none */
+  const char *rw_kept;         /* runtime.h */
+  bool rw_keep;
+  void *ctx;
+  void (*started)(void *ctx);
+  /* keeper_sock: where REQ_SIGNAL and REQ_STOP go (the keeper's REPLY is
+   * read and dropped by the launch). */
+  void (*event)(void *ctx, int fd, short revents, int keeper_sock);
+};
+int run_sandbox_monitored(const struct plan *p, const struct run_monitor *m, struct error *err);
+
 /* Before the plan is made: keep 3..N+2 for --preserve-fds (holding
  * /dev/null where the caller left a gap, so that hutch's own descriptors
  * land above them) and close the rest: a descriptor the caller leaked must

@@ -145,6 +145,12 @@ int runtime_create(struct runtime *rt, bool rw_on_disk, struct error *err)
     rt->rw = xasprintf("%s/rw", rt->dir);
     return 0;
   }
+  if (rt->rw_kept) {
+    rt->rw = xstrdup(rt->rw_kept);
+    if (mkdir(rt->rw, 0700) < 0 && errno != EEXIST)
+      return error_set(err, errno, "mkdir `%s`", rt->rw);
+    return 0;
+  }
   /* Named after the run directory, so that a stale one is found with it. */
   _cleanup_free_ char *base = disk_rw_base();
   if (!base)
@@ -168,7 +174,7 @@ void runtime_remove(struct runtime *rt)
 {
   if (!rt->dir)
     return;
-  if (rt->rw_on_disk && rt->rw) {
+  if (rt->rw_on_disk && rt->rw && !rt->rw_keep) {
     /* By the path made at the start, not through disk_rw_base(): that
      * checks the owner against getuid(), and the keeper, root inside, is
      * not the directory's owner by number under --userns keep-id. */
@@ -199,7 +205,8 @@ void runtime_free(struct runtime *rt)
   free(rt->dir);
   free(rt->base);
   free(rt->rw);
-  rt->dir = rt->base = rt->rw = NULL;
+  free(rt->rw_kept);
+  rt->dir = rt->base = rt->rw = rt->rw_kept = NULL;
 }
 
 void runtime_reap_stale(const struct runtime *rt)

@@ -3,7 +3,8 @@
  * directory, the mount point of the sandbox's own tmpfs for its writes
  * (rw), and the files bound into the sandbox's /etc. With --upper disk the
  * writes go to DATA/rw/run-XXXXXX instead, DATA being $XDG_DATA_HOME/hutch
- * (~/.local/share/hutch). */
+ * (~/.local/share/hutch); a named sandbox's writes go to
+ * DATA/sandboxes/NAME/rw (state.h). */
 #pragma once
 
 #include <stdbool.h>
@@ -17,6 +18,11 @@ struct runtime {
   int lock_fd;     /* flock held for the sandbox's whole life */
   char *rw;        /* holds upper/ and work/: dir/rw, or DATA/rw/run-XXXXXX */
   bool rw_on_disk;
+  char *rw_kept;   /* set before runtime_create: a named sandbox's directory
+                    * for its writes (DATA/sandboxes/NAME/rw), used instead
+                    * of a new one */
+  bool rw_keep;    /* runtime_remove leaves rw alone (a named sandbox
+                    * without --rm keeps its changes) */
 };
 
 /* The base directory, made 0700 if missing: $XDG_RUNTIME_DIR/hutch or

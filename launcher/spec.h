@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "limits.h"
+#include "service.h"
 #include "sockact.h"
 
 /* Every enum starts with its UNSET value, 0, so a zeroed spec asks for
@@ -83,6 +84,7 @@ struct spec {
   size_t n_unmask;
 
   struct limits_spec limits;  /* --ulimit, --pids-limit, --nice... (limits.h) */
+  struct service_spec service; /* -d, --name, --rm, --restart (service.h) */
 
   /* hutch app */
   bool app;                   /* the root is a view of the host's system */

@@ -98,6 +98,10 @@ const char *sync_step_name(enum sync_type type)
   case SYNC_REQ_SIGNAL: return "a signal request";
   case SYNC_REQ_STOP: return "a stop request";
   case SYNC_REPLY: return "a reply";
+  case SYNC_STARTED: return "the command started";
+  case SYNC_REQ_EXEC: return "an exec request";
+  case SYNC_EXEC_FD: return "a descriptor for exec";
+  case SYNC_NSFD: return "the sandbox's namespaces";
   }
   return "?";
 }
@@ -126,4 +130,26 @@ int sync_send_error(int sock, const struct error *err)
   struct sync_msg m = {.type = SYNC_ERROR, .value = err->status ? err->status : EXIT_HUTCH_FAILED, .err = *err};
   m.err.status = m.value;
   return send_msg(sock, &m, -1);
+}
+
+int sync_send_text(int sock, const char *text)
+{
+  while (send(sock, text, strlen(text), MSG_NOSIGNAL) < 0)
+    if (errno != EINTR)
+      return -errno;
+  return 0;
+}
+
+int sync_recv_text(int sock, char *buf, size_t max)
+{
+  ssize_t r;
+  while ((r = recv(sock, buf, max - 1, MSG_TRUNC)) < 0)
+    if (errno != EINTR)
+      return -errno;
+  if (r == 0)
+    return -EPIPE;
+  if ((size_t) r >= max)
+    return -EMSGSIZE;
+  buf[r] = '\0';
+  return 0;
 }

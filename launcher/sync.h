@@ -9,9 +9,14 @@
  *   sync 4  init -> keeper    NETNS: init's network namespace; the keeper
  *                             starts the port forwarder on it, then passes
  *                             it on to hutch for the network helper
+ *           init -> keeper    NSFD x6 (joinable sandboxes only): its mount,
+ *                             pid, ipc, uts, cgroup and network namespaces,
+ *                             for exec
  *   sync 5  init -> hutch     PTY: the pseudo-terminal master (via keeper)
  *   sync 6  init -> hutch     READY: root built, waiting to exec (via keeper)
  *   sync 7  hutch -> init     GO: network up, exec the command (via keeper)
+ *   sync 7b init -> hutch     STARTED: the command has exec'd (via keeper);
+ *                             a detached run returns here
  *   sync 8  keeper -> hutch   EXIT: the command's status, all cleaned up
  * Any side may send ERROR instead of its step; it reaches hutch, which
  * prints it once.
@@ -21,10 +26,18 @@
  * sends REQ_STATUS, REQ_SIGNAL (value: the signal) or REQ_STOP, and gets a
  * REPLY (value: 0 or a negative errno; for REQ_STATUS, -1 while the command
  * runs). EXIT ends the conversation.
+ *
+ * hutch exec: the client sends the monitor REQ_EXEC (value: 0), then a text
+ * packet (the request, JSON) and three EXEC_FD messages (its stdin, stdout
+ * and stderr); the monitor passes the connection itself on to the keeper
+ * in a REQ_EXEC of its own (having read the client's), and the keeper's
+ * process that joins the sandbox (enter.c) reads the rest and answers with
+ * ERROR or EXIT.
  */
 #pragma once
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -42,7 +55,15 @@ enum sync_type {
   SYNC_REQ_SIGNAL,
   SYNC_REQ_STOP,
   SYNC_REPLY,
+  SYNC_STARTED,
+  SYNC_REQ_EXEC,
+  SYNC_EXEC_FD,
+  SYNC_NSFD,
 };
+
+/* The namespaces init hands a joinable sandbox's keeper, in this order. */
+#define SYNC_NAMESPACES {"mnt", "pid", "ipc", "uts", "cgroup", "net"}
+#define SYNC_N_NAMESPACES 6
 
 struct sync_msg {
   uint32_t type;
@@ -66,4 +87,7 @@ int sync_forward(int sock, const struct sync_msg *msg, int passfd);
  * fills err and returns a negative errno. */
 int sync_expect(int sock, enum sync_type type, struct sync_msg *msg, int *passfd, struct error *err);
 int sync_send_error(int sock, const struct error *err);
+/* A packet of text (at most max - 1 bytes, NUL-terminated on receipt). */
+int sync_send_text(int sock, const char *text);
+int sync_recv_text(int sock, char *buf, size_t max);
 const char *sync_step_name(enum sync_type type);

@@ -56,7 +56,7 @@ print(i["Name"], i["Tag"], len(i["Layers"]), " ".join(i["Config"]["Cmd"]), i["Co
 is "$rc/$summary" "0/alt latest 2 /bin/cat mark /srv True ['8080/tcp'] sha256:" \
     "inspect IMAGE: JSON with the name, the layers and the config's Cmd, WorkingDir, Env, ExposedPorts"
 run_hutch --root "$ALT" inspect nothing
-check "inspect: an image not in the store is refused" refused "no image \`nothing\`"
+check "inspect: a name neither a sandbox nor an image is refused" refused "no sandbox or image named \`nothing\`"
 
 # -------------------------------------------------------------- prune
 run_hutch import "oci:$O:v1" demo
