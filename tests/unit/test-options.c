@@ -286,7 +286,7 @@ static bool spec_same(const struct spec *a, const struct spec *b)
          a->cap_drop_all == b->cap_drop_all && a->seccomp == b->seccomp && same_str(a->seccomp_file, b->seccomp_file) &&
          a->landlock == b->landlock && a->mdwe == b->mdwe && a->n_unmask == b->n_unmask && same_strv(a->unmask, b->unmask) &&
          a->print_policy == b->print_policy && a->no_holder == b->no_holder && a->log_level == b->log_level &&
-         limits_spec_same(&a->limits, &b->limits);
+         limits_spec_same(&a->limits, &b->limits) && desktop_spec_same(&a->desktop, &b->desktop);
 }
 
 /* Every option, through the command line (long and short name) and through
