@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "app.h"
 
+#include <fnmatch.h>
 #include <glob.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -299,6 +300,10 @@ void app_plan_masks(const struct spec *s, struct plan *p)
       for (size_t j = 0; j < g.gl_pathc; j++)
         rootfs_add_mount(p, MOUNT_MASK, NULL, g.gl_pathv[j], NULL, true);
     globfree(&g);
+    /* And a volume's destination of that name, whatever the host has. */
+    for (size_t j = 0; j < s->n_volumes; j++)
+      if (!fnmatch(device_paths[i].pattern, s->volumes[j].dst, FNM_PATHNAME))
+        rootfs_add_mount(p, MOUNT_MASK, NULL, s->volumes[j].dst, NULL, true);
   }
   if (no & DEVICE_SND) {
     _cleanup_free_ char *pulse = xasprintf("/run/user/%u/pulse", getuid());
