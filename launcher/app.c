@@ -313,6 +313,28 @@ void app_plan_masks(const struct spec *s, struct plan *p)
   }
 }
 
+/* app-files: the files the command line names (a document to open), each
+ * bound alone at its own absolute path, which replaces the argument (the
+ * app starts in its home, not in the caller's directory). A file alone,
+ * never its folder: a document in $HOME must not bring ~/.ssh with it. */
+static void app_files(const struct spec *s, struct plan *p)
+{
+  if (s->desktop.app_files == APP_FILES_UNSET)
+    return;
+  for (size_t i = 1; p->argv[i]; i++) {
+    struct stat st;
+    if (p->argv[i][0] == '-' || stat(p->argv[i], &st) < 0 || !S_ISREG(st.st_mode))
+      continue;
+    char *abs = realpath(p->argv[i], NULL);
+    if (!abs)
+      continue;
+    rootfs_add_mount(p, MOUNT_BIND, abs, abs, NULL, s->desktop.app_files == APP_FILES_RO);
+    note(p, "app-files: %s (%s)", abs, s->desktop.app_files == APP_FILES_RO ? "read-only" : "writable");
+    free(p->argv[i]);
+    p->argv[i] = abs;
+  }
+}
+
 int app_plan(const struct spec *s, struct plan *p, struct error *err)
 {
   int r;
@@ -344,5 +366,6 @@ int app_plan(const struct spec *s, struct plan *p, struct error *err)
   app_etc(&s->desktop, p);
   if ((r = app_home(s, p, app, err)) < 0)
     return r;
+  app_files(s, p);
   return app_desktop(s, p, app, err);
 }

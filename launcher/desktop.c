@@ -167,6 +167,15 @@ DESKTOP_SETTER(desktop_set_private_etc)
   return 0;
 }
 
+DESKTOP_SETTER(desktop_set_app_files)
+{
+  (void) o;
+  if (strcmp(v, "ro") && strcmp(v, "rw"))
+    return error_set(err, 0, "bad --app-files `%s`: use ro or rw", v);
+  s->desktop.app_files = strcmp(v, "ro") ? APP_FILES_RW : APP_FILES_RO;
+  return 0;
+}
+
 DESKTOP_SETTER(desktop_set_private_dev)
 {
   (void) v, (void) o, (void) err;
@@ -198,7 +207,7 @@ bool desktop_spec_same(const struct desktop_spec *a, const struct desktop_spec *
       return false;
   return a->sockets == b->sockets && a->devices == b->devices && a->no_devices == b->no_devices &&
          same_strv(a->private_etc, a->n_private_etc, b->private_etc, b->n_private_etc) &&
-         a->private_dev == b->private_dev && a->private_tmp == b->private_tmp;
+         a->private_dev == b->private_dev && a->app_files == b->app_files && a->private_tmp == b->private_tmp;
 }
 
 /* What most programs read in /etc: the dynamic linker's cache, users and

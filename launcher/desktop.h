@@ -44,6 +44,9 @@ struct desktop_spec {
    * hutch's set); NULL: the whole of the host's /etc, read-only. */
   char **private_etc;
   size_t n_private_etc;
+  /* app-files ro|rw: each file named among PROGRAM's arguments bound
+   * alone at its own path (0: none). */
+  enum { APP_FILES_UNSET, APP_FILES_RO, APP_FILES_RW } app_files;
   bool private_dev, private_tmp; /* asked for (always so): --print-policy says it */
 };
 
@@ -65,6 +68,7 @@ int desktop_set_private_etc(struct spec *s, const char *v, const struct origin *
  * /dev of its own with null zero full random urandom tty pts ptmx shm; an
  * empty /tmp of its own), accepted so that a firejail habit is not an
  * error. */
+int desktop_set_app_files(struct spec *s, const char *v, const struct origin *o, struct error *err);
 int desktop_set_private_dev(struct spec *s, const char *v, const struct origin *o, struct error *err);
 int desktop_set_private_tmp(struct spec *s, const char *v, const struct origin *o, struct error *err);
 
