@@ -53,6 +53,7 @@ nested= xephyr=
 for _ in $(seq 300); do
     link=$(find "$XDG_RUNTIME_DIR/hutch" -maxdepth 2 -name x11 -type l 2> /dev/null | head -n 1)
     [ -n "$link" ] && nested=$(readlink "$link") && break
+    running "$app" || break
     sleep 0.05
 done
 nested=${nested##*/X}
@@ -66,7 +67,9 @@ if [ -n "$link" ]; then
 fi
 inner=
 for _ in $(seq 200); do
+    [ -n "$link" ] || break
     inner=$(XAUTHORITY=$nested_auth xwininfo -display ":$nested" -root -tree 2> /dev/null | grep '"xlogo"') && break
+    running "$app" || break
     sleep 0.1
 done
 like "$inner" '"xlogo"' "the app's window is in the nested server (xwininfo -root -tree on :$nested lists it)"
@@ -98,7 +101,8 @@ kill -KILL "$bg"
 wait "$bg" 2> /dev/null
 gone=no
 for _ in $(seq 200); do
-    if ! running "${xephyr2:-1}" && [ ! -e "/tmp/.X11-unix/X$nested2" ] && [ ! -e "/tmp/.X$nested2-lock" ]; then
+    [ -n "$xephyr2" ] || break
+    if ! running "$xephyr2" && [ ! -e "/tmp/.X11-unix/X$nested2" ] && [ ! -e "/tmp/.X$nested2-lock" ]; then
         gone=yes
         break
     fi

@@ -116,6 +116,7 @@ proxy=
 for _ in $(seq 200); do
     proxy=$(pgrep -f "xdg-dbus-proxy.*$TEST_TMP" | head -n 1)
     [ -n "$proxy" ] && grep -q up "$TEST_TMP/bg.log" 2> /dev/null && break
+    running "$bg" || break
     sleep 0.05
 done
 check "while the app runs, its own xdg-dbus-proxy runs, a child of hutch" \
