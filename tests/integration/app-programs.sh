@@ -6,7 +6,7 @@
 # their own, which the browser profile's seccomp filter allows.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 8
+plan 10
 
 export HOME=$TEST_TMP/home XDG_DATA_HOME=$TEST_TMP/data XDG_CONFIG_HOME=$TEST_TMP/config
 mkdir -p "$HOME"
@@ -17,7 +17,7 @@ for t in Xvfb xwininfo python3; do
     command -v "$t" > /dev/null || missing="$missing $t"
 done
 if [ -n "$missing" ]; then
-    skip_n 8 "desktop programs" "missing:$missing (Debian: xvfb x11-utils python3)"
+    skip_n 10 "desktop programs" "missing:$missing (Debian: xvfb x11-utils python3)"
     exit 0
 fi
 for n in $(seq 200 240); do
@@ -71,12 +71,13 @@ start() {
 
 start evince '"doc\.pdf"' evince "$TEST_TMP/doc.pdf"
 start mousepad 'note\.txt[^"]* - Mousepad"' mousepad "$TEST_TMP/note.txt"
-start mpv '"tone\.wav - mpv"' mpv --force-window=yes --ao=null --loop=inf "$TEST_TMP/tone.wav"
+start mpv '"tone\.wav - mpv"' mpv --vo=x11 --force-window=yes --ao=null --loop=inf "$TEST_TMP/tone.wav"
 given test "$seen" -gt 0 -- assert_clean "the programs ended with hutch: nothing left behind"
 
 # --- the browsers, on demand: their own sandbox on.
+seen=0
 if [ "${HUTCH_TEST_BROWSERS:-0}" != 1 ]; then
-    skip_n 4 "browsers with their own sandbox" "heavy for CI: run with HUTCH_TEST_BROWSERS=1 (needs firefox-esr and chromium)"
+    skip_n 6 "browsers with their own sandbox" "heavy for CI: run with HUTCH_TEST_BROWSERS=1 (needs firefox-esr and chromium)"
     exit 0
 fi
 
@@ -106,10 +107,12 @@ browser() {
             esac
         done
         [ -n "$main_ns" ] && [ -n "$child_ns" ] && break
+        running "$pid" || break
         sleep 0.2
     done
     kill -TERM "$pid" 2> /dev/null
     wait_exit "$pid" 30 > /dev/null
+    [ -n "$win" ] && seen=$((seen + 1))
     check "hutch app $name (its shipped profile): the window is there (${win:-none})" test -n "$win"
     given test -n "$main_ns" -a -n "$child_ns" -- check \
         "$name's own sandbox is on: its content process is in a user namespace of its own ($child_ns, the browser's $main_ns)" \
@@ -117,3 +120,15 @@ browser() {
 }
 browser chromium '"Untitled - Chromium"|"about:blank - Chromium"' /usr/lib/chromium/chromium '--type=renderer' --no-first-run about:blank
 browser firefox-esr '"Mozilla Firefox"|"firefox-esr"' /usr/bin/firefox-esr '-contentproc -isForBrowser' --no-remote about:blank
+
+# The control: under hutch's default filter (no new user namespaces)
+# Chromium's sandbox cannot start, and Chromium refuses to run without it.
+if command -v chromium > /dev/null; then
+    run_hutch app --network none --seccomp default chromium --no-first-run about:blank
+    given test "$rc" != 0 -- like "$err" "No usable sandbox" \
+        "control: with the default filter instead of browser.json, chromium stops: \"No usable sandbox\""
+else
+    skip "control: chromium under the default filter" "chromium is not installed"
+fi
+given test "$seen" -gt 0 -- \
+    assert_clean "the browsers and their sandboxes ended with hutch: nothing left behind" /usr/lib/chromium /usr/lib/firefox-esr
