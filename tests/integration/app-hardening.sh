@@ -5,7 +5,7 @@
 # with a clear message where they do not.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 15
+plan 17
 
 export HOME=$TEST_TMP/home XDG_DATA_HOME=$TEST_TMP/data XDG_CONFIG_HOME=$TEST_TMP/config
 mkdir -p "$HOME"
@@ -62,6 +62,27 @@ fi
 mksock() {
     python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$1"
 }
+# --- socket wayland with a real compositor (weston, headless): a Wayland
+# client in the app reaches it; without the option it cannot.
+if command -v weston > /dev/null && command -v weston-info > /dev/null; then
+    weston --backend=headless-backend.so --socket=wayland-hutchtest --idle-time=0 > "$TEST_TMP/weston.log" 2>&1 &
+    weston=$!
+    trap 'kill $weston 2>/dev/null; _tap_finish' EXIT
+    for _ in $(seq 200); do
+        [ -S "$XDG_RUNTIME_DIR/wayland-hutchtest" ] && break
+        sleep 0.05
+    done
+    WAYLAND_DISPLAY=wayland-hutchtest run_hutch app --socket wayland sh -c 'weston-info | grep -c "interface: .wl_compositor."; echo ran'
+    is "$rc:$(echo $out)" "0:1 ran" "socket wayland: a Wayland client in the app talks to a real compositor (weston-info lists wl_compositor)"
+    WAYLAND_DISPLAY=wayland-hutchtest run_hutch app sh -c 'weston-info > /dev/null 2>&1 || echo no-compositor; echo ran'
+    is "$rc:$(echo $out)" "0:no-compositor ran" "control: without socket wayland the same client finds no compositor"
+    kill "$weston" 2> /dev/null
+    wait "$weston" 2> /dev/null
+    trap _tap_finish EXIT
+else
+    skip_n 2 "socket wayland with weston" "weston is not installed (Debian: apt install weston)"
+fi
+
 if ! command -v python3 > /dev/null; then
     skip_n 4 "desktop sockets" "no python3 to make sockets with"
     exit 0
