@@ -335,6 +335,22 @@ static void app_files(const struct spec *s, struct plan *p)
   }
 }
 
+int app_refuse_desktop(const struct spec *s, struct error *err)
+{
+  const struct desktop_spec *d = &s->desktop;
+  const char *opt = s->socket_x11 || d->sockets ? "socket"
+                    : d->dbus[DBUS_SESSION]     ? "dbus-session"
+                    : d->dbus[DBUS_SYSTEM]      ? "dbus-system"
+                    : d->devices                ? "device"
+                    : d->n_private_etc          ? "private-etc"
+                    : d->app_files              ? "app-files"
+                                                : NULL;
+  if (!opt)
+    return 0;
+  return error_set(err, 0, "--%s is for desktop programs: it works with hutch app, not hutch run\n"
+                   "use hutch app PROGRAM, or drop the option (or the profile that sets it)", opt);
+}
+
 int app_plan(const struct spec *s, struct plan *p, struct error *err)
 {
   int r;

@@ -230,7 +230,7 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   /* The mount plan: /proc, /dev, /sys, /tmp, the /etc files, the volumes,
    * then the masks. */
   rootfs_plan_base(s, p);
-  if (s->app && (r = app_plan(s, p, err)) < 0)
+  if ((r = s->app ? app_plan(s, p, err) : app_refuse_desktop(s, err)) < 0)
     return r;
   plan_etc_files(p);
   if ((r = rootfs_plan_volumes(s, p, err)) < 0)

@@ -5,7 +5,7 @@
 # with a clear message where they do not.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 17
+plan 18
 
 export HOME=$TEST_TMP/home XDG_DATA_HOME=$TEST_TMP/data XDG_CONFIG_HOME=$TEST_TMP/config
 mkdir -p "$HOME"
@@ -34,6 +34,9 @@ run_hutch app sh -c 'test -e /etc/fstab && echo fstab:shown; echo ran'
 is "$rc:$(echo $out)" "0:fstab:shown ran" "control: without private-etc the whole of /etc is there"
 run_hutch app --private-etc ../x true
 check "private-etc with a path is refused (125)" refused "not a name in /etc"
+
+run_hutch run --dbus-session talk=org.example.App / true
+check "hutch run refuses the options only hutch app carries out (125), naming one" refused "--dbus-session is for desktop programs"
 
 # --- no3d, novideo, nou2f: they keep the device out even when a volume
 # brings one in (the host here may have none: a file stands in for it).
