@@ -10,3 +10,9 @@
  * view (/usr, /etc, /opt read-only, the merged-/usr links, the home, the
  * display's socket). Called after the base mounts (/proc /dev /sys /tmp). */
 int app_plan(const struct spec *s, struct plan *p, struct error *err);
+/* The masks of no3d, nosound, novideo, nou2f: after the volumes, with the
+ * other masks, so that no volume brings those devices back. */
+void app_plan_masks(const struct spec *s, struct plan *p);
+/* hutch run: refuse the options only hutch app carries out (socket,
+ * dbus-session...), rather than ignore them. */
+int app_refuse_desktop(const struct spec *s, struct error *err);

@@ -418,18 +418,6 @@ SETTER(set_home)
   return r;
 }
 
-SETTER(set_socket)
-{
-  (void) o;
-  if (!strcmp(v, "x11")) {
-    s->socket_x11 = true;
-    return 0;
-  }
-  if (!strcmp(v, "wayland") || !strcmp(v, "pulseaudio") || !strcmp(v, "pipewire") || !strcmp(v, "x11-isolated"))
-    return error_set(err, 0, "--socket %s is not supported yet\nuse --socket x11", v);
-  return error_set(err, 0, "bad --socket `%s`: use x11", v);
-}
-
 /* The profiles themselves are read before the other options (see
  * options_parse_run); here only their names are kept, for --print-policy. */
 SETTER(set_profile)
@@ -541,7 +529,31 @@ static const struct option_def table[] = {
   {"home", 0, "tmpfs|persist",
    "hutch app: the home, empty (tmpfs, default) or\nkept per program in ~/.local/share/hutch/home/APP",
    "persist", OPT_BOTH, set_home},
-  {"socket", 0, "x11", "hutch app: the X display's socket, and DISPLAY", "x11", OPT_BOTH, set_socket},
+  {"socket", 0, "x11|x11-isolated|wayland|pulseaudio|pipewire",
+   "hutch app (repeatable): x11: the X display's\nsocket, DISPLAY and its cookie; x11-isolated:\n"
+   "an X server of the app's own (Xephyr) in a\nwindow; wayland, pulseaudio, pipewire: that\nsocket of your XDG_RUNTIME_DIR",
+   "x11", OPT_BOTH, desktop_set_socket},
+  {"dbus-session", 0, "RULES",
+   "hutch app: the session bus through\nxdg-dbus-proxy, filtered: RULES are\ntalk=NAME own=NAME see=NAME call=NAME=RULE\n"
+   "broadcast=NAME=RULE (repeatable; NAME may end\nin .*); the desktop portals are always allowed",
+   "talk=org.freedesktop.Notifications", OPT_BOTH, desktop_set_dbus_session},
+  {"dbus-system", 0, "RULES", "hutch app: the system bus, filtered (as\n--dbus-session)", "talk=org.freedesktop.UPower",
+   OPT_BOTH, desktop_set_dbus_system},
+  {"device", 0, "dri", "hutch app: bind the GPU's /dev/dri, if present", "dri", OPT_BOTH, desktop_set_device},
+  {"no3d", 0, NULL, "no /dev/dri, whatever else grants it", NULL, OPT_BOTH, desktop_set_no3d},
+  {"nosound", 0, NULL, "no /dev/snd, no PulseAudio or PipeWire socket", NULL, OPT_BOTH, desktop_set_nosound},
+  {"novideo", 0, NULL, "no /dev/video* (cameras)", NULL, OPT_BOTH, desktop_set_novideo},
+  {"nou2f", 0, NULL, "no /dev/hidraw* (security keys)", NULL, OPT_BOTH, desktop_set_nou2f},
+  {"app-files", 0, "ro|rw",
+   "hutch app: each file named among PROGRAM's\narguments is bound alone at its own path, ro\nor rw (not its folder)",
+   "ro", OPT_BOTH, desktop_set_app_files},
+  {"private-dev", 0, NULL,
+   "always so: /dev holds only null zero full random\nurandom tty, its own pts and ptmx, shm",
+   NULL, OPT_BOTH, desktop_set_private_dev},
+  {"private-tmp", 0, NULL, "always so: /tmp is an empty tmpfs of its own", NULL, OPT_BOTH, desktop_set_private_tmp},
+  {"private-etc", 0, "NAMES",
+   "hutch app: only these names of the host's /etc\n(comma-separated, repeatable; default: hutch's\n"
+   "set of what programs read), not the whole /etc", "default,fonts", OPT_BOTH, desktop_set_private_etc},
   {"profile", 0, "NAME|FILE",
    "apply a profile's options first (repeatable: later\nones win, the command line last); NAME.profile\n"
    "is looked up in ~/.config/hutch/profiles,\n/etc/hutch/profiles, then hutch's own", "default", OPT_CLI,
@@ -806,5 +818,6 @@ void spec_free(struct spec *s)
   strvfreep(&s->profiles);
   limits_spec_free(&s->limits);
   service_spec_free(&s->service);
+  desktop_spec_free(&s->desktop);
   spec_init(s);
 }

@@ -230,7 +230,7 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   /* The mount plan: /proc, /dev, /sys, /tmp, the /etc files, the volumes,
    * then the masks. */
   rootfs_plan_base(s, p);
-  if (s->app && (r = app_plan(s, p, err)) < 0)
+  if ((r = s->app ? app_plan(s, p, err) : app_refuse_desktop(s, err)) < 0)
     return r;
   plan_etc_files(p);
   if ((r = rootfs_plan_volumes(s, p, err)) < 0)
@@ -250,6 +250,7 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
     return r;
   /* The masks last of all the mounts (keep-id adds /etc files above), so
    * that no later mount can uncover them. */
+  app_plan_masks(s, p);
   rootfs_plan_masks(s, p);
   /* The limits, for the command's uid and capabilities (with CAP_SETUID,
    * --pids-limit is per uid): before the filter, since they can fail. */
@@ -293,6 +294,9 @@ void plan_free(struct plan *p)
     free(p->mounts[i].data);
   }
   free(p->mounts);
+  dbusproxy_plan_free(&p->dbus);
+  xnest_plan_free(&p->xnest);
+  strvfreep(&p->notes);
   *p = (struct plan) {0};
 }
 
@@ -309,6 +313,7 @@ static const char *mount_kind_name(enum mount_kind k)
   case MOUNT_READONLY: return "read-only";
   case MOUNT_SEAL_DEV: return "seal";
   case MOUNT_SYMLINK: return "symlink";
+  case MOUNT_RUNDIR: return "helper";
   }
   return "?";
 }
@@ -333,7 +338,8 @@ void plan_describe(const struct plan *p, FILE *f)
   for (size_t i = 0; i < p->n_mounts; i++) {
     const struct mount_entry *m = &p->mounts[i];
     fprintf(f, "  mount %-9s %s%s%s%s\n", mount_kind_name(m->kind), m->dst,
-            m->kind == MOUNT_BIND ? " <- " : "", m->kind == MOUNT_BIND ? m->src : "",
+            m->kind == MOUNT_BIND ? " <- " : m->kind == MOUNT_RUNDIR ? " <- RUNDIR/" : "",
+            m->kind == MOUNT_BIND || m->kind == MOUNT_RUNDIR ? m->src : "",
             m->read_only && m->kind != MOUNT_MASK && m->kind != MOUNT_READONLY && m->kind != MOUNT_SEAL_DEV ? " (ro)" : "");
   }
   if (p->read_only)
@@ -341,6 +347,10 @@ void plan_describe(const struct plan *p, FILE *f)
   for (size_t i = 0; i < p->n_ports; i++)
     fprintf(f, "  publish:     %s%s%u -> %u/%s\n", p->ports[i].host_ip, p->ports[i].host_ip[0] ? ":" : "",
             p->ports[i].host_port, p->ports[i].sandbox_port, p->ports[i].proto == PROTO_UDP ? "udp" : "tcp");
+  dbusproxy_describe(&p->dbus, f);
+  xnest_describe(&p->xnest, f);
+  for (size_t i = 0; i < p->n_notes; i++)
+    fprintf(f, "  desktop:      %s\n", p->notes[i]);
   sockact_describe(&p->sockets, f);
   limits_describe(&p->limits, f);
   fprintf(f, "  workdir:      %s\n  command:     ", p->workdir);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dbusproxy.h"
 #include "limits.h"
 #include "log.h"
 #include "portfwd.h"
@@ -18,6 +19,7 @@
 #include "sockact.h"
 #include "spec.h"
 #include "userns.h"
+#include "xnest.h"
 
 /* One step of the mount plan, run in order by rootfs_build() inside the
  * sandbox's mount namespace, before pivot_root. Paths are inside the new
@@ -38,6 +40,8 @@ enum mount_kind {
   MOUNT_SEAL_DEV,   /* make /dev itself read-only, once the volumes are in */
   MOUNT_SYMLINK,    /* a symbolic link at dst to src (hutch app's /bin ->
                      * usr/bin); made in the upper layer, not a mount */
+  MOUNT_RUNDIR,     /* bind src, a name in the run directory: a socket of a
+                     * helper hutch started (xdg-dbus-proxy, Xephyr) */
 };
 
 struct mount_entry {
@@ -106,6 +110,12 @@ struct plan {
 
   struct mount_entry *mounts;
   size_t n_mounts;
+
+  /* hutch app's helpers, started by hutch before the keeper. */
+  struct dbusproxy_plan dbus;
+  struct xnest_plan xnest;
+  char **notes;                /* what --print-policy says of the desktop */
+  size_t n_notes;
 
   struct limits_plan limits;   /* set on the command's process (limits.h) */
 

@@ -754,6 +754,10 @@ static int apply_one(int rootfd, const struct runtime *rt, const struct mount_en
     _cleanup_free_ char *src = xasprintf("%s/%s", rt->rw, m->src);
     return bind_in_root(rootfd, src, m->dst, false, err);
   }
+  case MOUNT_RUNDIR: {
+    _cleanup_free_ char *src = xasprintf("%s/%s", rt->dir, m->src);
+    return bind_in_root(rootfd, src, m->dst, false, err);
+  }
   case MOUNT_MASK:
     return mask_one(rootfd, m->dst, true, err);
   case MOUNT_READONLY:

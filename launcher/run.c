@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "dbusproxy.h"
 #include "holder.h"
 #include "keeper.h"
 #include "net.h"
@@ -33,6 +34,7 @@
 #include "sync.h"
 #include "tty.h"
 #include "util.h"
+#include "xnest.h"
 
 static const int forwarded[] = SYNC_FORWARDED_SIGNALS;
 
@@ -46,6 +48,8 @@ struct parent {
   const struct run_monitor *mon; /* or NULL */
   struct holder holder; /* joined, when the launch maps through the holder */
   bool holder_mapped;   /* the keeper was cloned mapped, in the holder's namespace */
+  struct dbusproxy dbus; /* hutch app's helpers (dbusproxy.h, xnest.h) */
+  struct xnest xnest;
 };
 
 /* ----------------------------------------------------------------- stages */
@@ -99,6 +103,15 @@ static int join_holder(struct parent *h, struct error *err)
   if (holder_wanted(&h->l.plan->ids) && holder_join(&h->holder, &h->l.plan->ids, &herr) < 0)
     log_debug("no holder for this launch (%s); mapping with newuidmap/newgidmap", herr.msg);
   return 0;
+}
+
+/* hutch app's helpers, the D-Bus proxy and the nested X server: started
+ * before the keeper, so that their sockets, in the run directory, exist
+ * when init builds the root; stopped in finish(), and dead with hutch. */
+static int start_app_helpers(struct parent *h, struct error *err)
+{
+  int r = xnest_start(&h->l.plan->xnest, h->l.rt.dir, &h->xnest, err);
+  return r < 0 ? r : dbusproxy_start(&h->l.plan->dbus, h->l.rt.dir, &h->dbus, err);
 }
 
 static int spawn_keeper(struct parent *h, struct error *err)
@@ -246,6 +259,7 @@ static const struct {
 } stages[] = {
   {"setup", setup_parent},
   {"run directory", make_run_dir},
+  {"app helpers", start_app_helpers},
   {"join holder", join_holder},
   {"clone keeper", spawn_keeper},
   {"write id maps", map_ids},
@@ -321,6 +335,8 @@ static void finish(struct parent *h)
   close_fd(&l->parent_sock);
   if (l->keeper_pid > 0)
     proc_wait(l->keeper_pid);
+  dbusproxy_stop(&h->dbus);
+  xnest_stop(&h->xnest);
   if (!h->mapped)
     runtime_remove(&l->rt);  /* the keeper never got to own it */
   holder_release(&h->holder);
@@ -340,6 +356,7 @@ int run_sandbox_monitored(const struct plan *p, const struct run_monitor *mon, s
     .l = {.plan = p, .pf = p->pf, .parent_pid = getpid(), .parent_sock = -1, .keeper_sock = -1,
           .rt = {.dir_fd = -1, .lock_fd = -1}},
     .sigfd = -1, .tty = &tty, .net = {.ready_fd = -1, .exit_fd = -1}, .holder = HOLDER_INIT, .mon = mon,
+    .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,
   };
   int r = 0;
   tty.master = -1;

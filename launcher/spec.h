@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "desktop.h"
 #include "error.h"
 #include "limits.h"
 #include "service.h"
@@ -90,6 +91,7 @@ struct spec {
   bool app;                   /* the root is a view of the host's system */
   enum app_home { APP_HOME_UNSET, APP_HOME_TMPFS, APP_HOME_PERSIST } app_home;
   bool socket_x11;            /* socket x11: the display's socket and DISPLAY */
+  struct desktop_spec desktop; /* the other sockets, D-Bus, devices (desktop.h) */
 
   char **profiles;            /* --profile NAME|FILE, applied before the rest */
   size_t n_profiles;

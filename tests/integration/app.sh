@@ -85,12 +85,14 @@ app=$!
 win=
 for _ in $(seq 100); do
     win=$(xwininfo -root -tree 2>/dev/null | grep '"xeyes"') && break
+    running "$app" || break
     sleep 0.1
 done
 like "$win" '"xeyes"' "hutch app xeyes: its window is on the X server (xwininfo lists it)"
 # Mapped is not yet drawn: look again for a while.
 colors=0
 for _ in $(seq 40); do
+    [ -n "$win" ] || break
     colors=$(xwd -root -silent 2>/dev/null | xwdtopnm 2>/dev/null | ppmhist -noheader 2>/dev/null | wc -l)
     [ "$colors" -gt 2 ] && break
     sleep 0.1
@@ -113,6 +115,7 @@ for prog in xterm xclock xlogo; do
     win=
     for _ in $(seq 100); do
         win=$(xwininfo -root -tree 2>/dev/null | grep "\"$prog\"") && break
+        running "$pid" || break
         sleep 0.1
     done
     kill -TERM "$pid" 2>/dev/null

@@ -288,7 +288,8 @@ static bool spec_same(const struct spec *a, const struct spec *b)
          a->print_policy == b->print_policy && a->no_holder == b->no_holder && a->log_level == b->log_level &&
          limits_spec_same(&a->limits, &b->limits) && a->service.detach == b->service.detach &&
          same_str(a->service.name, b->service.name) && a->service.rm == b->service.rm &&
-         a->service.restart == b->service.restart && a->service.restart_max == b->service.restart_max;
+         a->service.restart == b->service.restart && a->service.restart_max == b->service.restart_max &&
+         desktop_spec_same(&a->desktop, &b->desktop);
 }
 
 /* Every option, through the command line (long and short name) and through
