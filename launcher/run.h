@@ -7,6 +7,11 @@
  * (the command's, or 125/126/127/128+N with err set). */
 int run_sandbox(const struct plan *p, struct error *err);
 
+/* Whether the launch needs the keeper (fuse-overlayfs, squashfuse, --upper
+ * disk, a network helper, published ports); the reasons go to the debug
+ * log. Without one, hutch clones init directly (run.c). */
+bool launch_needs_keeper(const struct plan *p);
+
 /* Before the plan is made: keep 3..N+2 for --preserve-fds (holding
  * /dev/null where the caller left a gap, so that hutch's own descriptors
  * land above them) and close the rest: a descriptor the caller leaked must
