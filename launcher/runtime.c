@@ -113,6 +113,24 @@ static char *disk_rw_base(void)
   return base;
 }
 
+/* The lock of a new-XXXXXX directory, locked before it has a name: made
+ * unnamed (O_TMPFILE), locked, then linked in. So a new-XXXXXX whose lock
+ * is free is stale at once, from a start killed right here; one with no
+ * lock yet may be being made, and waits a minute. */
+static int lock_new(int dir_fd, int *lock_fd)
+{
+  *lock_fd = openat(dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (*lock_fd < 0)  /* a file system without O_TMPFILE */
+    *lock_fd = openat(dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX | LOCK_NB) < 0)
+    return -1;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", *lock_fd);
+  if (linkat(AT_FDCWD, path, dir_fd, "lock", AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}
+
 int runtime_create(struct runtime *rt, bool rw_on_disk, struct error *err)
 {
   int r;
@@ -129,8 +147,7 @@ int runtime_create(struct runtime *rt, bool rw_on_disk, struct error *err)
   rt->dir_fd = open(fresh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rt->dir_fd < 0)
     return error_set(err, errno, "open `%s`", fresh);
-  rt->lock_fd = openat(rt->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (rt->lock_fd < 0 || flock(rt->lock_fd, LOCK_EX | LOCK_NB) < 0 ||
+  if (lock_new(rt->dir_fd, &rt->lock_fd) < 0 ||
       renameat2(AT_FDCWD, fresh, AT_FDCWD, rt->dir, RENAME_NOREPLACE) < 0) {
     int e = errno;
     rmdir_fresh(fresh);
@@ -210,21 +227,21 @@ void runtime_reap_stale(const struct runtime *rt)
   DIR *d = fdopendir(fcntl(base, F_DUPFD_CLOEXEC, 0));
   if (!d)
     return;
-  const char *mine = strrchr(rt->dir, '/') + 1;
+  const char *mine = rt->dir ? strrchr(rt->dir, '/') + 1 : "";
   struct dirent *de;
   while ((de = readdir(d))) {
-    if (!strncmp(de->d_name, "new-", 4)) {
+    bool fresh = !strncmp(de->d_name, "new-", 4);
+    if (!fresh && (strncmp(de->d_name, "run-", 4) || !strcmp(de->d_name, mine)))
+      continue;
+    _cleanup_free_ char *lock = xasprintf("%s/lock", de->d_name);
+    _cleanup_close_ int fd = openat(base, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+      continue;  /* a live sandbox (or start) holds it */
+    if (fresh && fd < 0) {
       /* Being made right now, unless a start was killed a while ago. */
       struct stat st;
       if (fstatat(base, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_mtime > time(NULL) - 60)
         continue;
-    } else if (strncmp(de->d_name, "run-", 4) || !strcmp(de->d_name, mine)) {
-      continue;
-    } else {
-      _cleanup_free_ char *lock = xasprintf("%s/lock", de->d_name);
-      _cleanup_close_ int fd = openat(base, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-      if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
-        continue;  /* a live sandbox holds it */
     }
     log_debug("removing stale run directory %s/%s", rt->base, de->d_name);
     rm_rf_at(base, de->d_name);
