@@ -148,16 +148,17 @@ static pid_t clone_userns(struct parent *h, unsigned long long flags, struct err
   return pid;
 }
 
-static int spawn_keeper(struct parent *h, struct error *err)
+/* clone_userns, with a socket between hutch (parent_sock) and the child,
+ * which finds its end in *child_end (in its copy of the launch) and runs
+ * child_main. Returns the child's pid. */
+static pid_t clone_with_sock(struct parent *h, unsigned long long flags, int *child_end,
+                             void (*child_main)(struct launch *l), struct error *err)
 {
-  struct launch *l = &h->l;
   int sp[2];
   int r = sync_pair(sp, err);
   if (r < 0)
     return r;
-  /* The keeper may mount in its mount namespace, which its user namespace
-   * owns. */
-  pid_t pid = clone_userns(h, CLONE_NEWNS, err);
+  pid_t pid = clone_userns(h, flags, err);
   if (pid < 0) {
     close(sp[0]);
     close(sp[1]);
@@ -165,11 +166,23 @@ static int spawn_keeper(struct parent *h, struct error *err)
   }
   if (pid == 0) {
     close(sp[0]);
-    l->parent_sock = sp[1];
-    keeper_main(l);
+    *child_end = sp[1];
+    child_main(&h->l);
+    _exit(EXIT_HUTCH_FAILED);  /* not reached */
   }
   close(sp[1]);
-  l->parent_sock = sp[0];
+  h->l.parent_sock = sp[0];
+  return pid;
+}
+
+static int spawn_keeper(struct parent *h, struct error *err)
+{
+  struct launch *l = &h->l;
+  /* The keeper may mount in its mount namespace, which its user namespace
+   * owns. */
+  pid_t pid = clone_with_sock(h, CLONE_NEWNS, &l->parent_sock, keeper_main, err);
+  if (pid < 0)
+    return pid;
   l->keeper_pid = pid;
   portfwd_close_listeners(&l->pf);  /* the keeper holds them now */
   return 0;
@@ -439,23 +452,9 @@ static int spawn_init(struct parent *h, struct error *err)
   l->parent_pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
   if (l->parent_pidfd < 0)
     return error_set(err, errno, "pidfd_open");
-  int sp[2];
-  int r = sync_pair(sp, err);
-  if (r < 0)
-    return r;
-  pid_t pid = clone_userns(h, init_namespaces(l->plan), err);
-  if (pid < 0) {
-    close(sp[0]);
-    close(sp[1]);
+  pid_t pid = clone_with_sock(h, init_namespaces(l->plan), &l->keeper_sock, init_main_direct, err);
+  if (pid < 0)
     return pid;
-  }
-  if (pid == 0) {
-    close(sp[0]);
-    l->keeper_sock = sp[1];
-    init_main_direct(l);
-  }
-  close(sp[1]);
-  l->parent_sock = sp[0];
   h->init_pid = pid;
   h->init_pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
   return h->init_pidfd < 0 ? error_set(err, errno, "pidfd_open the sandbox's init") : 0;
