@@ -113,41 +113,25 @@ static char *disk_rw_base(void)
   return base;
 }
 
-/* The lock of a new-XXXXXX directory, locked before it has a name: made
- * unnamed (O_TMPFILE), locked, then linked in. So a new-XXXXXX whose lock
- * is free is stale at once, from a start killed right here; one with no
- * lock yet may be being made, and waits a minute. */
-static int lock_new(int dir_fd, int *lock_fd)
-{
-  *lock_fd = openat(dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (*lock_fd < 0)  /* a file system without O_TMPFILE */
-    *lock_fd = openat(dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX | LOCK_NB) < 0)
-    return -1;
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", *lock_fd);
-  if (linkat(AT_FDCWD, path, dir_fd, "lock", AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
-    return -1;
-  return 0;
-}
-
 int runtime_create(struct runtime *rt, bool rw_on_disk, struct error *err)
 {
   int r;
   rt->dir_fd = rt->lock_fd = -1;
   if ((r = runtime_base(&rt->base, false, err)) < 0)
     return r;
-  /* Made as new-XXXXXX and renamed to run-XXXXXX only once its lock is
-   * held: another start's reaper looks at run-* alone, so it can never take
-   * the lock of a directory that is still being made. */
-  _cleanup_free_ char *fresh = xasprintf("%s/new-XXXXXX", rt->base);
+  /* Made as new-PID-XXXXXX and renamed to run-XXXXXX only once its lock
+   * is held: another start's reaper takes the lock of run-* alone, so never
+   * that of a directory still being made, and removes a new-PID-* only once
+   * its maker PID is gone. */
+  _cleanup_free_ char *fresh = xasprintf("%s/new-%d-XXXXXX", rt->base, (int) getpid());
   if (!mkdtemp(fresh))
     return error_set(err, errno, "mkdtemp `%s`", fresh);
   rt->dir = xasprintf("%s/run-%s", rt->base, strrchr(fresh, '-') + 1);
   rt->dir_fd = open(fresh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rt->dir_fd < 0)
     return error_set(err, errno, "open `%s`", fresh);
-  if (lock_new(rt->dir_fd, &rt->lock_fd) < 0 ||
+  rt->lock_fd = openat(rt->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (rt->lock_fd < 0 || flock(rt->lock_fd, LOCK_EX | LOCK_NB) < 0 ||
       renameat2(AT_FDCWD, fresh, AT_FDCWD, rt->dir, RENAME_NOREPLACE) < 0) {
     int e = errno;
     rmdir_fresh(fresh);
@@ -219,6 +203,20 @@ void runtime_free(struct runtime *rt)
   rt->dir = rt->base = rt->rw = NULL;
 }
 
+/* Whether the process that made new-PID-XXXXXX has ended. The host's
+ * /proc answers, which init on the path without a keeper still has, in a
+ * pid namespace of its own. */
+static bool maker_gone(const char *name)
+{
+  char *end;
+  long pid = strtol(name + 4, &end, 10);
+  if (pid <= 0 || *end != '-')
+    return false;
+  char proc[32];
+  snprintf(proc, sizeof proc, "/proc/%ld", pid);
+  return access(proc, F_OK) < 0 && errno == ENOENT;
+}
+
 void runtime_reap_stale(const struct runtime *rt)
 {
   _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -230,18 +228,20 @@ void runtime_reap_stale(const struct runtime *rt)
   const char *mine = rt->dir ? strrchr(rt->dir, '/') + 1 : "";
   struct dirent *de;
   while ((de = readdir(d))) {
-    bool fresh = !strncmp(de->d_name, "new-", 4);
-    if (!fresh && (strncmp(de->d_name, "run-", 4) || !strcmp(de->d_name, mine)))
-      continue;
-    _cleanup_free_ char *lock = xasprintf("%s/lock", de->d_name);
-    _cleanup_close_ int fd = openat(base, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
-      continue;  /* a live sandbox (or start) holds it */
-    if (fresh && fd < 0) {
-      /* Being made right now, unless a start was killed a while ago. */
+    if (!strncmp(de->d_name, "new-", 4)) {
+      /* Being made right now, unless its maker is gone, or (its pid taken
+       * again since) a start was killed a while ago. */
       struct stat st;
-      if (fstatat(base, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_mtime > time(NULL) - 60)
+      if (!maker_gone(de->d_name) &&
+          (fstatat(base, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_mtime > time(NULL) - 60))
         continue;
+    } else if (strncmp(de->d_name, "run-", 4) || !strcmp(de->d_name, mine)) {
+      continue;
+    } else {
+      _cleanup_free_ char *lock = xasprintf("%s/lock", de->d_name);
+      _cleanup_close_ int fd = openat(base, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+      if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+        continue;  /* a live sandbox holds it */
     }
     log_debug("removing stale run directory %s/%s", rt->base, de->d_name);
     rm_rf_at(base, de->d_name);
