@@ -15,6 +15,12 @@
  * first thing, so nothing in the sandbox can open /proc/1/exe (hutch, which
  * the user owns and could be tricked into overwriting), /proc/1/fd or
  * /proc/1/root, or ptrace it.
+ *
+ * Without a keeper (run.c's direct path), init is hutch's own child and
+ * does the keeper's part first (direct_stages): it waits for its map (only
+ * then non-dumpable: hutch writes the map through /proc/PID), and mounts
+ * the overlay in its own mount namespace, before anything of the sandbox
+ * runs. Then the same stages as above.
  */
 #define _GNU_SOURCE
 #include "init.h"
@@ -48,7 +54,7 @@ struct init {
 
 /* ----------------------------------------------------------------- stages */
 
-/* Not dumpable, dying with the keeper, and holding nothing but stdio, the
+/* Not dumpable, dying with the keeper (or hutch), and holding nothing but stdio, the
  * preserved descriptors and the keeper's socket (hutch made sure its own
  * descriptors sit above the preserved range). Signals arrive on a
  * signalfd: pid 1 gets only those it has a handler for, or blocks. */
@@ -164,10 +170,9 @@ static int start_command(struct init *in, struct error *err)
   return 0;
 }
 
-typedef int stage_fn(struct init *in, struct error *err);
 struct stage {
   const char *name;
-  stage_fn *run;
+  int (*run)(struct init *in, struct error *err);
 };
 
 static const struct stage stages[] = {
