@@ -425,6 +425,12 @@ static int mount_squashfs(const struct plan *p, const struct runtime *rt, struct
   return 0;
 }
 
+static int kernel_overlay_failed(struct error *err, int r)
+{
+  error_fix(err, "this kernel may not allow overlayfs in a user namespace (Linux 5.11+); try --overlay fuse");
+  return r;
+}
+
 static void overlay_layers(const struct plan *p, const struct runtime *rt, struct overlay *ov)
 {
   ov->merged = xasprintf("%s/merged", rt->dir);
@@ -447,8 +453,7 @@ int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct 
     }
     if (p->overlay == OVERLAY_KERNEL) {
       *err = kerr;
-      error_fix(err, "this kernel may not allow overlayfs in a user namespace (Linux 5.11+); try --overlay fuse");
-      return r;
+      return kernel_overlay_failed(err, r);
     }
     log_debug("kernel overlayfs failed (%s); trying fuse-overlayfs", kerr.msg);
     rm_rf_at(rt->dir_fd, "l");
@@ -493,7 +498,7 @@ int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struc
   r = mount_kernel_overlay(ov, rt, err);
   close_fd(&rt->dir_fd);
   if (r < 0)
-    return r;
+    return kernel_overlay_failed(err, r);
   ov->backend = OVERLAY_KERNEL;
   return 0;
 }
