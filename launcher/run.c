@@ -427,8 +427,8 @@ bool launch_needs_keeper(const struct plan *p)
     why[n++] = "--upper disk: the writes' directory is removed afterwards";
   if (p->network == NET_PASTA || p->network == NET_SLIRP4NETNS)
     why[n++] = "the network helper keeps its files in the run directory";
-  if (p->n_ports > 0)
-    why[n++] = "published ports: the forwarder is the keeper's child";
+  if (p->pf.n > 0)
+    why[n++] = "published TCP ports: hutch's forwarder is the keeper's child";
   for (size_t i = 0; i < n; i++)
     log_debug("launch with a keeper: %s", why[i]);
   if (n == 0)

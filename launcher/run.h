@@ -8,8 +8,8 @@
 int run_sandbox(const struct plan *p, struct error *err);
 
 /* Whether the launch needs the keeper (fuse-overlayfs, squashfuse, --upper
- * disk, a network helper, published ports); the reasons go to the debug
- * log. Without one, hutch clones init directly (run.c). */
+ * disk, a network helper, hutch's port forwarder; not ports passed to the
+ * command with --port-driver socket); the reasons go to the debug log. Without one, hutch clones init directly (run.c). */
 bool launch_needs_keeper(const struct plan *p);
 
 /* Before the plan is made: keep 3..N+2 for --preserve-fds (holding
