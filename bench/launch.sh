@@ -2,8 +2,9 @@
 # bench/launch.sh: launch latency of `hutch run` over a two-layer busybox root
 # running /bin/true, side by side in one hyperfine run with bwrap on the same
 # root (merged into one directory, since bwrap has no overlay) and the floor
-# `unshare -Urmpf --mount-proc true`. Then the memory hutch's own processes
-# hold while a sandbox runs. Run it as an unprivileged user with subordinate
+# `unshare -Urmpf --mount-proc true`; hutch-keeper is the launch through the
+# keeper (--upper disk takes it), the default has none. Then the memory
+# hutch's own processes hold while a sandbox runs. Run it as an unprivileged user with subordinate
 # ids; it prints medians and ratios. Usage: bench/launch.sh [BUILD_DIR]
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +33,7 @@ fi
 
 hyperfine -N --warmup 10 --runs "$runs" --export-json "$work/launch.json" \
     -n hutch "$hutch run --overlay kernel --userns auto layers:$work/layers /bin/true" \
+    -n hutch-keeper "$hutch run --overlay kernel --upper disk --userns auto layers:$work/layers /bin/true" \
     -n hutch-fuse "$hutch run --overlay fuse --userns auto layers:$work/layers /bin/true" \
     -n hutch-single "$hutch run --overlay kernel --userns single layers:$work/layers /bin/true" \
     -n bwrap "bwrap --unshare-all --die-with-parent --ro-bind $work/merged / --proc /proc --dev /dev --tmpfs /tmp /bin/true" \

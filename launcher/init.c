@@ -15,11 +15,19 @@
  * first thing, so nothing in the sandbox can open /proc/1/exe (hutch, which
  * the user owns and could be tricked into overwriting), /proc/1/fd or
  * /proc/1/root, or ptrace it.
+ *
+ * Without a keeper (run.c's direct path), init is hutch's own child and
+ * does the keeper's part first (direct_stages): it waits for its map (only
+ * then non-dumpable: hutch writes the map through /proc/PID), and mounts
+ * the overlay in its own mount namespace, before anything of the sandbox
+ * runs. Then the same stages as above.
  */
 #define _GNU_SOURCE
 #include "init.h"
 
 #include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +54,7 @@ struct init {
 
 /* ----------------------------------------------------------------- stages */
 
-/* Not dumpable, dying with the keeper, and holding nothing but stdio, the
+/* Not dumpable, dying with the keeper (or hutch), and holding nothing but stdio, the
  * preserved descriptors and the keeper's socket (hutch made sure its own
  * descriptors sit above the preserved range). Signals arrive on a
  * signalfd: pid 1 gets only those it has a handler for, or blocks. */
@@ -60,7 +68,7 @@ static int init_setup(struct init *in, struct error *err)
   if (keep > first)
     syscall(SYS_close_range, first, keep - 1, 0);
   syscall(SYS_close_range, keep + 1, ~0U, 0);
-  l->parent_sock = l->rt.dir_fd = l->rt.lock_fd = -1;
+  l->parent_sock = l->parent_pidfd = l->rt.dir_fd = l->rt.lock_fd = -1;
   sigset_t mask;
   sigemptyset(&mask);
   for (size_t i = 0; i < N_ELEMENTS(passed_on); i++)
@@ -181,10 +189,12 @@ static int send_started(struct init *in, struct error *err)
   return 0;
 }
 
-static const struct {
+struct stage {
   const char *name;
   int (*run)(struct init *in, struct error *err);
-} stages[] = {
+};
+
+static const struct stage stages[] = {
   {"setup", init_setup},
   {"send network namespace", send_netns},
   {"loopback up", loopback_up},
@@ -196,6 +206,67 @@ static const struct {
   {"exec command", start_command},
   {"started", send_started},
 };
+
+/* ------------------------------------------------- without a keeper */
+
+/* sync 2, when init is hutch's own child (run.c's direct path): hutch maps
+ * us, as it maps the keeper otherwise, and we settle as the keeper does,
+ * then take a session of our own (the terminal's signals are hutch's to
+ * pass on). Our parent is outside our pid namespace, where getppid() says
+ * 0: whether hutch still lives, around the two points where the
+ * parent-death signal is set, is asked of its pidfd. */
+static bool parent_gone(const struct launch *l)
+{
+  struct pollfd p = {.fd = l->parent_pidfd, .events = POLLIN};
+  return poll(&p, 1, 0) != 0;
+}
+
+static int wait_mapped(struct init *in, struct error *err)
+{
+  struct launch *l = in->l;
+  struct sync_msg m;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (parent_gone(l) || sync_expect(l->keeper_sock, SYNC_MAPPED, &m, NULL, err) < 0)
+    _exit(EXIT_HUTCH_FAILED);  /* hutch gave up before mapping us; nobody to tell */
+  proc_settle_mapped(SIGKILL);
+  if (parent_gone(l))
+    _exit(EXIT_HUTCH_FAILED);
+  setsid();
+  return 0;
+}
+
+/* The keeper's chore: run directories that a killed keeper left, removed
+ * before our tmpfs covers them. A look into an empty directory when there
+ * are none. */
+static int reap_stale(struct init *in, struct error *err)
+{
+  (void) err;
+  runtime_reap_stale(&in->l->rt);
+  return 0;
+}
+
+/* The keeper's part: the overlay, in our own mount namespace. */
+static int mount_overlay(struct init *in, struct error *err)
+{
+  int r = rootfs_mount_overlay_private(in->l->plan, &in->l->rt, &in->l->ov, err);
+  if (r < 0 && in->l->plan->overlay == OVERLAY_AUTO)
+    err->status = SYNC_STATUS_NEEDS_KEEPER;
+  return r;
+}
+
+static const struct stage direct_stages[] = {
+  {"mapped", wait_mapped},
+  {"reap stale run dirs", reap_stale},
+  {"mount overlay in memory", mount_overlay},
+};
+
+/* ---------------------------------------------------------------- running */
+
+unsigned long long init_namespaces(const struct plan *p)
+{
+  unsigned long long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+  return p->network == NET_HOST ? flags : flags | CLONE_NEWNET;
+}
 
 /* Pass signals on, reap every child, and return the command's status once
  * it exits. */
@@ -218,16 +289,29 @@ static int wait_command(struct init *in)
   }
 }
 
+static void run_stages(struct init *in, const struct stage *list, size_t n)
+{
+  struct error err = {0};
+  for (size_t i = 0; i < n; i++) {
+    if (list[i].run(in, &err) < 0) {
+      sync_send_error(in->l->keeper_sock, &err);
+      _exit(EXIT_HUTCH_FAILED);
+    }
+    log_stage("init", list[i].name);
+  }
+}
+
 void init_main(struct launch *l)
 {
   struct init in = {.l = l, .sigfd = -1, .pty_slave = -1};
-  struct error err = {0};
-  for (size_t i = 0; i < N_ELEMENTS(stages); i++) {
-    if (stages[i].run(&in, &err) < 0) {
-      sync_send_error(l->keeper_sock, &err);
-      _exit(EXIT_HUTCH_FAILED);
-    }
-    log_stage("init", stages[i].name);
-  }
+  run_stages(&in, stages, N_ELEMENTS(stages));
+  _exit(wait_command(&in));
+}
+
+void init_main_direct(struct launch *l)
+{
+  struct init in = {.l = l, .sigfd = -1, .pty_slave = -1};
+  run_stages(&in, direct_stages, N_ELEMENTS(direct_stages));
+  run_stages(&in, stages, N_ELEMENTS(stages));
   _exit(wait_command(&in));
 }

@@ -91,15 +91,7 @@ static int wait_mapped(struct keeper *k, struct error *err)
     r = sync_expect(l->parent_sock, SYNC_MAPPED, &m, NULL, err);
   if (r < 0)
     _exit(EXIT_HUTCH_FAILED);  /* hutch gave up before mapping us; it cleans up */
-  prctl(PR_SET_DUMPABLE, 0);
-  /* Root inside where there is one, so fuse-overlayfs keeps the
-   * capabilities of the namespace across its exec. */
-  if (setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) < 0)
-    log_debug("keeper stays uid %u inside", getuid());
-  /* A change of credentials clears the parent-death signal (keep-id and a
-   * root at a subordinate id change the keeper's uid on the host): set it
-   * again, and check hutch did not die in between. */
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  proc_settle_mapped(SIGTERM);
   if (getppid() != l->parent_pid)
     return -ESRCH;
   return 0;
@@ -110,8 +102,8 @@ static int mount_overlay(struct keeper *k, struct error *err)
   return rootfs_mount_overlay(k->l->plan, &k->l->rt, &k->l->ov, err);
 }
 
-/* The sandbox's namespaces: pid, mount, ipc, uts, cgroup and (but with
- * --network host) network, all owned by our user namespace. */
+/* The sandbox's namespaces (init_namespaces), all owned by our user
+ * namespace. */
 static int start_init(struct keeper *k, struct error *err)
 {
   struct launch *l = k->l;
@@ -119,10 +111,7 @@ static int start_init(struct keeper *k, struct error *err)
   int r = sync_pair(sp, err);
   if (r < 0)
     return r;
-  unsigned long long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
-  if (l->plan->network != NET_HOST)
-    flags |= CLONE_NEWNET;
-  pid_t pid = proc_clone(flags, &k->init_pidfd);
+  pid_t pid = proc_clone(init_namespaces(l->plan), &k->init_pidfd);
   if (pid < 0) {
     close(sp[0]);
     close(sp[1]);
@@ -284,7 +273,7 @@ static int serve(struct keeper *k)
       if (waitid(P_PIDFD, (id_t) k->init_pidfd, &si, WEXITED) < 0)
         return EXIT_HUTCH_FAILED;
       l->init_pid = 0;
-      return si.si_code == CLD_EXITED ? si.si_status : EXIT_SIGNAL_BASE + si.si_status;
+      return proc_siginfo_status(&si);
     }
   }
 }

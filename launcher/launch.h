@@ -12,13 +12,14 @@
 
 struct launch {
   const struct plan *plan;
-  struct runtime rt;         /* the run directory */
-  struct overlay ov;         /* the keeper's overlay mount */
+  struct runtime rt;         /* the run directory (without a keeper: base only) */
+  struct overlay ov;         /* the keeper's overlay mount (or init's) */
   struct portfwd pf;         /* the plan's listeners; the keeper's forwarder */
   bool sigpipe_ignored;      /* the caller ran us with SIGPIPE ignored */
   pid_t parent_pid;          /* hutch on the host */
+  int parent_pidfd;          /* hutch, for init on the path without a keeper */
   int parent_sock;           /* hutch <-> keeper */
-  int keeper_sock;           /* keeper <-> init */
+  int keeper_sock;           /* keeper <-> init (hutch <-> init without a keeper) */
   bool joinable;             /* a monitored sandbox: init hands the keeper
                               * its namespaces for hutch exec (enter.c) */
   pid_t keeper_pid;          /* as hutch sees it */

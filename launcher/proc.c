@@ -172,6 +172,24 @@ int proc_wait(pid_t pid)
   return proc_exit_status(ws);
 }
 
+int proc_siginfo_status(const siginfo_t *si)
+{
+  return si->si_code == CLD_EXITED ? si->si_status : EXIT_SIGNAL_BASE + si->si_status;
+}
+
+void proc_settle_mapped(int death_signal)
+{
+  prctl(PR_SET_DUMPABLE, 0);
+  /* Root inside where there is one, so fuse-overlayfs keeps the
+   * capabilities of the namespace across its exec, and init's files are
+   * root's. */
+  if (setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) < 0)
+    log_debug("staying uid %u inside", getuid());
+  /* A change of credentials clears the parent-death signal (keep-id and a
+   * root at a subordinate id change our uid on the host): set it again. */
+  prctl(PR_SET_PDEATHSIG, death_signal);
+}
+
 void proc_kill(pid_t *pid, int sig)
 {
   if (*pid <= 0)

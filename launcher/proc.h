@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -55,12 +56,21 @@ int proc_exit_status(int wstatus);
 /* waitpid(pid), retried on EINTR; returns the exit status as above, or a
  * negative errno. */
 int proc_wait(pid_t pid);
+/* A waitid() result of a child that ended, as an exit status. */
+int proc_siginfo_status(const siginfo_t *si);
 /* SIGKILL and reap; for helpers that hold no state worth a clean stop. */
 void proc_kill(pid_t *pid, int sig);
 
 /* In a child just forked from `parent`: die with signal sig when the parent
  * dies, and at once if it already has. */
 void proc_die_with_parent(pid_t parent, int sig);
+
+/* In a process whose user namespace hutch has just mapped (the keeper, or
+ * init when there is none): become non-dumpable (only now: hutch writes the
+ * maps through /proc/PID, which that closes to it), root inside where there
+ * is one, and set the parent-death signal again, which a change of
+ * credentials clears. The caller then checks that its parent still lives. */
+void proc_settle_mapped(int death_signal);
 
 /* The command line a process shows in /proc/PID/cmdline, which anyone who
  * can see the process may read: main() hands over its argv once, and a

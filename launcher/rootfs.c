@@ -426,11 +426,22 @@ static int mount_squashfs(const struct plan *p, const struct runtime *rt, struct
   return 0;
 }
 
-int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err)
+static int kernel_overlay_failed(struct error *err, int r)
+{
+  error_fix(err, "this kernel may not allow overlayfs in a user namespace (Linux 5.11+); try --overlay fuse");
+  return r;
+}
+
+static void overlay_layers(const struct plan *p, const struct runtime *rt, struct overlay *ov)
 {
   ov->merged = xasprintf("%s/merged", rt->dir);
   for (size_t i = 0; i < p->n_layers; i++)
     strv_append(&ov->layers, &ov->n_layers, xstrdup(p->layers[i]));
+}
+
+int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err)
+{
+  overlay_layers(p, rt, ov);
   int r = prepare_rw(p, rt, ov, err);
   if (r < 0 || (r = write_files(p, rt, err)) < 0 || (p->squashfs && (r = mount_squashfs(p, rt, ov, err)) < 0))
     return r;
@@ -443,8 +454,7 @@ int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct 
     }
     if (p->overlay == OVERLAY_KERNEL) {
       *err = kerr;
-      error_fix(err, "this kernel may not allow overlayfs in a user namespace (Linux 5.11+); try --overlay fuse");
-      return r;
+      return kernel_overlay_failed(err, r);
     }
     log_debug("kernel overlayfs failed (%s); trying fuse-overlayfs", kerr.msg);
     rm_rf_at(rt->dir_fd, "l");
@@ -457,6 +467,41 @@ int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct 
   }
   ov->backend = OVERLAY_FUSE;
   return mount_fuse_overlay(p, rt, ov, err);
+}
+
+/* init's own mount namespace is a copy of the host's made private here,
+ * so nothing mounted in it reaches the host, and the kernel frees it all
+ * when init's last process is gone. The sandbox's tmpfs covers hutch's
+ * run base directory there: a mount needs a point in the tree, and this
+ * one no volume can expose (protect_state below masks it). A detached
+ * tmpfs (fsmount with no mount point at all) cannot hold the upper layer
+ * on the kernels hutch supports: overlayfs takes its layers through
+ * clone_private_mount(), which long refused a mount outside the caller's
+ * own namespace.
+ * The tmpfs then holds all the keeper's run directory held: upper/ and
+ * work/, the files of the mount plan, the layers' short names (l/) and the
+ * mount point of the overlay (merged/). */
+int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struct overlay *ov, struct error *err)
+{
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return error_set(err, errno, "make mounts private");
+  rt->dir = xstrdup(rt->base);
+  rt->rw = xstrdup(rt->base);
+  overlay_layers(p, rt, ov);
+  int r = prepare_rw(p, rt, ov, err);
+  if (r < 0)
+    return r;
+  rt->dir_fd = open(rt->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rt->dir_fd < 0 || mkdirat(rt->dir_fd, "merged", 0755) < 0)
+    return error_set(err, errno, "mkdir `%s/merged` on the sandbox's tmpfs", rt->dir);
+  if ((r = write_files(p, rt, err)) < 0)
+    return r;
+  r = mount_kernel_overlay(ov, rt, err);
+  close_fd(&rt->dir_fd);
+  if (r < 0)
+    return kernel_overlay_failed(err, r);
+  ov->backend = OVERLAY_KERNEL;
+  return 0;
 }
 
 void rootfs_unmount_overlay(struct overlay *ov)

@@ -32,6 +32,12 @@ int rootfs_overlay_fs(char *const *layers, size_t n_layers, const char *lower, c
  * stack the layers at RUNDIR/merged. */
 int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct overlay *ov, struct error *err);
 void rootfs_unmount_overlay(struct overlay *ov);
+/* init's side on the path without a keeper (kernel overlay, writes in
+ * memory): in init's own mount namespace, made private first, a tmpfs at
+ * rt->base holds the upper layer and the plan's files, and the overlay is
+ * mounted at RT_BASE/merged; rt->dir and rt->rw are set to rt->base.
+ * Nothing needs undoing: it all goes with the namespace. */
+int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struct overlay *ov, struct error *err);
 
 /* Add one entry to the plan's mount list (strings are copied). */
 void rootfs_add_mount(struct plan *p, enum mount_kind kind, const char *src, const char *dst, const char *data,

@@ -12,6 +12,20 @@
  * files owned by subordinate ids. If hutch is killed, even with SIGKILL, the
  * keeper gets its parent-death signal, kills init (and with it the whole pid
  * namespace), unmounts and removes the run directory.
+ *
+ * Most launches need no keeper (launch_needs_keeper): with the kernel
+ * overlay, the writes in memory, no FUSE server, no network helper and no
+ * published port, the direct path below clones init itself, in every
+ * namespace at once, and init mounts the overlay on a tmpfs in its own
+ * mount namespace (rootfs_mount_overlay_private):
+ *
+ *   hutch (host)
+ *     └ init (new user, pid, mount, ipc, uts, cgroup, net namespaces)
+ *         └ the command
+ *
+ * Nothing of it is on disk and nothing needs undoing: when init dies (the
+ * command exited, or hutch died and its parent-death signal came), the
+ * kernel frees the namespaces and every mount in them.
  */
 #define _GNU_SOURCE
 #include "run.h"
@@ -28,6 +42,7 @@
 
 #include "dbusproxy.h"
 #include "holder.h"
+#include "init.h"
 #include "keeper.h"
 #include "net.h"
 #include "proc.h"
@@ -50,6 +65,13 @@ struct parent {
   bool holder_mapped;   /* the keeper was cloned mapped, in the holder's namespace */
   struct dbusproxy dbus; /* hutch app's helpers (dbusproxy.h, xnest.h) */
   struct xnest xnest;
+  pid_t init_pid;       /* without a keeper: init, hutch's own child */
+  int init_pidfd;
+};
+
+struct stage {
+  const char *name;
+  int (*run)(struct parent *h, struct error *err);
 };
 
 /* ----------------------------------------------------------------- stages */
@@ -114,19 +136,16 @@ static int start_app_helpers(struct parent *h, struct error *err)
   return r < 0 ? r : dbusproxy_start(&h->l.plan->dbus, h->l.rt.dir, &h->dbus, err);
 }
 
-static int spawn_keeper(struct parent *h, struct error *err)
+/* clone3 into a new user namespace and the namespaces of flags, made
+ * together so that they are owned by it: nested in the holder's and mapped
+ * already when the launch joined one, else plain (map_ids maps it with the
+ * helpers). Returns as fork(). */
+static pid_t clone_userns(struct parent *h, unsigned long long flags, struct error *err)
 {
-  struct launch *l = &h->l;
-  int sp[2];
-  int r = sync_pair(sp, err);
-  if (r < 0)
-    return r;
-  /* The mount namespace is made together with the user namespace, so it is
-   * owned by it and the keeper may mount there. */
   pid_t pid = -1;
   if (h->holder.pid > 0) {
     struct error herr = {0};
-    pid = holder_clone(&h->holder, CLONE_NEWUSER | CLONE_NEWNS, &l->plan->ids, &herr);
+    pid = holder_clone(&h->holder, CLONE_NEWUSER | flags, &h->l.plan->ids, &herr);
     if (pid < 0) {
       log_debug("cannot use the holder (%s); mapping with newuidmap/newgidmap", herr.msg);
       holder_release(&h->holder);
@@ -135,11 +154,9 @@ static int spawn_keeper(struct parent *h, struct error *err)
     }
   }
   if (pid < 0)
-    pid = proc_clone(CLONE_NEWUSER | CLONE_NEWNS, NULL);
+    pid = proc_clone(CLONE_NEWUSER | flags, NULL);
   if (pid < 0) {
     int e = errno;
-    close(sp[0]);
-    close(sp[1]);
     error_set(err, e, "cannot create a user namespace (clone)");
     if (e == EPERM || e == ENOSPC)
       error_fix(err, "unprivileged user namespaces are disabled here: check `sysctl user.max_user_namespaces` "
@@ -147,13 +164,44 @@ static int spawn_keeper(struct parent *h, struct error *err)
                      "`kernel.unprivileged_userns_clone=1`; `hutch doctor` checks them all");
     return -e;
   }
+  return pid;
+}
+
+/* clone_userns, with a socket between hutch (parent_sock) and the child,
+ * which finds its end in *child_end (in its copy of the launch) and runs
+ * child_main. Returns the child's pid. */
+static pid_t clone_with_sock(struct parent *h, unsigned long long flags, int *child_end,
+                             void (*child_main)(struct launch *l), struct error *err)
+{
+  int sp[2];
+  int r = sync_pair(sp, err);
+  if (r < 0)
+    return r;
+  pid_t pid = clone_userns(h, flags, err);
+  if (pid < 0) {
+    close(sp[0]);
+    close(sp[1]);
+    return pid;
+  }
   if (pid == 0) {
     close(sp[0]);
-    l->parent_sock = sp[1];
-    keeper_main(l);
+    *child_end = sp[1];
+    child_main(&h->l);
+    _exit(EXIT_HUTCH_FAILED);  /* not reached */
   }
   close(sp[1]);
-  l->parent_sock = sp[0];
+  h->l.parent_sock = sp[0];
+  return pid;
+}
+
+static int spawn_keeper(struct parent *h, struct error *err)
+{
+  struct launch *l = &h->l;
+  /* The keeper may mount in its mount namespace, which its user namespace
+   * owns. */
+  pid_t pid = clone_with_sock(h, CLONE_NEWNS, &l->parent_sock, keeper_main, err);
+  if (pid < 0)
+    return pid;
   l->keeper_pid = pid;
   portfwd_close_listeners(&l->pf);  /* the keeper holds them now */
   return 0;
@@ -162,12 +210,13 @@ static int spawn_keeper(struct parent *h, struct error *err)
 /* sync 2: the keeper is in its user namespace; map it. */
 static int map_ids(struct parent *h, struct error *err)
 {
-  int r = h->holder_mapped ? 0 : userns_apply(&h->l.plan->ids, h->l.keeper_pid, err);
+  pid_t pid = h->init_pid > 0 ? h->init_pid : h->l.keeper_pid;
+  int r = h->holder_mapped ? 0 : userns_apply(&h->l.plan->ids, pid, err);
   if (r < 0)
     return r;
   h->mapped = true;
   if ((r = sync_send(h->l.parent_sock, SYNC_MAPPED, 0, -1)) < 0)
-    return error_set(err, -r, "the keeper ended before it was mapped");
+    return error_set(err, -r, "the %s ended before it was mapped", h->init_pid > 0 ? "sandbox's init" : "keeper");
   return 0;
 }
 
@@ -253,10 +302,7 @@ static int send_go(struct parent *h, struct error *err)
   return r < 0 ? error_set(err, -r, "the sandbox ended before it could start the command") : 0;
 }
 
-static const struct {
-  const char *name;
-  int (*run)(struct parent *h, struct error *err);
-} stages[] = {
+static const struct stage stages[] = {
   {"setup", setup_parent},
   {"run directory", make_run_dir},
   {"app helpers", start_app_helpers},
@@ -272,6 +318,21 @@ static const struct {
 };
 
 /* ------------------------------------------------------------ supervising */
+
+/* A signal to hutch goes to the sandbox: as a request to the keeper, or
+ * straight to init without one; a SIGWINCH resizes the terminal. */
+static void pass_signal(struct parent *h)
+{
+  struct signalfd_siginfo si;
+  if (read(h->sigfd, &si, sizeof si) != sizeof si)
+    return;
+  if (si.ssi_signo == SIGWINCH && h->tty->master >= 0)
+    tty_resize(h->tty);
+  else if (h->init_pidfd >= 0)
+    syscall(SYS_pidfd_send_signal, h->init_pidfd, (int) si.ssi_signo, NULL, 0);
+  else
+    sync_send(h->l.parent_sock, SYNC_REQ_SIGNAL, (int) si.ssi_signo, -1);
+}
 
 /* After GO: relay the terminal, pass signals on as requests to the keeper,
  * wait for EXIT. */
@@ -293,13 +354,7 @@ static int supervise(struct parent *h, struct error *err)
       return error_set(err, errno, "poll");
     }
     if (p[1].revents & POLLIN) {
-      struct signalfd_siginfo si;
-      if (read(h->sigfd, &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo == SIGWINCH && h->tty->master >= 0)
-          tty_resize(h->tty);
-        else
-          sync_send(l->parent_sock, SYNC_REQ_SIGNAL, (int) si.ssi_signo, -1);
-      }
+      pass_signal(h);
     }
     tty_handle(h->tty, p + 2);
     for (size_t i = 0; h->mon && i < RUN_MONITOR_FDS; i++)
@@ -344,30 +399,194 @@ static void finish(struct parent *h)
   close_fd(&h->sigfd);
 }
 
-int run_sandbox(const struct plan *p, struct error *err)
+static int run_stages(struct parent *h, const struct stage *list, size_t n, struct error *err)
 {
-  return run_sandbox_monitored(p, NULL, err);
+  int r = 0;
+  for (size_t i = 0; i < n && r == 0; i++)
+    if ((r = list[i].run(h, err)) == 0)
+      log_stage("hutch", list[i].name);
+  return r;
 }
 
-int run_sandbox_monitored(const struct plan *p, const struct run_monitor *mon, struct error *err)
+static struct tty_relay tty;  /* two 64 KiB buffers: not on the stack */
+
+static void parent_init(struct parent *h, const struct plan *p, const struct run_monitor *mon)
 {
-  static struct tty_relay tty;  /* two 64 KiB buffers: not on the stack */
-  struct parent h = {
-    .l = {.plan = p, .pf = p->pf, .parent_pid = getpid(), .parent_sock = -1, .keeper_sock = -1,
-          .rt = {.dir_fd = -1, .lock_fd = -1}},
-    .sigfd = -1, .tty = &tty, .net = {.ready_fd = -1, .exit_fd = -1}, .holder = HOLDER_INIT, .mon = mon,
-    .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,
+  *h = (struct parent) {
+    .l = {.plan = p, .pf = p->pf, .parent_pid = getpid(), .parent_pidfd = -1, .parent_sock = -1,
+          .keeper_sock = -1, .rt = {.dir_fd = -1, .lock_fd = -1}},
+    .sigfd = -1, .tty = &tty, .net = {.ready_fd = -1, .exit_fd = -1}, .holder = HOLDER_INIT, .init_pidfd = -1,
+    .mon = mon, .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,
   };
-  int r = 0;
   tty.master = -1;
-  for (size_t i = 0; i < N_ELEMENTS(stages) && r == 0; i++)
-    if ((r = stages[i].run(&h, err)) == 0)
-      log_stage("hutch", stages[i].name);
-  if (r == 0)
-    r = supervise(&h, err);
-  finish(&h);
+}
+
+/* The status for main: the command's, or the error's. */
+static int run_status(int r, const struct error *err)
+{
   log_stage("hutch", "exit");
   if (r < 0)
     return err->status ? err->status : EXIT_HUTCH_FAILED;
   return r;
+}
+
+/* A named or detached sandbox's monitor (monitor.c) always launches with
+ * a keeper: it answers the monitor's requests and holds what hutch exec
+ * joins. */
+int run_sandbox_monitored(const struct plan *p, const struct run_monitor *mon, struct error *err)
+{
+  struct parent h;
+  parent_init(&h, p, mon);
+  int r = run_stages(&h, stages, N_ELEMENTS(stages), err);
+  if (r == 0)
+    r = supervise(&h, err);
+  finish(&h);
+  return run_status(r, err);
+}
+
+/* ------------------------------------------------- the path without keeper */
+
+/* Whether this launch needs the keeper, and (at --log-level debug) why:
+ * each reason is a helper that must run beside the sandbox, outside it, or
+ * something on disk that must be removed after it. */
+bool launch_needs_keeper(const struct plan *p)
+{
+  const char *why[8];
+  size_t n = 0;
+  if (p->overlay == OVERLAY_FUSE)
+    why[n++] = "fuse-overlayfs runs beside the sandbox";
+  if (p->squashfs)
+    why[n++] = "squashfuse runs beside the sandbox";
+  if (p->upper_on_disk)
+    why[n++] = "--upper disk: the writes' directory is removed afterwards";
+  if (p->network == NET_PASTA || p->network == NET_SLIRP4NETNS)
+    why[n++] = "the network helper keeps its files in the run directory";
+  if (p->pf.n > 0)
+    why[n++] = "published TCP ports: hutch's forwarder is the keeper's child";
+  if (p->xnest.on || p->dbus.n_args > 0)
+    why[n++] = "hutch app's helpers (Xephyr, xdg-dbus-proxy) keep their sockets in the run directory";
+  for (size_t i = 0; i < n; i++)
+    log_debug("launch with a keeper: %s", why[i]);
+  if (n == 0)
+    log_debug("launch without a keeper: kernel overlay, writes in memory, no helper");
+  return n > 0;
+}
+
+/* The run base directory (not a run directory of its own): init mounts
+ * the sandbox's tmpfs over it in its own mount namespace. */
+static int find_run_base(struct parent *h, struct error *err)
+{
+  return runtime_base(&h->l.rt.base, false, err);
+}
+
+/* init, hutch's own child, in every namespace of the sandbox at once. It
+ * gets hutch's pidfd, to tell whether hutch lives where its parent-death
+ * signal might have come too late. */
+static int spawn_init(struct parent *h, struct error *err)
+{
+  struct launch *l = &h->l;
+  l->parent_pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
+  if (l->parent_pidfd < 0)
+    return error_set(err, errno, "pidfd_open");
+  pid_t pid = clone_with_sock(h, init_namespaces(l->plan), &l->keeper_sock, init_main_direct, err);
+  if (pid < 0)
+    return pid;
+  h->init_pid = pid;
+  h->init_pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+  return h->init_pidfd < 0 ? error_set(err, errno, "pidfd_open the sandbox's init") : 0;
+}
+
+static const struct stage direct_stages[] = {
+  {"setup", setup_parent},
+  {"run base", find_run_base},
+  {"join holder", join_holder},
+  {"clone init", spawn_init},
+  {"write id maps", map_ids},
+  {"network namespace", start_network},
+  {"terminal relay", start_tty},
+  {"sandbox ready", wait_ready},
+  {"go", send_go},
+};
+
+/* An ERROR init sent (its exec failed), if one is waiting. */
+static void read_init_error(struct parent *h, bool wait, struct error *err)
+{
+  struct pollfd p = {.fd = h->l.parent_sock, .events = POLLIN};
+  struct sync_msg m;
+  while (h->l.parent_sock >= 0 && poll(&p, 1, wait ? -1 : 0) > 0 && (p.revents & POLLIN) &&
+         sync_recv(h->l.parent_sock, &m, NULL) == 0)
+    if (m.type == SYNC_ERROR)
+      *err = m.err;
+  if (p.revents & (POLLHUP | POLLERR))
+    close_fd(&h->l.parent_sock);
+}
+
+/* After GO: relay the terminal, pass signals on to init, and wait for it
+ * through its pidfd; its status is the command's. */
+static int supervise_direct(struct parent *h, struct error *err)
+{
+  for (;;) {
+    struct pollfd p[3 + TTY_POLLFDS] = {
+      {.fd = h->l.parent_sock, .events = POLLIN},
+      {.fd = h->sigfd, .events = POLLIN},
+      {.fd = h->init_pidfd, .events = POLLIN},
+    };
+    tty_poll_fds(h->tty, p + 3);
+    if (poll(p, N_ELEMENTS(p), -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return error_set(err, errno, "poll");
+    }
+    if (p[1].revents & POLLIN)
+      pass_signal(h);
+    tty_handle(h->tty, p + 3);
+    if (p[0].revents)
+      read_init_error(h, false, err);
+    if (p[2].revents & POLLIN) {
+      siginfo_t si = {0};
+      if (waitid(P_PIDFD, (id_t) h->init_pidfd, &si, WEXITED) < 0)
+        return error_set(err, errno, "wait for the sandbox's init");
+      h->init_pid = 0;
+      read_init_error(h, false, err);
+      tty_drain(h->tty);
+      /* After an ERROR, its status (126, 127...) is the one to report. */
+      return err->msg[0] ? err->status : proc_siginfo_status(&si);
+    }
+  }
+}
+
+/* However the launch went: init (and with it its pid namespace, its mounts
+ * and the tmpfs) dies, and hutch waits for it. */
+static void finish_direct(struct parent *h)
+{
+  tty_relay_stop(h->tty);
+  close_fd(&h->l.parent_sock);
+  if (h->init_pid > 0) {
+    syscall(SYS_pidfd_send_signal, h->init_pidfd, SIGKILL, NULL, 0);
+    proc_wait(h->init_pid);
+  }
+  close_fd(&h->init_pidfd);
+  close_fd(&h->l.parent_pidfd);
+  holder_release(&h->holder);
+  runtime_free(&h->l.rt);
+  close_fd(&h->sigfd);
+}
+
+int run_sandbox(const struct plan *p, struct error *err)
+{
+  if (launch_needs_keeper(p))
+    return run_sandbox_monitored(p, NULL, err);
+  struct parent h;
+  parent_init(&h, p, NULL);
+  int r = run_stages(&h, direct_stages, N_ELEMENTS(direct_stages), err);
+  if (r == 0)
+    r = supervise_direct(&h, err);
+  finish_direct(&h);
+  if (r < 0 && err->status == SYNC_STATUS_NEEDS_KEEPER) {
+    log_debug("%s; launching again with a keeper, which can use fuse-overlayfs", err->msg);
+    signal(SIGPIPE, h.l.sigpipe_ignored ? SIG_IGN : SIG_DFL);  /* as the caller gave it */
+    *err = (struct error) {0};
+    return run_sandbox_monitored(p, NULL, err);
+  }
+  return run_status(r, err);
 }

@@ -23,6 +23,10 @@ struct run_monitor {
   void (*event)(void *ctx, int fd, short revents, int keeper_sock);
 };
 int run_sandbox_monitored(const struct plan *p, const struct run_monitor *m, struct error *err);
+/* Whether the launch needs the keeper (fuse-overlayfs, squashfuse, --upper
+ * disk, a network helper, hutch's port forwarder; not ports passed to the
+ * command with --port-driver socket); the reasons go to the debug log. Without one, hutch clones init directly (run.c). */
+bool launch_needs_keeper(const struct plan *p);
 
 /* Before the plan is made: keep 3..N+2 for --preserve-fds (holding
  * /dev/null where the caller left a gap, so that hutch's own descriptors

@@ -119,10 +119,11 @@ int runtime_create(struct runtime *rt, bool rw_on_disk, struct error *err)
   rt->dir_fd = rt->lock_fd = -1;
   if ((r = runtime_base(&rt->base, false, err)) < 0)
     return r;
-  /* Made as new-XXXXXX and renamed to run-XXXXXX only once its lock is
-   * held: another start's reaper looks at run-* alone, so it can never take
-   * the lock of a directory that is still being made. */
-  _cleanup_free_ char *fresh = xasprintf("%s/new-XXXXXX", rt->base);
+  /* Made as new-PID-XXXXXX and renamed to run-XXXXXX only once its lock
+   * is held: another start's reaper takes the lock of run-* alone, so never
+   * that of a directory still being made, and removes a new-PID-* only once
+   * its maker PID is gone. */
+  _cleanup_free_ char *fresh = xasprintf("%s/new-%d-XXXXXX", rt->base, (int) getpid());
   if (!mkdtemp(fresh))
     return error_set(err, errno, "mkdtemp `%s`", fresh);
   rt->dir = xasprintf("%s/run-%s", rt->base, strrchr(fresh, '-') + 1);
@@ -209,6 +210,20 @@ void runtime_free(struct runtime *rt)
   rt->dir = rt->base = rt->rw = rt->rw_kept = NULL;
 }
 
+/* Whether the process that made new-PID-XXXXXX has ended. The host's
+ * /proc answers, which init on the path without a keeper still has, in a
+ * pid namespace of its own. */
+static bool maker_gone(const char *name)
+{
+  char *end;
+  long pid = strtol(name + 4, &end, 10);
+  if (pid <= 0 || *end != '-')
+    return false;
+  char proc[32];
+  snprintf(proc, sizeof proc, "/proc/%ld", pid);
+  return access(proc, F_OK) < 0 && errno == ENOENT;
+}
+
 void runtime_reap_stale(const struct runtime *rt)
 {
   _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -217,13 +232,15 @@ void runtime_reap_stale(const struct runtime *rt)
   DIR *d = fdopendir(fcntl(base, F_DUPFD_CLOEXEC, 0));
   if (!d)
     return;
-  const char *mine = strrchr(rt->dir, '/') + 1;
+  const char *mine = rt->dir ? strrchr(rt->dir, '/') + 1 : "";
   struct dirent *de;
   while ((de = readdir(d))) {
     if (!strncmp(de->d_name, "new-", 4)) {
-      /* Being made right now, unless a start was killed a while ago. */
+      /* Being made right now, unless its maker is gone, or (its pid taken
+       * again since) a start was killed a while ago. */
       struct stat st;
-      if (fstatat(base, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_mtime > time(NULL) - 60)
+      if (!maker_gone(de->d_name) &&
+          (fstatat(base, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_mtime > time(NULL) - 60))
         continue;
     } else if (strncmp(de->d_name, "run-", 4) || !strcmp(de->d_name, mine)) {
       continue;

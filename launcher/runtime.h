@@ -44,5 +44,7 @@ void runtime_remove(struct runtime *rt);
 /* Close and free what hutch holds of the run directory (not removing it). */
 void runtime_free(struct runtime *rt);
 /* Remove run directories of earlier runs whose lock is no longer held (their
- * hutch and keeper were killed with SIGKILL). */
+ * hutch and keeper were killed with SIGKILL); rt->dir, if set, is spared.
+ * Called in the sandbox's user namespace (by the keeper, or by init where
+ * there is none), whose capabilities can remove files of subordinate ids. */
 void runtime_reap_stale(const struct runtime *rt);

@@ -2,7 +2,9 @@
  * SOCK_SEQPACKET socketpairs (one message a packet, descriptors passed
  * with SCM_RIGHTS).
  *
- * The launch, in numbered steps:
+ * The launch, in numbered steps (without a keeper, run.c's direct path,
+ * init speaks to hutch itself: MAPPED goes to init, there is no
+ * SANDBOX_PID nor EXIT, and hutch waits for init through a pidfd):
  *   sync 1  (clone3 returns) the keeper exists in its new user namespace
  *   sync 2  hutch -> keeper   MAPPED: maps written, go on as root inside
  *   sync 3  keeper -> hutch   SANDBOX_PID: init's pid, as the keeper sees it
@@ -70,6 +72,11 @@ struct sync_msg {
   int32_t value;
   struct error err;    /* with SYNC_ERROR only */
 };
+
+/* The status of init's ERROR when, on the path without a keeper and with
+ * --overlay auto, the kernel overlay failed: hutch then launches again
+ * with the keeper, which can fall back to fuse-overlayfs. */
+#define SYNC_STATUS_NEEDS_KEEPER 1
 
 /* The signals hutch passes on to the command (and init to it), as podman
  * does. */

@@ -1,44 +1,74 @@
 #!/bin/bash
 # The sandbox dies with hutch. After kill -9 of hutch nothing is left: no
 # process of the sandbox (fuse-overlayfs included), no mount, no run
-# directory. When the command exits, hutch exits, even if the command left
+# directory; proven on both launch paths (run.c): without a keeper (the
+# default: kernel overlay, writes in memory) and with one (--upper disk,
+# --overlay fuse), both while the command runs and at many moments of the
+# start. When the command exits, hutch exits, even if the command left
 # daemons running. When hutch and its keeper are both killed, the next start
 # of hutch removes the stale run directory.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-per_backend=7
-plan $((2 * per_backend + 8))
+per_path=8
+paths="direct disk fuse"
+plan $((3 * per_path + 2 * 3 + 8))
 
 root=$(busybox_layers)
 ready=$TEST_TMP/ready
 mkdir -p "$ready"
 
-# start_sandbox BACKEND NAME: hutch in the background running a daemon and a
+# path_opts PATH: the options that take a launch down that path.
+path_opts() {
+    case $1 in
+    direct) echo --overlay kernel ;;        # no keeper
+    disk) echo --overlay kernel --upper disk ;;  # the keeper, kernel overlay
+    fuse) echo --overlay fuse ;;            # the keeper and fuse-overlayfs
+    esac
+}
+
+# start_sandbox PATH NAME: hutch in the background running a daemon and a
 # foreground sleep; waits until both run. Sets pid (hutch's) and marker.
 start_sandbox() {
     marker="9$RANDOM$RANDOM"
     rm -f "$ready/$2"
-    "$HUTCH" run --overlay "$1" -v "$ready:/ready" "$root" /bin/sh -c \
+    "$HUTCH" run $(path_opts "$1") -v "$ready:/ready" "$root" /bin/sh -c \
         "sleep $marker & sleep $marker & echo up > /ready/$2; sleep $marker" \
         < /dev/null > "$TEST_TMP/out.$2" 2>&1 &
     pid=$!
     wait_for_file "$ready/$2" up 10 "$pid"
 }
 
-# The processes the sandbox runs: hutch, its keeper, init, the command,
-# its daemons, fuse-overlayfs.
-for backend in kernel fuse; do
+# orphans: a sandbox's init (it calls itself hutch-init) that outlived the
+# hutch (or keeper) that started it and was handed to the host's pid 1;
+# not one of $inits_before (another test's), and not a zombie (which holds
+# nothing, and whose reaping is up to that pid 1).
+orphans() {
+    local p st
+    for p in $(pgrep -u "$(id -u)" -x -P 1 hutch-init); do
+        st=$(proc_state "$p")
+        [ -z "$st" ] || [ "$st" = Z ] && continue
+        case " $inits_before " in *" $(proc_key "$p") "*) continue ;; esac
+        echo "orphan init $p"
+    done
+    return 0
+}
+
+# The processes the sandbox runs: hutch, the keeper (but on the direct
+# path), init, the command, its daemons, fuse-overlayfs.
+for path in $paths; do
+    backend=kernel
+    [ "$path" = fuse ] && backend=fuse
     if ! have_backend "$backend"; then
-        skip_n "$per_backend" "$backend: kill -9 checks" "$(backend_missing_reason "$backend")"
+        skip_n "$per_path" "$path: kill -9 checks" "$(backend_missing_reason "$backend")"
         continue
     fi
-    if ! start_sandbox "$backend" "$backend"; then
-        not_ok "$backend: the sandbox starts" "$(cat "$TEST_TMP/out.$backend")"
-        for ((i = 1; i < per_backend; i++)); do not_ok "$backend: kill -9 check $i (not run)"; done
+    if ! start_sandbox "$path" "$path"; then
+        not_ok "$path: the sandbox starts" "$(cat "$TEST_TMP/out.$path")"
+        for ((i = 1; i < per_path; i++)); do not_ok "$path: kill -9 check $i (not run)"; done
         kill -KILL "$pid" 2>/dev/null
         continue
     fi
-    ok "$backend: the sandbox starts"
+    ok "$path: the sandbox starts"
     procs=$(descendants "$pid")
     n=$(wc -l <<< "$procs")
     n_sleep=0
@@ -47,10 +77,17 @@ for backend in kernel fuse; do
     done
     # hutch, keeper, init, 3 sleeps (sh execs the last), fuse-overlayfs: the
     # watch list must hold them all, or the checks below would prove nothing.
-    if [ "$backend" = fuse ]; then want=7; else want=6; fi
-    check "$backend: the watch list holds hutch and every sandbox process ($n, want $want; $n_sleep sleeps)" \
+    case $path in direct) want=5 ;; disk) want=6 ;; fuse) want=7 ;; esac
+    check "$path: the watch list holds hutch and every sandbox process ($n, want $want; $n_sleep sleeps)" \
         test "$n" -ge "$want" -a "$n_sleep" -eq 3
-    check "$backend: while it runs, there is a run directory" test -n "$(ls -A "$RUN_BASE" 2>/dev/null)"
+    init=$(pgrep -u "$(id -u)" -x -P "$pid" hutch-init)
+    if [ "$path" = direct ]; then
+        check "$path: init is hutch's own child (no keeper)" test -n "$init"
+        check "$path: while it runs, there is no run directory" test -z "$(ls -A "$RUN_BASE" 2>/dev/null)"
+    else
+        check "$path: init is not hutch's child (a keeper between)" test -z "$init"
+        check "$path: while it runs, there is a run directory" test -n "$(ls -A "$RUN_BASE" 2>/dev/null)"
+    fi
     kill -KILL "$pid"
     wait "$pid" 2>/dev/null
     for ((i = 0; i < 100; i++)); do
@@ -58,11 +95,37 @@ for backend in kernel fuse; do
         [ -z "$left" ] && break
         sleep 0.05
     done
-    is "$left" "" "$backend: after kill -9 of hutch, every process of the sandbox is gone"
-    check "$backend: ... including the command's daemons" test -z "$(pgrep -f "sleep $marker")"
-    assert_clean "$backend: ... and there is no mount, no run directory, no process left"
-    run_hutch run --overlay "$backend" "$root" /bin/sh -c 'echo ran'
-    is "$rc/$out" "0/ran" "$backend: the next run works"
+    is "$left" "" "$path: after kill -9 of hutch, every process of the sandbox is gone"
+    check "$path: ... including the command's daemons" test -z "$(pgrep -f "sleep $marker")"
+    assert_clean "$path: ... and there is no mount, no run directory, no process left"
+    run_hutch run $(path_opts "$path") "$root" /bin/sh -c 'echo ran'
+    is "$rc/$out" "0/ran" "$path: the next run works"
+done
+
+# --- kill -9 of hutch at many moments of its start, on both paths: a
+# launch takes a few ms, so the delays below land in its stages from the
+# first to the command's run (the last stage each reached before the kill
+# is shown; the keeper's cleanup after it is left out).
+inits_before=$(for p in $(pgrep -u "$(id -u)" -x hutch-init); do proc_key "$p"; done | tr '\n' ' ')
+for path in direct disk; do
+    marker="9$RANDOM$RANDOM"
+    stages=''
+    for d in 0 0 0.001 0.002 0.003 0.004 0.005 0.006 0.008 0.010 0.013 0.016 0.020 0.030 0.050 0.1; do
+        "$HUTCH" run --log-level debug $(path_opts "$path") "$root" /bin/sh -c "echo up; sleep $marker" \
+            < /dev/null > "$TEST_TMP/out.kill" 2> "$TEST_TMP/err.kill" &
+        p=$!
+        sleep "$d"
+        kill -KILL "$p"
+        wait "$p" 2>/dev/null
+        last=$(grep -a -o '\] [a-z]* *[a-z][^(]*' "$TEST_TMP/err.kill" | grep -v -E 'sandbox ended|unmount overlay|cleaned up' | tail -n 1 | sed 's/^] //; s/ *$//; s/  */ /g')
+        stages="$stages${last:-before any stage}; "
+    done
+    diag "$path: killed after: $stages"
+    run_hutch run $(path_opts "$path") "$root" /bin/sh -c 'echo ran'
+    is "$rc/$out" "0/ran" "$path: after 16 kills of hutch during its start, a run works"
+    given ran 0 ran -- assert_clean "$path: ... and the kills left no process, mount or run directory" \
+        "sleep $marker"
+    given ran 0 ran -- is "$(wait_clean 5 >/dev/null; orphans)" "" "$path: ... and no orphaned init"
 done
 
 # --- daemons left running do not keep hutch alive
@@ -84,7 +147,7 @@ given ran 0 ran -- assert_clean "... and nothing is left in $fallback/run"
 unset FALLBACK_BASE_BEFORE
 
 # --- hutch and its keeper both killed: the next start cleans up
-if start_sandbox kernel stale || start_sandbox fuse stale; then
+if start_sandbox disk stale || start_sandbox fuse stale; then
     keeper=$(pgrep -P "$pid" | head -n 1)
     kill -KILL "$pid" $keeper
     wait "$pid" 2>/dev/null
