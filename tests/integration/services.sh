@@ -112,6 +112,7 @@ run_hutch rm -f chatty
 # --- a file survives stop and start, and is gone after rm.
 keep_cmd='if [ -f /kept/v ]; then echo found-kept; else mkdir /kept; echo v1 > /kept/v; chown -R 1000:1000 /kept; chmod 700 /kept; echo wrote-kept; fi'
 run_hutch run -d --name keep "$root" sh -c "$keep_cmd; exec sleep 1000"
+[ "$rc/$out" = 0/keep ] && logs_have keep wrote-kept  # its word out before the SIGKILL
 run_hutch stop -t 0 keep
 run_hutch start keep
 is "$rc/$out" "0/keep" "start runs a stopped sandbox again"
