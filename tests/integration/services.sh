@@ -9,7 +9,7 @@
 # left behind.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 59
+plan 60
 root=$(busybox_layers)
 export XDG_DATA_HOME=$TEST_TMP/data
 SANDBOXES=$RUN_BASE/sandboxes
@@ -178,8 +178,20 @@ given ran 0 -- is "$out/$(grep -c . <<< "$out")" "$("$HUTCH" logs box 2>/dev/nul
 if command -v script > /dev/null; then
     run timeout -k 2 20 script -qefc "$HUTCH exec -t box sh -c 'tty; exit 4'" /dev/null
     is "$rc/$(tr -d '\r' <<< "$out")" "4//dev/pts/0" "exec -t: a terminal of the sandbox's own devpts, and the status"
+    # Without -t from a terminal: a pty of the sandbox's own as well, as
+    # for run; never the caller's terminal, which a process the command
+    # leaves behind could read from after exec returns.
+    cat > "$TEST_TMP/exec-tty" <<EOF
+#!/bin/sh
+exec "$HUTCH" exec box sh -c 'echo "devpts \$(stat -L -c %d /proc/self/fd/0) \$(stat -c %d /dev/pts/ptmx)"'
+EOF
+    chmod +x "$TEST_TMP/exec-tty"
+    run timeout -k 2 20 script -qefc "$TEST_TMP/exec-tty" /dev/null
+    set -- $(tr -d '\r' <<< "$out" | grep '^devpts ')
+    check "exec from a terminal without -t: stdin is a terminal of the sandbox's devpts, not the caller's" \
+        test "$rc" = 0 -a -n "${2:-}" -a "${2:-}" = "${3:-}"
 else
-    skip "exec -t" "script (util-linux) is not installed"
+    skip_n 2 "exec -t" "script (util-linux) is not installed"
 fi
 run_hutch exec box unshare -U sh -c 'echo escaped'
 given test "$(field box exit_code)" = "" -- check "a call the seccomp filter denies (unshare -U) fails in exec's process" \
