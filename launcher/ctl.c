@@ -429,6 +429,7 @@ int ctl_exec(int argc, char **argv)
   json_object_object_add(req, "env", env);
   json_object_object_add(req, "argv", args);
   int c, status = EXIT_HUTCH_FAILED, s = -1;
+  bool tty = false;
   struct sandbox sb = SANDBOX_INIT;
   struct error err = {0};
   optind = 0;
@@ -438,7 +439,7 @@ int ctl_exec(int argc, char **argv)
     case 'i':
       break;
     case 't':
-      json_object_object_add(req, "tty", json_object_new_boolean(true));
+      tty = true;
       break;
     case 'e':
       if (!strchr(optarg, '=') || optarg[0] == '=') {
@@ -468,6 +469,11 @@ int ctl_exec(int argc, char **argv)
   }
   for (int i = optind + 1; i < argc; i++)
     json_object_array_add(args, json_object_new_string(argv[i]));
+  /* With a terminal on stdin, a pty of the sandbox's own, as for run:
+   * the caller's terminal itself would stay open in whatever the command
+   * leaves running, which could read what is typed after exec returns. */
+  if (tty || isatty(STDIN_FILENO))
+    json_object_object_add(req, "tty", json_object_new_boolean(true));
   if (open_named(&sb, argv[optind], &err) < 0 || !state_running(&sb)) {
     if (!err.msg[0]) {
       error_set(&err, 0, "%s is not running", sb.name);
