@@ -9,7 +9,7 @@
 # left behind.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 60
+plan 61
 root=$(busybox_layers)
 export XDG_DATA_HOME=$TEST_TMP/data
 SANDBOXES=$RUN_BASE/sandboxes
@@ -254,6 +254,24 @@ ln -s "$TEST_TMP/victim" "$DATA_SANDBOXES/ghost"
 run_hutch rm ghost
 given ran 0 ghost -- check "rm of a sandbox whose directory is a link removes the link, not what it points to" \
     test -e "$TEST_TMP/victim/rw/precious" -a ! -L "$DATA_SANDBOXES/ghost"
+# kill -9 of box's keeper while an exec runs: the exec'd command dies with
+# the sandbox and the client returns (137), nothing of the exec left.
+"$HUTCH" exec box sh -c 'echo started; while :; do sleep 1; done' "$TEST_TMP/exec-mark" > "$TEST_TMP/exec-out" 2>&1 &
+client=$!
+for ((i = 0; i < 100; i++)); do
+    grep -qx started "$TEST_TMP/exec-out" 2> /dev/null && break
+    sleep 0.05
+done
+mon=$(field box monitor_pid)
+keeper=$([ -n "$mon" ] && ps -o pid=,comm= --ppid "$mon" | awk '$2 == "hutch" {print $1}')
+[ -n "$keeper" ] && grep -qx started "$TEST_TMP/exec-out" && kill -KILL $keeper
+wait_exit "$client"
+crc=$?
+for ((i = 0; i < 40; i++)); do
+    pgrep -f -- "$TEST_TMP/exec-mark" > /dev/null || break
+    sleep 0.05
+done
+given test -n "$keeper" -- is "$crc/$(pgrep -f -- "$TEST_TMP/exec-mark")" "137/" "kill -9 of the keeper during an exec: the client returns 137, the exec'd command is gone"
 
 # --- two runs racing on one name: one wins, the other is refused.
 "$HUTCH" run -d --name race "$root" sleep 1000 > "$TEST_TMP/race1" 2>&1 &
