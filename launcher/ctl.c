@@ -105,6 +105,18 @@ static char *joined(json_object *a, const char *sep)
   return out;
 }
 
+/* For a terminal: a control character (ESC, BEL, a newline...) of a
+ * command or a root, which an image's Cmd can hold, shown as `?`, as ls
+ * -q does, so that ps cannot be made to move the cursor, retitle the
+ * window or fake a line. In place. */
+static char *printable(char *s)
+{
+  for (unsigned char *c = (unsigned char *) s; *c; c++)
+    if (*c < 0x20 || *c == 0x7f)
+      *c = '?';
+  return s;
+}
+
 int ctl_ps(int argc, char **argv)
 {
   bool all = false, json = false;
@@ -155,7 +167,9 @@ int ctl_ps(int argc, char **argv)
       json_object_object_add(o, "command", json_object_get(state_get(&sb, "command")));
       json_object_array_add(list, o);
     } else {
-      printf("%-24s %-17s %-8s %-24s %-30s %s\n", sb.name, status, up, ports[0] ? ports : "-", state_str(&sb, "root"), cmd);
+      _cleanup_free_ char *root = xstrdup(state_str(&sb, "root"));
+      printf("%-24s %-17s %-8s %-24s %-30s %s\n", sb.name, printable(status), up, ports[0] ? printable(ports) : "-",
+             printable(root), printable(cmd));
     }
     state_close(&sb);
   }
@@ -415,6 +429,7 @@ int ctl_exec(int argc, char **argv)
   json_object_object_add(req, "env", env);
   json_object_object_add(req, "argv", args);
   int c, status = EXIT_HUTCH_FAILED, s = -1;
+  bool tty = false;
   struct sandbox sb = SANDBOX_INIT;
   struct error err = {0};
   optind = 0;
@@ -424,7 +439,7 @@ int ctl_exec(int argc, char **argv)
     case 'i':
       break;
     case 't':
-      json_object_object_add(req, "tty", json_object_new_boolean(true));
+      tty = true;
       break;
     case 'e':
       if (!strchr(optarg, '=') || optarg[0] == '=') {
@@ -454,6 +469,11 @@ int ctl_exec(int argc, char **argv)
   }
   for (int i = optind + 1; i < argc; i++)
     json_object_array_add(args, json_object_new_string(argv[i]));
+  /* With a terminal on stdin, a pty of the sandbox's own, as for run:
+   * the caller's terminal itself would stay open in whatever the command
+   * leaves running, which could read what is typed after exec returns. */
+  if (tty || isatty(STDIN_FILENO))
+    json_object_object_add(req, "tty", json_object_new_boolean(true));
   if (open_named(&sb, argv[optind], &err) < 0 || !state_running(&sb)) {
     if (!err.msg[0]) {
       error_set(&err, 0, "%s is not running", sb.name);

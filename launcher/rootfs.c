@@ -679,13 +679,22 @@ static int protect_state(struct plan *p, const char *src, const char *dst, struc
 {
   /* 0: run directories, 1: the filter cache, 2: the namespace holder's
    * state, 3: the image store (its layers are every image's lower
-   * layers). */
-  for (int which = 0; which < 4; which++) {
+   * layers), 4: the named sandboxes' data (state.json, whose arguments
+   * `hutch start` runs again, and their kept changes), 5: the changes of
+   * --upper disk runs. */
+  for (int which = 0; which < 6; which++) {
     _cleanup_free_ char *dir = NULL;
     struct error e = {0};
     if ((which < 2 ? runtime_base(&dir, which == 1, &e)
-                   : which == 2 ? runtime_holder_dir(&dir, &e) : store_path(&dir, &e)) < 0)
+         : which == 2 ? runtime_holder_dir(&dir, &e)
+         : which == 3 ? store_path(&dir, &e)
+                      : runtime_data_dir(&dir, &e)) < 0)
       continue;
+    if (which >= 4) {
+      char *sub = xasprintf("%s/%s", dir, which == 4 ? "sandboxes" : "rw");
+      free(dir);
+      dir = sub;
+    }
     /* The fallback's parent /tmp/hutch-UID holds them all. */
     char *parent = strrchr(dir, '/');
     if (which < 3 &&
@@ -694,6 +703,8 @@ static int protect_state(struct plan *p, const char *src, const char *dst, struc
     const char *rest;
     if (!beneath(dir, src, &rest))
       continue;
+    if (which >= 4)
+      mkdir(dir, 0700);  /* the others are made by the calls above */
     if (!*rest)
       return error_set(err, 0, "volume source `%s` is hutch's own state directory\nbind another directory", src);
     _cleanup_free_ char *inside = xasprintf("%s%s", strcmp(dst, "/") ? dst : "", rest);

@@ -317,31 +317,57 @@ char **state_list(void)
   return v;
 }
 
-static int remove_data_fn(void *arg, struct error *err)
+/* NAME under the directory dir, removed through descriptors: a link
+ * planted in the place of a sandbox's directory, or of its rw, is
+ * removed itself, never followed. */
+struct removal {
+  int dir;
+  const char *name;
+  const char *path;  /* for the message */
+};
+
+static int remove_fn(void *arg, struct error *err)
 {
-  const char *dir = arg;
-  _cleanup_free_ char *parent = xstrdup(dir);
+  const struct removal *rm = arg;
+  int r = rm_rf_at(rm->dir, rm->name);
+  return r < 0 && r != -ENOENT ? error_set(err, -r, "remove `%s`", rm->path) : 0;
+}
+
+static int remove_dir(const char *path, struct error *err)
+{
+  _cleanup_free_ char *parent = xstrdup(path);
   char *slash = strrchr(parent, '/');
   *slash = '\0';
   _cleanup_close_ int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int r = fd < 0 ? -errno : rm_rf_at(fd, slash + 1);
-  return r < 0 && r != -ENOENT ? error_set(err, -r, "remove `%s`", dir) : 0;
+  if (fd < 0)
+    return errno == ENOENT ? 0 : error_set(err, errno, "open `%s`", parent);
+  struct removal rm = {fd, slash + 1, path};
+  return remove_fn(&rm, err);
 }
 
 int state_remove(struct sandbox *sb, struct error *err)
 {
   int r = 0;
+  _cleanup_free_ char *sandboxes = xstrdup(sb->data_dir);
+  *strrchr(sandboxes, '/') = '\0';
+  _cleanup_close_ int pfd = open(sandboxes, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int dfd = pfd < 0 ? -1 : openat(pfd, sb->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
-  if (stat(sb->data_dir, &st) == 0) {
+  if (dfd >= 0) {
     _cleanup_free_ char *rw = xasprintf("%s/rw", sb->data_dir);
+    struct removal changes = {dfd, "rw", rw};
     /* Only the changes need the mapped namespace (files of subordinate
      * ids); the rest is the caller's. */
-    if (stat(rw, &st) == 0 && (r = store_mapped_run(remove_data_fn, rw, err)) < 0)
+    if (fstatat(dfd, "rw", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+        (r = store_mapped_run(remove_fn, &changes, err)) < 0)
       return error_wrap(err, r, "remove the changes of %s", sb->name);
-    if ((r = remove_data_fn(sb->data_dir, err)) < 0)
+  }
+  if (pfd >= 0) {
+    struct removal data = {pfd, sb->name, sb->data_dir};
+    if ((r = remove_fn(&data, err)) < 0)
       return r;
   }
-  if ((r = remove_data_fn(sb->run_dir, err)) < 0)
+  if ((r = remove_dir(sb->run_dir, err)) < 0)
     return r;
   /* The parents, when this was the last sandbox (a new one makes them
    * again). */

@@ -9,7 +9,7 @@
 # left behind.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 50
+plan 61
 root=$(busybox_layers)
 export XDG_DATA_HOME=$TEST_TMP/data
 SANDBOXES=$RUN_BASE/sandboxes
@@ -112,6 +112,7 @@ run_hutch rm -f chatty
 # --- a file survives stop and start, and is gone after rm.
 keep_cmd='if [ -f /kept/v ]; then echo found-kept; else mkdir /kept; echo v1 > /kept/v; chown -R 1000:1000 /kept; chmod 700 /kept; echo wrote-kept; fi'
 run_hutch run -d --name keep "$root" sh -c "$keep_cmd; exec sleep 1000"
+[ "$rc/$out" = 0/keep ] && logs_have keep wrote-kept  # its word out before the SIGKILL
 run_hutch stop -t 0 keep
 run_hutch start keep
 is "$rc/$out" "0/keep" "start runs a stopped sandbox again"
@@ -159,7 +160,7 @@ given test -n "$keys" -- is "$(wc -w <<< "$keys")/$left" "$(wc -w <<< "$keys")/"
 is "$(ps_line victim | awk '{print $2}')" "exited" "the next ps shows it exited"
 
 # --- exec: a command in a running sandbox, under its policy.
-run_hutch run -d --name box "$root" sh -c 'echo box-file > /tmp/box-file; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; exec sleep 1000'
+run_hutch run -d --name box --ulimit nofile=900:1000 --ulimit core=0 "$root" sh -c 'echo box-file > /tmp/box-file; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; { grep -E "^(Cap|NoNewPrivs|Seccomp)" /proc/self/status; cat /proc/self/limits; } > /tmp/main-policy; exec sleep 1000'
 box_up=$rc/$out
 run_hutch exec box sh -c 'cat /tmp/box-file; echo "pid1=$(cat /proc/1/comm)"; exit 5'
 is "$rc/$out" "5/box-file
@@ -177,8 +178,20 @@ given ran 0 -- is "$out/$(grep -c . <<< "$out")" "$("$HUTCH" logs box 2>/dev/nul
 if command -v script > /dev/null; then
     run timeout -k 2 20 script -qefc "$HUTCH exec -t box sh -c 'tty; exit 4'" /dev/null
     is "$rc/$(tr -d '\r' <<< "$out")" "4//dev/pts/0" "exec -t: a terminal of the sandbox's own devpts, and the status"
+    # Without -t from a terminal: a pty of the sandbox's own as well, as
+    # for run; never the caller's terminal, which a process the command
+    # leaves behind could read from after exec returns.
+    cat > "$TEST_TMP/exec-tty" <<EOF
+#!/bin/sh
+exec "$HUTCH" exec box sh -c 'echo "devpts \$(stat -L -c %d /proc/self/fd/0) \$(stat -c %d /dev/pts/ptmx)"'
+EOF
+    chmod +x "$TEST_TMP/exec-tty"
+    run timeout -k 2 20 script -qefc "$TEST_TMP/exec-tty" /dev/null
+    set -- $(tr -d '\r' <<< "$out" | grep '^devpts ')
+    check "exec from a terminal without -t: stdin is a terminal of the sandbox's devpts, not the caller's" \
+        test "$rc" = 0 -a -n "${2:-}" -a "${2:-}" = "${3:-}"
 else
-    skip "exec -t" "script (util-linux) is not installed"
+    skip_n 2 "exec -t" "script (util-linux) is not installed"
 fi
 run_hutch exec box unshare -U sh -c 'echo escaped'
 given test "$(field box exit_code)" = "" -- check "a call the seccomp filter denies (unshare -U) fails in exec's process" \
@@ -189,6 +202,76 @@ is "$rc/$out" "0/escaped" "control: with --seccomp unconfined the same call succ
 run_hutch exec box sh -c 'ls "$1" 2>&1; for f in /proc/[0-9]*/cmdline; do tr "\0" " " < "$f"; echo; done; echo listed' sh "$TEST_TMP"
 given ran 0 listed -- unlike "$out" "$TEST_TMP/" "exec sees no host path: not the test directory, not the monitor's or the keeper's command line"
 given ran 0 -- like "$out" "No such file or directory" "... the host's directory is not there"
+# exec's process against the main command: every capability set, the
+# bounding set and the ambient one included, no_new_privs, the filter, and
+# every rlimit (box runs with --ulimit, which exec must apply too).
+run_hutch exec box sh -c '{ grep -E "^(Cap|NoNewPrivs|Seccomp)" /proc/self/status; cat /proc/self/limits; } > /tmp/exec-policy; diff /tmp/main-policy /tmp/exec-policy && grep -c . /tmp/main-policy && echo same'
+given ran 0 same -- check "exec's process has the main command's CapInh/Prm/Eff/Bnd/Amb, NoNewPrivs, Seccomp and rlimits" \
+    grep -qx '2[0-9]' <<< "$(sed -n 1p <<< "$out")"
+# Descriptors: the exec'd shell's own, listed by a child of it: none but
+# the client's three, none leading to the keeper or the monitor.
+run_hutch exec box sh -c 'ls -l /proc/$$/fd; echo fds-listed' < /dev/null
+given ran 0 fds-listed -- is "$(sed -n 's/.* \([0-9]*\) -> .*/\1/p' <<< "$out" | tr '\n' ' ')" "0 1 2 " "exec's process holds no descriptor but its stdio"
+given ran 0 fds-listed -- unlike "$out" "socket:" "... no socket of the keeper or the monitor"
+# The caller's environment stays outside; only -e goes in.
+run env HUTCH_REVIEW_LEAK=leaked "$HUTCH" exec -e GIVEN=given box env
+given ran 0 GIVEN=given -- unlike "$out" "HUTCH_REVIEW_LEAK" "exec passes none of the caller's environment, only -e"
+# kill -9 of the exec client: its command goes too (nothing could take it
+# back, and it would hold the client's stdio).
+"$HUTCH" exec box sh -c 'echo $$ > /tmp/exec-pid; exec sleep 1000' > /dev/null 2>&1 &
+client=$!
+for ((i = 0; i < 100; i++)); do
+    run_hutch exec box cat /tmp/exec-pid
+    [ "$rc" = 0 ] && [ -n "$out" ] && break
+    sleep 0.05
+done
+xpid=$out
+kill -KILL "$client"
+wait "$client" 2> /dev/null
+for ((i = 0; i < 40; i++)); do
+    run_hutch exec box sh -c "[ -d /proc/$xpid ] && echo alive || echo gone"
+    [ "$out" = gone ] && break
+    sleep 0.05
+done
+given test -n "$xpid" -- check "kill -9 of the exec client ends its command in the sandbox" ran 0 gone
+# ps: a command's control characters (an image's Cmd can hold any) reach
+# no terminal as they are.
+run_hutch run -d --name esc "$root" sh -c 'exec sleep 1000' "$(printf '\033]0;pwned\007\033[2J')"
+run_hutch ps -a
+given ran 0 -- check "ps prints no terminal escape of a command (ESC and BEL shown escaped)" \
+    sh -c '! printf %s "$1" | grep -q "$(printf "[\033\007]")" && printf %s "$1" | grep -q "^esc "' sh "$out"
+# The data directory inside a volume that holds it: the sandboxes' state
+# and changes are masked, as the store is (a sandbox that could edit
+# another's state.json would choose the options of its next start).
+run_hutch run -v "$XDG_DATA_HOME:/data" "$root" sh -c 'cat /data/hutch/sandboxes/box/state.json 2> /dev/null; ls /data/hutch/sandboxes; echo looked'
+given ran 0 looked -- unlike "$out" '"name":' "a volume holding the data directory shows no sandbox's state.json"
+given ran 0 looked -- unlike "$out" "box" "... nor the sandboxes' names"
+# rm removes the sandbox's own directories and never follows a link planted
+# in their place.
+mkdir -p "$TEST_TMP/victim/rw" "$DATA_SANDBOXES"
+echo keep > "$TEST_TMP/victim/rw/precious"
+ln -s "$TEST_TMP/victim" "$DATA_SANDBOXES/ghost"
+run_hutch rm ghost
+given ran 0 ghost -- check "rm of a sandbox whose directory is a link removes the link, not what it points to" \
+    test -e "$TEST_TMP/victim/rw/precious" -a ! -L "$DATA_SANDBOXES/ghost"
+# kill -9 of box's keeper while an exec runs: the exec'd command dies with
+# the sandbox and the client returns (137), nothing of the exec left.
+"$HUTCH" exec box sh -c 'echo started; while :; do sleep 1; done' "$TEST_TMP/exec-mark" > "$TEST_TMP/exec-out" 2>&1 &
+client=$!
+for ((i = 0; i < 100; i++)); do
+    grep -qx started "$TEST_TMP/exec-out" 2> /dev/null && break
+    sleep 0.05
+done
+mon=$(field box monitor_pid)
+keeper=$([ -n "$mon" ] && ps -o pid=,comm= --ppid "$mon" | awk '$2 == "hutch" {print $1}')
+[ -n "$keeper" ] && grep -qx started "$TEST_TMP/exec-out" && kill -KILL $keeper
+wait_exit "$client"
+crc=$?
+for ((i = 0; i < 40; i++)); do
+    pgrep -f -- "$TEST_TMP/exec-mark" > /dev/null || break
+    sleep 0.05
+done
+given test -n "$keeper" -- is "$crc/$(pgrep -f -- "$TEST_TMP/exec-mark")" "137/" "kill -9 of the keeper during an exec: the client returns 137, the exec'd command is gone"
 
 # --- two runs racing on one name: one wins, the other is refused.
 "$HUTCH" run -d --name race "$root" sleep 1000 > "$TEST_TMP/race1" 2>&1 &
@@ -250,7 +333,7 @@ done
 wait
 
 # --- rm of the rest: nothing left behind.
-for n in web stubborn talk victim race flaky fg box open hup ${name:-}; do
+for n in web stubborn talk victim race flaky fg box open hup esc ghost ${name:-}; do
     "$HUTCH" rm -f "$n" > /dev/null 2>&1
 done
 run_hutch ps -a
