@@ -78,8 +78,13 @@ static int parse_request(const struct plan *p, const char *text, struct request 
   int r = 0;
   size_t n = 0, ne = 0;
   if (json_object_object_get_ex(j, "argv", &v) && json_object_is_type(v, json_type_array))
-    for (size_t i = 0; i < json_object_array_length(v); i++)
-      strv_append(&rq->argv, &n, xstrdup(json_object_get_string(json_object_array_get_idx(v, i))));
+    for (size_t i = 0; i < json_object_array_length(v) && r == 0; i++) {
+      json_object *a = json_object_array_get_idx(v, i);
+      if (!json_object_is_type(a, json_type_string))
+        r = error_set(err, 0, "exec: a bad request (argv holds a %s)", json_type_to_name(json_object_get_type(a)));
+      else
+        strv_append(&rq->argv, &n, xstrdup(json_object_get_string(a)));
+    }
   for (size_t i = 0; p->env && p->env[i]; i++)
     strv_append(&rq->env, &ne, xstrdup(p->env[i]));
   if (json_object_object_get_ex(j, "env", &v) && json_object_is_type(v, json_type_array))

@@ -73,7 +73,10 @@ static int listen_ctl(struct monitor *m, struct error *err)
   snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/ctl", dir);
   unlink(path);
   m->ctl = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (dir < 0 || m->ctl < 0 || bind(m->ctl, (struct sockaddr *) &a, sizeof a) < 0 || listen(m->ctl, 16) < 0)
+  /* 0600: its directory is 0700 already, and the peer's uid is checked;
+   * the socket itself says the same. */
+  if (dir < 0 || m->ctl < 0 || bind(m->ctl, (struct sockaddr *) &a, sizeof a) < 0 ||
+      fchmodat(dir, "ctl", 0600, 0) < 0 || listen(m->ctl, 16) < 0)
     return error_set(err, errno, "control socket `%s`", path);
   return 0;
 }
