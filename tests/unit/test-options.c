@@ -235,13 +235,13 @@ static void test_env(void)
   size_t n = 0;
   struct error err = {0};
   struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
   int r = env_parse_text(big, "big.env", &env, &n, fake_host_env, &err);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
   double secs = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
   tap_ok(r == 0 && n == 20000 && !strcmp(env[0], "KEY_0=20000"),
          "env file: 40,000 lines, each key set twice: 20,000 keys, the last value in the first place");
-  tap_ok(secs < 1.0, "env file: 40,000 lines parse in %.3f s (under 1 s; was 4.9 s)", secs);
+  tap_ok(secs < 1.0, "env file: 40,000 lines parse in %.3f s of CPU (under 1 s; was 4.9 s)", secs);
   strvfreep(&env);
   free(big);
 

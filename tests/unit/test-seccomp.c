@@ -30,10 +30,12 @@ int runtime_base(char **out, bool cache, struct error *err)
   return error_set(err, 0, "stub: no runtime directory in the unit test");
 }
 
+/* CPU time, not the wall clock: a loaded machine (or a sanitizer build)
+ * must not fail the bound, which is there to catch the quadratic 33 s. */
 static double now_s(void)
 {
   struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
 }
 
@@ -125,7 +127,7 @@ static void size(void)
     TAP_INT_EQ(p.n_rules == 1 ? p.rules[0].n_names : 0, 1, "100,000 copies of one name: kept once");
     r = seccomp_filter_compile_profile(&p, &bpf, &err);
     double took = now_s() - t0;
-    tap_ok(r == 0 && took < 2.0, "100,000 copies of one name: read and compiled in %.3f s (under 2 s)", took);
+    tap_ok(r == 0 && took < 8.0, "100,000 copies of one name: read and compiled in %.3f s of CPU (under 8 s)", took);
     seccomp_filter_free(&bpf);
     seccomp_profile_free(&p);
   }
