@@ -11,7 +11,7 @@
 # send a connection to the gateway to the real network.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 42
+plan 43
 root=$(busybox_layers)
 
 # fetch PORT [SECONDS] [PID]: GET / from 127.0.0.1:PORT, retrying until it
@@ -272,6 +272,26 @@ INNER
     fi
 else
     skip_n 3 "DNS end to end" "dnsmasq, pasta, slirp4netns or unprivileged namespaces missing"
+fi
+
+# --- pasta without ports of its own (hutch's forwarder carries -p): the
+# launch goes on once the namespace has the host's default routes, before
+# pasta's pid file. The command's first look must find them all there.
+if command -v pasta > /dev/null; then
+    want=""
+    ip -4 route show default 2>/dev/null | grep -q . && want="${want}v4 "
+    ip -6 route show default 2>/dev/null | grep -q . && want="${want}v6 "
+    # A race where it goes wrong: three launches, each must see them all.
+    got=""
+    for i in 1 2 3; do
+        port=$(free_port)
+        run_hutch run --network pasta -p "$port:80" "$root" /bin/sh -c \
+            'r=""; ip -4 route show default | grep -q . && r="${r}v4 "; ip -6 route show default | grep -q . && r="${r}v6 "; echo "routes: $r"'
+        got="$got$rc:$out;"
+    done
+    is "$got" "0:routes: $want;0:routes: $want;0:routes: $want;" "pasta with -p through the forwarder: the command starts with the host's default routes (${want:-none}) in place, 3 launches of 3"
+else
+    skip "pasta: default routes in place at the start" "pasta missing"
 fi
 
 # --- hutch's forwarder under load: 30 MiB up, a half-close (the client's
