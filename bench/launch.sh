@@ -1,95 +1,207 @@
-#!/bin/sh
-# bench/launch.sh: launch latency of `hutch run` over a two-layer busybox root
-# running /bin/true, side by side in one hyperfine run with bwrap on the same
-# root (merged into one directory, since bwrap has no overlay) and the floor
-# `unshare -Urmpf --mount-proc true`; hutch-keeper is the launch through the
-# keeper (--upper disk takes it), the default has none. Then the memory
-# hutch's own processes hold while a sandbox runs. Run it as an unprivileged user with subordinate
-# ids; it prints medians and ratios. Usage: bench/launch.sh [BUILD_DIR]
-set -eu
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$src/build}
-hutch=$build/launcher/hutch
+#!/bin/bash
+# bench/launch.sh: launch latency of `hutch run` over a two-layer busybox
+# root running /bin/true, every variant side by side in one hyperfine run:
+#   hutch             the default: the holder's namespace, subordinate map,
+#                     kernel overlay, the full policy
+#   hutch-keeper      --upper disk, which takes the keeper (the default has
+#                     none)
+#   hutch-first       the first launch, which makes the holder (`hutch system
+#                     reset` before each run)
+#   hutch-no-holder   --no-holder: newuidmap and newgidmap at every launch
+#   hutch-single      --userns single
+#   hutch-fuse        --overlay fuse
+#   hutch-pasta       -p PORT:80 (pasta, hutch's forwarder), to the exit
+#   bwrap             --unshare-all on the same root merged into a directory
+#   unshare           `unshare -Urmpf --mount-proc true`, the floor
+#   podman            `podman run --rm --network none` of the same root
+#                     imported as an image, where podman runs rootless here
+# Then: one launch's --log-level debug timeline; 1,000 sequential launches
+# and 50 at once (time, failures, nothing left); the launch time against the
+# layer count (1, 10, 100); the memory of the holder and of hutch's processes
+# while a sandbox runs. Run as an unprivileged user with subordinate ids,
+# ideally with XDG_RUNTIME_DIR on a tmpfs: bench/launch.sh [BUILD_DIR]
+# RUNS (default 100) sets hyperfine's runs per command, SEQ (default 1000)
+# the sequential launches.
+. "$(dirname "$0")/lib.sh"
+need_tools "Debian: apt install hyperfine bubblewrap util-linux python3" hyperfine bwrap unshare python3 ss
 runs=${RUNS:-100}
-[ "$(id -u)" != 0 ] || { echo "run the benchmark as an unprivileged user" >&2; exit 125; }
-for t in hyperfine bwrap unshare python3; do
-    command -v $t >/dev/null || { echo "bench: $t is missing (Debian: apt install hyperfine bubblewrap util-linux python3)" >&2; exit 125; }
-done
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-"$src/helpers/hutch-demo-layers" "$work/layers"
+L="layers:$work/layers"
+"$src/helpers/hutch-demo-layers" "$work/layers" > /dev/null
 mkdir "$work/merged"
-cp -a "$work/layers/00-base/." "$work/merged/"
-cp -a "$work/layers/10-httpd/." "$work/merged/"
+cp -a "$work/layers/00-base/." "$work/layers/10-httpd/." "$work/merged/"
 
 echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "${XDG_RUNTIME_DIR:-}" ]; then
     echo "run directories: \$XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR ($(stat -f -c %T "$XDG_RUNTIME_DIR"))"
 else
     echo "run directories: /tmp/hutch-$(id -u) ($(stat -f -c %T /tmp)), XDG_RUNTIME_DIR unset"
 fi
-"$hutch" run --log-level debug "layers:$work/layers" /bin/true 2>&1 | grep -E 'overlay|write id maps' || true
 
-hyperfine -N --warmup 10 --runs "$runs" --export-json "$work/launch.json" \
-    -n hutch "$hutch run --overlay kernel --userns auto layers:$work/layers /bin/true" \
-    -n hutch-keeper "$hutch run --overlay kernel --upper disk --userns auto layers:$work/layers /bin/true" \
-    -n hutch-fuse "$hutch run --overlay fuse --userns auto layers:$work/layers /bin/true" \
-    -n hutch-single "$hutch run --overlay kernel --userns single layers:$work/layers /bin/true" \
-    -n bwrap "bwrap --unshare-all --die-with-parent --ro-bind $work/merged / --proc /proc --dev /dev --tmpfs /tmp /bin/true" \
-    -n unshare "unshare -Urmpf --mount-proc true" >/dev/null
+# podman, where it runs: crun refuses hybrid cgroup hierarchies, runc does not.
+podman_cmd=()
+if command -v podman > /dev/null; then
+    tar -C "$work/merged" -cf "$work/root.tar" .
+    image=localhost/hutch-bench-busybox
+    trap 'podman rmi -f "$image" > /dev/null 2>&1; cleanup' EXIT
+    if podman import -q "$work/root.tar" "$image" > /dev/null 2>&1; then
+        for rt in "" runc; do
+            cmd=(podman ${rt:+--runtime $rt} run --rm --network none "$image" /bin/true)
+            if "${cmd[@]}" > /dev/null 2> "$work/podman.err"; then
+                podman_cmd=("${cmd[@]}")
+                break
+            fi
+        done
+        [ ${#podman_cmd[@]} -gt 0 ] || echo "podman: skipped, it cannot run here: $(grep -v 'shared mount' "$work/podman.err" | head -1)"
+    else
+        echo "podman: skipped, podman import failed"
+    fi
+else
+    echo "podman: skipped, not installed"
+fi
+
+# One launch's timeline (the holder exists and the filter cache is warm).
+"$hutch" run "$L" /bin/true
+echo
+echo "One default launch, --log-level debug (times from hutch's start):"
+"$hutch" run --log-level debug "$L" /bin/true 2>&1 | grep -E '^hutch: \[' || true
+
+# The side by side run. A --prepare per command: only hutch-first's stops
+# the holder.
+pport=$(port)
+names=(hutch hutch-keeper hutch-first hutch-no-holder hutch-single hutch-fuse hutch-pasta bwrap unshare)
+cmds=(
+    "$hutch run $L /bin/true"
+    "$hutch run --upper disk $L /bin/true"
+    "$hutch run $L /bin/true"
+    "$hutch run --no-holder $L /bin/true"
+    "$hutch run --userns single $L /bin/true"
+    "$hutch run --overlay fuse $L /bin/true"
+    "$hutch run -p $pport:80 $L /bin/true"
+    "bwrap --unshare-all --die-with-parent --ro-bind $work/merged / --proc /proc --dev /dev --tmpfs /tmp /bin/true"
+    "unshare -Urmpf --mount-proc true"
+)
+if [ ${#podman_cmd[@]} -gt 0 ]; then
+    names+=(podman)
+    cmds+=("${podman_cmd[*]}")
+fi
+args=()
+for i in "${!names[@]}"; do
+    if [ "${names[$i]}" = hutch-first ]; then
+        args+=(--prepare "$hutch system reset")
+    else
+        args+=(--prepare true)
+    fi
+    args+=(-n "${names[$i]}" "${cmds[$i]}")
+done
+hyperfine -N --warmup 10 --runs "$runs" --export-json "$work/launch.json" "${args[@]}" > /dev/null
 
 python3 - "$work/launch.json" <<'PY'
 import json, sys
 res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 med = {k: v["median"] * 1000 for k, v in res.items()}
-print(f"{'command':<14}{'median ms':>10}{'mean ms':>10}{'stddev':>9}{'x bwrap':>9}{'x floor':>9}")
+print(f"\n{'command':<17}{'median ms':>10}{'mean ms':>10}{'stddev':>9}{'x bwrap':>9}{'x floor':>9}")
 for k, v in res.items():
-    print(f"{k:<14}{med[k]:>10.2f}{v['mean']*1000:>10.2f}{v['stddev']*1000:>9.2f}"
+    print(f"{k:<17}{med[k]:>10.2f}{v['mean']*1000:>10.2f}{v['stddev']*1000:>9.2f}"
           f"{med[k]/med['bwrap']:>9.2f}{med[k]/med['unshare']:>9.2f}")
-print(f"target: hutch <= 1.5 x bwrap: {'met' if med['hutch'] <= 1.5 * med['bwrap'] else 'NOT met'} "
-      f"({med['hutch']/med['bwrap']:.2f} x)")
+for name, target in (("hutch", 1.0), ("hutch-single", 0.9), ("hutch-first", 2.5)):
+    r = med[name] / med["bwrap"]
+    print(f"target: {name} <= {target} x bwrap: {'met' if r <= target else 'NOT met'} ({r:.2f} x)")
 PY
 
-# Memory: hutch's own processes (hutch, keeper, init: comm "hutch", "hutch",
-# "hutch-init") while the command runs.
-"$hutch" run "layers:$work/layers" /bin/sleep 3 &
+# 1,000 in a row, then 50 at once: time, failures, and no run directory left.
+rundirs() { find "${XDG_RUNTIME_DIR:-/tmp/hutch-$(id -u)}/hutch" -maxdepth 1 -name 'run-*' 2>/dev/null | wc -l; }
+before=$(rundirs)
+fails=0
+t0=$EPOCHREALTIME
+for ((i = 0; i < ${SEQ:-1000}; i++)); do
+    "$hutch" run "$L" /bin/true || fails=$((fails + 1))
+done
+t1=$EPOCHREALTIME
+echo
+echo "${SEQ:-1000} sequential launches: $(python3 -c "print(f'{($t1 - $t0):.2f} s, {($t1 - $t0) * 1000 / ${SEQ:-1000}:.2f} ms each')"), $fails failed, run directories left: $(($(rundirs) - before))"
+fails=0
+t0=$EPOCHREALTIME
+cpids=()
+for ((i = 0; i < 50; i++)); do
+    "$hutch" run "$L" /bin/true & cpids+=($!)
+done
+for p in "${cpids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+t1=$EPOCHREALTIME
+echo "50 launches at once: all done after $(python3 -c "print(f'{($t1 - $t0) * 1000:.0f} ms')"), $fails failed, run directories left: $(($(rundirs) - before))"
+
+# Launch time against the layer count: the base, and 9 or 99 small layers
+# over it (a file each, as tests/lib.sh's layers are made).
+for n in 1 10 100; do
+    mkdir "$work/l$n"
+    cp -a "$work/layers/00-base" "$work/l$n/"
+    for ((i = 1; i < n; i++)); do
+        d=$(printf '%s/l%d/%02d-layer' "$work" "$n" "$i")
+        mkdir -p "$d/etc/layers"
+        echo "$i" > "$d/etc/layers/$i"
+    done
+done
+[ "$("$hutch" run "layers:$work/l100" /bin/sh -c 'ls /etc/layers | wc -l')" = 99 ] || { echo "bench: 100 layers did not stack" >&2; exit 1; }
+hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/layers.json" \
+    -n "1 layer" "$hutch run layers:$work/l1 /bin/true" \
+    -n "10 layers" "$hutch run layers:$work/l10 /bin/true" \
+    -n "100 layers" "$hutch run layers:$work/l100 /bin/true" > /dev/null
+python3 - "$work/layers.json" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+base = res[0]["median"]
+print("\nlaunch time against the layer count: " + ", ".join(
+    f"{r['command']} {r['median'] * 1000:.2f} ms ({r['median'] / base:.2f} x)" for r in res))
+PY
+
+# Memory: the holder, then hutch's own processes while a sandbox runs
+# (hutch, keeper, hutch-init; the command itself not counted).
+holder=$(awk '$1 == "pid" {print $2}' "${XDG_RUNTIME_DIR:-/tmp/hutch-$(id -u)}/hutch-holder/state" 2>/dev/null || true)
+"$hutch" run "$L" /bin/sleep 3 &
 pid=$!
 sleep 1
-python3 - "$pid" <<'PY'
-import os, sys
-top = int(sys.argv[1])
+python3 - "$pid" "${holder:-0}" <<'PY'
+import sys
+top, holder = int(sys.argv[1]), int(sys.argv[2])
 def children(p):
     try:
         return [int(c) for c in open(f"/proc/{p}/task/{p}/children").read().split()]
     except OSError:
         return []
-def field(p, f, name):
-    for line in open(f"/proc/{p}/{f}"):
-        if line.startswith(name + ":"):
-            return int(line.split()[1])
-    return 0
+def mem(p):
+    f = {}
+    for line in open(f"/proc/{p}/smaps_rollup"):
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].isdigit():
+            f[parts[0].rstrip(":")] = int(parts[1])
+    return f.get("Rss", 0), f.get("Pss", 0), f.get("Private_Clean", 0) + f.get("Private_Dirty", 0)
+if holder:
+    try:
+        r, p, u = mem(holder)
+        print(f"\nthe holder (pid {holder}): RSS {r} KiB, PSS {p} KiB, USS {u} KiB")
+    except OSError as e:
+        print(f"\nthe holder (pid {holder}): cannot read its memory: {e}")
+else:
+    print("\nthe holder: none found")
 procs, todo = [], [top]
 while todo:
     p = todo.pop()
-    exe = os.readlink(f"/proc/{p}/exe") if os.access(f"/proc/{p}/exe", os.R_OK) else ""
-    comm = open(f"/proc/{p}/comm").read().strip()
-    procs.append((p, comm))
+    procs.append((p, open(f"/proc/{p}/comm").read().strip()))
     todo += children(p)
-rss = pss = uss = 0
-names = []
+tot = [0, 0, 0]
+names, hidden = [], []
 for p, comm in procs:
     if comm != "hutch" and not comm.startswith("hutch-"):
-        continue  # the command itself (and fuse-overlayfs, if any); init is "hutch-init"
+        continue
     try:
-        r = field(p, "status", "VmRSS")
-        s = field(p, "smaps_rollup", "Pss")
-        u = field(p, "smaps_rollup", "Private_Clean") + field(p, "smaps_rollup", "Private_Dirty")
-    except OSError:
-        r = field(p, "status", "VmRSS"); s = u = 0
-    rss += r; pss += s; uss += u
-    names.append(f"{p}:{r}k")
-print(f"hutch processes while the sandbox runs: {len(names)} ({', '.join(names)})")
-print(f"  RSS {rss} KiB, PSS {pss or 'n/a'} KiB, private (USS) {uss or 'n/a'} KiB; target: under 1024 KiB")
+        m = mem(p)
+    except OSError:  # init is not dumpable: its smaps are closed to us
+        m = (int(next(l.split()[1] for l in open(f"/proc/{p}/status") if l.startswith("VmRSS:"))), 0, 0)
+        hidden.append(comm)
+    for i, v in enumerate(m):
+        tot[i] += v
+    names.append(f"{comm}:{p}")
+print(f"hutch's processes while a sandbox runs ({', '.join(names)}): RSS {tot[0]} KiB, PSS {tot[1]} KiB, USS {tot[2]} KiB"
+      + (f" (PSS and USS without {', '.join(hidden)}: not readable)" if hidden else ""))
 PY
 wait "$pid"

@@ -3,8 +3,11 @@
 # in one run: busybox httpd on the host's own loopback (the reference), in a
 # hutch sandbox on pasta and on slirp4netns, and the same backends driven by
 # hand (httpd in `unshare -Urn`, the helper attached by us) so that hutch's
-# own cost shows. Then the time from the start of `hutch run` until the
-# published port answers. All traffic is on 127.0.0.1.
+# own cost shows. For each download, the CPU time (user + system, from
+# /proc/PID/stat) of the process that carries the bytes between the two
+# sides: hutch's forwarder, pasta or slirp4netns (none for the host). Then
+# the time from the start of `hutch run` until the published port answers.
+# All traffic is on 127.0.0.1.
 # Run as an unprivileged user: bench/network.sh [BUILD_DIR]
 . "$(dirname "$0")/lib.sh"
 need_tools "Debian: apt install curl wrk passt slirp4netns busybox-static python3 iproute2" curl wrk pasta slirp4netns busybox python3 ss
@@ -14,7 +17,7 @@ truncate -s "$size" "$work/www/big"   # sparse: the disk is not what we measure
 cp "$work/layers/10-httpd/var/www/index.html" "$work/www/"
 
 
-declare -A PORT
+declare -A PORT CARRIER
 # The reference: the host's own loopback.
 PORT[host]=$(port)
 busybox httpd -f -p "127.0.0.1:${PORT[host]}" -h "$work/www" & pids+=($!)
@@ -27,6 +30,7 @@ for b in pasta slirp4netns; do
         PORT[$k]=$(port)
         "$hutch" run --network $b --port-driver $d -p "${PORT[$k]}:80" -v "$work/www:/var/www:ro" \
             "layers:$work/layers" httpd -f -p 80 -h /var/www < /dev/null & pids+=($!)
+        CARRIER[$k]="tree:$!:$d"
     done
 done
 
@@ -36,12 +40,14 @@ unshare -Urn sh -c "ip link set lo up; exec busybox httpd -f -p 80 -h $work/www"
 sleep 0.2
 pasta --config-net --foreground --quiet -t "${PORT[pasta-by-hand]}:80" -u none -T none -U none --no-map-gw \
     --netns /proc/$ns1/ns/net --userns /proc/$ns1/ns/user > /dev/null 2>&1 & pids+=($!)
+CARRIER[pasta-by-hand]=$!
 
 PORT[slirp4netns-by-hand]=$(port)
 unshare -Urn sh -c "exec busybox httpd -f -p 80 -h $work/www" & ns2=$!; pids+=($ns2)
 sleep 0.2
 slirp4netns --configure --mtu=65520 --disable-host-loopback --api-socket "$work/slirp.sock" \
     $ns2 tap0 > /dev/null 2>&1 & pids+=($!)
+CARRIER[slirp4netns-by-hand]=$!
 for ((i = 0; i < 200; i++)); do [ -S "$work/slirp.sock" ] && break; sleep 0.01; done
 python3 - "$work/slirp.sock" "${PORT[slirp4netns-by-hand]}" <<'PY'
 import json, socket, sys
@@ -53,15 +59,52 @@ PY
 order=(host hutch-pasta hutch-pasta-via-pasta pasta-by-hand hutch-slirp4netns hutch-slirp4netns-via-slirp4netns slirp4netns-by-hand)
 for k in "${order[@]}"; do wait_port "${PORT[$k]}"; done
 
+# The carrier of a hutch sandbox, found once it serves: with hutch's driver
+# the forwarder (the keeper's child named like hutch, without children of
+# its own), else the backend (pasta runs as passt.avx2 where the CPU has it).
+carrier_of() {
+    python3 - "$1" "$2" <<'PY'
+import sys
+top, driver = int(sys.argv[1]), sys.argv[2]
+def kids(p):
+    try:
+        return [int(x) for x in open(f"/proc/{p}/task/{p}/children").read().split()]
+    except OSError:
+        return []
+todo, found = [top], []
+while todo:
+    p = todo.pop()
+    found.append((p, open(f"/proc/{p}/comm").read().strip(), kids(p)))
+    todo += kids(p)
+for p, comm, ch in found[1:]:
+    if driver == "hutch" and comm == "hutch" and not ch:
+        print(p); break
+    if driver == "backend" and (comm.startswith("pass") or comm == "slirp4netns"):
+        print(p); break
+else:
+    print(0)
+PY
+}
+for k in "${order[@]}"; do
+    c=${CARRIER[$k]:-}
+    [[ $c == tree:* ]] || continue
+    IFS=: read -r _ top driver <<< "$c"
+    CARRIER[$k]=$(carrier_of "$top" "$driver")
+done
+cpu_ticks() { [ "${1:-0}" != 0 ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ); pasta $(pasta --version 2>&1 | head -1 | awk '{print $2}'), $(slirp4netns --version | head -1)"
 echo
 echo "Throughput of a $size download (curl to /dev/null), $rounds rounds interleaved, MB/s:"
-declare -A SPEEDS
+declare -A SPEEDS CPU
 for ((r = 0; r < rounds; r++)); do
     for k in "${order[@]}"; do
-        s=$(curl -s -o /dev/null -w '%{speed_download}' "http://127.0.0.1:${PORT[$k]}/big")
+        c0=$(cpu_ticks "${CARRIER[$k]:-0}")
+        read -r s bytes < <(curl -s -o /dev/null -w '%{speed_download} %{size_download}\n' "http://127.0.0.1:${PORT[$k]}/big")
+        c1=$(cpu_ticks "${CARRIER[$k]:-0}")
         SPEEDS[$k]="${SPEEDS[$k]:-} $s"
+        CPU[$k]="${CPU[$k]:-} $(python3 -c "print(($c1 - $c0) / $(getconf CLK_TCK) / ($bytes / 1e9))")"
     done
 done
 echo
@@ -103,13 +146,16 @@ done
 python3 - <<PY
 import statistics as st
 order = "${order[*]}".split()
+cpu = {$(for k in "${order[@]}"; do printf '"%s": [%s], ' "$k" "$(echo ${CPU[$k]} | tr ' ' ',')"; done)}
 speeds = {$(for k in "${order[@]}"; do printf '"%s": [%s], ' "$k" "$(echo ${SPEEDS[$k]} | tr ' ' ',')"; done)}
 rps = {$(for k in "${order[@]}"; do printf '"%s": %s, ' "$k" "${RPS[$k]}"; done)}
 ready = {$(for b in pasta slirp4netns; do printf '"%s": [%s], ' "$b" "$(echo ${READY[$b]} | tr ' ' ',')"; done)}
 med = {k: st.median(v) / 1e6 for k, v in speeds.items()}
-print(f"{'server':<36}{'MB/s median':>12}{'x host':>8}{'req/s':>10}{'x host':>8}")
+print(f"{'server':<36}{'MB/s median':>12}{'x host':>8}{'CPU s/GB':>9}{'req/s':>10}{'x host':>8}")
 for k in order:
-    print(f"{k:<36}{med[k]:>12.0f}{med[k]/med['host']:>8.2f}{rps[k]:>10.0f}{rps[k]/rps['host']:>8.2f}")
+    c = f"{st.median(cpu[k]):.2f}" if k != "host" else "-"
+    print(f"{k:<36}{med[k]:>12.0f}{med[k]/med['host']:>8.2f}{c:>9}{rps[k]:>10.0f}{rps[k]/rps['host']:>8.2f}")
+print("CPU s/GB: user + system time of the carrier (hutch's forwarder, pasta or slirp4netns) per GB downloaded")
 for b in ("pasta", "slirp4netns"):
     v = f"hutch-{b}-via-{b}"
     print(f"hutch on {b}, ports through {b}: {med[v]/med[b+'-by-hand']:.2f} x the throughput of {b} by hand, "

@@ -16,7 +16,13 @@
  * The helper dies with hutch: it is hutch's child with a parent-death signal,
  * and slirp4netns also watches an exit fd. Readiness comes from the helpers'
  * own mechanisms: pasta's pid file (written once it is set up, seen through
- * inotify) and slirp4netns's ready fd.
+ * inotify) and slirp4netns's ready fd. pasta has configured the namespace
+ * (link, addresses, default routes) well before it writes its pid file: it
+ * then zeroes its tables and opens pools of spare sockets, as long again.
+ * Where pasta publishes no port of its own, a route watcher (a small child
+ * that joins the sandbox's namespaces and listens to netlink) says ready as
+ * soon as the default routes the host has are there too; what the command
+ * sends before pasta reads the tap device waits in the device's queue.
  */
 #define _GNU_SOURCE
 #include "net.h"
@@ -24,10 +30,13 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/nsfs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -311,6 +320,117 @@ static int pasta_log_pipe(int *write_end, struct error *err)
   return 0;
 }
 
+/* ------------------------------------------------------- the route watcher */
+
+/* Read netlink messages from nl until want4 and want6 (where asked) have a
+ * default route in the main table; the first call also reads a dump. */
+static int await_default_routes(int nl, bool want4, bool want6, bool *have4, bool *have6)
+{
+  char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+  while ((want4 && !*have4) || (want6 && !*have6)) {
+    ssize_t n = recv(nl, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return -1;
+    size_t len = (size_t) n;
+    for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+        return 0;  /* the end of a dump */
+      if (h->nlmsg_type != RTM_NEWROUTE)
+        continue;
+      const struct rtmsg *r = NLMSG_DATA(h);
+      if (r->rtm_dst_len != 0 || r->rtm_table != RT_TABLE_MAIN || r->rtm_type != RTN_UNICAST)
+        continue;
+      *have4 |= r->rtm_family == AF_INET;
+      *have6 |= r->rtm_family == AF_INET6;
+    }
+  }
+  return 0;
+}
+
+/* A netlink socket on the namespace we are in, subscribed to route changes
+ * when asked, with a dump of the routes requested. */
+static int route_socket(unsigned groups)
+{
+  int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = groups};
+  struct {
+    struct nlmsghdr h;
+    struct rtmsg r;
+  } req = {
+    .h = {.nlmsg_len = sizeof req, .nlmsg_type = RTM_GETROUTE, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1},
+    .r = {.rtm_family = AF_UNSPEC},
+  };
+  if (nl < 0 || bind(nl, (struct sockaddr *) &sa, sizeof sa) < 0 || send(nl, &req, sizeof req, 0) < 0) {
+    if (nl >= 0)
+      close(nl);
+    return -1;
+  }
+  return nl;
+}
+
+/* Which families the host has a default route for: those pasta copies. */
+static void host_default_routes(bool *v4, bool *v6)
+{
+  *v4 = *v6 = false;
+  _cleanup_close_ int nl = route_socket(0);
+  if (nl >= 0)
+    await_default_routes(nl, true, true, v4, v6);  /* returns at the dump's end */
+}
+
+struct route_watch {
+  int netns, userns, out;
+  bool want4, want6;
+};
+
+/* The watcher, in its own process: into the sandbox's user and network
+ * namespaces (as pasta joins them), then one byte on `out` once the
+ * default routes are there. It reads only what the kernel says. */
+static void route_watch_main(void *arg)
+{
+  struct route_watch *w = arg;
+  if (setns(w->userns, CLONE_NEWUSER) < 0 || setns(w->netns, CLONE_NEWNET) < 0)
+    _exit(1);
+  /* Subscribed before the dump: a route added in between comes as an event. */
+  int nl = route_socket(RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE);
+  bool have4 = false, have6 = false;
+  if (nl < 0 || await_default_routes(nl, w->want4, w->want6, &have4, &have6) < 0)
+    _exit(1);
+  if (((w->want4 && !have4) || (w->want6 && !have6)) && await_default_routes(nl, w->want4, w->want6, &have4, &have6) < 0)
+    _exit(1);
+  _exit(write(w->out, "r", 1) == 1 ? 0 : 1);
+}
+
+/* Start the watcher where it can say more than pasta's pid file: pasta
+ * publishes no port itself (a port of its own is bound only just before
+ * the pid file) and the host has a default route pasta will copy. */
+static void start_route_watch(int netns, int userns, struct net_helper *h)
+{
+  bool v4, v6;
+  host_default_routes(&v4, &v6);
+  if (!v4 && !v6)
+    return;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return;
+  struct route_watch w = {.netns = netns, .userns = userns, .out = p[1], .want4 = v4, .want6 = v6};
+  int keep[] = {netns, userns, p[1]};
+  struct proc_spawn ps = {
+    .fn = route_watch_main, .arg = &w, .keep = keep, .n_keep = N_ELEMENTS(keep), .out = PROC_NULL,
+    .errout = PROC_NULL, .err_fd = -1, .death_signal = SIGKILL,
+  };
+  struct error ignored = {0};
+  pid_t pid = proc_spawn(&ps, &ignored);
+  close(p[1]);
+  if (pid < 0) {
+    close(p[0]);
+    return;  /* the pid file still says when */
+  }
+  h->watch_pid = pid;
+  h->watch_fd = p[0];
+}
+
 static int start_pasta(const struct plan *s, const struct runtime *rt, int netns, int userns,
                        struct net_helper *h, struct error *err)
 {
@@ -377,6 +497,9 @@ static int start_pasta(const struct plan *s, const struct runtime *rt, int netns
     h->pid = 0;
     return r;
   }
+  /* Started after pasta, so as not to delay it: it reads a dump first. */
+  if (!have_tcp && !have_udp)
+    start_route_watch(netns, userns, h);
   return 0;
 }
 
@@ -424,8 +547,8 @@ static int start_slirp(const struct plan *s, const struct runtime *rt, int netns
 
 int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err)
 {
-  h->pid = 0;
-  h->ready_fd = h->exit_fd = -1;
+  h->pid = h->watch_pid = 0;
+  h->ready_fd = h->exit_fd = h->watch_fd = -1;
   if (s->network != NET_PASTA && s->network != NET_SLIRP4NETNS)
     return 0;
   /* The helper must join the user namespace that owns the network namespace
@@ -505,10 +628,11 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
     if (now >= deadline)
       return error_set(err, 0, "%s did not set up the sandbox's network within 10 s\nrun with --log-level debug "
                        "to see its messages, or `hutch doctor`", name);
-    struct pollfd p[2] = {{.fd = h->ready_fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
+    struct pollfd p[3] = {{.fd = h->ready_fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN},
+                          {.fd = h->watch_fd, .events = POLLIN}};
     /* A helper that exits says so on no fd: look at it every 100 ms. */
     unsigned long long wait_ms = (deadline - now) / 1000 + 1;
-    int r = poll(p, 2, wait_ms < 100 ? (int) wait_ms : 100);
+    int r = poll(p, 3, wait_ms < 100 ? (int) wait_ms : 100);
     if (r < 0 && errno != EINTR)
       return error_set(err, errno, "poll");
     if (r > 0 && (p[1].revents & POLLIN))
@@ -519,9 +643,15 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
       return error_set(err, 0, "%s failed to set up the sandbox's network (exit %d)\nrun with --log-level debug to see its messages",
                        name, proc_exit_status(status));
     }
+    char c;
+    if (r > 0 && (p[2].revents & POLLIN) && read(h->watch_fd, &c, 1) == 1) {
+      log_debug("pasta has configured the sandbox's network (default routes seen)");
+      break;
+    }
+    if (r > 0 && (p[2].revents & (POLLHUP | POLLERR)))
+      close_fd(&h->watch_fd);  /* the watcher gave up: the pid file decides */
     if (r > 0 && (p[0].revents & POLLIN)) {
       if (s->network == NET_SLIRP4NETNS) {
-        char c;
         if (read(h->ready_fd, &c, 1) == 1)
           break;
       } else {
@@ -540,6 +670,9 @@ void net_stop(struct net_helper *h)
 {
   close_fd(&h->exit_fd);
   close_fd(&h->ready_fd);
+  if (h->watch_pid > 0)  /* watch_fd is set only with it (run.c zeroes the rest) */
+    close_fd(&h->watch_fd);
+  proc_kill(&h->watch_pid, SIGKILL);
   proc_kill(&h->pid, SIGTERM);
   if (h->pid_file)
     unlink(h->pid_file);

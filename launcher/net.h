@@ -34,6 +34,8 @@ struct net_helper {
   int exit_fd;      /* slirp4netns: closing it stops the helper */
   char *api_socket; /* slirp4netns: for port forwarding */
   char *pid_file;   /* pasta: written once it is ready */
+  pid_t watch_pid;  /* pasta: the route watcher, or 0 */
+  int watch_fd;     /* pasta: readable once the default routes are in */
 };
 int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err);
 /* Wait until the helper is ready and the ports are published, at most 10 s.

@@ -3,7 +3,7 @@
 # fetched from the host on pasta and slirp4netns (through hutch's forwarder
 # and through the backend's own); a UDP publish; the host's
 # loopback out of reach unless allow-host-loopback; every bad -p form; no
-# helper left behind after any ending.
+# helper left behind after any ending; the forwarder under load.
 #
 # All traffic stays on this machine: the host side is 127.0.0.1, and the
 # pasta loopback case runs inside a network namespace the test makes itself
@@ -11,7 +11,7 @@
 # send a connection to the gateway to the real network.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 41
+plan 43
 root=$(busybox_layers)
 
 # fetch PORT [SECONDS] [PID]: GET / from 127.0.0.1:PORT, retrying until it
@@ -272,6 +272,58 @@ INNER
     fi
 else
     skip_n 3 "DNS end to end" "dnsmasq, pasta, slirp4netns or unprivileged namespaces missing"
+fi
+
+# --- pasta without ports of its own (hutch's forwarder carries -p): the
+# launch goes on once the namespace has the host's default routes, before
+# pasta's pid file. The command's first look must find them all there.
+if command -v pasta > /dev/null; then
+    want=""
+    ip -4 route show default 2>/dev/null | grep -q . && want="${want}v4 "
+    ip -6 route show default 2>/dev/null | grep -q . && want="${want}v6 "
+    # A race where it goes wrong: three launches, each must see them all.
+    got=""
+    for i in 1 2 3; do
+        port=$(free_port)
+        run_hutch run --network pasta -p "$port:80" "$root" /bin/sh -c \
+            'r=""; ip -4 route show default | grep -q . && r="${r}v4 "; ip -6 route show default | grep -q . && r="${r}v6 "; echo "routes: $r"'
+        got="$got$rc:$out;"
+    done
+    is "$got" "0:routes: $want;0:routes: $want;0:routes: $want;" "pasta with -p through the forwarder: the command starts with the host's default routes (${want:-none}) in place, 3 launches of 3"
+else
+    skip "pasta: default routes in place at the start" "pasta missing"
+fi
+
+# --- hutch's forwarder under load: 30 MiB up, a half-close (the client's
+# SHUT_WR reaches the server as EOF), then 3 MB down on the same connection,
+# both checked byte for byte; the sandbox exits 0 when the connection ends.
+if command -v pasta > /dev/null && command -v python3 > /dev/null; then
+    port=$(free_port)
+    "$HUTCH" run --network pasta -p "$port:80" "$root" nc -l -p 80 -e sh -c 'md5sum; head -c 3000000 /dev/zero' \
+        < /dev/null > "$TEST_TMP/bulk.log" 2>&1 &
+    pid=$!
+    got=$(python3 - "$port" <<'PY_'
+import hashlib, os, socket, sys, time
+data = os.urandom(30 << 20)
+for _ in range(100):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+        s.sendall(data)
+        break
+    except OSError:
+        time.sleep(0.1)
+s.shutdown(socket.SHUT_WR)
+back = b""
+while chunk := s.recv(1 << 20):
+    back += chunk
+digest, rest = back[:32].decode(errors="replace"), back[32:]
+print("up-ok" if digest == hashlib.md5(data).hexdigest() else "up-bad", "down-ok" if rest.strip(b" -\n") == bytes(3000000) else f"down-bad-{len(rest)}")
+PY_
+)
+    wait_exit "$pid" 10
+    is "$?/$got" "0/up-ok down-ok" "the forwarder carries 30 MiB up, a half-close, and 3 MB back, byte for byte"
+else
+    skip "the forwarder under load" "pasta or python3 missing"
 fi
 
 # --- bad -p forms: a clear message, 125, nothing started.
