@@ -40,6 +40,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "cgroup.h"
 #include "dbusproxy.h"
 #include "holder.h"
 #include "init.h"
@@ -67,6 +68,7 @@ struct parent {
   struct xnest xnest;
   pid_t init_pid;       /* without a keeper: init, hutch's own child */
   int init_pidfd;
+  struct cgroup_sandbox cg; /* the sandbox's own cgroup (cgroup.c), if any */
 };
 
 struct stage {
@@ -103,6 +105,12 @@ static int setup_parent(struct parent *h, struct error *err)
   sigprocmask(SIG_BLOCK, &mask, NULL);
   h->sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
   return h->sigfd < 0 ? error_set(err, errno, "signalfd") : 0;
+}
+
+/* The sandbox's cgroup, before hutch starts any process (cgroup.c). */
+static int make_cgroup(struct parent *h, struct error *err)
+{
+  return cgroup_sandbox_make(&h->l.plan->limits.cgroup, getpid(), &h->cg, err);
 }
 
 /* The run directory: the keeper mounts and writes there. */
@@ -255,7 +263,7 @@ static int wait_init(struct parent *h, struct error *err)
   int r = wait_step(h, SYNC_SANDBOX_PID, &m, NULL, err);
   if (r == 0)
     log_debug("the sandbox's init is pid %d in the keeper's namespace", m.value);
-  return r;
+  return r < 0 ? r : cgroup_sandbox_place(&h->cg, m.value, err);
 }
 
 /* sync 4: the network helper starts on init's network namespace while init
@@ -304,6 +312,7 @@ static int send_go(struct parent *h, struct error *err)
 
 static const struct stage stages[] = {
   {"setup", setup_parent},
+  {"cgroup", make_cgroup},
   {"run directory", make_run_dir},
   {"app helpers", start_app_helpers},
   {"join holder", join_holder},
@@ -390,6 +399,7 @@ static void finish(struct parent *h)
   close_fd(&l->parent_sock);
   if (l->keeper_pid > 0)
     proc_wait(l->keeper_pid);
+  cgroup_sandbox_remove(&h->cg);
   dbusproxy_stop(&h->dbus);
   xnest_stop(&h->xnest);
   if (!h->mapped)
@@ -493,11 +503,15 @@ static int spawn_init(struct parent *h, struct error *err)
     return pid;
   h->init_pid = pid;
   h->init_pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-  return h->init_pidfd < 0 ? error_set(err, errno, "pidfd_open the sandbox's init") : 0;
+  if (h->init_pidfd < 0)
+    return error_set(err, errno, "pidfd_open the sandbox's init");
+  /* Into the sandbox's cgroup while init still waits for its map. */
+  return cgroup_sandbox_place(&h->cg, pid, err);
 }
 
 static const struct stage direct_stages[] = {
   {"setup", setup_parent},
+  {"cgroup", make_cgroup},
   {"run base", find_run_base},
   {"join holder", join_holder},
   {"clone init", spawn_init},
@@ -565,6 +579,7 @@ static void finish_direct(struct parent *h)
     syscall(SYS_pidfd_send_signal, h->init_pidfd, SIGKILL, NULL, 0);
     proc_wait(h->init_pid);
   }
+  cgroup_sandbox_remove(&h->cg);
   close_fd(&h->init_pidfd);
   close_fd(&h->l.parent_pidfd);
   holder_release(&h->holder);
