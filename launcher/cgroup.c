@@ -61,6 +61,30 @@ static int cg_write(const char *dir, const char *file, const char *value, struct
   return r;
 }
 
+/* hutch run -d: the client that forked the monitor (monitor.c) waits in
+ * DIR for its word, and DIR must be empty for its controllers to pass on.
+ * The client is hutch too, so it moves with the monitor; any other
+ * process in DIR is not ours to move (limits_resolve() refused those). */
+static void move_parent_hutch(const char *self_cgroup, const char *supervisor)
+{
+  pid_t pp = getppid();
+  char path[64];
+  struct stat mine, theirs;
+  snprintf(path, sizeof path, "/proc/%d/exe", (int) pp);
+  if (!self_cgroup || stat("/proc/self/exe", &mine) < 0 || stat(path, &theirs) < 0 || mine.st_dev != theirs.st_dev ||
+      mine.st_ino != theirs.st_ino)
+    return;
+  snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pp);
+  _cleanup_free_ char *parent_cgroup = read_file(path, 65536, NULL);
+  if (!parent_cgroup || strcmp(parent_cgroup, self_cgroup))
+    return;
+  char value[24];
+  snprintf(value, sizeof value, "%d", (int) pp);
+  struct error e = {0};
+  if (cg_write(supervisor, "cgroup.procs", value, &e) == 0)
+    log_debug("moved hutch's client %d into %s too", (int) pp, supervisor);
+}
+
 int cgroup_sandbox_make(const struct limits_cgroup *c, pid_t self, struct cgroup_sandbox *cg, struct error *err)
 {
   if (!c->on)
@@ -72,9 +96,11 @@ int cgroup_sandbox_make(const struct limits_cgroup *c, pid_t self, struct cgroup
   cg->supervisor = xasprintf("%s/hutch-%d-supervisor", c->dir, (int) self);
   if (mkdir(cg->supervisor, 0755) < 0 && errno != EEXIST)
     return error_set(err, errno, "mkdir %s", cg->supervisor);
+  _cleanup_free_ char *was = read_file("/proc/self/cgroup", 65536, NULL);
   int r = cg_write(cg->supervisor, "cgroup.procs", pid, err);
   if (r < 0)
     return r;
+  move_parent_hutch(was, cg->supervisor);
   /* The controllers for DIR's children. */
   snprintf(value, sizeof value, "%s%s%s", c->memory ? "+memory " : "", c->cpu_quota || c->cpu_weight ? "+cpu " : "",
            c->pids ? "+pids" : "");

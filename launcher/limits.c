@@ -453,6 +453,12 @@ int limits_resolve_cgroup(const struct limits_spec *s, const char *root, const c
   }
   if (!first && !pids)
     return 0;
+  /* A monitor that restarts its sandbox (--restart) resolves again from
+   * the leaf it moved itself to: the cgroup to make one in is its parent. */
+  _cleanup_free_ char *leaf = xasprintf("/hutch-%d-supervisor", (int) self);
+  size_t dl = strlen(pr.dir), ll = strlen(leaf);
+  if (dl > ll && !strcmp(pr.dir + dl - ll, leaf))
+    pr.dir[dl - ll] = '\0';
   long other = other_process(pr.dir, self);
   if (other && !first) {
     log_debug("--pids-limit: your cgroup %s holds process %ld besides hutch: RLIMIT_NPROC only", pr.dir, other);

@@ -309,6 +309,18 @@ static void test_cgroup_make(const char *scope, const char *self_cgroup)
   tap_ok(!exists(base, dead) && !exists(base, dead_sup), "cgroup: a dead hutch's empty cgroups are reaped");
   tap_ok(exists(base, live) && exists(base, other), "cgroup: a live hutch's cgroup and others' are kept");
 
+  /* A monitor that restarts resolves from its supervisor leaf: the
+   * cgroup is still made beside it, in DIR. */
+  _cleanup_free_ char *sup_rel = xasprintf("%s/hutch-%d-supervisor", rel, (int) me);
+  _cleanup_free_ char *sup_ctl = xasprintf("%s/cgroup.controllers", sup_rel);
+  _cleanup_free_ char *sup_self = xasprintf("0::/%s/hutch-%d-supervisor\n", scope, (int) me);
+  put(sup_ctl, "cpu memory pids\n");
+  struct limits_cgroup again;
+  err = (struct error) {0};
+  r = limits_resolve_cgroup(&s, root, sup_self, uid, me, &again, &err);
+  tap_ok(r == 0 && again.on && !strcmp(again.dir, dir), "cgroup: resolved again from hutch-PID-supervisor: made in "
+         "DIR, beside it (%s)", again.dir);
+
   /* Nothing to make: nothing written. */
   struct limits_cgroup off = {0};
   struct cgroup_sandbox none = {0};
