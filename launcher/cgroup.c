@@ -18,8 +18,15 @@
  * someone else's processes is not hutch's business, and the fix is a scope
  * of hutch's own (systemd-run --user --scope -p Delegate=yes hutch ...).
  *
- * init is placed once it exists (sync 3), before it starts the command;
- * everything the command starts stays inside. The limits count only the
+ * init is placed once it exists, before it does anything: on the path
+ * without a keeper right after hutch clones it (it waits for its id map),
+ * with a keeper when the keeper reports its pid (sync 3; init waits for
+ * GO before it starts the command). Everything the command starts stays
+ * inside. init's cgroup namespace was made at its clone, in hutch's leaf:
+ * inside, /proc/self/cgroup reads /../hutch-PID and the sandbox's
+ * /sys/fs/cgroup shows that leaf. clone3's CLONE_INTO_CGROUP, with the
+ * sandbox's cgroup fd, would root it at hutch-PID instead (not done: it
+ * touches the clone of both paths, and the holder's). The limits count only the
  * sandbox: hutch, the keeper and the network helpers stay in the
  * supervisor leaf. The sandbox's cgroup is removed when the sandbox ends.
  * hutch cannot remove the leaf it sits in, so that one stays until hutch
