@@ -321,6 +321,20 @@ static void test_cgroup_make(const char *scope, const char *self_cgroup)
   tap_ok(r == 0 && again.on && !strcmp(again.dir, dir), "cgroup: resolved again from hutch-PID-supervisor: made in "
          "DIR, beside it (%s)", again.dir);
 
+  /* --print-policy shows the cgroup's files and values. */
+  struct limits_plan plan = {.cgroup = c};
+  char *text = NULL;
+  size_t text_len = 0;
+  FILE *f = open_memstream(&text, &text_len);
+  limits_describe(&plan, f);
+  fclose(f);
+  TAP_CONTAINS(text, "hutch-PID (a cgroup of the sandbox's own", "print-policy: the sandbox's cgroup");
+  TAP_CONTAINS(text, "memory.max=33554432 memory.swap.max=71303168", "print-policy: memory.max, memory.swap.max");
+  TAP_CONTAINS(text, "cpu.max=150000 100000", "print-policy: cpu.max");
+  TAP_CONTAINS(text, "cpu.weight=50", "print-policy: cpu.weight");
+  TAP_CONTAINS(text, "pids.max=40", "print-policy: pids.max");
+  free(text);
+
   /* Nothing to make: nothing written. */
   struct limits_cgroup off = {0};
   struct cgroup_sandbox none = {0};
