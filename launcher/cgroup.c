@@ -18,15 +18,19 @@
  * someone else's processes is not hutch's business, and the fix is a scope
  * of hutch's own (systemd-run --user --scope -p Delegate=yes hutch ...).
  *
- * init is placed once it exists, before it does anything: on the path
- * without a keeper right after hutch clones it (it waits for its id map),
- * with a keeper when the keeper reports its pid (sync 3; init waits for
- * GO before it starts the command). Everything the command starts stays
- * inside. init's cgroup namespace was made at its clone, in hutch's leaf:
- * inside, /proc/self/cgroup reads /../hutch-PID and the sandbox's
- * /sys/fs/cgroup shows that leaf. clone3's CLONE_INTO_CGROUP, with the
- * sandbox's cgroup fd, would root it at hutch-PID instead (not done: it
- * touches the clone of both paths, and the holder's). The limits count only the
+ * On the path without a keeper, hutch clones init straight into
+ * hutch-PID (clone3's CLONE_INTO_CGROUP), which also roots init's new
+ * cgroup namespace there: inside, /proc/self/cgroup reads "0::/" and
+ * /sys/fs/cgroup shows the sandbox's own memory.max and cpu.max, which
+ * runtimes that size themselves from them (JVMs, Go) read. Where that
+ * clone is not possible (init cloned by the holder, or an older kernel),
+ * and on the keeper's path (the keeper clones init, and tells hutch its pid
+ * at sync 3), hutch moves init in before it does anything (it waits for
+ * its id map, or for GO); everything the command starts stays inside. The
+ * cgroup namespace was then made in hutch's leaf: inside,
+ * /proc/self/cgroup reads /../hutch-PID and /sys/fs/cgroup shows that
+ * leaf, without the limits. Giving the keeper the fd for its clone of
+ * init would fix that path too. The limits count only the
  * sandbox: hutch, the keeper and the network helpers stay in the
  * supervisor leaf. The sandbox's cgroup is removed when the sandbox ends.
  * hutch cannot remove the leaf it sits in, so that one stays until hutch
@@ -152,6 +156,11 @@ int cgroup_sandbox_make(const struct limits_cgroup *c, pid_t self, struct cgroup
   }
   log_debug("the sandbox's cgroup is %s", cg->sandbox);
   return 0;
+}
+
+int cgroup_sandbox_open(const struct cgroup_sandbox *cg)
+{
+  return cg->sandbox ? open(cg->sandbox, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 }
 
 int cgroup_sandbox_place(const struct cgroup_sandbox *cg, pid_t pid, struct error *err)

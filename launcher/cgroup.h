@@ -23,6 +23,9 @@ struct cgroup_sandbox {
  * Stale hutch-* cgroups of hutches that died are removed first. Does
  * nothing when c->on is false. */
 int cgroup_sandbox_make(const struct limits_cgroup *c, pid_t self, struct cgroup_sandbox *cg, struct error *err);
+/* The sandbox's cgroup directory, for clone3's CLONE_INTO_CGROUP
+ * (O_CLOEXEC; the caller closes it), or -1 when there is none. */
+int cgroup_sandbox_open(const struct cgroup_sandbox *cg);
 /* Move pid (the sandbox's init) into the sandbox's cgroup. */
 int cgroup_sandbox_place(const struct cgroup_sandbox *cg, pid_t pid, struct error *err);
 /* rmdir the sandbox's cgroup, once everything in it has ended; the

@@ -69,6 +69,7 @@ struct parent {
   pid_t init_pid;       /* without a keeper: init, hutch's own child */
   int init_pidfd;
   struct cgroup_sandbox cg; /* the sandbox's own cgroup (cgroup.c), if any */
+  int into_cgroup_fd;   /* while init is cloned: its cgroup, or -1 */
 };
 
 struct stage {
@@ -161,6 +162,8 @@ static pid_t clone_userns(struct parent *h, unsigned long long flags, struct err
       h->holder_mapped = true;
     }
   }
+  if (pid < 0 && h->into_cgroup_fd >= 0 && (pid = proc_clone_into(CLONE_NEWUSER | flags, h->into_cgroup_fd)) < 0)
+    log_debug("clone into the sandbox's cgroup: %s; moving init there after", strerror(errno));
   if (pid < 0)
     pid = proc_clone(CLONE_NEWUSER | flags, NULL);
   if (pid < 0) {
@@ -193,6 +196,7 @@ static pid_t clone_with_sock(struct parent *h, unsigned long long flags, int *ch
   }
   if (pid == 0) {
     close(sp[0]);
+    close_fd(&h->into_cgroup_fd);  /* the host's cgroupfs: never inside */
     *child_end = sp[1];
     child_main(&h->l);
     _exit(EXIT_HUTCH_FAILED);  /* not reached */
@@ -426,7 +430,7 @@ static void parent_init(struct parent *h, const struct plan *p, const struct run
     .l = {.plan = p, .pf = p->pf, .parent_pid = getpid(), .parent_pidfd = -1, .parent_sock = -1,
           .keeper_sock = -1, .rt = {.dir_fd = -1, .lock_fd = -1}},
     .sigfd = -1, .tty = &tty, .net = {.ready_fd = -1, .exit_fd = -1}, .holder = HOLDER_INIT, .init_pidfd = -1,
-    .mon = mon, .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,
+    .into_cgroup_fd = -1, .mon = mon, .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,
   };
   tty.master = -1;
 }
@@ -498,14 +502,19 @@ static int spawn_init(struct parent *h, struct error *err)
   l->parent_pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
   if (l->parent_pidfd < 0)
     return error_set(err, errno, "pidfd_open");
+  /* Straight into the sandbox's cgroup, which also roots its cgroup
+   * namespace there (cgroup.c). */
+  h->into_cgroup_fd = cgroup_sandbox_open(&h->cg);
   pid_t pid = clone_with_sock(h, init_namespaces(l->plan), &l->keeper_sock, init_main_direct, err);
+  close_fd(&h->into_cgroup_fd);
   if (pid < 0)
     return pid;
   h->init_pid = pid;
   h->init_pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
   if (h->init_pidfd < 0)
     return error_set(err, errno, "pidfd_open the sandbox's init");
-  /* Into the sandbox's cgroup while init still waits for its map. */
+  /* Into the sandbox's cgroup, if the clone could not, while init still
+   * waits for its map (a no-op when it is there already). */
   return cgroup_sandbox_place(&h->cg, pid, err);
 }
 
