@@ -11,7 +11,7 @@
 # checked: the refusals on such a host are limits.sh's.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 6
+plan 7
 root=$(busybox_layers)
 
 # ---------------------------------------------------------------- doctor
@@ -22,6 +22,10 @@ check "doctor: the state of the memory, cpu and pids controllers, one line" \
     grep -Eq 'memory: [a-z].*, cpu: [a-z].*, pids: [a-z]' <<< "$line"
 
 # ------------------------------------------------- the host's delegation
+
+# lib.sh gives the test a private XDG_RUNTIME_DIR: systemd-run finds the
+# user manager's bus at the real one.
+user_bus=unix:path=/run/user/$(id -u)/bus
 
 # scope_reason: empty when `systemd-run --user --scope -p Delegate=yes`
 # gives this user a cgroup v2 scope with the memory and pids controllers;
@@ -42,10 +46,10 @@ scope_reason() {
         echo "cgroup v2, but no systemd-run to get a delegated scope"
         return
     fi
-    run systemd-run --user --scope -q -p Delegate=yes -- cat /proc/self/cgroup
+    run env DBUS_SESSION_BUS_ADDRESS="$user_bus" systemd-run --user --scope -q -p Delegate=yes -- cat /proc/self/cgroup
     if [ "$rc" != 0 ]; then
-        echo "cgroup v2, but systemd-run --user --scope fails for $(id -un) (no systemd user manager or bus" \
-            "reachable: ${err%%$'\n'*})"
+        echo "cgroup v2, but systemd-run --user --scope fails for $(id -un) (no systemd user manager on" \
+            "${user_bus#unix:path=}: ${err%%$'\n'*})"
         return
     fi
     path=$(sed -n 's/^0:://p' <<< "$out")
@@ -59,12 +63,12 @@ scope_reason() {
 
 reason=$(scope_reason)
 if [ -n "$reason" ]; then
-    skip_n 5 "cgroup limits for real" "$reason"
+    skip_n 6 "cgroup limits for real" "$reason"
     exit 0
 fi
 
 in_scope() {
-    systemd-run --user --scope -q -p Delegate=yes -- "$HUTCH" "$@"
+    DBUS_SESSION_BUS_ADDRESS=$user_bus systemd-run --user --scope -q -p Delegate=yes -- "$HUTCH" "$@"
 }
 
 # ---------------------------------------------------------------- memory
@@ -77,13 +81,31 @@ given ran 0 "awk 137" -- unlike "$out" survived "--memory 32m: a command that al
 run in_scope run "$root" /bin/sh -c "$grow"
 given ran 0 "awk 0" -- like "$out" survived "without --memory the same command survives: the check can fail"
 
+# Without a keeper, init is cloned straight into the sandbox's cgroup: its
+# cgroup namespace is rooted there, and a runtime that sizes itself from
+# /sys/fs/cgroup/memory.max reads the limit.
+run in_scope run --log-level debug --memory 32m "$root" /bin/sh -c \
+    'cat /proc/self/cgroup /sys/fs/cgroup/memory.max; echo read'
+desc="inside, the cgroup namespace is the sandbox's cgroup, and /sys/fs/cgroup/memory.max is the limit"
+if [[ $err == *"launch with a keeper: "* ]]; then
+    why=${err##*launch with a keeper: }
+    skip "$desc" "this launch needs a keeper here (${why%%$'\n'*}), and the keeper clones init in hutch's leaf"
+else
+    given ran 0 read -- is "$(head -n 2 <<< "$out" | tr '\n' ' ')" "0::/ 33554432 " "$desc"
+fi
+
 # ------------------------------------------------ pids, and the cgroup
 
-# In the background: hutch is the scope's process (systemd-run --scope
-# execs it), so its cgroup, DIR/hutch-PID-supervisor, names the sandbox's.
+# In the background, a simple command (not in_scope), so that $! is
+# hutch: systemd-run --scope execs it. Its cgroup, DIR/hutch-PID-supervisor,
+# names the sandbox's. The inner shell starts sleeps until a fork fails,
+# which ends it; the outer one reads the count and sleeps without a fork,
+# so that the cgroup can be read while the sandbox runs.
 bg=$TEST_TMP/bg.out
-in_scope run --pids-limit 20 --memory 64m "$root" /bin/sh -c \
-    'i=0; while [ $i -lt 40 ]; do sleep 3 & i=$((i + 1)); done 2> /dev/null; echo "started $(ps | grep -c "[s]leep 3")"; wait' \
+DBUS_SESSION_BUS_ADDRESS=$user_bus systemd-run --user --scope -q -p Delegate=yes -- \
+    "$HUTCH" run --pids-limit 20 --memory 64m "$root" /bin/sh -c \
+    'sh -c "i=0; while [ \$i -lt 40 ]; do sleep 3 & i=\$((i + 1)); echo \$i > /tmp/n; done" 2> /dev/null
+     read n < /tmp/n; echo "started $n"; exec sleep 2' \
     > "$bg" 2>&1 < /dev/null &
 pid=$!
 if wait_for_file "$bg" started 20 "$pid"; then
@@ -98,6 +120,6 @@ rc=$? out=$(cat "$bg") err=''
 is "${sup##*/}|$limits" "hutch-$pid-supervisor|20 67108864 " \
     "the sandbox's cgroup hutch-PID has pids.max 20 and memory.max 64m; hutch sits in hutch-PID-supervisor"
 n=$(sed -n 's/^started //p' <<< "$out")
-given ran 0 -- check "--pids-limit 20: the fork loop stops below 20 sleeps (started ${n:-none})" \
+given ran 0 -- check "--pids-limit 20: the fork loop stops below 20 (started ${n:-none} of 40)" \
     test -n "$n" -a "${n:-99}" -lt 20
 given test -n "$sandbox" -- check "the sandbox's cgroup is gone afterwards" test ! -e "$sandbox"
