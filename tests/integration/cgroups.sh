@@ -35,8 +35,8 @@ scope_reason() {
     if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
         v1=$(grep -E '^[1-9][0-9]*:[^:]*(memory|pids)' /proc/self/cgroup | cut -d: -f2 | tr '\n' ' ')
         if [ -n "$v1" ]; then
-            echo "cgroup v1 hierarchies hold the controllers here (${v1% }; cgroup v2 only at" \
-                "/sys/fs/cgroup/unified, with none): no cgroup v2 subtree can be delegated with memory or pids"
+            echo "cgroup v1 hierarchies hold the controllers here (${v1% }; the cgroup v2 hierarchy at" \
+                "/sys/fs/cgroup/unified has neither): no cgroup v2 subtree can be delegated with memory or pids"
         else
             echo "no cgroup v2 hierarchy at /sys/fs/cgroup"
         fi
