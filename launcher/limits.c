@@ -50,6 +50,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "options.h"
 #include "spec.h"
 #include "userns.h"
@@ -378,18 +379,129 @@ int cgroup_refuse(const char *option, const char *controller, const struct cgrou
               "pids)", controller);
     break;
   case CGROUP_DELEGATED:
-    /* Creating the sandbox's own cgroup there is not written yet: say so
-     * rather than drop the limit. */
-    error_set(err, 0, "%s: your cgroup %s has the %s controller, but this hutch cannot make cgroup limits yet",
-              option, pr->dir, controller);
-    error_fix(err, "leave %s out: --pids-limit, --ulimit, --nice, --cpu-idle and --io-idle work without a cgroup",
-              option);
+    /* Not an error: limits_resolve_cgroup() makes the limit there. */
+    error_set(err, 0, "%s: your cgroup %s has the %s controller", option, pr->dir, controller);
     break;
   }
   return -EINVAL;
 }
 
 /* ------------------------------------------------------------- resolve */
+
+/* A size as valid_size() accepts it, in bytes; -1 when it does not fit. */
+static long long size_bytes(const char *v)
+{
+  char *end;
+  long long n = strtoll(v, &end, 10), unit = 1;
+  switch (*end) {
+  case 'k': case 'K': unit = 1LL << 10; break;
+  case 'm': case 'M': unit = 1LL << 20; break;
+  case 'g': case 'G': unit = 1LL << 30; break;
+  default: break;
+  }
+  return __builtin_mul_overflow(n, unit, &n) ? -1 : n;
+}
+
+/* The first process in the cgroup's cgroup.procs that is not self, or 0. */
+static long other_process(const char *dir, pid_t self)
+{
+  _cleanup_free_ char *path = xasprintf("%s/cgroup.procs", dir);
+  _cleanup_free_ char *procs = read_file(path, 1 << 20, NULL);
+  for (char *t = procs, *end; t && *t; t = end) {
+    long pid = strtol(t, &end, 10);
+    if (end == t)
+      break;
+    if (pid != self)
+      return pid;
+  }
+  return 0;
+}
+
+int limits_resolve_cgroup(const struct limits_spec *s, const char *root, const char *self_cgroup, uid_t uid,
+                          pid_t self, struct limits_cgroup *out, struct error *err)
+{
+  *out = (struct limits_cgroup) {0};
+  const struct {
+    const char *option, *value, *controller;
+  } cg[] = {
+    {"--memory", s->memory, "memory"},
+    {"--memory-swap", s->memory_swap, "memory"},
+    {"--cpus", s->cpus, "cpu"},
+    {"--cpu-weight", s->cpu_weight, "cpu"},
+  };
+  const char *first = NULL;
+  struct cgroup_probe pr = {0};
+  for (size_t i = 0; i < N_ELEMENTS(cg); i++) {
+    if (!cg[i].value)
+      continue;
+    cgroup_probe(root, self_cgroup, uid, cg[i].controller, &pr);
+    if (pr.state != CGROUP_DELEGATED)
+      return cgroup_refuse(cg[i].option, cg[i].controller, &pr, err);
+    if (!first)
+      first = cg[i].option;
+  }
+  /* --pids-limit is RLIMIT_NPROC everywhere (resolve_pids), and pids.max
+   * as well where a cgroup can be made: that one counts every uid. */
+  bool pids = false;
+  if (s->pids_set && s->pids > 0) {
+    struct cgroup_probe pp;
+    cgroup_probe(root, self_cgroup, uid, "pids", &pp);
+    if (pp.state == CGROUP_DELEGATED) {
+      pids = true;
+      pr = pp;
+    }
+  }
+  if (!first && !pids)
+    return 0;
+  /* A monitor that restarts its sandbox (--restart) resolves again from
+   * the leaf it moved itself to: the cgroup to make one in is its parent. */
+  _cleanup_free_ char *leaf = xasprintf("/hutch-%d-supervisor", (int) self);
+  size_t dl = strlen(pr.dir), ll = strlen(leaf);
+  if (dl > ll && !strcmp(pr.dir + dl - ll, leaf))
+    pr.dir[dl - ll] = '\0';
+  long other = other_process(pr.dir, self);
+  if (other && !first) {
+    log_debug("--pids-limit: your cgroup %s holds process %ld besides hutch: RLIMIT_NPROC only", pr.dir, other);
+    return 0;
+  }
+  if (other)
+    return error_set(err, 0, "%s: your cgroup %s holds other processes than hutch (pid %ld among them), and cgroup "
+                     "v2 lets a cgroup either hold processes or pass its controllers on to a cgroup of the "
+                     "sandbox's own\nrun hutch in a scope of its own: systemd-run --user --scope -p Delegate=yes "
+                     "hutch run ...", first, pr.dir, other);
+  if (s->memory_swap && !s->memory)
+    return error_set(err, 0, "--memory-swap %s is memory plus swap, and needs --memory\nadd --memory SIZE (at most "
+                     "%s), or use --memory alone", s->memory_swap, s->memory_swap);
+  out->on = true;
+  snprintf(out->dir, sizeof out->dir, "%s", pr.dir);
+  if (s->memory) {
+    if ((out->memory = size_bytes(s->memory)) <= 0)
+      return error_set(err, 0, "bad --memory `%s`: use a size above 0 that fits 63 bits, e.g. 512m", s->memory);
+    /* podman's rule: --memory-swap is memory plus swap; without it, as
+     * much swap as memory; -1, swap without limit. */
+    out->swap_set = true;
+    out->swap = out->memory;
+    if (s->memory_swap && !strcmp(s->memory_swap, "-1")) {
+      out->swap = -1;
+    } else if (s->memory_swap) {
+      long long total = size_bytes(s->memory_swap);
+      if (total < out->memory)
+        return error_set(err, 0, "--memory-swap %s is below --memory %s: it is memory plus swap\nuse --memory-swap "
+                         "%s for no swap, or more", s->memory_swap, s->memory, s->memory);
+      out->swap = total - out->memory;
+    }
+  }
+  if (s->cpus) {
+    out->cpu_quota = (long long) (strtod(s->cpus, NULL) * LIMITS_CPU_PERIOD + 0.5);
+    if (out->cpu_quota < 1000)
+      out->cpu_quota = 1000;  /* the kernel's least quota, 1 ms */
+  }
+  if (s->cpu_weight)
+    out->cpu_weight = atoi(s->cpu_weight);
+  if (pids)
+    out->pids = s->pids;
+  return 0;
+}
 
 bool limits_nproc_per_userns(const char *release)
 {
@@ -500,22 +612,9 @@ int limits_resolve(const struct limits_spec *s, const struct userns_plan *ids, u
   p->cpu_idle = s->cpu_idle;
   p->io_idle = s->io_idle;
 
-  const struct {
-    const char *option, *value, *controller;
-  } cg[] = {
-    {"--memory", s->memory, "memory"},
-    {"--memory-swap", s->memory_swap, "memory"},
-    {"--cpus", s->cpus, "cpu"},
-    {"--cpu-weight", s->cpu_weight, "cpu"},
-  };
-  for (size_t i = 0; i < N_ELEMENTS(cg); i++) {
-    if (!cg[i].value)
-      continue;
-    _cleanup_free_ char *self = read_file("/proc/self/cgroup", 65536, NULL);
-    struct cgroup_probe pr;
-    cgroup_probe("/sys/fs/cgroup", self ? self : "", getuid(), cg[i].controller, &pr);
-    return cgroup_refuse(cg[i].option, cg[i].controller, &pr, err);
-  }
+  _cleanup_free_ char *self = read_file("/proc/self/cgroup", 65536, NULL);
+  if ((r = limits_resolve_cgroup(s, "/sys/fs/cgroup", self ? self : "", getuid(), getpid(), &p->cgroup, err)) < 0)
+    return r;
 
   if ((r = resolve_pids(s, ids, uid, p, err)) < 0)
     return r;
@@ -577,7 +676,7 @@ bool limits_doctor_cgroups(char *buf, size_t len)
   for (size_t i = 0; i < N_ELEMENTS(controllers); i++) {
     struct cgroup_probe pr;
     cgroup_probe("/sys/fs/cgroup", self ? self : "", getuid(), controllers[i], &pr);
-    if (pr.state < worst)
+    if (i < 2 && pr.state < worst)  /* pids: RLIMIT_NPROC does without */
       worst = pr.state;
     snprintf(buf + strlen(buf), len - strlen(buf), "%s%s: %s", i ? ", " : "", controllers[i], said[pr.state]);
   }
@@ -593,13 +692,19 @@ bool limits_doctor_cgroups(char *buf, size_t len)
     break;
   case CGROUP_NO_CONTROLLER:
     fix = "; fix: delegate the controllers to user sessions (systemctl edit user@.service: Delegate=cpu memory "
-          "pids)";
+          "pids), then systemd-run --user --scope -p Delegate=yes hutch run ...";
     break;
   case CGROUP_DELEGATED:
     break;
   }
-  snprintf(buf + strlen(buf), len - strlen(buf), ": --memory, --memory-swap, --cpus and --cpu-weight are refused "
-           "(this hutch does not make cgroups yet)%s", fix);
+  if (worst == CGROUP_DELEGATED) {
+    snprintf(buf + strlen(buf), len - strlen(buf), ": --memory, --memory-swap, --cpus and --cpu-weight make a cgroup "
+             "of the sandbox's own below yours (run hutch in a scope of its own: the cgroup must hold no other "
+             "process)");
+    return true;
+  }
+  snprintf(buf + strlen(buf), len - strlen(buf), ": the options that need a controller not delegated are refused "
+           "(--memory and --memory-swap: memory; --cpus and --cpu-weight: cpu)%s", fix);
   return false;
 }
 
@@ -627,6 +732,22 @@ void limits_describe(const struct limits_plan *p, FILE *f)
     fprintf(f, "  cpu:          SCHED_IDLE (runs only when the CPU is otherwise idle)\n");
   if (p->io_idle)
     fprintf(f, "  io:           idle class (disk time only when no one else wants it)\n");
-  if (!any && !p->nice_set && !p->cpu_idle && !p->io_idle)
+  const struct limits_cgroup *c = &p->cgroup;
+  if (c->on) {
+    fprintf(f, "  cgroup:       %s/hutch-PID (a cgroup of the sandbox's own; hutch moves to hutch-PID-supervisor)\n",
+            c->dir);
+    char swap[24];
+    snprintf(swap, sizeof swap, "%lld", c->swap);
+    if (c->memory)
+      fprintf(f, "  cgroup:       memory.max=%lld memory.swap.max=%s\n", c->memory,
+              c->swap < 0 ? "max" : swap);
+    if (c->cpu_quota)
+      fprintf(f, "  cgroup:       cpu.max=%lld %d\n", c->cpu_quota, LIMITS_CPU_PERIOD);
+    if (c->cpu_weight)
+      fprintf(f, "  cgroup:       cpu.weight=%d\n", c->cpu_weight);
+    if (c->pids)
+      fprintf(f, "  cgroup:       pids.max=%ld\n", c->pids);
+  }
+  if (!any && !p->nice_set && !p->cpu_idle && !p->io_idle && !c->on)
     fprintf(f, "  limits:       none (the caller's own rlimits)\n");
 }

@@ -48,6 +48,22 @@ struct limits_spec {
   char *memory, *memory_swap, *cpus, *cpu_weight;
 };
 
+/* cpu.max's period, in microseconds: --cpus N is a quota of N periods. */
+#define LIMITS_CPU_PERIOD 100000
+
+/* The sandbox's own cgroup (cgroup.c makes it), where the caller's cgroup
+ * v2 directory is delegated to them. */
+struct limits_cgroup {
+  bool on;
+  char dir[512];        /* the caller's cgroup: DIR/hutch-PID is made below it */
+  long long memory;     /* memory.max, bytes; 0: not set */
+  bool swap_set;
+  long long swap;       /* memory.swap.max, bytes; -1: max */
+  long long cpu_quota;  /* cpu.max quota per LIMITS_CPU_PERIOD; 0: not set */
+  int cpu_weight;       /* cpu.weight; 0: not set */
+  long pids;            /* pids.max; 0: not set */
+};
+
 /* What the command's process will do, nothing left implicit. */
 struct limits_plan {
   struct limits_rlimit rlimits[LIMITS_N_RLIMIT];  /* --pids-limit is RLIMIT_NPROC here */
@@ -57,6 +73,7 @@ struct limits_plan {
   bool nice_set;
   int nice;
   bool cpu_idle, io_idle;
+  struct limits_cgroup cgroup;  /* made by hutch (cgroup.c), not by the command */
 };
 
 /* The option setters (see options.c's table). */
@@ -89,6 +106,15 @@ const char *limits_rlimit_name(int resource);
 int limits_resolve(const struct limits_spec *s, const struct userns_plan *ids, uid_t uid, uint64_t caps,
                    struct limits_plan *p, struct error *err);
 void limits_spec_free(struct limits_spec *s);
+/* The cgroup part of limits_resolve(), with the cgroup root, the text of
+ * /proc/self/cgroup, the caller's uid and hutch's pid as parameters for
+ * the unit tests: --memory, --memory-swap, --cpus and --cpu-weight are
+ * refused (cgroup_refuse) unless the controller is delegated and the
+ * caller's cgroup holds no process but self; --pids-limit becomes pids.max
+ * too where pids is delegated and the cgroup is usable (RLIMIT_NPROC
+ * stays). */
+int limits_resolve_cgroup(const struct limits_spec *s, const char *root, const char *self_cgroup, uid_t uid,
+                          pid_t self, struct limits_cgroup *out, struct error *err);
 /* Do two specs ask for the same limits? For the option table's tests. */
 bool limits_spec_same(const struct limits_spec *a, const struct limits_spec *b);
 

@@ -514,7 +514,7 @@ static const struct option_def table[] = {
    limits_set_cpu_idle},
   {"io-idle", 0, NULL, "the idle I/O class: disk time only when no one\nelse wants it", NULL, OPT_BOTH,
    limits_set_io_idle},
-  {"memory", 0, "SIZE", "memory limit (512m, 2g): a cgroup limit; always\nrefused for now (125), with the fix where no\ncgroup v2 is delegated to you", "512m",
+  {"memory", 0, "SIZE", "memory limit (512m, 2g) in a cgroup of the\nsandbox's own, where a cgroup v2 subtree is\ndelegated to you; elsewhere refused (125), with\nthe fix", "512m",
    OPT_BOTH, limits_set_memory},
   {"memory-swap", 0, "SIZE|-1", "memory plus swap limit (cgroup, as --memory)", "1g", OPT_BOTH,
    limits_set_memory_swap},

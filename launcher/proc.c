@@ -27,6 +27,14 @@ pid_t proc_clone(unsigned long long flags, int *pidfd)
   return (pid_t) syscall(SYS_clone3, &args, sizeof args);
 }
 
+pid_t proc_clone_into(unsigned long long flags, int cgroup_fd)
+{
+  struct clone_args args = {
+    .flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (unsigned long long) cgroup_fd,
+  };
+  return (pid_t) syscall(SYS_clone3, &args, sizeof args);
+}
+
 void proc_die_with_parent(pid_t parent, int sig)
 {
   prctl(PR_SET_PDEATHSIG, sig);

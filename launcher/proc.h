@@ -14,6 +14,10 @@
 /* clone3() without a new stack, so a fork with namespace flags; *pidfd gets
  * a pidfd when pidfd is not NULL. Returns as fork() does. */
 pid_t proc_clone(unsigned long long flags, int *pidfd);
+/* The same, the child starting in the cgroup v2 directory cgroup_fd
+ * (CLONE_INTO_CGROUP, Linux 5.7); with CLONE_NEWCGROUP its cgroup
+ * namespace is rooted there. */
+pid_t proc_clone_into(unsigned long long flags, int cgroup_fd);
 
 /* A helper's standard streams. */
 enum proc_stdio {

@@ -40,6 +40,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "cgroup.h"
 #include "dbusproxy.h"
 #include "holder.h"
 #include "init.h"
@@ -67,6 +68,8 @@ struct parent {
   struct xnest xnest;
   pid_t init_pid;       /* without a keeper: init, hutch's own child */
   int init_pidfd;
+  struct cgroup_sandbox cg; /* the sandbox's own cgroup (cgroup.c), if any */
+  int into_cgroup_fd;   /* while init is cloned: its cgroup, or -1 */
 };
 
 struct stage {
@@ -103,6 +106,12 @@ static int setup_parent(struct parent *h, struct error *err)
   sigprocmask(SIG_BLOCK, &mask, NULL);
   h->sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
   return h->sigfd < 0 ? error_set(err, errno, "signalfd") : 0;
+}
+
+/* The sandbox's cgroup, before hutch starts any process (cgroup.c). */
+static int make_cgroup(struct parent *h, struct error *err)
+{
+  return cgroup_sandbox_make(&h->l.plan->limits.cgroup, getpid(), &h->cg, err);
 }
 
 /* The run directory: the keeper mounts and writes there. */
@@ -153,6 +162,8 @@ static pid_t clone_userns(struct parent *h, unsigned long long flags, struct err
       h->holder_mapped = true;
     }
   }
+  if (pid < 0 && h->into_cgroup_fd >= 0 && (pid = proc_clone_into(CLONE_NEWUSER | flags, h->into_cgroup_fd)) < 0)
+    log_debug("clone into the sandbox's cgroup: %s; moving init there after", strerror(errno));
   if (pid < 0)
     pid = proc_clone(CLONE_NEWUSER | flags, NULL);
   if (pid < 0) {
@@ -185,6 +196,7 @@ static pid_t clone_with_sock(struct parent *h, unsigned long long flags, int *ch
   }
   if (pid == 0) {
     close(sp[0]);
+    close_fd(&h->into_cgroup_fd);  /* the host's cgroupfs: never inside */
     *child_end = sp[1];
     child_main(&h->l);
     _exit(EXIT_HUTCH_FAILED);  /* not reached */
@@ -255,7 +267,7 @@ static int wait_init(struct parent *h, struct error *err)
   int r = wait_step(h, SYNC_SANDBOX_PID, &m, NULL, err);
   if (r == 0)
     log_debug("the sandbox's init is pid %d in the keeper's namespace", m.value);
-  return r;
+  return r < 0 ? r : cgroup_sandbox_place(&h->cg, m.value, err);
 }
 
 /* sync 4: the network helper starts on init's network namespace while init
@@ -304,6 +316,7 @@ static int send_go(struct parent *h, struct error *err)
 
 static const struct stage stages[] = {
   {"setup", setup_parent},
+  {"cgroup", make_cgroup},
   {"run directory", make_run_dir},
   {"app helpers", start_app_helpers},
   {"join holder", join_holder},
@@ -390,6 +403,7 @@ static void finish(struct parent *h)
   close_fd(&l->parent_sock);
   if (l->keeper_pid > 0)
     proc_wait(l->keeper_pid);
+  cgroup_sandbox_remove(&h->cg);
   dbusproxy_stop(&h->dbus);
   xnest_stop(&h->xnest);
   if (!h->mapped)
@@ -416,7 +430,7 @@ static void parent_init(struct parent *h, const struct plan *p, const struct run
     .l = {.plan = p, .pf = p->pf, .parent_pid = getpid(), .parent_pidfd = -1, .parent_sock = -1,
           .keeper_sock = -1, .rt = {.dir_fd = -1, .lock_fd = -1}},
     .sigfd = -1, .tty = &tty, .net = {.ready_fd = -1, .exit_fd = -1}, .holder = HOLDER_INIT, .init_pidfd = -1,
-    .mon = mon, .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,
+    .into_cgroup_fd = -1, .mon = mon, .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,
   };
   tty.master = -1;
 }
@@ -488,16 +502,25 @@ static int spawn_init(struct parent *h, struct error *err)
   l->parent_pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
   if (l->parent_pidfd < 0)
     return error_set(err, errno, "pidfd_open");
+  /* Straight into the sandbox's cgroup, which also roots its cgroup
+   * namespace there (cgroup.c). */
+  h->into_cgroup_fd = cgroup_sandbox_open(&h->cg);
   pid_t pid = clone_with_sock(h, init_namespaces(l->plan), &l->keeper_sock, init_main_direct, err);
+  close_fd(&h->into_cgroup_fd);
   if (pid < 0)
     return pid;
   h->init_pid = pid;
   h->init_pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-  return h->init_pidfd < 0 ? error_set(err, errno, "pidfd_open the sandbox's init") : 0;
+  if (h->init_pidfd < 0)
+    return error_set(err, errno, "pidfd_open the sandbox's init");
+  /* Into the sandbox's cgroup, if the clone could not, while init still
+   * waits for its map (a no-op when it is there already). */
+  return cgroup_sandbox_place(&h->cg, pid, err);
 }
 
 static const struct stage direct_stages[] = {
   {"setup", setup_parent},
+  {"cgroup", make_cgroup},
   {"run base", find_run_base},
   {"join holder", join_holder},
   {"clone init", spawn_init},
@@ -565,6 +588,7 @@ static void finish_direct(struct parent *h)
     syscall(SYS_pidfd_send_signal, h->init_pidfd, SIGKILL, NULL, 0);
     proc_wait(h->init_pid);
   }
+  cgroup_sandbox_remove(&h->cg);
   close_fd(&h->init_pidfd);
   close_fd(&h->l.parent_pidfd);
   holder_release(&h->holder);

@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../launcher/cgroup.h"
 #include "../../launcher/limits.h"
 #include "../../launcher/spec.h"
 #include "../../launcher/util.h"
@@ -195,10 +197,189 @@ static void probe_case(const char *what, const char *tree, const char *self, uid
     _cleanup_free_ char *dir = xasprintf("%s/%s", root, want_dir);
     TAP_STR_EQ(pr.dir, dir, "probe: %s: the caller's cgroup directory", what);
   }
+  if (want == CGROUP_DELEGATED)
+    return;  /* no refusal: limits_resolve_cgroup() makes the cgroup (test_cgroup_make) */
   struct error err = {0};
   int r = cgroup_refuse("--memory", controller, &pr, &err);
   tap_ok(r < 0 && err.status == EXIT_HUTCH_FAILED && err.fix[0] && strstr(err.msg, "--memory"),
          "probe: %s: the refusal is an error with a fix", what);
+}
+
+/* The fake tree's file, or "" when it is missing. */
+static char *got(const char *dir, const char *file)
+{
+  _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+  char *t = read_file(p, 4096, NULL);
+  return t ? t : xstrdup("");
+}
+
+static bool exists(const char *dir, const char *name)
+{
+  _cleanup_free_ char *p = xasprintf("%s/%s", dir, name);
+  struct stat st;
+  return stat(p, &st) == 0;
+}
+
+/* A pid that is not alive: a child's, once reaped. */
+static pid_t dead_pid(void)
+{
+  pid_t pid = fork();
+  if (pid == 0)
+    _exit(0);
+  waitpid(pid, NULL, 0);
+  return pid;
+}
+
+/* limits_resolve_cgroup() and cgroup.c in the delegated scope of the
+ * unified tree: the values, the refusals, and the files cgroup.c writes. */
+static void test_cgroup_make(const char *scope, const char *self_cgroup)
+{
+  _cleanup_free_ char *root = xasprintf("%s/unified-tree", base);
+  _cleanup_free_ char *dir = xasprintf("%s/%s", root, scope);
+  _cleanup_free_ char *rel = xasprintf("unified-tree/%s", scope);
+  _cleanup_free_ char *controllers = xasprintf("%s/cgroup.controllers", rel);
+  _cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", rel);
+  _cleanup_free_ char *mine = xasprintf("%d\n", (int) getpid());
+  put(controllers, "cpu memory pids\n");
+  put(procs, mine);
+  pid_t me = getpid();
+  uid_t uid = getuid();
+
+  struct limits_spec s = {.memory = (char *) "32m", .memory_swap = (char *) "100m", .cpus = (char *) "1.5",
+                          .cpu_weight = (char *) "50", .pids_set = true, .pids = 40};
+  struct limits_cgroup c;
+  struct error err = {0};
+  int r = limits_resolve_cgroup(&s, root, self_cgroup, uid, me, &c, &err);
+  tap_ok(r == 0 && c.on, "cgroup: delegated, hutch alone in it: a cgroup is made (%s)", err.msg);
+  TAP_STR_EQ(c.dir, dir, "cgroup: below the caller's cgroup");
+  tap_ok(c.memory == 32 << 20 && c.swap_set && c.swap == 68 << 20, "cgroup: --memory 32m --memory-swap 100m: "
+         "memory.max 32 MiB, memory.swap.max 68 MiB (got %lld, %lld)", c.memory, c.swap);
+  tap_ok(c.cpu_quota == 150000 && c.cpu_weight == 50 && c.pids == 40, "cgroup: --cpus 1.5 is 150000 of 100000, "
+         "--cpu-weight 50, --pids-limit 40 (got %lld, %d, %ld)", c.cpu_quota, c.cpu_weight, c.pids);
+
+  /* The files, as the kernel would get them. */
+  struct cgroup_sandbox cg = {0};
+  err = (struct error) {0};
+  r = cgroup_sandbox_make(&c, me, &cg, &err);
+  tap_ok(r == 0, "cgroup: made (%s)", err.msg);
+  _cleanup_free_ char *sandbox = xasprintf("%s/hutch-%d", dir, (int) me);
+  _cleanup_free_ char *supervisor = xasprintf("%s/hutch-%d-supervisor", dir, (int) me);
+  _cleanup_free_ char *pid = xasprintf("%d", (int) me);
+  char *t;
+  TAP_STR_EQ(t = got(supervisor, "cgroup.procs"), pid, "cgroup: hutch moved itself into hutch-PID-supervisor");
+  free(t);
+  TAP_STR_EQ(t = got(dir, "cgroup.subtree_control"), "+memory +cpu +pids", "cgroup: the controllers enabled "
+             "for the caller's cgroup's children");
+  free(t);
+  static const struct {
+    const char *file, *value;
+  } files[] = {
+    {"memory.max", "33554432"}, {"memory.swap.max", "71303168"}, {"cpu.max", "150000 100000"},
+    {"cpu.weight", "50"}, {"pids.max", "40"},
+  };
+  for (size_t i = 0; i < N_ELEMENTS(files); i++) {
+    TAP_STR_EQ(t = got(sandbox, files[i].file), files[i].value, "cgroup: hutch-PID/%s", files[i].file);
+    free(t);
+  }
+  err = (struct error) {0};
+  r = cgroup_sandbox_place(&cg, 4242, &err);
+  TAP_STR_EQ(t = got(sandbox, "cgroup.procs"), "4242", "cgroup: init placed in hutch-PID (%d)", r);
+  free(t);
+  /* The kernel's interface files do not keep rmdir from a cgroup; a fake
+   * tree's do: they go first, as the kernel's would with the cgroup. */
+  const char *interface[] = {"memory.max", "memory.swap.max", "cpu.max", "cpu.weight", "pids.max", "cgroup.procs"};
+  for (size_t i = 0; i < N_ELEMENTS(interface); i++) {
+    _cleanup_free_ char *f = xasprintf("%s/%s", sandbox, interface[i]);
+    unlink(f);
+  }
+  cgroup_sandbox_remove(&cg);
+  tap_ok(!exists(dir, strrchr(sandbox, '/') + 1) && !cg.sandbox, "cgroup: removed when the sandbox ends");
+  tap_ok(exists(dir, strrchr(supervisor, '/') + 1), "cgroup: the supervisor leaf stays while hutch is in it");
+
+  /* Stale cgroups of dead hutches go with the next launch; a live one's stay. */
+  _cleanup_free_ char *dead = xasprintf("%s/hutch-%d", rel, (int) dead_pid());
+  _cleanup_free_ char *dead_sup = xasprintf("%s-supervisor", dead);
+  _cleanup_free_ char *live = xasprintf("%s/hutch-%d", rel, (int) getppid());
+  _cleanup_free_ char *other = xasprintf("%s/hutch-web", rel);
+  mkpath(dead);
+  mkpath(dead_sup);
+  mkpath(live);
+  mkpath(other);
+  cgroup_reap_stale(dir, me);
+  tap_ok(!exists(base, dead) && !exists(base, dead_sup), "cgroup: a dead hutch's empty cgroups are reaped");
+  tap_ok(exists(base, live) && exists(base, other), "cgroup: a live hutch's cgroup and others' are kept");
+
+  /* A monitor that restarts resolves from its supervisor leaf: the
+   * cgroup is still made beside it, in DIR. */
+  _cleanup_free_ char *sup_rel = xasprintf("%s/hutch-%d-supervisor", rel, (int) me);
+  _cleanup_free_ char *sup_ctl = xasprintf("%s/cgroup.controllers", sup_rel);
+  _cleanup_free_ char *sup_self = xasprintf("0::/%s/hutch-%d-supervisor\n", scope, (int) me);
+  put(sup_ctl, "cpu memory pids\n");
+  struct limits_cgroup again;
+  err = (struct error) {0};
+  r = limits_resolve_cgroup(&s, root, sup_self, uid, me, &again, &err);
+  tap_ok(r == 0 && again.on && !strcmp(again.dir, dir), "cgroup: resolved again from hutch-PID-supervisor: made in "
+         "DIR, beside it (%s)", again.dir);
+
+  /* --print-policy shows the cgroup's files and values. */
+  struct limits_plan plan = {.cgroup = c};
+  char *text = NULL;
+  size_t text_len = 0;
+  FILE *f = open_memstream(&text, &text_len);
+  limits_describe(&plan, f);
+  fclose(f);
+  TAP_CONTAINS(text, "hutch-PID (a cgroup of the sandbox's own", "print-policy: the sandbox's cgroup");
+  TAP_CONTAINS(text, "memory.max=33554432 memory.swap.max=71303168", "print-policy: memory.max, memory.swap.max");
+  TAP_CONTAINS(text, "cpu.max=150000 100000", "print-policy: cpu.max");
+  TAP_CONTAINS(text, "cpu.weight=50", "print-policy: cpu.weight");
+  TAP_CONTAINS(text, "pids.max=40", "print-policy: pids.max");
+  free(text);
+
+  /* Nothing to make: nothing written. */
+  struct limits_cgroup off = {0};
+  struct cgroup_sandbox none = {0};
+  tap_ok(cgroup_sandbox_make(&off, me, &none, &err) == 0 && !none.sandbox && !none.supervisor,
+         "cgroup: no cgroup option, no cgroup");
+
+  /* Another process in the caller's cgroup: refused with the fix; a
+   * --pids-limit alone falls back to RLIMIT_NPROC. */
+  _cleanup_free_ char *crowd = xasprintf("1\n%d\n", (int) me);
+  put(procs, crowd);
+  err = (struct error) {0};
+  r = limits_resolve_cgroup(&s, root, self_cgroup, uid, me, &c, &err);
+  tap_ok(r < 0 && !c.on && strstr(err.msg, "holds other processes") && strstr(err.fix, "scope of its own"),
+         "cgroup: the caller's cgroup holds another process: refused, with the fix");
+  struct limits_spec pids_only = {.pids_set = true, .pids = 40};
+  r = limits_resolve_cgroup(&pids_only, root, self_cgroup, uid, me, &c, &err);
+  tap_ok(r == 0 && !c.on, "cgroup: --pids-limit alone there: no cgroup, RLIMIT_NPROC only");
+  put(procs, mine);
+
+  /* The memory options' rules, podman's. */
+  struct limits_spec mem = {.memory = (char *) "1g"};
+  r = limits_resolve_cgroup(&mem, root, self_cgroup, uid, me, &c, &err);
+  tap_ok(r == 0 && c.memory == 1 << 30 && c.swap == 1 << 30 && !c.cpu_quota && !c.pids,
+         "cgroup: --memory 1g alone: as much swap as memory, nothing else set");
+  mem.memory_swap = (char *) "-1";
+  r = limits_resolve_cgroup(&mem, root, self_cgroup, uid, me, &c, &err);
+  tap_ok(r == 0 && c.swap == -1, "cgroup: --memory-swap -1: swap without limit");
+  mem.memory_swap = (char *) "512m";
+  err = (struct error) {0};
+  r = limits_resolve_cgroup(&mem, root, self_cgroup, uid, me, &c, &err);
+  tap_ok(r < 0 && strstr(err.msg, "below --memory"), "cgroup: --memory-swap below --memory is refused");
+  struct limits_spec swap_only = {.memory_swap = (char *) "1g"};
+  err = (struct error) {0};
+  r = limits_resolve_cgroup(&swap_only, root, self_cgroup, uid, me, &c, &err);
+  tap_ok(r < 0 && strstr(err.msg, "needs --memory"), "cgroup: --memory-swap without --memory is refused");
+  struct limits_spec tiny = {.cpus = (char *) "0.001"};
+  r = limits_resolve_cgroup(&tiny, root, self_cgroup, uid, me, &c, &err);
+  tap_ok(r == 0 && c.cpu_quota == 1000, "cgroup: --cpus 0.001 is the kernel's least quota, 1000");
+
+  /* A controller not delegated: still refused, nothing made. */
+  put(controllers, "memory pids\n");
+  err = (struct error) {0};
+  r = limits_resolve_cgroup(&s, root, self_cgroup, uid, me, &c, &err);
+  tap_ok(r < 0 && !c.on && strstr(err.msg, "--cpus needs the cpu controller"),
+         "cgroup: --cpus without the cpu controller: refused (%s)", err.msg);
 }
 
 static void test_cgroups(void)
@@ -253,6 +434,8 @@ static void test_cgroups(void)
   probe_case("v1 only", "v1-tree", "4:memory:/\n1:cpu,cpuacct:/\n", me, "memory", CGROUP_NO_V2, NULL);
   probe_case("v1 only, and no v1 line for it", "v1-tree", "4:memory:/\n", me, "pids", CGROUP_NO_V2, NULL);
   probe_case("empty /proc/self/cgroup", "v1-tree", "", me, "memory", CGROUP_NO_V2, NULL);
+
+  test_cgroup_make(scope, self_unified);
 
   /* This machine, for the record (the integration test checks the refusal). */
   _cleanup_free_ char *self = read_file("/proc/self/cgroup", 65536, NULL);
