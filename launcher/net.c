@@ -666,6 +666,14 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
   return 0;
 }
 
+void net_stop_begin(struct net_helper *h)
+{
+  if (h->watch_pid > 0)
+    kill(h->watch_pid, SIGKILL);
+  if (h->pid > 0)
+    kill(h->pid, SIGTERM);
+}
+
 void net_stop(struct net_helper *h)
 {
   close_fd(&h->exit_fd);

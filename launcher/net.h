@@ -42,3 +42,7 @@ int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, stru
  * Returns -EINTR, without reading it, when stop_fd becomes readable. */
 int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, struct error *err);
 void net_stop(struct net_helper *h);
+/* Only tell the helper to stop (net_stop still waits for it): pasta's exit
+ * takes 15-45 ms of the kernel's time, which can pass while the sandbox
+ * is torn down too. */
+void net_stop_begin(struct net_helper *h);

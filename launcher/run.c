@@ -399,10 +399,11 @@ static void finish(struct parent *h)
 {
   struct launch *l = &h->l;
   tty_relay_stop(h->tty);
-  net_stop(&h->net);
+  net_stop_begin(&h->net);  /* its exit and the sandbox's teardown, side by side */
   close_fd(&l->parent_sock);
   if (l->keeper_pid > 0)
     proc_wait(l->keeper_pid);
+  net_stop(&h->net);
   cgroup_sandbox_remove(&h->cg);
   dbusproxy_stop(&h->dbus);
   xnest_stop(&h->xnest);
