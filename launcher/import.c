@@ -318,8 +318,9 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int layer, 
   uid_t uid = (uid_t) archive_entry_uid(e);
   gid_t gid = (gid_t) archive_entry_gid(e);
   if (n == 0) {  /* the layer's top directory */
-    if (archive_entry_filetype(e) == AE_IFDIR)
-      fchmod(layer, mode | 0700);
+    if (archive_entry_filetype(e) != AE_IFDIR)
+      return error_set(err, 0, "entry `%s`, the layer's top, is not a directory: refusing the layer", path);
+    fchmod(layer, mode | 0700);
     return 0;
   }
   _cleanup_close_ int dir = open_parent(layer, comps, n, path, err);

@@ -24,7 +24,7 @@ case $err in
 *"without libarchive"*) skip_all "hutch was built without libarchive" ;;
 esac
 
-plan 37
+plan 39
 
 # ------------------------------------------------------------ the image
 O=$TEST_TMP/oci
@@ -223,6 +223,14 @@ with tarfile.open(fileobj=buf, mode="w:gz") as t:
         add("data/.wh.a")
         add("data/.wh..wh..opq")
         add("data/b")
+    elif case == "dot-symlink":
+        add(".", tarfile.SYMTYPE, link=tmp + "/outside")
+        add("dot-symlink")
+    elif case == "chmod-symlink":
+        add("victim", tarfile.SYMTYPE, link=tmp + "/victim")
+        i = tarfile.TarInfo("victim")
+        i.type, i.mode = tarfile.DIRTYPE, 0o777
+        t.addfile(i)
     elif case == "hardlink-via-symlink":
         add("etclink", tarfile.SYMTYPE, link="/etc")
         add("hl", tarfile.LNKTYPE, link="etclink/passwd")
@@ -248,12 +256,21 @@ EOF
 }
 
 all_refused=yes
-for case in dotdot absolute symlink symlink-rel hardlink hardlink-via-symlink; do
+# chmod-symlink's target: its mode must stay 0600.
+echo victim > "$TEST_TMP/victim"
+chmod 0600 "$TEST_TMP/victim"
+for case in dotdot absolute symlink symlink-rel hardlink hardlink-via-symlink dot-symlink; do
     make_layout "$TEST_TMP/craft-$case" "$case" || bail_out "python3 could not make the $case layout"
     run_hutch import "oci:$TEST_TMP/craft-$case" "craft-$case"
     check "import: a layer with a $case entry is refused" refused "refusing the layer"
     refused "refusing the layer" || all_refused=no
 done
+# A link, then a directory of the same name with mode 0777: the directory
+# takes the link's place in the layer; the link's target keeps its mode.
+make_layout "$TEST_TMP/craft-chmod-symlink" chmod-symlink || bail_out "python3 could not make the chmod-symlink layout"
+XDG_DATA_HOME=$TEST_TMP/data-chmod run_hutch import "oci:$TEST_TMP/craft-chmod-symlink" chmod
+is "$rc/$(stat -c %a "$TEST_TMP/victim")" "0/600" \
+    "import: a directory entry over a link to a file outside replaces the link, and chmods nothing outside"
 # Not hostile: owners other than root, kept through the subordinate ids.
 if [ -n "$(subid_ranges uid)" ] && [ -n "$(subid_ranges gid)" ]; then
     make_layout "$TEST_TMP/craft-owners" owners "$TEST_TMP/base.blob" ||
