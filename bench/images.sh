@@ -28,8 +28,7 @@ export XDG_DATA_HOME=$work/data
 export XDG_RUNTIME_DIR=$work/xdg
 mkdir -m 0700 "$XDG_RUNTIME_DIR"
 cleanup_stores() { unshare --map-root-user --map-auto rm -rf "$work/hs" "$work/ps" "$work/psr" 2> /dev/null || true; }
-stop_podman() { kill "$(cat "$XDG_RUNTIME_DIR/libpod/tmp/pause.pid" 2> /dev/null)" 2> /dev/null || true; }
-trap 'stop_podman; cleanup_stores; cleanup' EXIT
+trap 'stop_podman_pause; cleanup_stores; cleanup' EXIT
 
 # ------------------------------------------------------------ the images
 "$src/helpers/hutch-demo-layers" "$work/layers" > /dev/null

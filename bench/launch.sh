@@ -43,7 +43,7 @@ podman_cmd=()
 if command -v podman > /dev/null; then
     tar -C "$work/merged" -cf "$work/root.tar" .
     image=localhost/hutch-bench-busybox
-    trap 'podman rmi -f "$image" > /dev/null 2>&1; cleanup' EXIT
+    trap 'podman rmi -f "$image" > /dev/null 2>&1; stop_podman_pause; cleanup' EXIT
     if podman import -q "$work/root.tar" "$image" > /dev/null 2>&1; then
         for rt in "" runc; do
             cmd=(podman ${rt:+--runtime $rt} run --rm --network none "$image" /bin/true)

@@ -24,6 +24,12 @@ need_tools() {
 
 work=$(mktemp -d)
 pids=()
+# Rootless podman leaves its pause process (catatonit) running after it:
+# stopped at the end, through the pid file in podman's runtime directory.
+stop_podman_pause() {
+    local dir=${XDG_RUNTIME_DIR:-/tmp/podman-run-$(id -u)}
+    kill "$(cat "$dir/libpod/tmp/pause.pid" 2> /dev/null)" 2> /dev/null || true
+}
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null

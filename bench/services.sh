@@ -25,11 +25,18 @@ podman_ok=no imported=no
 if command -v podman > /dev/null && cp -a "$work/layers/00-base" "$work/flat" && cp -a "$work/layers/10-httpd/." "$work/flat/" &&
    tar -C "$work/flat" -cf "$work/base.tar" . && podman import -q "$work/base.tar" localhost/hutch-bench-busybox > /dev/null 2>&1; then
     imported=yes
-    if why=$(podman run --rm localhost/hutch-bench-busybox true 2>&1); then
-        podman_ok=yes
+    # crun refuses a hybrid cgroup layout; runc, where installed, does not.
+    for rt in "" runc; do
+        podman_cmd="podman${rt:+ --runtime $rt}"
+        if why=$($podman_cmd run --rm localhost/hutch-bench-busybox true 2>&1); then
+            podman_ok=yes
+            break
+        fi
+    done
+    if [ $podman_ok = yes ]; then
         p2=$(port)
-        cmds+=(-n "podman run -d" --prepare "podman rm -f -t 0 hutch-bench > /dev/null 2>&1 || true"
-               "podman run -d --name hutch-bench -p $p2:80 localhost/hutch-bench-busybox httpd -f -p 80 -h /var/www > /dev/null && until curl -fs -o /dev/null http://127.0.0.1:$p2/; do :; done")
+        cmds+=(-n "$podman_cmd run -d" --prepare "podman rm -f -t 0 hutch-bench > /dev/null 2>&1 || true"
+               "$podman_cmd run -d --name hutch-bench -p $p2:80 localhost/hutch-bench-busybox httpd -f -p 80 -h /var/www > /dev/null && until curl -fs -o /dev/null http://127.0.0.1:$p2/; do :; done")
     else
         echo "podman: skipped, rootless podman does not run here: $(tail -n 1 <<< "$why")"
     fi
@@ -45,6 +52,7 @@ for r in json.load(open(sys.argv[1]))["results"]:
 $hutch rm -f bench > /dev/null 2>&1 || true
 [ "$podman_ok" = no ] || podman rm -f -t 0 hutch-bench > /dev/null 2>&1 || true
 [ "$imported" = no ] || podman rmi -f localhost/hutch-bench-busybox > /dev/null 2>&1 || true
+stop_podman_pause
 
 # The monitors' memory, N sandboxes at once.
 for ((i = 0; i < n; i++)); do
