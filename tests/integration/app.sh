@@ -89,6 +89,7 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 like "$win" '"xeyes"' "hutch app xeyes: its window is on the X server (xwininfo lists it)"
+[ -n "$win" ] || diag "hutch app xeyes said: $(cat "$TEST_TMP/xeyes.log")"
 # Mapped is not yet drawn: look again for a while.
 colors=0
 for _ in $(seq 40); do
