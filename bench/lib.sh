@@ -26,9 +26,14 @@ work=$(mktemp -d)
 pids=()
 # Rootless podman leaves its pause process (catatonit) running after it:
 # stopped at the end, through the pid file in podman's runtime directory.
+# podman keeps its first run's paths: the pid file sits beside its run root.
 stop_podman_pause() {
-    local dir=${XDG_RUNTIME_DIR:-/tmp/podman-run-$(id -u)}
-    kill "$(cat "$dir/libpod/tmp/pause.pid" 2> /dev/null)" 2> /dev/null || true
+    local root dir
+    root=$(podman info --format '{{.Store.RunRoot}}' 2> /dev/null) || root=
+    for dir in ${root:+"$(dirname "$root")"} "${XDG_RUNTIME_DIR:-/tmp/podman-run-$(id -u)}"; do
+        kill "$(cat "$dir/libpod/tmp/pause.pid" 2> /dev/null)" 2> /dev/null && break
+    done
+    return 0
 }
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
