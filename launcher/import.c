@@ -51,6 +51,7 @@
 #include "digest.h"
 #include "source.h"
 #include "staging.h"
+#include "tarread.h"
 
 /* ---------------------------------------------------------- the layout */
 
@@ -417,16 +418,8 @@ static int extract_layer(int layout, const char *digest, int dirfd, const char *
   if (r == 0 && archive_read_open(a, lr, NULL, layer_read, NULL) != ARCHIVE_OK)
     r = error_set(err, archive_errno(a), "layer %s: %s", digest, archive_error_string(a));
   struct archive_entry *e;
-  while (r == 0) {
-    int ar = archive_read_next_header(a, &e);
-    if (ar == ARCHIVE_EOF)
-      break;
-    if (ar < ARCHIVE_WARN) {
-      r = error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "layer %s: %s", digest, archive_error_string(a));
-      break;
-    }
+  while (r == 0 && (r = tar_next(a, &e, err, "layer %s", digest)) == 0 && e)
     r = extract_entry(a, e, layer, &skipped, &unmapped, err);
-  }
   archive_read_free(a);
   /* What follows the archive's end (tar's padding) counts in the digest. */
   const void *rest;
