@@ -73,6 +73,28 @@ static int open_named(struct sandbox *sb, const char *name, struct error *err)
   return state_open(sb, name, err);
 }
 
+/* One command's work on one open sandbox: 0, or a negative errno with err
+ * filled. */
+typedef int (*named_step_fn)(struct sandbox *sb, const void *arg, struct error *err);
+
+/* stop, kill, rm and wait: STEP on each of the n names in turn, each opened
+ * for it and closed after; the first that is missing or fails ends the
+ * command with its error. */
+static int each_named(char **names, int n, named_step_fn step, const void *arg)
+{
+  for (int i = 0; i < n; i++) {
+    struct sandbox sb = SANDBOX_INIT;
+    struct error err = {0};
+    int r = open_named(&sb, names[i], &err);
+    if (r == 0)
+      r = step(&sb, arg, &err);
+    state_close(&sb);
+    if (r < 0)
+      return failed(&err);
+  }
+  return 0;
+}
+
 static void reopen(struct sandbox *sb)
 {
   _cleanup_free_ char *name = xstrdup(sb->name);
@@ -229,6 +251,20 @@ static int parse_int(const char *v, int *out)
   return 0;
 }
 
+static int stop_one(struct sandbox *sb, const void *arg, struct error *err)
+{
+  int grace = *(const int *) arg;
+  if (state_running(sb)) {
+    int r = request(sb, SYNC_REQ_STOP, grace);
+    if (r < 0 && state_running(sb))
+      return error_set(err, -r, "cannot reach the monitor of %s", sb->name);
+    if (!wait_ended(sb, grace + 10))
+      return error_set(err, 0, "%s did not stop within %d s", sb->name, grace + 10);
+  }
+  printf("%s\n", sb->name);
+  return 0;
+}
+
 int ctl_stop(int argc, char **argv)
 {
   int grace = 10, i = 1;
@@ -240,30 +276,7 @@ int ctl_stop(int argc, char **argv)
   }
   if (i >= argc)
     return usage("hutch stop [-t SECONDS] NAME...");
-  for (; i < argc; i++) {
-    struct sandbox sb = SANDBOX_INIT;
-    struct error err = {0};
-    if (open_named(&sb, argv[i], &err) < 0) {
-      state_close(&sb);
-      return failed(&err);
-    }
-    if (state_running(&sb)) {
-      int r = request(&sb, SYNC_REQ_STOP, grace);
-      if (r < 0 && state_running(&sb)) {
-        error_set(&err, -r, "cannot reach the monitor of %s", sb.name);
-        state_close(&sb);
-        return failed(&err);
-      }
-      if (!wait_ended(&sb, grace + 10)) {
-        error_set(&err, 0, "%s did not stop within %d s", sb.name, grace + 10);
-        state_close(&sb);
-        return failed(&err);
-      }
-    }
-    printf("%s\n", sb.name);
-    state_close(&sb);
-  }
-  return 0;
+  return each_named(argv + i, argc - i, stop_one, &grace);
 }
 
 static int signal_number(const char *v)
@@ -281,6 +294,19 @@ static int signal_number(const char *v)
   return -1;
 }
 
+static int kill_one(struct sandbox *sb, const void *arg, struct error *err)
+{
+  int r = state_running(sb) ? request(sb, SYNC_REQ_SIGNAL, *(const int *) arg) : -ESRCH;
+  if (r < 0) {
+    error_set(err, r == -ESRCH ? 0 : -r, "%s is not running", sb->name);
+    error_fix(err, "hutch start %s runs it again", sb->name);
+    err->status = EXIT_HUTCH_FAILED;
+    return r;
+  }
+  printf("%s\n", sb->name);
+  return 0;
+}
+
 int ctl_kill(int argc, char **argv)
 {
   int sig = SIGKILL, i = 1;
@@ -296,24 +322,19 @@ int ctl_kill(int argc, char **argv)
   }
   if (i >= argc)
     return usage("hutch kill [-s SIGNAL] NAME...");
-  for (; i < argc; i++) {
-    struct sandbox sb = SANDBOX_INIT;
-    struct error err = {0};
-    if (open_named(&sb, argv[i], &err) < 0) {
-      state_close(&sb);
-      return failed(&err);
-    }
-    int r = state_running(&sb) ? request(&sb, SYNC_REQ_SIGNAL, sig) : -ESRCH;
-    if (r < 0) {
-      error_set(&err, r == -ESRCH ? 0 : -r, "%s is not running", sb.name);
-      error_fix(&err, "hutch start %s runs it again", sb.name);
-      err.status = EXIT_HUTCH_FAILED;
-      state_close(&sb);
-      return failed(&err);
-    }
-    printf("%s\n", sb.name);
-    state_close(&sb);
-  }
+  return each_named(argv + i, argc - i, kill_one, &sig);
+}
+
+static int wait_one(struct sandbox *sb, const void *arg, struct error *err)
+{
+  (void) arg, (void) err;
+  wait_ended(sb, -1);
+  reopen(sb);
+  long long code = state_int(sb, "exit_code", -1);
+  if (code >= 0)
+    printf("%lld\n", code);
+  else
+    printf("unknown\n");
   return 0;
 }
 
@@ -321,23 +342,7 @@ int ctl_wait(int argc, char **argv)
 {
   if (argc < 2)
     return usage("hutch wait NAME...");
-  for (int i = 1; i < argc; i++) {
-    struct sandbox sb = SANDBOX_INIT;
-    struct error err = {0};
-    if (open_named(&sb, argv[i], &err) < 0) {
-      state_close(&sb);
-      return failed(&err);
-    }
-    wait_ended(&sb, -1);
-    reopen(&sb);
-    long long code = state_int(&sb, "exit_code", -1);
-    if (code >= 0)
-      printf("%lld\n", code);
-    else
-      printf("unknown\n");
-    state_close(&sb);
-  }
-  return 0;
+  return each_named(argv + 1, argc - 1, wait_one, NULL);
 }
 
 /* ----------------------------------------------------------------- exec */
@@ -503,6 +508,29 @@ out:
 
 /* ------------------------------------------------------------------- rm */
 
+static int rm_one(struct sandbox *sb, const void *arg, struct error *err)
+{
+  bool force = *(const bool *) arg;
+  if (state_running(sb)) {
+    if (!force) {
+      error_set(err, 0, "%s is running", sb->name);
+      error_fix(err, "hutch stop %s first, or hutch rm -f %s", sb->name, sb->name);
+      return -EBUSY;
+    }
+    request(sb, SYNC_REQ_STOP, 0);
+    if (!wait_ended(sb, 20))
+      return error_set(err, 0, "%s did not stop", sb->name);
+  }
+  /* Held while removing, so that a start cannot begin in between. */
+  if (sb->lock_fd >= 0 && flock(sb->lock_fd, LOCK_EX | LOCK_NB) < 0)
+    return error_set(err, 0, "%s was started again meanwhile", sb->name);
+  int r = state_remove(sb, err);
+  if (r < 0)
+    return r;
+  printf("%s\n", sb->name);
+  return 0;
+}
+
 int ctl_rm(int argc, char **argv)
 {
   bool force = false;
@@ -515,42 +543,7 @@ int ctl_rm(int argc, char **argv)
   }
   if (i >= argc)
     return usage("hutch rm [-f] NAME...");
-  for (; i < argc; i++) {
-    struct sandbox sb = SANDBOX_INIT;
-    struct error err = {0};
-    if (open_named(&sb, argv[i], &err) < 0) {
-      state_close(&sb);
-      return failed(&err);
-    }
-    if (state_running(&sb)) {
-      if (!force) {
-        error_set(&err, 0, "%s is running", sb.name);
-        error_fix(&err, "hutch stop %s first, or hutch rm -f %s", sb.name, sb.name);
-        state_close(&sb);
-        return failed(&err);
-      }
-      request(&sb, SYNC_REQ_STOP, 0);
-      if (!wait_ended(&sb, 20)) {
-        error_set(&err, 0, "%s did not stop", sb.name);
-        state_close(&sb);
-        return failed(&err);
-      }
-    }
-    /* Held while removing, so that a start cannot begin in between. */
-    if (sb.lock_fd >= 0 && flock(sb.lock_fd, LOCK_EX | LOCK_NB) < 0) {
-      error_set(&err, 0, "%s was started again meanwhile", sb.name);
-      state_close(&sb);
-      return failed(&err);
-    }
-    int r = state_remove(&sb, &err);
-    if (r < 0) {
-      state_close(&sb);
-      return failed(&err);
-    }
-    printf("%s\n", sb.name);
-    state_close(&sb);
-  }
-  return 0;
+  return each_named(argv + i, argc - i, rm_one, &force);
 }
 
 /* ---------------------------------------------------------------- start */

@@ -51,6 +51,7 @@
 #include "digest.h"
 #include "source.h"
 #include "staging.h"
+#include "tarread.h"
 
 /* ---------------------------------------------------------- the layout */
 
@@ -418,16 +419,8 @@ static int extract_layer(int layout, const char *digest, int dirfd, const char *
   if (r == 0 && archive_read_open(a, lr, NULL, layer_read, NULL) != ARCHIVE_OK)
     r = error_set(err, archive_errno(a), "layer %s: %s", digest, archive_error_string(a));
   struct archive_entry *e;
-  while (r == 0) {
-    int ar = archive_read_next_header(a, &e);
-    if (ar == ARCHIVE_EOF)
-      break;
-    if (ar < ARCHIVE_WARN) {
-      r = error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "layer %s: %s", digest, archive_error_string(a));
-      break;
-    }
+  while (r == 0 && (r = tar_next(a, &e, err, "layer %s", digest)) == 0 && e)
     r = extract_entry(a, e, layer, &skipped, &unmapped, err);
-  }
   archive_read_free(a);
   /* What follows the archive's end (tar's padding) counts in the digest. */
   const void *rest;
@@ -606,6 +599,34 @@ static int open_source(struct import *im, const struct image_source *src, char *
   return r;
 }
 
+/* An import's end, with r what reading and extracting came to: on success
+ * the image committed and said (NAME:TAG and the start of its id); either
+ * way nothing left in tmp/ (its extracted layers, the staged layout; the
+ * next writer empties tmp/ too) and im's memory freed. Its descriptors
+ * are the caller's. */
+static int import_finish(struct import *im, int r, const char *name, const char *tag, const char *stage,
+                         struct error *err)
+{
+  if (r == 0)
+    r = commit_image(im, name, tag, err);
+  if (r == 0)
+    printf("%s:%s %.19s\n", name, tag, im->config_digest);
+  if (im->st.dir_fd >= 0) {
+    _cleanup_close_ int tmp = openat(im->st.dir_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    for (size_t i = 0; tmp >= 0 && i < im->n_fresh; i++)
+      rm_rf_at(tmp, im->fresh[i]);
+    if (tmp >= 0 && stage)
+      rm_rf_at(tmp, stage);
+  }
+  free(im->manifest_digest);
+  free(im->manifest);
+  free(im->config_digest);
+  free(im->config);
+  strvfreep(&im->layers);
+  strvfreep(&im->fresh);
+  return r;
+}
+
 static int import_here(const char *source, const char *ref, struct error *err)
 {
   struct image_source src;
@@ -634,26 +655,9 @@ static int import_here(const char *source, const char *ref, struct error *err)
   }
   if (r == 0 && (r = extract_layers(&im, err)) < 0)
     error_wrap(err, r, "image `%s`", src.path);
-  if (r == 0)
-    r = commit_image(&im, name, tag, err);
-  if (r == 0)
-    printf("%s:%s %.19s\n", name, tag, im.config_digest);
-  /* On failure: nothing kept (the next writer empties tmp/ too). */
-  if (im.st.dir_fd >= 0) {
-    _cleanup_close_ int tmp = openat(im.st.dir_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    for (size_t i = 0; tmp >= 0 && i < im.n_fresh; i++)
-      rm_rf_at(tmp, im.fresh[i]);
-    if (tmp >= 0 && stage)
-      rm_rf_at(tmp, stage);
-  }
+  r = import_finish(&im, r, name, tag, stage, err);
   store_close(&im.st);
   close_fd(&im.layout);
-  free(im.manifest_digest);
-  free(im.manifest);
-  free(im.config_digest);
-  free(im.config);
-  strvfreep(&im.layers);
-  strvfreep(&im.fresh);
   return r;
 }
 
@@ -663,20 +667,7 @@ int import_staged(struct store *st, int layout, const char *name, const char *ta
   int r = read_image(&im, NULL, err);
   if (r == 0)
     r = extract_layers(&im, err);
-  if (r == 0)
-    r = commit_image(&im, name, tag, err);
-  if (r == 0)
-    printf("%s:%s %.19s\n", name, tag, im.config_digest);
-  _cleanup_close_ int tmp = openat(st->dir_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  for (size_t i = 0; tmp >= 0 && i < im.n_fresh; i++)
-    rm_rf_at(tmp, im.fresh[i]);
-  free(im.manifest_digest);
-  free(im.manifest);
-  free(im.config_digest);
-  free(im.config);
-  strvfreep(&im.layers);
-  strvfreep(&im.fresh);
-  return r;
+  return import_finish(&im, r, name, tag, NULL, err);
 }
 
 struct import_args {

@@ -24,6 +24,7 @@
 
 #include "digest.h"
 #include "store.h"
+#include "tarread.h"
 #include "util.h"
 
 struct stage {
@@ -79,7 +80,7 @@ static int copy_blob(struct archive *a, struct stage *sg, const char *what, char
     if (ar == ARCHIVE_EOF)
       break;
     if (ar < ARCHIVE_WARN) {
-      r = error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "read `%s`: %s", what, archive_error_string(a));
+      r = tar_error(a, err, "read `%s`", what);
       break;
     }
     /* Sparse members: the holes are zeros. */
@@ -167,7 +168,7 @@ static struct archive *open_archive(const char *file, bool raw, struct error *er
   else
     archive_read_support_format_tar(a);
   if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
-    error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "open `%s`: %s", file, archive_error_string(a));
+    tar_error(a, err, "open `%s`", file);
     archive_read_free(a);
     return NULL;
   }
@@ -199,14 +200,7 @@ static int read_members(struct stage *sg, const char *file, struct error *err)
     return -EINVAL;
   int r = 0;
   struct archive_entry *e;
-  while (r == 0) {
-    int ar = archive_read_next_header(a, &e);
-    if (ar == ARCHIVE_EOF)
-      break;
-    if (ar < ARCHIVE_WARN) {
-      r = error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "read `%s`: %s", file, archive_error_string(a));
-      break;
-    }
+  while (r == 0 && (r = tar_next(a, &e, err, "read `%s`", file)) == 0 && e) {
     _cleanup_free_ char *name = norm_path(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
     if (!name || !*name)
       continue;

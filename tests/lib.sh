@@ -89,6 +89,20 @@ skip_n() {
     done
 }
 
+# skip_rest_without N DESC HINT TOOL...: unless every TOOL is installed,
+# the script's last N points are skipped, naming the missing ones and
+# HINT (the packages), and the script ends there.
+skip_rest_without() {
+    local n=$1 desc=$2 hint=$3 t missing=
+    shift 3
+    for t; do
+        command -v "$t" > /dev/null || missing="$missing $t"
+    done
+    [ -z "$missing" ] && return 0
+    skip_n "$n" "$desc" "missing:$missing ($hint)"
+    exit 0
+}
+
 # todo_fail DESC REASON [DIAGNOSTIC...]: a known failure, reported but expected.
 todo_fail() {
     _tap_count=$((_tap_count + 1))
@@ -233,8 +247,18 @@ remove_on_exit() {
     _remove_on_exit+=("$1")
 }
 
+# kill_on_exit PID: a background process of this shell (a server the test
+# started) to stop when the script ends, however it ends.
+_kill_on_exit=()
+kill_on_exit() {
+    _kill_on_exit+=("$1")
+}
+
 _cleanup_tmp() {
     local p
+    for p in "${_kill_on_exit[@]}"; do
+        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    done
     for p in "${_remove_on_exit[@]}"; do
         chmod -R u+rwX "$p" 2>/dev/null
         rm -rf "$p"
@@ -594,4 +618,15 @@ running() {
     local st
     st=$(proc_state "$1")
     [ -n "$st" ] && [ "$st" != Z ]
+}
+
+# wait_for_socket PATH [SECONDS]: wait until PATH is a socket (a server
+# the test started is listening); false when it is not within SECONDS.
+wait_for_socket() {
+    local i
+    for ((i = 0; i < ${2:-10} * 20; i++)); do
+        [ -S "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
 }

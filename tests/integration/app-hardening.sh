@@ -71,10 +71,7 @@ if command -v weston > /dev/null && command -v weston-info > /dev/null; then
     weston --backend=headless-backend.so --socket=wayland-hutchtest --idle-time=0 > "$TEST_TMP/weston.log" 2>&1 &
     weston=$!
     trap 'kill $weston 2>/dev/null; _tap_finish' EXIT
-    for _ in $(seq 200); do
-        [ -S "$XDG_RUNTIME_DIR/wayland-hutchtest" ] && break
-        sleep 0.05
-    done
+    wait_for_socket "$XDG_RUNTIME_DIR/wayland-hutchtest" 10
     WAYLAND_DISPLAY=wayland-hutchtest run_hutch app --socket wayland sh -c 'weston-info | grep -c "interface: .wl_compositor."; echo ran'
     is "$rc:$(echo $out)" "0:1 ran" "socket wayland: a Wayland client in the app talks to a real compositor (weston-info lists wl_compositor)"
     WAYLAND_DISPLAY=wayland-hutchtest run_hutch app sh -c 'weston-info > /dev/null 2>&1 || echo no-compositor; echo ran'

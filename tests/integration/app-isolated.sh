@@ -4,6 +4,7 @@
 # the nested server; a client of the outer display sees only Xephyr's
 # window, never the app's, and so cannot read it or send it input.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+. "$HUTCH_SOURCE_DIR/tests/integration/app-lib.sh"
 
 plan 11
 
@@ -14,31 +15,17 @@ unset DISPLAY
 run_hutch app --socket x11-isolated true
 check "socket x11-isolated without DISPLAY is refused (125), saying why" refused "DISPLAY is not set"
 
-missing=
-for t in Xvfb Xephyr xlogo xwininfo xdotool xauth mcookie; do
-    command -v "$t" > /dev/null || missing="$missing $t"
-done
-if [ -n "$missing" ]; then
-    skip_n 10 "socket x11-isolated" "missing:$missing (Debian: xvfb xserver-xephyr x11-apps x11-utils xdotool xauth)"
-    exit 0
-fi
+skip_rest_without 10 "socket x11-isolated" "Debian: xvfb xserver-xephyr x11-apps x11-utils xdotool xauth" \
+    Xvfb Xephyr xlogo xwininfo xdotool xauth mcookie
 
-for n in $(seq 150 190); do
-    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { d=$n; break; }
-done
+free_display d 150 190
 # The outer display wants a cookie, as a desktop's does. (Outside
 # $TEST_TMP: a process naming $TEST_TMP counts as left behind by hutch.)
 XAUTHORITY=$(mktemp "${TMPDIR:-/tmp}/hutch-xauth.XXXXXX") || bail_out "mktemp"
 export XAUTHORITY
 remove_on_exit "$XAUTHORITY"
 xauth -f "$XAUTHORITY" add ":$d" . "$(mcookie)"
-Xvfb ":$d" -nolisten tcp -auth "$XAUTHORITY" -screen 0 1280x1024x24 > "$TEST_TMP/xvfb.log" 2>&1 &
-xvfb=$!
-trap 'kill $xvfb 2>/dev/null; _tap_finish' EXIT
-for _ in $(seq 200); do
-    [ -S "/tmp/.X11-unix/X$d" ] && break
-    sleep 0.05
-done
+start_xvfb "$d" 1280x1024x24 -auth "$XAUTHORITY"
 export DISPLAY=":$d"
 
 # --- inside: one display, :0, the nested one, and its cookie alone.
@@ -66,12 +53,7 @@ if [ -n "$link" ]; then
     xauth -f "$nested_auth" add ":$nested" MIT-MAGIC-COOKIE-1 "$cookie" 2> /dev/null
 fi
 inner=
-for _ in $(seq 200); do
-    [ -n "$link" ] || break
-    inner=$(XAUTHORITY=$nested_auth xwininfo -display ":$nested" -root -tree 2> /dev/null | grep '"xlogo"') && break
-    running "$app" || break
-    sleep 0.1
-done
+[ -n "$link" ] && inner=$(DISPLAY=":$nested" XAUTHORITY=$nested_auth window "$app" '"xlogo"' 20)
 like "$inner" '"xlogo"' "the app's window is in the nested server (xwininfo -root -tree on :$nested lists it)"
 outer=$(xwininfo -root -tree 2> /dev/null)
 given test -n "$inner" -- like "$outer" '"hutch: xlogo"' "the outer display shows the nested server's window, titled hutch: xlogo"

@@ -5,6 +5,7 @@
 # their own sandbox on: their content processes live in user namespaces of
 # their own, which the browser profile's seccomp filter allows.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+. "$HUTCH_SOURCE_DIR/tests/integration/app-lib.sh"
 
 plan 10
 
@@ -12,43 +13,16 @@ export HOME=$TEST_TMP/home XDG_DATA_HOME=$TEST_TMP/data XDG_CONFIG_HOME=$TEST_TM
 mkdir -p "$HOME"
 unset DISPLAY
 
-missing=
-for t in Xvfb xwininfo python3; do
-    command -v "$t" > /dev/null || missing="$missing $t"
-done
-if [ -n "$missing" ]; then
-    skip_n 10 "desktop programs" "missing:$missing (Debian: xvfb x11-utils python3)"
-    exit 0
-fi
-for n in $(seq 200 240); do
-    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { d=$n; break; }
-done
-Xvfb ":$d" -nolisten tcp -screen 0 1280x1024x24 > "$TEST_TMP/xvfb.log" 2>&1 &
-xvfb=$!
-trap 'kill $xvfb 2>/dev/null; _tap_finish' EXIT
-for _ in $(seq 200); do
-    [ -S "/tmp/.X11-unix/X$d" ] && break
-    sleep 0.05
-done
+skip_rest_without 10 "desktop programs" "Debian: xvfb x11-utils python3" \
+    Xvfb xwininfo python3
+free_display d 200 240
+start_xvfb "$d" 1280x1024x24
 export DISPLAY=":$d"
 
 # The files the programs open, made here.
 python3 "$HUTCH_SOURCE_DIR/tests/integration/probes/mkpdf.py" "$TEST_TMP/doc.pdf"
 echo "hello from the test" > "$TEST_TMP/note.txt"
 python3 -c 'import wave, sys; w = wave.open(sys.argv[1], "wb"); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000); w.writeframes(b"\0\0" * 8000); w.close()' "$TEST_TMP/tone.wav"
-
-# window PID PATTERN [SECONDS]: wait for a window whose line in the window
-# tree matches PATTERN while hutch (PID) runs; prints the line.
-window() {
-    local i line
-    for ((i = 0; i < ${3:-60} * 5; i++)); do
-        line=$(xwininfo -root -tree 2> /dev/null | grep -E -- "$2" | head -n 1)
-        [ -n "$line" ] && { echo "$line"; return 0; }
-        running "$1" || return 1
-        sleep 0.2
-    done
-    return 1
-}
 
 seen=0
 # start NAME PATTERN ARGS...: hutch app ARGS..., its window, then stop it.

@@ -3,6 +3,7 @@
 # read-only view of the host's system folders, with a home of its own, and
 # a real X11 program drawing its window on a real X server (Xvfb).
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+. "$HUTCH_SOURCE_DIR/tests/integration/app-lib.sh"
 
 plan 17
 
@@ -42,23 +43,12 @@ run_hutch app no-such-program-here
 check "a program not in PATH is refused (125)" refused "not found in your PATH"
 
 # --- a real X11 program on a real X server.
-missing=
-for t in Xvfb xeyes xwininfo xwd xwdtopnm ppmhist xauth mcookie; do
-    command -v "$t" > /dev/null || missing="$missing $t"
-done
-if [ -n "$missing" ]; then
-    skip_n 10 "hutch app on an X server" "missing:$missing (Debian: xvfb x11-apps x11-utils netpbm)"
-    exit 0
-fi
+skip_rest_without 10 "hutch app on an X server" "Debian: xvfb x11-apps x11-utils netpbm" \
+    Xvfb xeyes xwininfo xwd xwdtopnm ppmhist xauth mcookie
 # Two displays of the test's own: the app must see only its own.
-for n in $(seq 90 130); do
-    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { d1=$n; break; }
-done
-for n in $(seq $((d1 + 1)) 140); do
-    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { d2=$n; break; }
-done
-Xvfb ":$d1" -nolisten tcp -screen 0 640x480x24 > "$TEST_TMP/xvfb1.log" 2>&1 &
-x1=$!
+free_display d1 90 130
+free_display d2 $((d1 + 1)) 140
+start_xvfb "$d1" 640x480x24
 # The second display wants a cookie, as a desktop's does; the caller's
 # Xauthority holds cookies for both displays.
 # (Outside $TEST_TMP: the X servers name it, and a process naming
@@ -68,13 +58,7 @@ export XAUTHORITY
 remove_on_exit "$XAUTHORITY"
 xauth -f "$XAUTHORITY" add ":$d2" . "$(mcookie)"
 xauth -f "$XAUTHORITY" add ":$d1" . "$(mcookie)"
-Xvfb ":$d2" -nolisten tcp -auth "$XAUTHORITY" -screen 0 320x240x24 > "$TEST_TMP/xvfb2.log" 2>&1 &
-x2=$!
-trap 'kill $x1 $x2 2>/dev/null; _tap_finish' EXIT
-for _ in $(seq 100); do
-    [ -S "/tmp/.X11-unix/X$d1" ] && [ -S "/tmp/.X11-unix/X$d2" ] && break
-    sleep 0.05
-done
+start_xvfb "$d2" 320x240x24 -auth "$XAUTHORITY"
 export DISPLAY=":$d1"
 
 run_hutch app --socket x11 sh -c 'ls -A /tmp/.X11-unix; echo "$DISPLAY"'
@@ -82,12 +66,7 @@ is "$rc:$(echo $out)" "0:X$d1 :$d1" "socket x11: the app's display socket is the
 
 "$HUTCH" app xeyes > "$TEST_TMP/xeyes.log" 2>&1 < /dev/null &
 app=$!
-win=
-for _ in $(seq 100); do
-    win=$(xwininfo -root -tree 2>/dev/null | grep '"xeyes"') && break
-    running "$app" || break
-    sleep 0.1
-done
+win=$(window "$app" '"xeyes"' 10)
 like "$win" '"xeyes"' "hutch app xeyes: its window is on the X server (xwininfo lists it)"
 [ -n "$win" ] || diag "hutch app xeyes said: $(cat "$TEST_TMP/xeyes.log")"
 # Mapped is not yet drawn: look again for a while.
@@ -113,12 +92,7 @@ for prog in xterm xclock xlogo; do
     fi
     "$HUTCH" app "$prog" > "$TEST_TMP/$prog.log" 2>&1 < /dev/null &
     pid=$!
-    win=
-    for _ in $(seq 100); do
-        win=$(xwininfo -root -tree 2>/dev/null | grep "\"$prog\"") && break
-        running "$pid" || break
-        sleep 0.1
-    done
+    win=$(window "$pid" "\"$prog\"" 10)
     kill -TERM "$pid" 2>/dev/null
     wait_exit "$pid" 10
     like "$win" "\"$prog\"" "hutch app $prog (its shipped profile): the window is on the X server"

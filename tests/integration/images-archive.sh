@@ -5,32 +5,16 @@
 # filesystem tarball (one layer, named after the file or as given); and
 # hutch run oci:DIR / docker-archive:FILE, imported on the fly.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+. "$HUTCH_SOURCE_DIR/tests/integration/images-lib.sh"
 
-command -v umoci > /dev/null || skip_all "umoci missing (apt install umoci)"
-command -v skopeo > /dev/null || skip_all "skopeo missing (apt install skopeo)"
-command -v python3 > /dev/null || skip_all "python3 missing"
-have_kernel_overlay || skip_all "$(backend_missing_reason kernel)"
-touch "$TEST_TMP/.x"
-setfattr -n user.test -v 1 "$TEST_TMP/.x" 2> /dev/null || skip_all "no user xattrs in $TEST_TMP"
-
-export XDG_DATA_HOME=$TEST_TMP/data
-trap 'unshare --map-root-user --map-auto rm -rf "$TEST_TMP"/data* 2> /dev/null; _tap_finish' EXIT
-STORE=$XDG_DATA_HOME/hutch/store
-run_hutch import docker-archive:/nonexistent
-case $err in
-*"without libarchive"*) skip_all "hutch was built without libarchive" ;;
-esac
+images_setup skopeo
+images_built_in import docker-archive:/nonexistent
 
 plan 22
 
 O=$TEST_TMP/oci
-mkdir -p "$TEST_TMP/src/srv"
-echo from-archive > "$TEST_TMP/src/srv/mark"
 {
-    umoci init --layout "$O" &&
-        umoci new --image "$O:v1" &&
-        umoci insert --rootless --image "$O:v1" "$(base_layer)" / &&
-        umoci insert --rootless --image "$O:v1" "$TEST_TMP/src" / &&
+    oci_image "$O" from-archive &&
         umoci config --image "$O:v1" --config.workingdir /srv --config.exposedports 8080/tcp \
             --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo "cmd-ran $(cat mark)"' &&
         umoci config --image "$O:v1" --tag v2 --config.env MARK=second &&

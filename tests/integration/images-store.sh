@@ -4,31 +4,17 @@
 # sandbox uses), and the store masked inside a volume that holds it, so
 # that a sandbox cannot change the layers other sandboxes run on.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+. "$HUTCH_SOURCE_DIR/tests/integration/images-lib.sh"
 
-command -v umoci > /dev/null || skip_all "umoci missing (apt install umoci)"
-command -v python3 > /dev/null || skip_all "python3 missing"
-have_kernel_overlay || skip_all "$(backend_missing_reason kernel)"
-touch "$TEST_TMP/.x"
-setfattr -n user.test -v 1 "$TEST_TMP/.x" 2> /dev/null || skip_all "no user xattrs in $TEST_TMP"
-
-export XDG_DATA_HOME=$TEST_TMP/data
-trap 'unshare --map-root-user --map-auto rm -rf "$TEST_TMP"/data* "$TEST_TMP"/alt 2> /dev/null; _tap_finish' EXIT
-STORE=$XDG_DATA_HOME/hutch/store
-run_hutch import oci:/nonexistent
-case $err in
-*"without libarchive"*) skip_all "hutch was built without libarchive" ;;
-esac
+images_setup
+trap 'images_cleanup "$TEST_TMP"/alt; _tap_finish' EXIT
+images_built_in import oci:/nonexistent
 
 plan 14
 
 O=$TEST_TMP/oci
-mkdir -p "$TEST_TMP/src/srv"
-echo stored > "$TEST_TMP/src/srv/mark"
 {
-    umoci init --layout "$O" &&
-        umoci new --image "$O:v1" &&
-        umoci insert --rootless --image "$O:v1" "$(base_layer)" / &&
-        umoci insert --rootless --image "$O:v1" "$TEST_TMP/src" / &&
+    oci_image "$O" stored &&
         umoci config --image "$O:v1" --config.workingdir /srv --config.exposedports 8080/tcp \
             --config.env MARK=inspected --config.cmd /bin/cat --config.cmd mark
 } > "$TEST_TMP/umoci.log" 2>&1 || bail_out "umoci could not build the test image: $(tail -n 3 "$TEST_TMP/umoci.log")"

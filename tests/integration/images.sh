@@ -6,23 +6,10 @@
 # a tampered blob and crafted tarballs (../, an absolute path, a write
 # through a symlink, hard links out) refused with nothing kept or written.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+. "$HUTCH_SOURCE_DIR/tests/integration/images-lib.sh"
 
-command -v umoci > /dev/null || skip_all "umoci missing (apt install umoci)"
-command -v python3 > /dev/null || skip_all "python3 missing"
-# The xattr whiteouts the import writes are read by the kernel's overlay.
-have_kernel_overlay || skip_all "$(backend_missing_reason kernel)"
-touch "$TEST_TMP/.x"
-setfattr -n user.test -v 1 "$TEST_TMP/.x" 2> /dev/null || skip_all "no user xattrs in $TEST_TMP"
-
-export XDG_DATA_HOME=$TEST_TMP/data
-# Files the imports gave to subordinate ids: removed in a namespace that
-# maps them, as hutch rmi does.
-trap 'unshare --map-root-user --map-auto rm -rf "$TEST_TMP"/data* 2> /dev/null; _tap_finish' EXIT
-STORE=$XDG_DATA_HOME/hutch/store
-run_hutch import oci:/nonexistent
-case $err in
-*"without libarchive"*) skip_all "hutch was built without libarchive" ;;
-esac
+images_setup
+images_built_in import oci:/nonexistent
 
 plan 39
 
@@ -36,9 +23,7 @@ echo gone > "$src/lower/srv/gone"
 echo fresh > "$src/newdata/fresh"
 echo extra > "$src/extra/opt/extra"
 {
-    umoci init --layout "$O" &&
-        umoci new --image "$O:v1" &&
-        umoci insert --rootless --image "$O:v1" "$(base_layer)" / &&
+    oci_image "$O" &&
         umoci insert --rootless --image "$O:v1" "$src/lower" / &&
         umoci insert --rootless --image "$O:v1" --whiteout /srv/gone &&
         umoci insert --rootless --image "$O:v1" --opaque "$src/newdata" /srv/data &&

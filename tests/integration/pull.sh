@@ -7,23 +7,13 @@
 # a pull killed halfway leaves nothing; basic auth with the credentials of
 # an auth file.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
+. "$HUTCH_SOURCE_DIR/tests/integration/images-lib.sh"
 
-for tool in umoci skopeo docker-registry curl python3; do
-    command -v $tool > /dev/null || skip_all "$tool missing (apt install ${tool/python3/python3})"
-done
-have_kernel_overlay || skip_all "$(backend_missing_reason kernel)"
-touch "$TEST_TMP/.x"
-setfattr -n user.test -v 1 "$TEST_TMP/.x" 2> /dev/null || skip_all "no user xattrs in $TEST_TMP"
-
-export XDG_DATA_HOME=$TEST_TMP/data
-STORE=$XDG_DATA_HOME/hutch/store
+images_setup skopeo docker-registry curl
 registries=()
 trap 'for p in "${registries[@]}"; do kill "$p" 2> /dev/null; wait "$p" 2> /dev/null; done
-      unshare --map-root-user --map-auto rm -rf "$TEST_TMP"/data* 2> /dev/null; _tap_finish' EXIT
-run_hutch pull --tls-verify=false 127.0.0.1:1/none
-case $err in
-*"built without"*) skip_all "hutch was built without libcurl or libarchive" ;;
-esac
+      images_cleanup; _tap_finish' EXIT
+images_built_in pull --tls-verify=false 127.0.0.1:1/none
 
 plan 19
 
@@ -54,13 +44,8 @@ EOF2
 }
 
 O=$TEST_TMP/oci
-mkdir -p "$TEST_TMP/src/srv"
-echo pulled > "$TEST_TMP/src/srv/mark"
 {
-    umoci init --layout "$O" &&
-        umoci new --image "$O:v1" &&
-        umoci insert --rootless --image "$O:v1" "$(base_layer)" / &&
-        umoci insert --rootless --image "$O:v1" "$TEST_TMP/src" / &&
+    oci_image "$O" pulled &&
         umoci config --image "$O:v1" --config.workingdir /srv \
             --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo "cmd-ran $(cat mark)"' &&
         umoci config --image "$O:v1" --tag other --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo other-platform'
