@@ -95,7 +95,9 @@ for prog in xterm xclock xlogo; do
     win=$(window "$pid" "\"$prog\"" 10)
     kill -TERM "$pid" 2>/dev/null
     wait_exit "$pid" 10
+    st=$?
     like "$win" "\"$prog\"" "hutch app $prog (its shipped profile): the window is on the X server"
+    [ -n "$win" ] || diag "hutch app $prog ended with $st, saying: $(cat "$TEST_TMP/$prog.log")"
 done
 
 # A display that wants its cookie: the app gets that one, and no other.
