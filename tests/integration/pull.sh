@@ -25,7 +25,7 @@ case $err in
 *"built without"*) skip_all "hutch was built without libcurl or libarchive" ;;
 esac
 
-plan 19
+plan 20
 
 # start_registry NAME [AUTH-YAML]: a docker-registry on a free loopback
 # port, its storage and log in $TEST_TMP/NAME; sets $port.
@@ -126,6 +126,8 @@ unshare --map-root-user --map-auto rm -rf "$TEST_TMP/podman" "$TEST_TMP/podman-r
 
 run_hutch pull --tls-verify=false "$R/demo/nothing:v1"
 check "pull: a name the registry does not have is refused with a clear message" refused "has no image \`demo/nothing:v1\`"
+run_hutch pull --tls-verify=false "$R/demo/app@sha256:$(printf '0%.0s' {1..64})"
+check "pull: a digest the registry does not have is named REPO@sha256:HEX" refused "has no image \`demo/app@sha256:0000"
 run_hutch images
 listed() { [ "$rc" = 0 ] && grep -q "^$R/demo/app " <<< "$out"; }
 given listed -- unlike "$out" "nothing" "pull: the unknown name left nothing in the store"
