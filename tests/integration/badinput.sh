@@ -46,6 +46,8 @@ cases=(
     "an endless --env-file|/dev/zero|run --env-file /dev/zero $root /bin/true"
     "an endless --seccomp profile|/dev/zero|run --seccomp /dev/zero $root /bin/true"
     "unknown command|frobnicate|frobnicate"
+    "images with an argument|usage: hutch images|images extra"
+    "unknown system subcommand|usage: hutch system reset|system frob"
 )
 plan $((${#cases[@]} * 3 + 1))
 layers_before=$(tree_state "$layers_dir")
