@@ -62,7 +62,7 @@ given ran 0 -- like "$(tr -d ' \n' <<< "$out")" "\"status\":\"running\",\"exit_c
 mon=$(field web monitor_pid)
 check "the monitor is out of the caller's session, with no terminal" \
     test -n "$mon" -a "$(ps -o sid= -p "${mon:-0}" | tr -d ' ')" = "${mon:-x}" -a "$(ps -o tty= -p "${mon:-0}" | tr -d ' ')" = "?"
-given ran 0 -- is "$(ps -o stat= --ppid "${mon:-0}" | grep -c Z)" 0 \
+given test -n "$mon" -a -d "/proc/${mon:-x}" -- is "$(ps -o stat= --ppid "${mon:-0}" | grep -c Z)" 0 \
     "the monitor keeps no zombie child while the sandbox runs (pasta's route watcher is reaped once the network is up)"
 given ran 0 -- is "$(stat -c '%a %F' "$RUN_BASE/sandboxes/web/ctl" 2>&1)" "600 socket" \
     "the control socket is the user's alone (0600), in a 0700 directory"
