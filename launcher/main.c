@@ -145,7 +145,7 @@ static int cmd_system(int argc, char **argv)
 {
   struct error err = {0};
   if (argc != 2 || strcmp(argv[1], "reset")) {
-    fprintf(stderr, "Usage: hutch system reset\n");
+    fputs("hutch: usage: hutch system reset\n", stderr);
     return EXIT_HUTCH_FAILED;
   }
   if (holder_reset(stdout, &err) < 0) {
@@ -188,7 +188,7 @@ static int cmd_profile(int argc, char **argv)
 {
   struct error err = {0};
   if (argc != 3 || strcmp(argv[1], "show")) {
-    fputs("usage: hutch profile show NAME|FILE\n", stderr);
+    fputs("hutch: usage: hutch profile show NAME|FILE\n", stderr);
     return EXIT_HUTCH_FAILED;
   }
   struct spec s;
@@ -242,7 +242,7 @@ static int cmd_prune(int argc, char **argv)
   struct error err = {0};
   (void) argv;
   if (argc != 1) {
-    fputs("usage: hutch prune\n", stderr);
+    fputs("hutch: usage: hutch prune\n", stderr);
     return EXIT_HUTCH_FAILED;
   }
   return store_status(store_prune(&err), &err);
@@ -274,7 +274,7 @@ static int cmd_images(int argc, char **argv)
   struct error err = {0};
   (void) argv;
   if (argc != 1) {
-    fputs("usage: hutch images\n", stderr);
+    fputs("hutch: usage: hutch images\n", stderr);
     return EXIT_HUTCH_FAILED;
   }
   return store_status(store_list(stdout, &err), &err);
@@ -284,7 +284,7 @@ static int cmd_rmi(int argc, char **argv)
 {
   struct error err = {0};
   if (argc < 2) {
-    fputs("usage: hutch rmi NAME[:TAG]...\n", stderr);
+    fputs("hutch: usage: hutch rmi NAME[:TAG]...\n", stderr);
     return EXIT_HUTCH_FAILED;
   }
   for (int i = 1; i < argc; i++)

@@ -661,6 +661,11 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
       }
     }
   }
+  /* The route watcher has done its part: reap it now, or it would stay a
+   * zombie child for as long as the sandbox runs. */
+  if (h->watch_pid > 0)
+    close_fd(&h->watch_fd);
+  proc_kill(&h->watch_pid, SIGKILL);
   if (s->network == NET_SLIRP4NETNS)
     return slirp_publish(s, h, err);
   return 0;

@@ -605,6 +605,57 @@ int options_set(struct spec *s, const char *name, const char *value, const struc
 
 /* ---------------------------------------------------------- command line */
 
+/* Edits (insertions, deletions, substitutions) from a[0..n) to b; names
+ * longer than 40 characters are never near. */
+static unsigned edit_distance(const char *a, size_t n, const char *b)
+{
+  size_t m = strlen(b);
+  if (n > 40 || m > 40)
+    return UINT_MAX;
+  unsigned row[41];
+  for (size_t j = 0; j <= m; j++)
+    row[j] = (unsigned) j;
+  for (size_t i = 1; i <= n; i++) {
+    unsigned diag = row[0];
+    row[0] = (unsigned) i;
+    for (size_t j = 1; j <= m; j++) {
+      unsigned up = row[j];
+      unsigned best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best)
+        best = up + 1;
+      if (row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[m];
+}
+
+/* An unknown or incomplete long option ARG (`--name` or `--name=value`):
+ * says which, and names the option of the table it is nearest to. */
+static int bad_long_option(const char *arg, struct error *err)
+{
+  const char *name = arg + 2;
+  size_t n = strcspn(name, "=");
+  const struct option_def *near = NULL;
+  unsigned near_d = 3;  /* at most two edits away */
+  for (size_t i = 0; i < N_ELEMENTS(table); i++) {
+    unsigned d = edit_distance(name, n, table[i].name);
+    if (d < near_d) {
+      near_d = d;
+      near = &table[i];
+    }
+  }
+  if (near && near_d == 0 && near->value)
+    return error_set(err, 0, "run: option `--%s` needs a value\nsee `hutch run --help`", near->name);
+  if (near && near_d == 0)
+    return error_set(err, 0, "run: option `--%s` takes no value\ngive it alone: `--%s`", near->name, near->name);
+  if (near)
+    return error_set(err, 0, "run: unknown option `%s`\ndid you mean `--%s`? (see `hutch run --help`)", arg, near->name);
+  return error_set(err, 0, "run: unknown option `%s`; see `hutch run --help`", arg);
+}
+
 /* getopt_long's view of the table: a long option's val is its index plus
  * this, a short one's its letter. */
 #define LONG_BASE 1000
@@ -670,6 +721,8 @@ static int parse_args(int argc, char **argv, bool app, struct spec *s, struct er
       if (!d) {
         if (optopt && optopt < LONG_BASE)
           return error_set(err, 0, "run: unknown option `-%c`; see `hutch run --help`", optopt);
+        if (strncmp(argv[optind - 1], "--", 2) == 0)
+          return bad_long_option(argv[optind - 1], err);
         return error_set(err, 0, "run: unknown or incomplete option `%s`; see `hutch run --help`", argv[optind - 1]);
       }
       if (!d->set) {

@@ -384,19 +384,21 @@ int registry_manifest(struct registry *reg, const char *ref, char **body, size_t
   _cleanup_free_ char *path = xasprintf("manifests/%s", ref);
   struct response rs = {.fd = -1, .max = MANIFEST_MAX};
   int r = get(reg, path, manifest_types, &rs, err);
+  /* A digest is written REPO@sha256:HEX, a tag REPO:TAG. */
+  const char *sep = strncmp(ref, "sha256:", 7) == 0 ? "@" : ":";
   if (r == 0 && rs.status != 200) {
     _cleanup_free_ char *why = error_text(&rs);
     if (rs.status == 404)
-      r = error_set(err, 0, "registry `%s` has no image `%s:%s` (%s)\ncheck the name and the tag", reg->host,
-                    reg->repo, ref, why);
+      r = error_set(err, 0, "registry `%s` has no image `%s%s%s` (%s)\ncheck the name and the %s", reg->host,
+                    reg->repo, sep, ref, why, *sep == '@' ? "digest" : "tag");
     else if (rs.status == 401 || rs.status == 403)
       r = error_set(err, 0, "registry `%s` refuses access to `%s` (%s)\nlog in first (podman login %s), or check the name",
                     reg->host, reg->repo, why, reg->host);
     else
-      r = error_set(err, 0, "registry `%s`: manifest `%s:%s`: %s", reg->host, reg->repo, ref, why);
+      r = error_set(err, 0, "registry `%s`: manifest `%s%s%s`: %s", reg->host, reg->repo, sep, ref, why);
   }
   if (r == 0 && !rs.body)
-    r = error_set(err, 0, "registry `%s`: manifest `%s:%s` is empty (or over 4 MiB)", reg->host, reg->repo, ref);
+    r = error_set(err, 0, "registry `%s`: manifest `%s%s%s` is empty (or over 4 MiB)", reg->host, reg->repo, sep, ref);
   if (r == 0) {
     sha256_of(rs.body, rs.len, digest);
     if (!strncmp(ref, "sha256:", 7) && strcmp(ref, digest))

@@ -383,6 +383,10 @@ int state_inspect(const char *name, FILE *f, struct error *err)
 {
   struct sandbox sb = SANDBOX_INIT;
   struct error e = {0};
+  /* An image's reference (`web:v1`, `localhost/web`) can be no sandbox's
+   * name: the store answers for it. */
+  if (service_check_name(name, &e) < 0)
+    return -ENOENT;
   int r = state_open(&sb, name, &e);
   if (r == -ENOENT) {
     state_close(&sb);

@@ -31,7 +31,9 @@ cases=(
     "-v with an empty source|:/vol|run -v :/vol $root /bin/true"
     "unknown long option|--frobnicate|run --frobnicate $root /bin/true"
     "unknown short option|-Z|run -Z $root /bin/true"
-    "option missing its argument|--hostname|run --hostname"
+    "option missing its argument|option \`--hostname\` needs a value|run --hostname"
+    "mistyped long option|did you mean \`--pids-limit\`|run --pid-limit 5 $root /bin/true"
+    "a flag given a value|option \`--read-only\` takes no value|run --read-only=yes $root /bin/true"
     "bad --userns|sideways|run --userns sideways $root /bin/true"
     "bad --overlay|zfs|run --overlay zfs $root /bin/true"
     "bad --user|bob|run --user bob $root /bin/true"
@@ -44,6 +46,8 @@ cases=(
     "an endless --env-file|/dev/zero|run --env-file /dev/zero $root /bin/true"
     "an endless --seccomp profile|/dev/zero|run --seccomp /dev/zero $root /bin/true"
     "unknown command|frobnicate|frobnicate"
+    "images with an argument|usage: hutch images|images extra"
+    "unknown system subcommand|usage: hutch system reset|system frob"
 )
 plan $((${#cases[@]} * 3 + 1))
 layers_before=$(tree_state "$layers_dir")

@@ -10,7 +10,7 @@ images_setup
 trap 'images_cleanup "$TEST_TMP"/alt; _tap_finish' EXIT
 images_built_in import oci:/nonexistent
 
-plan 14
+plan 15
 
 O=$TEST_TMP/oci
 {
@@ -41,6 +41,9 @@ print(i["Name"], i["Tag"], len(i["Layers"]), " ".join(i["Config"]["Cmd"]), i["Co
       "MARK=inspected" in i["Config"]["Env"], list(i["Config"]["ExposedPorts"]), i["Id"][:7])' <<< "$out" 2>&1)
 is "$rc/$summary" "0/alt latest 2 /bin/cat mark /srv True ['8080/tcp'] sha256:" \
     "inspect IMAGE: JSON with the name, the layers and the config's Cmd, WorkingDir, Env, ExposedPorts"
+run_hutch --root "$ALT" inspect alt:latest
+tagged=$(python3 -c 'import json, sys; i = json.load(sys.stdin)[0]; print(i["Name"], i["Tag"])' <<< "$out" 2>&1)
+is "$rc/$tagged" "0/alt latest" "inspect NAME:TAG: a reference that can be no sandbox's name goes to the store"
 run_hutch --root "$ALT" inspect nothing
 check "inspect: a name neither a sandbox nor an image is refused" refused "no sandbox or image named \`nothing\`"
 

@@ -15,7 +15,7 @@ trap 'for p in "${registries[@]}"; do kill "$p" 2> /dev/null; wait "$p" 2> /dev/
       images_cleanup; _tap_finish' EXIT
 images_built_in pull --tls-verify=false 127.0.0.1:1/none
 
-plan 19
+plan 20
 
 # start_registry NAME [AUTH-YAML]: a docker-registry on a free loopback
 # port, its storage and log in $TEST_TMP/NAME; sets $port.
@@ -111,6 +111,8 @@ unshare --map-root-user --map-auto rm -rf "$TEST_TMP/podman" "$TEST_TMP/podman-r
 
 run_hutch pull --tls-verify=false "$R/demo/nothing:v1"
 check "pull: a name the registry does not have is refused with a clear message" refused "has no image \`demo/nothing:v1\`"
+run_hutch pull --tls-verify=false "$R/demo/app@sha256:$(printf '0%.0s' {1..64})"
+check "pull: a digest the registry does not have is named REPO@sha256:HEX" refused "has no image \`demo/app@sha256:0000"
 run_hutch images
 listed() { [ "$rc" = 0 ] && grep -q "^$R/demo/app " <<< "$out"; }
 given listed -- unlike "$out" "nothing" "pull: the unknown name left nothing in the store"

@@ -9,7 +9,7 @@
 # left behind.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 62
+plan 63
 root=$(busybox_layers)
 export XDG_DATA_HOME=$TEST_TMP/data
 SANDBOXES=$RUN_BASE/sandboxes
@@ -62,6 +62,8 @@ given ran 0 -- like "$(tr -d ' \n' <<< "$out")" "\"status\":\"running\",\"exit_c
 mon=$(field web monitor_pid)
 check "the monitor is out of the caller's session, with no terminal" \
     test -n "$mon" -a "$(ps -o sid= -p "${mon:-0}" | tr -d ' ')" = "${mon:-x}" -a "$(ps -o tty= -p "${mon:-0}" | tr -d ' ')" = "?"
+given test -n "$mon" -a -d "/proc/${mon:-x}" -- is "$(ps -o stat= --ppid "${mon:-0}" | grep -c Z)" 0 \
+    "the monitor keeps no zombie child while the sandbox runs (pasta's route watcher is reaped once the network is up)"
 given ran 0 -- is "$(stat -c '%a %F' "$RUN_BASE/sandboxes/web/ctl" 2>&1)" "600 socket" \
     "the control socket is the user's alone (0600), in a 0700 directory"
 
