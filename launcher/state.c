@@ -73,13 +73,27 @@ static void load_state(struct sandbox *sb)
   }
 }
 
+/* The lock sits beside the sandbox's changes, in the data directory: two
+ * shells with different XDG_RUNTIME_DIRs must not both run it on them. */
+static char *lock_path(const struct sandbox *sb)
+{
+  return xasprintf("%s/lock", sb->data_dir);
+}
+
 static int open_lock(struct sandbox *sb, struct error *err)
+{
+  _cleanup_free_ char *path = lock_path(sb);
+  sb->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  return sb->lock_fd < 0 ? error_set(err, errno, "open `%s`", path) : 0;
+}
+
+/* Once the lock is ours: the runtime directory, for the state, the log
+ * and the control socket. */
+static int make_run_dir(struct sandbox *sb, struct error *err)
 {
   if (mkdir(sb->run_dir, 0700) < 0 && errno != EEXIST)
     return error_set(err, errno, "mkdir `%s`", sb->run_dir);
-  _cleanup_free_ char *path = state_run_path(sb, "lock");
-  sb->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  return sb->lock_fd < 0 ? error_set(err, errno, "open `%s`", path) : 0;
+  return 0;
 }
 
 /* Take the lock; a reader marking a dead sandbox exited holds it for a
@@ -136,6 +150,8 @@ int state_claim(struct sandbox *sb, const char *name, bool existing, struct erro
       return r;
     if (take_lock(sb) < 0)
       return exists_error(err, name);
+    if ((r = make_run_dir(sb, err)) < 0)
+      return r;
     /* A runtime directory left by an earlier sandbox of this name. */
     static const char *const old[] = {"state.json", "log", "log.1", "ctl"};
     for (size_t i = 0; i < N_ELEMENTS(old); i++) {
@@ -161,6 +177,8 @@ int state_claim(struct sandbox *sb, const char *name, bool existing, struct erro
     err->status = EXIT_HUTCH_FAILED;
     return -EBUSY;
   }
+  if ((r = make_run_dir(sb, err)) < 0)
+    return r;
   load_state(sb);
   return 0;
 }
@@ -190,7 +208,7 @@ int state_open(struct sandbox *sb, const char *name, struct error *err)
   struct stat st;
   if (stat(sb->data_dir, &st) < 0 && stat(sb->run_dir, &st) < 0)
     return no_such(err, name);
-  _cleanup_free_ char *lock = state_run_path(sb, "lock");
+  _cleanup_free_ char *lock = lock_path(sb);
   sb->lock_fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
   load_state(sb);
   const char *status = state_str(sb, "status");

@@ -1,12 +1,14 @@
 /* state.h: a named sandbox on disk.
  *
  *   $XDG_RUNTIME_DIR/hutch/sandboxes/NAME/   (or /tmp/hutch-UID/run/...)
- *     lock        flock held by the sandbox's monitor for its whole life
  *     state.json  id, name, status, exit code, times, ports, command, the
  *                 arguments to start it again
  *     ctl         the monitor's control socket (SOCK_SEQPACKET, sync.h)
  *     log, log.1  the command's output, 1 MiB each (logfile.h)
  *   $XDG_DATA_HOME/hutch/sandboxes/NAME/     (~/.local/share/hutch/...)
+ *     lock        flock held by the sandbox's monitor for its whole life
+ *                 (here, beside the changes it guards: a shell with
+ *                 another XDG_RUNTIME_DIR must see it running too)
  *     state.json  the same, kept across reboots
  *     rw/upper, rw/work   the sandbox's changes, until hutch rm
  *

@@ -9,7 +9,7 @@
 # left behind.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 63
+plan 64
 root=$(busybox_layers)
 export XDG_DATA_HOME=$TEST_TMP/data
 SANDBOXES=$RUN_BASE/sandboxes
@@ -131,6 +131,13 @@ run_hutch ps -a
 given ran 0 -- check "after a reboot ps -a shows keep as exited" grep -qE "^keep +exited" <<< "$out"
 run_hutch start keep
 is "$rc/$out" "0/keep" "after a reboot it starts again"
+started=$rc/$out
+# A shell with another XDG_RUNTIME_DIR sees it running too: its changes
+# are not run twice.
+mkdir -m 0700 "$TEST_TMP/xdg2"
+XDG_RUNTIME_DIR=$TEST_TMP/xdg2 run_hutch start keep
+given test "$started" = 0/keep -- is "$rc/$(grep -c 'is running' <<< "$err")/$(ls -A "$TEST_TMP/xdg2/hutch/sandboxes" 2> /dev/null)" "125/1/" \
+    "start from a shell with another XDG_RUNTIME_DIR is refused while it runs (125), making nothing there"
 run_hutch rm -f keep
 is "$rc/$out/$(ls "$DATA_SANDBOXES" 2>/dev/null | grep -c '^keep$')" "0/keep/0" "rm -f stops and removes it, its changes too"
 run_hutch run --rm --name keep "$root" sh -c "$keep_cmd"
