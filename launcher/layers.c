@@ -36,8 +36,13 @@ static int only_dirs(const struct dirent *de)
 static int resolve_layers_dir(const char *dir, char ***layers, size_t *n_layers, struct error *err)
 {
   _cleanup_free_ char *abs = realpath(dir, NULL);
-  if (!abs)
-    return error_set(err, errno, "layers directory `%s`", dir);
+  if (!abs) {
+    int e = errno;
+    error_set(err, e, "layers directory `%s`", dir);
+    error_fix(err, "give layers:DIR a directory of layer directories (00-base, 10-app...); "
+                   "helpers/hutch-demo-layers DIR makes one");
+    return -e;
+  }
   int r = check_layer_dir(abs, "layers directory", err);
   if (r < 0)
     return r;

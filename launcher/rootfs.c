@@ -725,8 +725,13 @@ int rootfs_plan_volumes(const struct spec *s, struct plan *p, struct error *err)
       /* The caller's path: it must exist now, so that a typo fails here
        * and not halfway through a launch. */
       _cleanup_free_ char *abs = realpath(v->src, NULL);
-      if (!abs)
-        return error_set(err, errno, "volume source `%s`", v->src);
+      if (!abs) {
+        int e = errno;
+        error_set(err, e, "volume source `%s`", v->src);
+        error_fix(err, "-v SRC:DST binds an existing path of yours: create `%s` first, or use --tmpfs %s for an empty one",
+                  v->src, v->dst);
+        return -e;
+      }
       rootfs_add_mount(p, MOUNT_BIND, abs, v->dst, NULL, v->read_only);
       int r = protect_state(p, abs, v->dst, err);
       if (r < 0)
