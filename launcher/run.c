@@ -430,7 +430,7 @@ static void parent_init(struct parent *h, const struct plan *p, const struct run
   *h = (struct parent) {
     .l = {.plan = p, .pf = p->pf, .parent_pid = getpid(), .parent_pidfd = -1, .parent_sock = -1,
           .keeper_sock = -1, .rt = {.dir_fd = -1, .lock_fd = -1}},
-    .sigfd = -1, .tty = &tty, .net = {.ready_fd = -1, .exit_fd = -1}, .holder = HOLDER_INIT, .init_pidfd = -1,
+    .sigfd = -1, .tty = &tty, .net = NET_HELPER_INIT, .holder = HOLDER_INIT, .init_pidfd = -1,
     .into_cgroup_fd = -1, .mon = mon, .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,
   };
   tty.master = -1;
