@@ -462,7 +462,7 @@ static bool try_backend(enum net_mode mode, const char *base, char **why)
   if (pid > 0 && read(p[0], &mapped, 1) == 1) {
     struct plan s = {.network = mode, .port_driver = PORT_DRIVER_HUTCH};
     struct runtime rt = {.dir = dir, .dir_fd = -1, .lock_fd = -1};
-    struct net_helper h = {.ready_fd = -1, .exit_fd = -1};
+    struct net_helper h = NET_HELPER_INIT;
     struct error err = {0};
     _cleanup_free_ char *path = xasprintf("/proc/%d/ns/net", pid);
     int netns = open(path, O_RDONLY | O_CLOEXEC);

@@ -663,8 +663,7 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
   }
   /* The route watcher has done its part: reap it now, or it would stay a
    * zombie child for as long as the sandbox runs. */
-  if (h->watch_pid > 0)
-    close_fd(&h->watch_fd);
+  close_fd(&h->watch_fd);
   proc_kill(&h->watch_pid, SIGKILL);
   if (s->network == NET_SLIRP4NETNS)
     return slirp_publish(s, h, err);
@@ -683,8 +682,7 @@ void net_stop(struct net_helper *h)
 {
   close_fd(&h->exit_fd);
   close_fd(&h->ready_fd);
-  if (h->watch_pid > 0)  /* watch_fd is set only with it (run.c zeroes the rest) */
-    close_fd(&h->watch_fd);
+  close_fd(&h->watch_fd);
   proc_kill(&h->watch_pid, SIGKILL);
   proc_kill(&h->pid, SIGTERM);
   if (h->pid_file)

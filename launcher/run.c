@@ -393,14 +393,20 @@ static int supervise(struct parent *h, struct error *err)
   }
 }
 
-/* After a launch, however it went: stop what hutch runs itself, and let the
- * keeper finish its cleanup (closing our end tells it to stop). */
+/* After a launch on either path, however it went: stop what hutch runs
+ * itself; kill init where it is hutch's own child (with it go its pid
+ * namespace, its mounts and the tmpfs), or let the keeper finish its
+ * cleanup (closing our end tells it to stop). */
 static void finish(struct parent *h)
 {
   struct launch *l = &h->l;
   tty_relay_stop(h->tty);
   net_stop_begin(&h->net);  /* its exit and the sandbox's teardown, side by side */
   close_fd(&l->parent_sock);
+  if (h->init_pid > 0) {
+    syscall(SYS_pidfd_send_signal, h->init_pidfd, SIGKILL, NULL, 0);
+    proc_wait(h->init_pid);
+  }
   if (l->keeper_pid > 0)
     proc_wait(l->keeper_pid);
   net_stop(&h->net);
@@ -409,6 +415,8 @@ static void finish(struct parent *h)
   xnest_stop(&h->xnest);
   if (!h->mapped)
     runtime_remove(&l->rt);  /* the keeper never got to own it */
+  close_fd(&h->init_pidfd);
+  close_fd(&l->parent_pidfd);
   holder_release(&h->holder);
   runtime_free(&l->rt);
   close_fd(&h->sigfd);
@@ -430,7 +438,7 @@ static void parent_init(struct parent *h, const struct plan *p, const struct run
   *h = (struct parent) {
     .l = {.plan = p, .pf = p->pf, .parent_pid = getpid(), .parent_pidfd = -1, .parent_sock = -1,
           .keeper_sock = -1, .rt = {.dir_fd = -1, .lock_fd = -1}},
-    .sigfd = -1, .tty = &tty, .net = {.ready_fd = -1, .exit_fd = -1}, .holder = HOLDER_INIT, .init_pidfd = -1,
+    .sigfd = -1, .tty = &tty, .net = NET_HELPER_INIT, .holder = HOLDER_INIT, .init_pidfd = -1,
     .into_cgroup_fd = -1, .mon = mon, .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,
   };
   tty.master = -1;
@@ -579,24 +587,6 @@ static int supervise_direct(struct parent *h, struct error *err)
   }
 }
 
-/* However the launch went: init (and with it its pid namespace, its mounts
- * and the tmpfs) dies, and hutch waits for it. */
-static void finish_direct(struct parent *h)
-{
-  tty_relay_stop(h->tty);
-  close_fd(&h->l.parent_sock);
-  if (h->init_pid > 0) {
-    syscall(SYS_pidfd_send_signal, h->init_pidfd, SIGKILL, NULL, 0);
-    proc_wait(h->init_pid);
-  }
-  cgroup_sandbox_remove(&h->cg);
-  close_fd(&h->init_pidfd);
-  close_fd(&h->l.parent_pidfd);
-  holder_release(&h->holder);
-  runtime_free(&h->l.rt);
-  close_fd(&h->sigfd);
-}
-
 int run_sandbox(const struct plan *p, struct error *err)
 {
   if (launch_needs_keeper(p))
@@ -606,7 +596,7 @@ int run_sandbox(const struct plan *p, struct error *err)
   int r = run_stages(&h, direct_stages, N_ELEMENTS(direct_stages), err);
   if (r == 0)
     r = supervise_direct(&h, err);
-  finish_direct(&h);
+  finish(&h);
   if (r < 0 && err->status == SYNC_STATUS_NEEDS_KEEPER) {
     log_debug("%s; launching again with a keeper, which can use fuse-overlayfs", err->msg);
     signal(SIGPIPE, h.l.sigpipe_ignored ? SIG_IGN : SIG_DFL);  /* as the caller gave it */

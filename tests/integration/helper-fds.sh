@@ -13,6 +13,9 @@
 # makes itself non-dumpable, which closes its /proc/PID/fd to us: the
 # record at exec is what hutch handed over. Where /proc/PID/fd can be read,
 # it must no longer hold any of what was handed over unnamed either.
+# Each sandbox gets a preserved descriptor (--preserve-fds 1, fd 3), which
+# hutch and its keeper hold without close-on-exec: only proc_spawn's
+# closing keeps it from a helper.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
 per_case=5
@@ -62,8 +65,8 @@ check_helper() {
     shift
     rm -f "$ready/$name"
     HUTCH_SNOOP_DIR=$records HUTCH_SNOOP_PATH=$PATH PATH=$wrap:$PATH \
-        "$HUTCH" run "$@" -v "$ready:/ready" "$root" /bin/sh -c "echo up > /ready/$name; exec sleep 60" \
-        < /dev/null > "$TEST_TMP/$name.out" 2>&1 &
+        "$HUTCH" run --preserve-fds 1 "$@" -v "$ready:/ready" "$root" /bin/sh -c "echo up > /ready/$name; exec sleep 60" \
+        < /dev/null > "$TEST_TMP/$name.out" 2>&1 3< /dev/null &
     pid=$!
     if wait_for_file "$ready/$name" up 10 "$pid" && hp=$(helper_pid "$pid" "$name") &&
         rec=$(ls "$records/$name".* 2>/dev/null | head -n 1) && [ -n "$rec" ]; then
