@@ -482,7 +482,6 @@ int limits_resolve_cgroup(const struct limits_spec *s, const char *root, const c
       return error_set(err, 0, "bad --memory `%s`: use a size above 0 that fits 63 bits, e.g. 512m", s->memory);
     /* podman's rule: --memory-swap is memory plus swap; without it, as
      * much swap as memory; -1, swap without limit. */
-    out->swap_set = true;
     out->swap = out->memory;
     if (s->memory_swap && !strcmp(s->memory_swap, "-1")) {
       out->swap = -1;
