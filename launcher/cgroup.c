@@ -46,6 +46,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,18 @@ static int cg_write(const char *dir, const char *file, const char *value, struct
   return r;
 }
 
+/* cg_write() of a printf-formatted value. */
+__attribute__((format(printf, 4, 5)))
+static int cg_writef(const char *dir, const char *file, struct error *err, const char *fmt, ...)
+{
+  char value[64];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(value, sizeof value, fmt, ap);
+  va_end(ap);
+  return cg_write(dir, file, value, err);
+}
+
 /* hutch run -d: the client that forked the monitor (monitor.c) waits in
  * DIR for its word, and DIR must be empty for its controllers to pass on.
  * The client is hutch too, so it moves with the monitor; any other
@@ -89,10 +102,8 @@ static void move_parent_hutch(const char *self_cgroup, const char *supervisor)
   _cleanup_free_ char *parent_cgroup = read_file(path, 65536, NULL);
   if (!parent_cgroup || strcmp(parent_cgroup, self_cgroup))
     return;
-  char value[24];
-  snprintf(value, sizeof value, "%d", (int) pp);
   struct error e = {0};
-  if (cg_write(supervisor, "cgroup.procs", value, &e) == 0)
+  if (cg_writef(supervisor, "cgroup.procs", &e, "%d", (int) pp) == 0)
     log_debug("moved hutch's client %d into %s too", (int) pp, supervisor);
 }
 
@@ -101,21 +112,18 @@ int cgroup_sandbox_make(const struct limits_cgroup *c, pid_t self, struct cgroup
   if (!c->on)
     return 0;
   cgroup_reap_stale(c->dir, self);
-  char pid[24], value[64];
-  snprintf(pid, sizeof pid, "%d", (int) self);
   /* hutch out of DIR, into its leaf. */
   cg->supervisor = xasprintf("%s/hutch-%d-supervisor", c->dir, (int) self);
   if (mkdir(cg->supervisor, 0755) < 0 && errno != EEXIST)
     return error_set(err, errno, "mkdir %s", cg->supervisor);
   _cleanup_free_ char *was = read_file("/proc/self/cgroup", 65536, NULL);
-  int r = cg_write(cg->supervisor, "cgroup.procs", pid, err);
+  int r = cg_writef(cg->supervisor, "cgroup.procs", err, "%d", (int) self);
   if (r < 0)
     return r;
   move_parent_hutch(was, cg->supervisor);
   /* The controllers for DIR's children. */
-  snprintf(value, sizeof value, "%s%s%s", c->memory ? "+memory " : "", c->cpu_quota || c->cpu_weight ? "+cpu " : "",
-           c->pids ? "+pids" : "");
-  if ((r = cg_write(c->dir, "cgroup.subtree_control", value, err)) < 0)
+  if ((r = cg_writef(c->dir, "cgroup.subtree_control", err, "%s%s%s", c->memory ? "+memory " : "",
+                     c->cpu_quota || c->cpu_weight ? "+cpu " : "", c->pids ? "+pids" : "")) < 0)
     return r;
   cg->sandbox = xasprintf("%s/hutch-%d", c->dir, (int) self);
   if (mkdir(cg->sandbox, 0755) < 0) {
@@ -126,34 +134,17 @@ int cgroup_sandbox_make(const struct limits_cgroup *c, pid_t self, struct cgroup
   }
   /* memory.swap.max is swap alone (limits_resolve() took --memory off
    * --memory-swap, which is memory plus swap as in podman). */
-  if (c->memory && c->swap_set) {
-    if (c->swap < 0)
-      snprintf(value, sizeof value, "max");
-    else
-      snprintf(value, sizeof value, "%lld", c->swap);
-    if ((r = cg_write(cg->sandbox, "memory.swap.max", value, err)) < 0)
-      return r;
-  }
-  if (c->memory) {
-    snprintf(value, sizeof value, "%lld", c->memory);
-    if ((r = cg_write(cg->sandbox, "memory.max", value, err)) < 0)
-      return r;
-  }
-  if (c->cpu_quota) {
-    snprintf(value, sizeof value, "%lld %d", c->cpu_quota, LIMITS_CPU_PERIOD);
-    if ((r = cg_write(cg->sandbox, "cpu.max", value, err)) < 0)
-      return r;
-  }
-  if (c->cpu_weight) {
-    snprintf(value, sizeof value, "%d", c->cpu_weight);
-    if ((r = cg_write(cg->sandbox, "cpu.weight", value, err)) < 0)
-      return r;
-  }
-  if (c->pids) {
-    snprintf(value, sizeof value, "%ld", c->pids);
-    if ((r = cg_write(cg->sandbox, "pids.max", value, err)) < 0)
-      return r;
-  }
+  if (c->memory &&
+      ((r = c->swap < 0 ? cg_write(cg->sandbox, "memory.swap.max", "max", err)
+                        : cg_writef(cg->sandbox, "memory.swap.max", err, "%lld", c->swap)) < 0 ||
+       (r = cg_writef(cg->sandbox, "memory.max", err, "%lld", c->memory)) < 0))
+    return r;
+  if (c->cpu_quota && (r = cg_writef(cg->sandbox, "cpu.max", err, "%lld %d", c->cpu_quota, LIMITS_CPU_PERIOD)) < 0)
+    return r;
+  if (c->cpu_weight && (r = cg_writef(cg->sandbox, "cpu.weight", err, "%d", c->cpu_weight)) < 0)
+    return r;
+  if (c->pids && (r = cg_writef(cg->sandbox, "pids.max", err, "%ld", c->pids)) < 0)
+    return r;
   log_debug("the sandbox's cgroup is %s", cg->sandbox);
   return 0;
 }
@@ -167,9 +158,7 @@ int cgroup_sandbox_place(const struct cgroup_sandbox *cg, pid_t pid, struct erro
 {
   if (!cg->sandbox)
     return 0;
-  char value[24];
-  snprintf(value, sizeof value, "%d", (int) pid);
-  return cg_write(cg->sandbox, "cgroup.procs", value, err);
+  return cg_writef(cg->sandbox, "cgroup.procs", err, "%d", (int) pid);
 }
 
 void cgroup_sandbox_remove(struct cgroup_sandbox *cg)

@@ -153,6 +153,15 @@ static bool valid_size(const char *v)
 #define LIMITS_SETTER(name) \
   int name(struct spec *s, const char *v, const struct origin *o, struct error *err)
 
+/* V is a whole decimal number from LO to HI: *N. */
+static bool long_in(const char *v, long lo, long hi, long *n)
+{
+  char *end;
+  errno = 0;
+  *n = strtol(v, &end, 10);
+  return end != v && !*end && !errno && *n >= lo && *n <= hi;
+}
+
 LIMITS_SETTER(limits_set_ulimit)
 {
   (void) o;
@@ -168,10 +177,8 @@ LIMITS_SETTER(limits_set_ulimit)
 LIMITS_SETTER(limits_set_pids_limit)
 {
   (void) o;
-  char *end;
-  errno = 0;
-  long n = strtol(v, &end, 10);
-  if (end == v || *end || errno || n < -1 || n > 4194304)
+  long n;
+  if (!long_in(v, -1, 4194304, &n))
     return error_set(err, 0, "bad --pids-limit `%s`: use a count of processes from 1 to 4194304 (0 or -1: no limit)",
                      v);
   s->limits.pids_set = true;
@@ -182,10 +189,8 @@ LIMITS_SETTER(limits_set_pids_limit)
 LIMITS_SETTER(limits_set_nice)
 {
   (void) o;
-  char *end;
-  errno = 0;
-  long n = strtol(v, &end, 10);
-  if (end == v || *end || errno || n < -20 || n > 19)
+  long n;
+  if (!long_in(v, -20, 19, &n))
     return error_set(err, 0, "bad --nice `%s`: use a nice value from -20 to 19, e.g. --nice 10", v);
   s->limits.nice_set = true;
   s->limits.nice = (int) n;
@@ -244,10 +249,8 @@ LIMITS_SETTER(limits_set_cpus)
 LIMITS_SETTER(limits_set_cpu_weight)
 {
   (void) o;
-  char *end;
-  errno = 0;
-  long n = strtol(v, &end, 10);
-  if (end == v || *end || errno || n < 1 || n > 10000)
+  long n;
+  if (!long_in(v, 1, 10000, &n))
     return error_set(err, 0, "bad --cpu-weight `%s`: use a weight from 1 to 10000 (100 is the default share)", v);
   return set_string(&s->limits.cpu_weight, v);
 }
@@ -479,7 +482,6 @@ int limits_resolve_cgroup(const struct limits_spec *s, const char *root, const c
       return error_set(err, 0, "bad --memory `%s`: use a size above 0 that fits 63 bits, e.g. 512m", s->memory);
     /* podman's rule: --memory-swap is memory plus swap; without it, as
      * much swap as memory; -1, swap without limit. */
-    out->swap_set = true;
     out->swap = out->memory;
     if (s->memory_swap && !strcmp(s->memory_swap, "-1")) {
       out->swap = -1;

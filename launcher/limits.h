@@ -57,8 +57,7 @@ struct limits_cgroup {
   bool on;
   char dir[512];        /* the caller's cgroup: DIR/hutch-PID is made below it */
   long long memory;     /* memory.max, bytes; 0: not set */
-  bool swap_set;
-  long long swap;       /* memory.swap.max, bytes; -1: max */
+  long long swap;       /* memory.swap.max, bytes, set with memory; -1: max */
   long long cpu_quota;  /* cpu.max quota per LIMITS_CPU_PERIOD; 0: not set */
   int cpu_weight;       /* cpu.weight; 0: not set */
   long pids;            /* pids.max; 0: not set */

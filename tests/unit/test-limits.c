@@ -252,7 +252,7 @@ static void test_cgroup_make(const char *scope, const char *self_cgroup)
   int r = limits_resolve_cgroup(&s, root, self_cgroup, uid, me, &c, &err);
   tap_ok(r == 0 && c.on, "cgroup: delegated, hutch alone in it: a cgroup is made (%s)", err.msg);
   TAP_STR_EQ(c.dir, dir, "cgroup: below the caller's cgroup");
-  tap_ok(c.memory == 32 << 20 && c.swap_set && c.swap == 68 << 20, "cgroup: --memory 32m --memory-swap 100m: "
+  tap_ok(c.memory == 32 << 20 && c.swap == 68 << 20, "cgroup: --memory 32m --memory-swap 100m: "
          "memory.max 32 MiB, memory.swap.max 68 MiB (got %lld, %lld)", c.memory, c.swap);
   tap_ok(c.cpu_quota == 150000 && c.cpu_weight == 50 && c.pids == 40, "cgroup: --cpus 1.5 is 150000 of 100000, "
          "--cpu-weight 50, --pids-limit 40 (got %lld, %d, %ld)", c.cpu_quota, c.cpu_weight, c.pids);
