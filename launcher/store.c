@@ -249,11 +249,11 @@ int store_index_save(struct store *st, json_object *index, struct error *err)
   return 0;
 }
 
-static const char *get_str(json_object *o, const char *key)
+const char *store_json_str(json_object *o, const char *key)
 {
   json_object *v;
-  return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-                                                                                          : NULL;
+  return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+             ? json_object_get_string(v) : NULL;
 }
 
 json_object *store_index_find(json_object *index, const char *name, const char *tag, size_t *pos)
@@ -263,7 +263,7 @@ json_object *store_index_find(json_object *index, const char *name, const char *
     return NULL;
   for (size_t i = 0; i < json_object_array_length(images); i++) {
     json_object *e = json_object_array_get_idx(images, i);
-    const char *n = get_str(e, "name"), *t = get_str(e, "tag");
+    const char *n = store_json_str(e, "name"), *t = store_json_str(e, "tag");
     if (n && t && !strcmp(n, name) && !strcmp(t, tag)) {
       if (pos)
         *pos = i;
@@ -308,7 +308,7 @@ static bool in_use(json_object *index, const char *digest)
   json_object_object_get_ex(index, "images", &images);
   for (size_t i = 0; i < json_object_array_length(images); i++) {
     json_object *e = json_object_array_get_idx(images, i);
-    const char *m = get_str(e, "manifest"), *c = get_str(e, "config");
+    const char *m = store_json_str(e, "manifest"), *c = store_json_str(e, "config");
     if ((m && !strcmp(m, digest)) || (c && !strcmp(c, digest)))
       return true;
     if (json_object_object_get_ex(e, "layers", &layers))
@@ -418,7 +418,7 @@ int store_inspect(const char *ref, FILE *f, struct error *err)
   size_t len;
   if (r == 0 && !e)
     r = -ENOENT;
-  if (r == 0 && !(data = store_read_blob(&st, get_str(e, "config"), &len, err)))
+  if (r == 0 && !(data = store_read_blob(&st, store_json_str(e, "config"), &len, err)))
     r = -EINVAL;
   if (r == 0 && !(conf = json_tokener_parse(data)))
     r = error_set(err, 0, "image `%s`: its config is not JSON", ref);
@@ -498,7 +498,7 @@ static int find_image(struct store *st, const char *ref, json_object **index, js
   json_object *images;
   json_object_object_get_ex(*index, "images", &images);
   for (size_t i = json_object_array_length(images); key && i-- > 0 && !*entry;) {
-    const char *s = get_str(json_object_array_get_idx(images, i), "source");
+    const char *s = store_json_str(json_object_array_get_idx(images, i), "source");
     if (s && !strcmp(s, key))
       *entry = json_object_array_get_idx(images, i);
   }
@@ -509,7 +509,7 @@ static int find_image(struct store *st, const char *ref, json_object **index, js
   const char *at = strchr(ref, '@');
   for (size_t i = 0; !key && !*entry && at && i < json_object_array_length(images); i++) {
     json_object *e = json_object_array_get_idx(images, i);
-    const char *n = get_str(e, "name"), *m = get_str(e, "manifest");
+    const char *n = store_json_str(e, "name"), *m = store_json_str(e, "manifest");
     _cleanup_strv_ char **names = store_name_candidates(name);
     for (size_t j = 0; n && m && names[j] && !*entry; j++)
       if (!strcmp(n, names[j]) && !strcmp(m, at + 1))
@@ -529,8 +529,8 @@ bool store_source_current(const char *source)
   _cleanup_free_ char *stamp = source_stamp(&src);
   source_free(&src);
   bool current = false;
-  if (stamp && find_image(&st, source, &index, &e, &ignored) == 0 && e && get_str(e, "stamp") &&
-      !strcmp(get_str(e, "stamp"), stamp) && json_object_object_get_ex(e, "layers", &ls)) {
+  if (stamp && find_image(&st, source, &index, &e, &ignored) == 0 && e && store_json_str(e, "stamp") &&
+      !strcmp(store_json_str(e, "stamp"), stamp) && json_object_object_get_ex(e, "layers", &ls)) {
     current = true;
     for (size_t i = 0; current && i < json_object_array_length(ls); i++) {
       const char *d = json_object_get_string(json_object_array_get_idx(ls, i));
@@ -600,7 +600,7 @@ int store_image_config(const char *ref, struct image_config *cfg, bool *found, s
   if (r == 0 && e) {
     *found = true;
     size_t len;
-    if (!(data = store_read_blob(&st, get_str(e, "config"), &len, err)))
+    if (!(data = store_read_blob(&st, store_json_str(e, "config"), &len, err)))
       r = -EINVAL;
     else if (!(conf = json_tokener_parse(data)))
       r = error_set(err, 0, "image `%s`: its config is not JSON", ref);
@@ -625,7 +625,7 @@ int store_image_config(const char *ref, struct image_config *cfg, bool *found, s
                 strstr(port, "/udp") ? "/udp" : "");
       }
     }
-    const char *w = get_str(c, "WorkingDir"), *u = get_str(c, "User");
+    const char *w = store_json_str(c, "WorkingDir"), *u = store_json_str(c, "User");
     cfg->workdir = w && *w ? xstrdup(w) : NULL;
     cfg->user = u && *u ? xstrdup(u) : NULL;
   }
@@ -656,9 +656,9 @@ int store_list(FILE *f, struct error *err)
     json_object_object_get_ex(index, "images", &images);
     for (size_t i = 0; i < json_object_array_length(images); i++) {
       json_object *e = json_object_array_get_idx(images, i), *size;
-      const char *config = get_str(e, "config"), *created = get_str(e, "created");
+      const char *config = store_json_str(e, "config"), *created = store_json_str(e, "created");
       int64_t bytes = json_object_object_get_ex(e, "size", &size) ? json_object_get_int64(size) : 0;
-      fprintf(f, "%-30s %-16s %-12.12s %8.1fMB  %s\n", get_str(e, "name"), get_str(e, "tag"),
+      fprintf(f, "%-30s %-16s %-12.12s %8.1fMB  %s\n", store_json_str(e, "name"), store_json_str(e, "tag"),
               config && strlen(config) > 7 ? config + 7 : "?", (double) bytes / 1e6, created ? created : "");
     }
   }
