@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "config.h"
 #include "runtime.h"
 #include "source.h"
 #include "userns.h"
@@ -109,6 +111,16 @@ void store_set_root(const char *dir)
 const char *store_root(void)
 {
   return root_override;
+}
+
+char *store_import_program(void)
+{
+  _cleanup_free_ char *dir = self_dir();
+  char *beside = dir ? xasprintf("%s/hutch-import", dir) : NULL;
+  if (beside && access(beside, X_OK) == 0)
+    return beside;
+  free(beside);
+  return xasprintf("%s/hutch-import", HUTCH_LIBEXECDIR);
 }
 
 int store_path(char **out, struct error *err)

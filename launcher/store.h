@@ -32,6 +32,9 @@ struct store {
  * --root); NULL: the default. Set once, before any other store call. */
 void store_set_root(const char *dir);
 const char *store_root(void);
+/* hutch-import, which writes the store: beside this hutch (a build
+ * directory), else in the libexec directory. */
+char *store_import_program(void);
 /* The store's directory (not made). */
 int store_path(char **out, struct error *err);
 
