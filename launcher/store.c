@@ -177,13 +177,9 @@ int store_relock(struct store *st, int mode, struct error *err)
   return 0;
 }
 
-int store_pull_dir(struct store *st, char **name, struct error *err)
+/* The downloads in pulls/ whose puller died: their lock is free. */
+static void sweep_pulls(int pulls)
 {
-  int r = mkdir_at(st->dir_fd, "pulls", err);
-  _cleanup_close_ int pulls = r < 0 ? -1 : openat(st->dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (r < 0 || pulls < 0)
-    return r < 0 ? r : error_set(err, errno, "open `%s/pulls`", st->dir);
-  /* What pullers that died left: their lock is free. */
   int dup = fcntl(pulls, F_DUPFD_CLOEXEC, 3);
   DIR *d = dup < 0 ? NULL : fdopendir(dup);
   struct dirent *de;
@@ -196,6 +192,17 @@ int store_pull_dir(struct store *st, char **name, struct error *err)
   }
   if (d)
     closedir(d);
+  else if (dup >= 0)
+    close(dup);
+}
+
+int store_pull_dir(struct store *st, char **name, struct error *err)
+{
+  int r = mkdir_at(st->dir_fd, "pulls", err);
+  _cleanup_close_ int pulls = r < 0 ? -1 : openat(st->dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (r < 0 || pulls < 0)
+    return r < 0 ? r : error_set(err, errno, "open `%s/pulls`", st->dir);
+  sweep_pulls(pulls);
   *name = xasprintf("pull-%d", (int) getpid());
   rm_rf_at(pulls, *name);
   if (mkdirat(pulls, *name, 0700) < 0)
@@ -388,16 +395,9 @@ static int prune_here(void *arg, struct error *err)
     gc_dir(&st, index, "layers", &layers);
     gc_dir(&st, index, "blobs", &blobs);
     /* Downloads whose puller died (store_pull_dir removes them too). */
-    char *name = NULL;
-    struct error ignored = {0};
-    int fd = store_pull_dir(&st, &name, &ignored);
-    if (fd >= 0) {
-      _cleanup_close_ int pulls = openat(st.dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (pulls >= 0)
-        rm_rf_at(pulls, name);
-      close(fd);
-    }
-    free(name);
+    _cleanup_close_ int pulls = openat(st.dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (pulls >= 0)
+      sweep_pulls(pulls);
     printf("removed %zu layer%s and %zu blob%s that no image uses", layers.removed, layers.removed == 1 ? "" : "s",
            blobs.removed, blobs.removed == 1 ? "" : "s");
     if (layers.busy)
