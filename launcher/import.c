@@ -94,13 +94,6 @@ static char *read_blob(int layout, const char *digest, struct error *err)
   return buf;
 }
 
-static const char *get_str(json_object *o, const char *key)
-{
-  json_object *v;
-  return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-             ? json_object_get_string(v) : NULL;
-}
-
 static bool is_index_type(const char *mt)
 {
   return mt && (!strcmp(mt, "application/vnd.oci.image.index.v1+json") ||
@@ -121,13 +114,13 @@ static json_object *pick_manifest(json_object *index, const char *tag, bool nest
   for (size_t i = 0; i < n; i++) {
     json_object *m = json_object_array_get_idx(ms, i), *ann, *plat;
     if (nested) {
-      if (json_object_object_get_ex(m, "platform", &plat) && get_str(plat, "architecture") &&
-          !strcmp(get_str(plat, "architecture"), store_arch()))
+      if (json_object_object_get_ex(m, "platform", &plat) && store_json_str(plat, "architecture") &&
+          !strcmp(store_json_str(plat, "architecture"), store_arch()))
         return m;
       continue;
     }
     const char *ref = json_object_object_get_ex(m, "annotations", &ann)
-                          ? get_str(ann, "org.opencontainers.image.ref.name") : NULL;
+                          ? store_json_str(ann, "org.opencontainers.image.ref.name") : NULL;
     if (tag ? ref && !strcmp(ref, tag) : n == 1)
       found = m;
     if (ref) {
@@ -473,13 +466,13 @@ static int read_image(struct import *im, const char *tag, struct error *err)
     r = -ENOENT;
   /* An index in the index: this machine's image. */
   json_object *nested = NULL;
-  if (r == 0 && is_index_type(get_str(desc, "mediaType"))) {
-    _cleanup_free_ char *text = read_blob(im->layout, get_str(desc, "digest"), err);
+  if (r == 0 && is_index_type(store_json_str(desc, "mediaType"))) {
+    _cleanup_free_ char *text = read_blob(im->layout, store_json_str(desc, "digest"), err);
     if (!text || !(nested = json_tokener_parse(text)) || !(desc = pick_manifest(nested, NULL, true, err)))
       r = -EINVAL;
   }
   if (r == 0) {
-    im->manifest_digest = xstrdup(get_str(desc, "digest") ? get_str(desc, "digest") : "");
+    im->manifest_digest = xstrdup(store_json_str(desc, "digest") ? store_json_str(desc, "digest") : "");
     if (!(im->manifest = read_blob(im->layout, im->manifest_digest, err)) || !(m = json_tokener_parse(im->manifest)))
       r = r ? r : error_set(err, 0, "the manifest is not JSON");
   }
@@ -487,13 +480,13 @@ static int read_image(struct import *im, const char *tag, struct error *err)
                  !json_object_object_get_ex(m, "layers", &ls) || !json_object_is_type(ls, json_type_array)))
     r = error_set(err, 0, "the manifest has no config or no layers");
   if (r == 0) {
-    im->config_digest = xstrdup(get_str(c, "digest") ? get_str(c, "digest") : "");
+    im->config_digest = xstrdup(store_json_str(c, "digest") ? store_json_str(c, "digest") : "");
     if (!(im->config = read_blob(im->layout, im->config_digest, err)))
       r = -EINVAL;
   }
   for (size_t i = 0; r == 0 && i < json_object_array_length(ls); i++) {
     json_object *l = json_object_array_get_idx(ls, i), *size;
-    const char *d = get_str(l, "digest");
+    const char *d = store_json_str(l, "digest");
     if (!store_digest_valid(d)) {
       r = error_set(err, 0, "layer %zu: bad digest `%s` (only sha256 is supported)", i, d ? d : "(none)");
       break;
@@ -567,7 +560,7 @@ static int commit_image(struct import *im, const char *name, const char *tag, st
   if (im->stamp)
     json_object_object_add(e, "stamp", json_object_new_string(im->stamp));
   conf = json_tokener_parse(im->config);
-  const char *created = get_str(conf, "created");
+  const char *created = store_json_str(conf, "created");
   json_object_object_add(e, "created", json_object_new_string(created ? created : ""));
   json_object_put(conf);
   json_object_array_add(images, e);

@@ -105,10 +105,7 @@ static int resolve_squashfs(const char *file, char ***layers, size_t *n_layers, 
  * since it was imported is not read again at all. */
 static int import_source(const char *source, struct error *err)
 {
-  _cleanup_free_ char *dir = self_dir();
-  _cleanup_free_ char *beside = dir ? xasprintf("%s/hutch-import", dir) : NULL;
-  _cleanup_free_ char *installed = xasprintf("%s/hutch-import", HUTCH_LIBEXECDIR);
-  char *prog = beside && access(beside, X_OK) == 0 ? beside : installed;
+  _cleanup_free_ char *prog = store_import_program();
   char *with_root[] = {prog, (char *) "--root", (char *) store_root(), (char *) "import", (char *) source, NULL};
   char *plain[] = {prog, (char *) "import", (char *) source, NULL};
   char **argv = store_root() ? with_root : plain;

@@ -217,10 +217,7 @@ static int store_status(int r, struct error *err)
  * in the libexec directory, does it (import-main.c says why). */
 static int cmd_import(int argc, char **argv)
 {
-  _cleanup_free_ char *dir = self_dir();
-  _cleanup_free_ char *beside = dir ? xasprintf("%s/hutch-import", dir) : NULL;
-  _cleanup_free_ char *installed = xasprintf("%s/hutch-import", HUTCH_LIBEXECDIR);
-  char *prog = beside && access(beside, X_OK) == 0 ? beside : installed;
+  _cleanup_free_ char *prog = store_import_program();
   /* hutch-import [--root DIR] import|pull ARGS... */
   char **args = xcalloc((size_t) argc + 4, sizeof *args);
   size_t n = 0;

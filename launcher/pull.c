@@ -73,13 +73,6 @@ static int parse_ref(struct pull *p, const char *text, struct error *err)
   return r < 0 ? error_wrap(err, r, "image `%s`", text) : 0;
 }
 
-static const char *get_str(json_object *o, const char *key)
-{
-  json_object *v;
-  return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-             ? json_object_get_string(v) : NULL;
-}
-
 static int write_file(int dir, const char *name, const char *data, size_t len, struct error *err)
 {
   _cleanup_close_ int fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -99,10 +92,12 @@ static int pick_platform(struct pull *p, json_object *index, char **digest, stru
     json_object *m = json_object_array_get_idx(ms, i), *plat;
     if (!json_object_object_get_ex(m, "platform", &plat))
       continue;
-    const char *os = get_str(plat, "os"), *arch = get_str(plat, "architecture"), *variant = get_str(plat, "variant");
+    const char *os = store_json_str(plat, "os"), *arch = store_json_str(plat, "architecture"),
+               *variant = store_json_str(plat, "variant");
     if (os && arch && !strcmp(os, "linux") && !strcmp(arch, store_arch()) &&
-        (!variant || strcmp(arch, "arm64") || !strcmp(variant, "v8")) && store_digest_valid(get_str(m, "digest"))) {
-      *digest = xstrdup(get_str(m, "digest"));
+        (!variant || strcmp(arch, "arm64") || !strcmp(variant, "v8")) &&
+        store_digest_valid(store_json_str(m, "digest"))) {
+      *digest = xstrdup(store_json_str(m, "digest"));
       return 0;
     }
     char *more = xasprintf("%s%s%s/%s%s%s", seen, *seen ? ", " : "", os ? os : "?", arch ? arch : "?",
@@ -150,13 +145,13 @@ static int fetch_manifest(struct pull *p, struct error *err)
   if (r == 0 && json_object_object_get_ex(o, "schemaVersion", &v) && json_object_get_int(v) == 1)
     r = error_set(err, 0, "`%s`: a schema 1 manifest, which hutch does not read\nask for a newer tag of the image",
                   p->reg.repo);
-  if (r == 0 && (!json_object_object_get_ex(o, "config", &c) || !store_digest_valid(get_str(c, "digest")) ||
+  if (r == 0 && (!json_object_object_get_ex(o, "config", &c) || !store_digest_valid(store_json_str(c, "digest")) ||
                  !json_object_object_get_ex(o, "layers", &ls) || !json_object_is_type(ls, json_type_array)))
     r = error_set(err, 0, "registry `%s`: the manifest of `%s` has no config or no layers", p->reg.host, p->reg.repo);
   if (r == 0)
-    p->config_digest = xstrdup(get_str(c, "digest"));
+    p->config_digest = xstrdup(store_json_str(c, "digest"));
   for (size_t i = 0; r == 0 && i < json_object_array_length(ls); i++) {
-    const char *d = get_str(json_object_array_get_idx(ls, i), "digest");
+    const char *d = store_json_str(json_object_array_get_idx(ls, i), "digest");
     if (!store_digest_valid(d))
       r = error_set(err, 0, "layer %zu: bad digest `%s` (only sha256 is supported)", i + 1, d ? d : "(none)");
     else

@@ -149,13 +149,6 @@ static int write_layout(struct stage *sg, int dir, json_object *config, json_obj
   return r;
 }
 
-static const char *get_str(json_object *o, const char *key)
-{
-  json_object *v;
-  return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-             ? json_object_get_string(v) : NULL;
-}
-
 static struct archive *open_archive(const char *file, bool raw, struct error *err)
 {
   struct archive *a = archive_read_new();
@@ -295,10 +288,10 @@ static int stage_docker(struct stage *sg, int dir, const char *file, const char 
              : error_set(err, 0, "`%s` holds %zu images\nname one: docker-archive:FILE:REF, REF one of %s", file,
                          json_object_array_length(manifest), *tags ? tags : "(none has a tag)");
   }
-  const char *cd = r == 0 ? member(sg, get_str(entry, "Config") ? get_str(entry, "Config") : "") : NULL;
+  const char *cd = r == 0 ? member(sg, store_json_str(entry, "Config") ? store_json_str(entry, "Config") : "") : NULL;
   if (r == 0 && (!cd || !(config = read_json_blob(sg, cd, err))))
     r = error_set(err, 0, "`%s`: the image's config `%s` is missing or not JSON", file,
-                  get_str(entry, "Config") ? get_str(entry, "Config") : "");
+                  store_json_str(entry, "Config") ? store_json_str(entry, "Config") : "");
   json_object *rootfs;
   if (r == 0 && (!json_object_object_get_ex(config, "rootfs", &rootfs) ||
                  !json_object_object_get_ex(rootfs, "diff_ids", &diff_ids) ||

@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "config.h"
 #include "runtime.h"
 #include "source.h"
 #include "userns.h"
@@ -111,6 +113,16 @@ const char *store_root(void)
   return root_override;
 }
 
+char *store_import_program(void)
+{
+  _cleanup_free_ char *dir = self_dir();
+  char *beside = dir ? xasprintf("%s/hutch-import", dir) : NULL;
+  if (beside && access(beside, X_OK) == 0)
+    return beside;
+  free(beside);
+  return xasprintf("%s/hutch-import", HUTCH_LIBEXECDIR);
+}
+
 int store_path(char **out, struct error *err)
 {
   if (root_override) {
@@ -165,13 +177,9 @@ int store_relock(struct store *st, int mode, struct error *err)
   return 0;
 }
 
-int store_pull_dir(struct store *st, char **name, struct error *err)
+/* The downloads in pulls/ whose puller died: their lock is free. */
+static void sweep_pulls(int pulls)
 {
-  int r = mkdir_at(st->dir_fd, "pulls", err);
-  _cleanup_close_ int pulls = r < 0 ? -1 : openat(st->dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (r < 0 || pulls < 0)
-    return r < 0 ? r : error_set(err, errno, "open `%s/pulls`", st->dir);
-  /* What pullers that died left: their lock is free. */
   int dup = fcntl(pulls, F_DUPFD_CLOEXEC, 3);
   DIR *d = dup < 0 ? NULL : fdopendir(dup);
   struct dirent *de;
@@ -184,6 +192,17 @@ int store_pull_dir(struct store *st, char **name, struct error *err)
   }
   if (d)
     closedir(d);
+  else if (dup >= 0)
+    close(dup);
+}
+
+int store_pull_dir(struct store *st, char **name, struct error *err)
+{
+  int r = mkdir_at(st->dir_fd, "pulls", err);
+  _cleanup_close_ int pulls = r < 0 ? -1 : openat(st->dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (r < 0 || pulls < 0)
+    return r < 0 ? r : error_set(err, errno, "open `%s/pulls`", st->dir);
+  sweep_pulls(pulls);
   *name = xasprintf("pull-%d", (int) getpid());
   rm_rf_at(pulls, *name);
   if (mkdirat(pulls, *name, 0700) < 0)
@@ -249,11 +268,11 @@ int store_index_save(struct store *st, json_object *index, struct error *err)
   return 0;
 }
 
-static const char *get_str(json_object *o, const char *key)
+const char *store_json_str(json_object *o, const char *key)
 {
   json_object *v;
-  return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-                                                                                          : NULL;
+  return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+             ? json_object_get_string(v) : NULL;
 }
 
 json_object *store_index_find(json_object *index, const char *name, const char *tag, size_t *pos)
@@ -263,7 +282,7 @@ json_object *store_index_find(json_object *index, const char *name, const char *
     return NULL;
   for (size_t i = 0; i < json_object_array_length(images); i++) {
     json_object *e = json_object_array_get_idx(images, i);
-    const char *n = get_str(e, "name"), *t = get_str(e, "tag");
+    const char *n = store_json_str(e, "name"), *t = store_json_str(e, "tag");
     if (n && t && !strcmp(n, name) && !strcmp(t, tag)) {
       if (pos)
         *pos = i;
@@ -308,7 +327,7 @@ static bool in_use(json_object *index, const char *digest)
   json_object_object_get_ex(index, "images", &images);
   for (size_t i = 0; i < json_object_array_length(images); i++) {
     json_object *e = json_object_array_get_idx(images, i);
-    const char *m = get_str(e, "manifest"), *c = get_str(e, "config");
+    const char *m = store_json_str(e, "manifest"), *c = store_json_str(e, "config");
     if ((m && !strcmp(m, digest)) || (c && !strcmp(c, digest)))
       return true;
     if (json_object_object_get_ex(e, "layers", &layers))
@@ -376,16 +395,9 @@ static int prune_here(void *arg, struct error *err)
     gc_dir(&st, index, "layers", &layers);
     gc_dir(&st, index, "blobs", &blobs);
     /* Downloads whose puller died (store_pull_dir removes them too). */
-    char *name = NULL;
-    struct error ignored = {0};
-    int fd = store_pull_dir(&st, &name, &ignored);
-    if (fd >= 0) {
-      _cleanup_close_ int pulls = openat(st.dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (pulls >= 0)
-        rm_rf_at(pulls, name);
-      close(fd);
-    }
-    free(name);
+    _cleanup_close_ int pulls = openat(st.dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (pulls >= 0)
+      sweep_pulls(pulls);
     printf("removed %zu layer%s and %zu blob%s that no image uses", layers.removed, layers.removed == 1 ? "" : "s",
            blobs.removed, blobs.removed == 1 ? "" : "s");
     if (layers.busy)
@@ -418,7 +430,7 @@ int store_inspect(const char *ref, FILE *f, struct error *err)
   size_t len;
   if (r == 0 && !e)
     r = -ENOENT;
-  if (r == 0 && !(data = store_read_blob(&st, get_str(e, "config"), &len, err)))
+  if (r == 0 && !(data = store_read_blob(&st, store_json_str(e, "config"), &len, err)))
     r = -EINVAL;
   if (r == 0 && !(conf = json_tokener_parse(data)))
     r = error_set(err, 0, "image `%s`: its config is not JSON", ref);
@@ -498,7 +510,7 @@ static int find_image(struct store *st, const char *ref, json_object **index, js
   json_object *images;
   json_object_object_get_ex(*index, "images", &images);
   for (size_t i = json_object_array_length(images); key && i-- > 0 && !*entry;) {
-    const char *s = get_str(json_object_array_get_idx(images, i), "source");
+    const char *s = store_json_str(json_object_array_get_idx(images, i), "source");
     if (s && !strcmp(s, key))
       *entry = json_object_array_get_idx(images, i);
   }
@@ -509,7 +521,7 @@ static int find_image(struct store *st, const char *ref, json_object **index, js
   const char *at = strchr(ref, '@');
   for (size_t i = 0; !key && !*entry && at && i < json_object_array_length(images); i++) {
     json_object *e = json_object_array_get_idx(images, i);
-    const char *n = get_str(e, "name"), *m = get_str(e, "manifest");
+    const char *n = store_json_str(e, "name"), *m = store_json_str(e, "manifest");
     _cleanup_strv_ char **names = store_name_candidates(name);
     for (size_t j = 0; n && m && names[j] && !*entry; j++)
       if (!strcmp(n, names[j]) && !strcmp(m, at + 1))
@@ -529,8 +541,8 @@ bool store_source_current(const char *source)
   _cleanup_free_ char *stamp = source_stamp(&src);
   source_free(&src);
   bool current = false;
-  if (stamp && find_image(&st, source, &index, &e, &ignored) == 0 && e && get_str(e, "stamp") &&
-      !strcmp(get_str(e, "stamp"), stamp) && json_object_object_get_ex(e, "layers", &ls)) {
+  if (stamp && find_image(&st, source, &index, &e, &ignored) == 0 && e && store_json_str(e, "stamp") &&
+      !strcmp(store_json_str(e, "stamp"), stamp) && json_object_object_get_ex(e, "layers", &ls)) {
     current = true;
     for (size_t i = 0; current && i < json_object_array_length(ls); i++) {
       const char *d = json_object_get_string(json_object_array_get_idx(ls, i));
@@ -600,7 +612,7 @@ int store_image_config(const char *ref, struct image_config *cfg, bool *found, s
   if (r == 0 && e) {
     *found = true;
     size_t len;
-    if (!(data = store_read_blob(&st, get_str(e, "config"), &len, err)))
+    if (!(data = store_read_blob(&st, store_json_str(e, "config"), &len, err)))
       r = -EINVAL;
     else if (!(conf = json_tokener_parse(data)))
       r = error_set(err, 0, "image `%s`: its config is not JSON", ref);
@@ -625,7 +637,7 @@ int store_image_config(const char *ref, struct image_config *cfg, bool *found, s
                 strstr(port, "/udp") ? "/udp" : "");
       }
     }
-    const char *w = get_str(c, "WorkingDir"), *u = get_str(c, "User");
+    const char *w = store_json_str(c, "WorkingDir"), *u = store_json_str(c, "User");
     cfg->workdir = w && *w ? xstrdup(w) : NULL;
     cfg->user = u && *u ? xstrdup(u) : NULL;
   }
@@ -656,9 +668,9 @@ int store_list(FILE *f, struct error *err)
     json_object_object_get_ex(index, "images", &images);
     for (size_t i = 0; i < json_object_array_length(images); i++) {
       json_object *e = json_object_array_get_idx(images, i), *size;
-      const char *config = get_str(e, "config"), *created = get_str(e, "created");
+      const char *config = store_json_str(e, "config"), *created = store_json_str(e, "created");
       int64_t bytes = json_object_object_get_ex(e, "size", &size) ? json_object_get_int64(size) : 0;
-      fprintf(f, "%-30s %-16s %-12.12s %8.1fMB  %s\n", get_str(e, "name"), get_str(e, "tag"),
+      fprintf(f, "%-30s %-16s %-12.12s %8.1fMB  %s\n", store_json_str(e, "name"), store_json_str(e, "tag"),
               config && strlen(config) > 7 ? config + 7 : "?", (double) bytes / 1e6, created ? created : "");
     }
   }

@@ -32,6 +32,9 @@ struct store {
  * --root); NULL: the default. Set once, before any other store call. */
 void store_set_root(const char *dir);
 const char *store_root(void);
+/* hutch-import, which writes the store: beside this hutch (a build
+ * directory), else in the libexec directory. */
+char *store_import_program(void);
 /* The store's directory (not made). */
 int store_path(char **out, struct error *err);
 
@@ -65,6 +68,9 @@ int store_parse_ref(const char *ref, char **name, char **tag, struct error *err)
  * atomically (a temporary file renamed over it). */
 int store_index_load(struct store *st, json_object **index, struct error *err);
 int store_index_save(struct store *st, json_object *index, struct error *err);
+/* The string at key in the JSON object o, or NULL (no o, no such key, not
+ * a string): how the store, import, staging and pull read manifests. */
+const char *store_json_str(json_object *o, const char *key);
 /* The entry for name:tag in the index's images array, and its position. */
 json_object *store_index_find(json_object *index, const char *name, const char *tag, size_t *pos);
 
