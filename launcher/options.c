@@ -160,6 +160,35 @@ static const char *host_getenv(const char *k) { return getenv(k); }
 #define SETTER(name) static int name(struct spec *s, const char *v, const struct origin *o, struct error *err)
 #define UNUSED_ARGS (void) s, (void) v, (void) o, (void) err
 
+/* A flag: FIELD = VALUE. */
+#define FLAG_SETTER(name, field, value) \
+  SETTER(name) { UNUSED_ARGS; s->field = value; return 0; }
+
+/* One of the names given, stored as its enum value (the first is 1: 0 is
+ * every enum's UNSET). */
+#define ENUM_SETTER(name, opt, field, ...) \
+  SETTER(name) \
+  { \
+    (void) o; \
+    static const char *const names[] = {__VA_ARGS__, NULL}; \
+    int m, r = parse_enum(opt, v, names, &m, err); \
+    if (r == 0) \
+      s->field = m; \
+    return r; \
+  }
+
+FLAG_SETTER(set_read_only, read_only, TRI_ON)
+FLAG_SETTER(set_tty, tty, TRI_ON)
+FLAG_SETTER(set_interactive, interactive, TRI_ON)
+FLAG_SETTER(set_mdwe, mdwe, TRI_ON)
+FLAG_SETTER(set_print_policy, print_policy, true)
+FLAG_SETTER(set_no_holder, no_holder, true)
+ENUM_SETTER(set_userns, "userns", userns, "auto", "single", "keep-id")
+ENUM_SETTER(set_overlay, "overlay", overlay, "auto", "kernel", "fuse")
+ENUM_SETTER(set_port_driver, "port-driver", port_driver, "hutch", "backend", "socket")
+ENUM_SETTER(set_landlock, "landlock", landlock, "off", "on")
+ENUM_SETTER(set_home, "home", app_home, "tmpfs", "persist")
+
 SETTER(set_volume)
 {
   struct volume vol;
@@ -183,37 +212,12 @@ SETTER(set_tmpfs)
   return 0;
 }
 
-SETTER(set_read_only)
-{
-  UNUSED_ARGS;
-  s->read_only = TRI_ON;
-  return 0;
-}
-
 SETTER(set_read_only_tmpfs)
 {
   (void) o;
   static const char *const names[] = {"false", "true", NULL};
   int m, r = parse_enum("read-only-tmpfs", !strcmp(v, "off") ? "false" : !strcmp(v, "on") ? "true" : v, names, &m, err);
   s->read_only_tmpfs = r < 0 ? s->read_only_tmpfs : (enum tristate) m;
-  return r;
-}
-
-SETTER(set_userns)
-{
-  (void) o;
-  static const char *const names[] = {"auto", "single", "keep-id", NULL};
-  int m, r = parse_enum("userns", v, names, &m, err);
-  s->userns = r < 0 ? s->userns : (enum userns_mode) m;
-  return r;
-}
-
-SETTER(set_overlay)
-{
-  (void) o;
-  static const char *const names[] = {"auto", "kernel", "fuse", NULL};
-  int m, r = parse_enum("overlay", v, names, &m, err);
-  s->overlay = r < 0 ? s->overlay : (enum overlay_mode) m;
   return r;
 }
 
@@ -303,20 +307,6 @@ SETTER(set_preserve_fds)
   return 0;
 }
 
-SETTER(set_tty)
-{
-  UNUSED_ARGS;
-  s->tty = TRI_ON;
-  return 0;
-}
-
-SETTER(set_interactive)
-{
-  UNUSED_ARGS;
-  s->interactive = TRI_ON;
-  return 0;
-}
-
 SETTER(set_log_level)
 {
   (void) o;
@@ -343,15 +333,6 @@ SETTER(set_publish)
   s->ports = xrealloc(s->ports, (s->n_ports + 1) * sizeof *s->ports);
   s->ports[s->n_ports++] = p;
   return 0;
-}
-
-SETTER(set_port_driver)
-{
-  (void) o;
-  static const char *const names[] = {"hutch", "backend", "socket", NULL};
-  int m, r = parse_enum("port-driver", v, names, &m, err);
-  s->port_driver = r < 0 ? s->port_driver : (enum port_driver) m;
-  return r;
 }
 
 SETTER(set_cap_add)
@@ -383,22 +364,6 @@ SETTER(set_seccomp)
   return 0;
 }
 
-SETTER(set_landlock)
-{
-  (void) o;
-  static const char *const names[] = {"off", "on", NULL};
-  int m, r = parse_enum("landlock", v, names, &m, err);
-  s->landlock = r < 0 ? s->landlock : (enum tristate) m;
-  return r;
-}
-
-SETTER(set_mdwe)
-{
-  UNUSED_ARGS;
-  s->mdwe = TRI_ON;
-  return 0;
-}
-
 SETTER(set_unmask)
 {
   (void) o;
@@ -409,35 +374,12 @@ SETTER(set_unmask)
   return 0;
 }
 
-SETTER(set_home)
-{
-  (void) o;
-  static const char *const names[] = {"tmpfs", "persist", NULL};
-  int m, r = parse_enum("home", v, names, &m, err);
-  s->app_home = r < 0 ? s->app_home : (enum app_home) m;
-  return r;
-}
-
 /* The profiles themselves are read before the other options (see
  * options_parse_run); here only their names are kept, for --print-policy. */
 SETTER(set_profile)
 {
   (void) o, (void) err;
   strv_append(&s->profiles, &s->n_profiles, xstrdup(v));
-  return 0;
-}
-
-SETTER(set_print_policy)
-{
-  UNUSED_ARGS;
-  s->print_policy = true;
-  return 0;
-}
-
-SETTER(set_no_holder)
-{
-  UNUSED_ARGS;
-  s->no_holder = true;
   return 0;
 }
 

@@ -136,24 +136,24 @@ names_only_real_dirs() {
     done
 }
 
+# names_fallback DESC: the last doctor's XDG_RUNTIME_DIR line names the
+# fallback /tmp/hutch-UID, and it names no missing directory.
+names_fallback() {
+    local why xdg_line
+    xdg_line=$(grep -E '^(ok|warn|fail) +XDG_RUNTIME_DIR' <<< "$out")
+    if why=$(names_only_real_dirs "$out$err") && [[ $xdg_line == *"/tmp/hutch-$uid"* ]]; then
+        ok "$1"
+    else
+        not_ok "$1" "${why:-the fallback is not named}" "$(last_run)"
+    fi
+}
+
 run env -u XDG_RUNTIME_DIR "$HUTCH" doctor
-xdg_line=$(grep -E '^(ok|warn|fail) +XDG_RUNTIME_DIR' <<< "$out")
-if why=$(names_only_real_dirs "$out$err") && [[ $xdg_line == *"/tmp/hutch-$uid"* ]]; then
-    ok "XDG_RUNTIME_DIR unset: the advice names the fallback /tmp/hutch-$uid, and no missing directory"
-else
-    not_ok "XDG_RUNTIME_DIR unset: the advice names the fallback /tmp/hutch-$uid, and no missing directory" \
-        "${why:-the fallback is not named}" "$(last_run)"
-fi
+names_fallback "XDG_RUNTIME_DIR unset: the advice names the fallback /tmp/hutch-$uid, and no missing directory"
 
 # Another user's directory, as after su: the same.
 run env XDG_RUNTIME_DIR=/ "$HUTCH" doctor
-xdg_line=$(grep -E '^(ok|warn|fail) +XDG_RUNTIME_DIR' <<< "$out")
-if why=$(names_only_real_dirs "$out$err") && [[ $xdg_line == *"/tmp/hutch-$uid"* ]]; then
-    ok "XDG_RUNTIME_DIR not yours: the advice names the fallback, and no missing directory"
-else
-    not_ok "XDG_RUNTIME_DIR not yours: the advice names the fallback, and no missing directory" \
-        "${why:-the fallback is not named}" "$(last_run)"
-fi
+names_fallback "XDG_RUNTIME_DIR not yours: the advice names the fallback, and no missing directory"
 
 # A small tmpfs as the runtime directory: mounted in a user namespace of
 # our own (where the caller is root, and so owns the tmpfs).
