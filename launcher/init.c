@@ -284,8 +284,10 @@ static int wait_command(struct init *in)
     int ws;
     pid_t p;
     while ((p = waitpid(-1, &ws, WNOHANG)) > 0)
-      if (p == in->command)
+      if (p == in->command) {
+        log_stage("init", "command exited");
         return proc_exit_status(ws);
+      }
   }
 }
 

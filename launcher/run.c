@@ -410,6 +410,10 @@ static void finish(struct parent *h)
   if (l->keeper_pid > 0)
     proc_wait(l->keeper_pid);
   net_stop(&h->net);
+  /* pasta writes its pid file once it is set up, which may come after
+   * the keeper emptied the run directory: gone now that pasta is. */
+  if (h->mapped)
+    runtime_remove_leftover(&l->rt);
   cgroup_sandbox_remove(&h->cg);
   dbusproxy_stop(&h->dbus);
   xnest_stop(&h->xnest);
@@ -579,6 +583,7 @@ static int supervise_direct(struct parent *h, struct error *err)
       if (waitid(P_PIDFD, (id_t) h->init_pidfd, &si, WEXITED) < 0)
         return error_set(err, errno, "wait for the sandbox's init");
       h->init_pid = 0;
+      log_stage("hutch", "init exited");
       read_init_error(h, false, err);
       tty_drain(h->tty);
       /* After an ERROR, its status (126, 127...) is the one to report. */

@@ -199,6 +199,16 @@ void runtime_remove(struct runtime *rt)
   rt->dir = NULL;
 }
 
+void runtime_remove_leftover(const struct runtime *rt)
+{
+  if (!rt->dir || !rt->base)
+    return;
+  _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int r = base < 0 ? -errno : rm_rf_at(base, strrchr(rt->dir, '/') + 1);
+  if (r < 0 && r != -ENOENT)
+    log_warn("could not remove `%s`: %s", rt->dir, strerror(-r));
+}
+
 void runtime_free(struct runtime *rt)
 {
   close_fd(&rt->dir_fd);

@@ -41,6 +41,9 @@ int runtime_create(struct runtime *rt, bool rw_on_disk, struct error *err);
 /* Remove the run directory. Called by the keeper, which has the capabilities
  * of the user namespace and so can remove files owned by subordinate ids. */
 void runtime_remove(struct runtime *rt);
+/* What another process left in the run directory after its owner removed
+ * it (a helper's late file): removed quietly, if anything is there. */
+void runtime_remove_leftover(const struct runtime *rt);
 /* Close and free what hutch holds of the run directory (not removing it). */
 void runtime_free(struct runtime *rt);
 /* Remove run directories of earlier runs whose lock is no longer held (their
