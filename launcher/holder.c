@@ -43,6 +43,7 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,6 +496,67 @@ struct mid_report {
   struct error err;
 };
 
+/* A sanitizer tracks each stack it knows; the mid process below runs on a
+ * stack of its own, which it would not know: there, a copy of hutch does
+ * the mid's part (a fork, slower, the same steps). */
+#if defined(__SANITIZE_ADDRESS__)
+#define MID_SHARES_MEMORY 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MID_SHARES_MEMORY 0
+#endif
+#endif
+#ifndef MID_SHARES_MEMORY
+#define MID_SHARES_MEMORY 1
+#endif
+
+struct mid_args {
+  const struct holder *h;
+  unsigned long long flags;
+  const struct id_map *u, *g;
+  int nu, ng;
+  int report;            /* the pipe's write end */
+  jmp_buf *grandchild;   /* where the sandbox's first process goes on */
+};
+
+/* The mid process: joins the holder's user namespace (setns needs a
+ * process of its own: it changes what the process is), clones the
+ * sandbox's first process there, writes its map, reports, exits. With
+ * MID_SHARES_MEMORY it shares hutch's memory, as vfork's child does, while
+ * hutch waits: it writes nothing of hutch's but what the C library does
+ * for it (errno, the map's text on the heap), closes only its own copies
+ * of the descriptors, and reports through the pipe, as the forked mid
+ * does. The new process is a copy of the mid, so of hutch's memory as it
+ * was when hutch stopped in holder_clone(): it jumps back there, onto
+ * hutch's stack as it was, and holder_clone() returns 0 in it. */
+static int mid_main(void *arg)
+{
+  struct mid_args *a = arg;
+  struct mid_report rep = {.pid = -1};
+  if (setns(a->h->userns_fd, CLONE_NEWUSER) < 0) {
+    error_set(&rep.err, errno, "setns into the holder's user namespace");
+  } else {
+    close(a->h->userns_fd);
+    close(a->h->pidfd);
+    /* clone3 refuses an exit signal with CLONE_PARENT: the child takes
+     * ours, SIGCHLD, which goes to our parent, hutch. */
+    struct clone_args ca = {.flags = a->flags | CLONE_NEWUSER | CLONE_PARENT};
+    pid_t k = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+    if (k == 0)
+      longjmp(*a->grandchild, 1);
+    if (k < 0) {
+      error_set(&rep.err, errno, "clone in the holder's user namespace");
+    } else {
+      rep.pid = k;
+      /* We are root in the holder's namespace, its parent: the map is
+       * ours to write, within the holder's ids. */
+      if (userns_write_maps(k, a->u, (size_t) a->nu, a->g, (size_t) a->ng, &rep.err) < 0)
+        kill(k, SIGKILL);
+    }
+  }
+  _exit(write(a->report, &rep, sizeof rep) == sizeof rep ? 0 : 1);
+}
+
 pid_t holder_clone(struct holder *h, unsigned long long flags, const struct userns_plan *ids, struct error *err)
 {
   struct id_map u[MAX_NESTED_MAPS], g[MAX_NESTED_MAPS];
@@ -507,41 +569,27 @@ pid_t holder_clone(struct holder *h, unsigned long long flags, const struct user
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0)
     return error_set(err, errno, "pipe");
-  /* setns() into a user namespace needs a single-threaded process, and
-   * changes what the process is: a short-lived child of ours does it. */
-  pid_t mid = proc_clone(0, NULL);
-  if (mid == 0) {
-    struct mid_report rep = {.pid = -1};
-    close(p[0]);
-    if (setns(h->userns_fd, CLONE_NEWUSER) < 0) {
-      error_set(&rep.err, errno, "setns into the holder's user namespace");
-    } else {
-      close_fd(&h->userns_fd);
-      close_fd(&h->pidfd);
-      /* clone3 refuses an exit signal with CLONE_PARENT: the child takes
-       * ours, SIGCHLD, which goes to our parent, hutch. */
-      struct clone_args ca = {.flags = flags | CLONE_NEWUSER | CLONE_PARENT};
-      pid_t k = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
-      if (k == 0) {
-        close(p[1]);
-        return 0;
-      }
-      if (k < 0) {
-        error_set(&rep.err, errno, "clone in the holder's user namespace");
-      } else {
-        rep.pid = k;
-        /* We are root in the holder's namespace, its parent: the map is
-         * ours to write, within the holder's ids. */
-        if (userns_write_maps(k, u, (size_t) nu, g, (size_t) ng, &rep.err) < 0)
-          kill(k, SIGKILL);
-      }
-    }
-    _exit(write(p[1], &rep, sizeof rep) == sizeof rep ? 0 : 1);
+  jmp_buf grandchild;
+  if (setjmp(grandchild)) {
+    /* The sandbox's first process, in its copy of this frame. */
+    close(p[1]);
+    h->userns_fd = h->pidfd = -1;  /* closed by the mid before the clone */
+    return 0;
   }
+  struct mid_args a = {.h = h, .flags = flags, .u = u, .g = g, .nu = nu, .ng = ng, .report = p[1],
+                       .grandchild = &grandchild};
+#if MID_SHARES_MEMORY
+  static char mid_stack[64 * 1024] __attribute__((aligned(16)));
+  pid_t mid = clone(mid_main, mid_stack + sizeof mid_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+#else
+  pid_t mid = proc_clone(0, NULL);
+  if (mid == 0)
+    mid_main(&a);
+#endif
   close(p[1]);
   _cleanup_close_ int rd = p[0];
   if (mid < 0)
-    return error_set(err, errno, "fork to join the holder");
+    return error_set(err, errno, "start the process joining the holder");
   static struct mid_report rep;  /* two KiB: not on the stack */
   memset(&rep, 0, sizeof rep);
   ssize_t n = read(rd, &rep, sizeof rep);
