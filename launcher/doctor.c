@@ -175,7 +175,7 @@ static void check_subids(struct doctor *d, struct ids *ids)
       /* Through libsubid, as a launch reads them (it may ask other sources
        * than the files, as nsswitch.conf's subid line says). */
       _cleanup_free_ struct id_range *r = NULL;
-      int k = userns_ranges(user, is_gid, &r, &err);
+      int k = userns_ranges(user, uid, is_gid, &r, &err);
       for (int i = 0; i < k; i++)
         total += r[i].count;
       n = k > 0 ? (size_t) k : 0;

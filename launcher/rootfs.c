@@ -535,20 +535,42 @@ static int setup_dev(int rootfd, int *dev_out, struct error *err)
   _cleanup_close_ int dev = openat2_in_root(rootfd, "/dev", O_DIRECTORY | O_RDONLY);
   if (dev < 0)
     return error_set(err, -dev, "open /dev");
-  /* An unprivileged user namespace cannot make device nodes: bind the host's. */
+  /* An unprivileged user namespace cannot make device nodes: bind the
+   * host's, each on a file made here, on the tmpfs just mounted (nothing
+   * of the sandbox's is there yet: no path to check). */
   static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
   for (size_t i = 0; i < N_ELEMENTS(nodes); i++) {
-    _cleanup_free_ char *host = xasprintf("/dev/%s", nodes[i]);
-    _cleanup_free_ char *inside = xasprintf("/dev/%s", nodes[i]);
-    if ((r = bind_in_root(rootfd, host, inside, false, err)) < 0)
-      return r;
+    char host[32];
+    snprintf(host, sizeof host, "/dev/%s", nodes[i]);
+    int f = openat(dev, nodes[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (f < 0)
+      return error_set(err, errno, "mount point `%s`", host);
+    close(f);
+    _cleanup_close_ int tree = open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (tree < 0)
+      return error_set(err, errno, "bind `%s`", host);
+    if (move_mount(tree, "", dev, nodes[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+      return error_set(err, errno, "mount `%s`", host);
   }
   static const char *const pts[] = {"newinstance", NULL, "ptmxmode", "0666", "mode", "0620", NULL};
-  if ((r = mount_fs_in_root(rootfd, "/dev/pts", "devpts", pts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err)) < 0)
-    return r;
   static const char *const shm[] = {"mode", "1777", NULL};
-  if ((r = mount_fs_in_root(rootfd, "/dev/shm", "tmpfs", shm, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err)) < 0)
-    return r;
+  static const struct {
+    const char *name, *fstype;
+    const char *const *kv;
+    unsigned attrs;
+  } subs[] = {
+    {"pts", "devpts", pts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC},
+    {"shm", "tmpfs", shm, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV},
+  };
+  for (size_t i = 0; i < N_ELEMENTS(subs); i++) {
+    if (mkdirat(dev, subs[i].name, 0755) < 0)
+      return error_set(err, errno, "mount point `/dev/%s`", subs[i].name);
+    _cleanup_close_ int m = new_fs(subs[i].fstype, subs[i].kv, subs[i].attrs, err);
+    if (m < 0)
+      return error_wrap(err, m, "mount `/dev/%s`", subs[i].name);
+    if (move_mount(m, "", dev, subs[i].name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+      return error_set(err, errno, "mount `/dev/%s`", subs[i].name);
+  }
   static const char *const links[][2] = {
     {"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
     {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},

@@ -18,7 +18,6 @@
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <pwd.h>
 #include <shadow/subid.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,17 +114,16 @@ static int through_libsubid(const char *user, int is_gid, struct id_range **out,
   return n;
 }
 
-int subid_files_ranges(const char *user, int is_gid, struct id_range **out, struct error *err)
+int subid_files_ranges(const char *user, unsigned long uid, int is_gid, struct id_range **out, struct error *err)
 {
   *out = NULL;
-  if (subid_files_other_source("/etc/nsswitch.conf"))
+  /* Read once per process: a launch asks for uids, then gids. */
+  static int other_source = -1;
+  if (other_source < 0)
+    other_source = subid_files_other_source("/etc/nsswitch.conf");
+  if (other_source)
     return through_libsubid(user, is_gid, out, err);
   /* shadow matches the owner field to the name, or to the uid the name has. */
-  struct passwd pw, *found = NULL;
-  char buf[4096];
-  unsigned long uid = (unsigned long) -1;
-  if (getpwnam_r(user, &pw, buf, sizeof buf, &found) == 0 && found)
-    uid = found->pw_uid;
   int n = subid_files_read(files[is_gid], user, uid, out, err);
   return n < 0 ? error_wrap(err, n, "subordinate %s ranges for %s", is_gid ? "gid" : "uid", user) : n;
 }

@@ -8,9 +8,10 @@
 #include "error.h"
 #include "userns.h"
 
-/* The ranges of user (listed by name or by uid number), in file order.
+/* The ranges of user, whose uid is uid (the files list a user by name or
+ * by uid number), in file order.
  * Returns the count (0 when none) or a negative errno with err set. */
-int subid_files_ranges(const char *user, int is_gid, struct id_range **out, struct error *err);
+int subid_files_ranges(const char *user, unsigned long uid, int is_gid, struct id_range **out, struct error *err);
 
 /* The parts, for tests. */
 /* Whether the nsswitch.conf at path names a `subid:` source other than

@@ -73,10 +73,10 @@ int userns_build_map(enum userns_mode mode, unsigned long host_id,
   return -1;
 }
 
-int userns_ranges(const char *user, int is_gid, struct id_range **out, struct error *err)
+int userns_ranges(const char *user, unsigned long uid, int is_gid, struct id_range **out, struct error *err)
 {
   /* The files themselves, or libsubid where nsswitch.conf names a source. */
-  return subid_files_ranges(user, is_gid, out, err);
+  return subid_files_ranges(user, uid, is_gid, out, err);
 }
 
 /* A helper is usable when it exists and can gain the privilege it needs:
@@ -95,12 +95,12 @@ static char *find_id_helper(const char *name)
   return NULL;
 }
 
-static int plan_kind(enum userns_mode mode, const char *user, unsigned long id, int is_gid,
+static int plan_kind(enum userns_mode mode, const char *user, unsigned long uid, unsigned long id, int is_gid,
                      struct id_map *out, size_t *n_out, struct id_map *holder, size_t *n_holder, char **why)
 {
   struct error e = {0};
   _cleanup_free_ struct id_range *ranges = NULL;
-  int n = userns_ranges(user, is_gid, &ranges, &e);
+  int n = userns_ranges(user, uid, is_gid, &ranges, &e);
   if (n <= 0) {
     *why = xasprintf("no subordinate %ss for %s in %s (`hutch doctor` gives the command that adds a free range)",
                      is_gid ? "gid" : "uid", user, is_gid ? "/etc/subgid" : "/etc/subuid");
@@ -137,9 +137,9 @@ int userns_plan(enum userns_mode mode, struct userns_plan *plan, struct error *e
       if (!plan->newuidmap || !plan->newgidmap)
         why = xstrdup("newuidmap/newgidmap not found or not setuid; install the uidmap package (Debian) or shadow-utils");
     }
-    if (!why && plan_kind(plan->mode, pw->pw_name, uid, 0, plan->uid_map, &plan->n_uid_map, plan->holder_uid_map,
+    if (!why && plan_kind(plan->mode, pw->pw_name, uid, uid, 0, plan->uid_map, &plan->n_uid_map, plan->holder_uid_map,
                           &plan->n_holder_uid_map, &why) == 0)
-      plan_kind(plan->mode, pw->pw_name, gid, 1, plan->gid_map, &plan->n_gid_map, plan->holder_gid_map,
+      plan_kind(plan->mode, pw->pw_name, uid, gid, 1, plan->gid_map, &plan->n_gid_map, plan->holder_gid_map,
                 &plan->n_holder_gid_map, &why);
     if (why) {
       log_warn("%s; falling back to --userns single (only your own uid inside)", why);

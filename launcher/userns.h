@@ -64,4 +64,4 @@ int userns_check_user(uid_t uid, gid_t gid, const struct userns_plan *plan, stru
 
 /* Read the caller's subordinate ranges; returns the count (0 when none) or a
  * negative errno with err set. */
-int userns_ranges(const char *user, int is_gid, struct id_range **out, struct error *err);
+int userns_ranges(const char *user, unsigned long uid, int is_gid, struct id_range **out, struct error *err);
