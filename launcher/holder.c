@@ -48,7 +48,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -268,10 +270,45 @@ static double now_real(void)
   return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-/* Wait while sandboxes run or launches come; exit after idle seconds of
- * neither, or when the state no longer names us. */
-static void holder_loop(const char *dir, unsigned idle) __attribute__((noreturn));
-static void holder_loop(const char *dir, unsigned idle)
+/* What launches handed over (holder_hand_over): descriptors to close, and
+ * nothing else; a message without one is dropped as it is. */
+static void drain_drop(int drop)
+{
+  for (;;) {
+    char byte;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+      struct cmsghdr align;
+      char buf[CMSG_SPACE(4 * sizeof(int))];
+    } u;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    if (recvmsg(drop, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
+      return;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+        continue;
+      size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < n; i++) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+        close(fd);
+      }
+    }
+  }
+}
+
+static double now_mono(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Wait while sandboxes run or launches come, closing what they hand over;
+ * exit after idle seconds of neither, or when the state no longer names
+ * us. */
+static void holder_loop(const char *dir, unsigned idle, int drop) __attribute__((noreturn));
+static void holder_loop(const char *dir, unsigned idle, int drop)
 {
   _cleanup_free_ char *busy = xasprintf("%s/busy", dir);
   int interval_ms = (int) (idle * 1000 / 4);
@@ -280,9 +317,16 @@ static void holder_loop(const char *dir, unsigned idle)
   if (interval_ms > 10000)
     interval_ms = 10000;
   pid_t me = getpid();
-  double last_busy = now_real();
+  double last_busy = now_real(), next = now_mono() + interval_ms / 1000.0;
   for (;;) {
-    poll(NULL, 0, interval_ms);
+    double left = next - now_mono();
+    struct pollfd p = {.fd = drop, .events = POLLIN};
+    if (left > 0) {
+      if (poll(&p, 1, (int) (left * 1000) + 1) > 0)
+        drain_drop(drop);
+      continue;
+    }
+    next = now_mono() + interval_ms / 1000.0;
     if (!state_names(dir, me))
       _exit(0);
     int fd = open(busy, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
@@ -306,8 +350,9 @@ static void holder_loop(const char *dir, unsigned idle)
     /* Idle: no launch can be between its shared lock and its use of us
      * while we hold the lock, so removing the state now is final. */
     if (state_names(dir, me)) {
-      _cleanup_free_ char *state = xasprintf("%s/state", dir);
+      _cleanup_free_ char *state = xasprintf("%s/state", dir), *sock = xasprintf("%s/drop", dir);
       unlink(state);
+      unlink(sock);
     }
     _exit(0);
   }
@@ -331,6 +376,18 @@ static void holder_main(const char *dir, unsigned idle, int up, int go)
   if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
     _exit(1);
   close_all_but(up, go);
+  /* The socket launches hand their sandbox's mount namespace to (made
+   * while our DIR/lock is held, replacing a dead holder's). */
+  int drop = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  int len = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/drop", dir);
+  if (drop >= 0 && len > 0 && (size_t) len < sizeof sa.sun_path) {
+    unlink(sa.sun_path);
+    if (bind(drop, (struct sockaddr *) &sa, sizeof sa) < 0)
+      close_fd(&drop);
+  } else {
+    close_fd(&drop);
+  }
   if (unshare(CLONE_NEWUSER) < 0)
     _exit(1);
   pid_t me = getpid();
@@ -339,7 +396,7 @@ static void holder_main(const char *dir, unsigned idle, int up, int go)
     _exit(1);
   close(up);
   close(go);
-  holder_loop(dir, idle);
+  holder_loop(dir, idle, drop);
 }
 
 static unsigned idle_seconds(void)
@@ -434,7 +491,34 @@ void holder_release(struct holder *h)
   close_fd(&h->pidfd);
   close_fd(&h->userns_fd);
   close_fd(&h->busy_fd);
+  free(h->drop);
+  h->drop = NULL;
   h->pid = 0;
+}
+
+void holder_hand_over(struct holder *h, int fd)
+{
+  _cleanup_close_ int mine = fd;
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (fd < 0 || h->pid <= 0 || !h->drop || strlen(h->drop) >= sizeof sa.sun_path)
+    return;
+  memcpy(sa.sun_path, h->drop, strlen(h->drop));
+  _cleanup_close_ int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  char byte = 0;
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } u = {0};
+  struct msghdr mh = {.msg_name = &sa, .msg_namelen = sizeof sa, .msg_iov = &iov, .msg_iovlen = 1,
+                      .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  if (s < 0 || sendmsg(s, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+    log_debug("the holder did not take the sandbox's mount namespace (%s); dropping it here", strerror(errno));
 }
 
 int holder_join(struct holder *h, const struct userns_plan *ids, struct error *err)
@@ -448,6 +532,7 @@ int holder_join(struct holder *h, const struct userns_plan *ids, struct error *e
   _cleanup_close_ int lock_fd = -1;
   struct holder_state st;
   const char *why = "none is running";
+  h->drop = xasprintf("%s/drop", dir);
   h->busy_fd = open(busy, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (h->busy_fd < 0 || (r = flock_bounded(h->busy_fd, LOCK_SH, 2000)) < 0) {
     r = error_set(err, h->busy_fd < 0 ? errno : -r, "open and lock `%s`", busy);
@@ -635,7 +720,7 @@ int holder_reset(FILE *out, struct error *err)
     fprintf(out, "no holder was running\n");
   /* The sandboxes that run keep their namespaces; their shared locks on
    * busy go with their file, which we only unlink. */
-  static const char *const files[] = {"state", "busy", "lock"};
+  static const char *const files[] = {"state", "busy", "lock", "drop"};
   for (size_t i = 0; i < N_ELEMENTS(files); i++) {
     _cleanup_free_ char *p = xasprintf("%s/%s", dir, files[i]);
     unlink(p);

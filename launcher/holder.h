@@ -20,8 +20,9 @@ struct holder {
   int pidfd;
   int userns_fd;      /* the holder's user namespace */
   int busy_fd;        /* LOCK_SH for the sandbox's life (the keeper inherits it) */
+  char *drop;         /* the holder's socket for holder_hand_over() */
 };
-#define HOLDER_INIT {.pid = 0, .pidfd = -1, .userns_fd = -1, .busy_fd = -1}
+#define HOLDER_INIT {.pid = 0, .pidfd = -1, .userns_fd = -1, .busy_fd = -1, .drop = NULL}
 
 /* Whether a launch with these ids may use a holder: --userns auto or
  * keep-id with subordinate ids and the helpers, no --no-holder, no
@@ -40,6 +41,11 @@ int holder_join(struct holder *h, const struct userns_plan *ids, struct error *e
  * child, which is mapped already; its pid in the caller; a negative errno
  * with err set, and no child left, on failure. */
 pid_t holder_clone(struct holder *h, unsigned long long flags, const struct userns_plan *ids, struct error *err);
+/* Give the holder fd to close, and close ours: a sandbox's mount
+ * namespace, whose last reference it then drops, and with it every mount
+ * of the sandbox, after hutch has reported the command's status. Without a
+ * joined holder, or if it cannot be reached, the caller's close drops it. */
+void holder_hand_over(struct holder *h, int fd);
 /* Close what the launch holds of the holder (the keeper keeps its own copy
  * of the busy lock). */
 void holder_release(struct holder *h);

@@ -50,6 +50,7 @@ struct init {
   int sigfd;           /* the signals passed on, and SIGCHLD */
   int pty_slave;       /* the command's terminal, or -1 */
   pid_t command;
+  bool direct;         /* hutch's own child, without a keeper */
 };
 
 /* ----------------------------------------------------------------- stages */
@@ -137,7 +138,10 @@ static int open_pty(struct init *in, struct error *err)
 static int ready_go(struct init *in, struct error *err)
 {
   struct sync_msg m;
-  sync_send(in->l->keeper_sock, SYNC_READY, 0, -1);
+  /* Without a keeper, hutch holds our mount namespace from here on (see
+   * run.c's wait_ready). */
+  _cleanup_close_ int mnt = in->direct ? open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC) : -1;
+  sync_send(in->l->keeper_sock, SYNC_READY, 0, mnt);
   if (sync_expect(in->l->keeper_sock, SYNC_GO, &m, NULL, err) < 0)
     _exit(EXIT_HUTCH_FAILED);  /* hutch stopped the launch; nobody to tell */
   return 0;
@@ -312,7 +316,7 @@ void init_main(struct launch *l)
 
 void init_main_direct(struct launch *l)
 {
-  struct init in = {.l = l, .sigfd = -1, .pty_slave = -1};
+  struct init in = {.l = l, .sigfd = -1, .pty_slave = -1, .direct = true};
   run_stages(&in, direct_stages, N_ELEMENTS(direct_stages));
   run_stages(&in, stages, N_ELEMENTS(stages));
   _exit(wait_command(&in));

@@ -68,6 +68,7 @@ struct parent {
   struct xnest xnest;
   pid_t init_pid;       /* without a keeper: init, hutch's own child */
   int init_pidfd;
+  int mntns_fd;         /* init's mount namespace, for the holder to drop */
   struct cgroup_sandbox cg; /* the sandbox's own cgroup (cgroup.c), if any */
   int into_cgroup_fd;   /* while init is cloned: its cgroup, or -1 */
 };
@@ -291,11 +292,16 @@ static int start_tty(struct parent *h, struct error *err)
   return r < 0 ? r : tty_relay_start(h->tty, master, err);
 }
 
-/* sync 6: root built. */
+/* sync 6: root built. Without a keeper, init sends its mount namespace
+ * along: held here, init's exit does not unmount the sandbox's mounts, and
+ * the holder drops them once the status is known (holder_hand_over). */
 static int wait_ready(struct parent *h, struct error *err)
 {
   struct sync_msg m;
-  return wait_step(h, SYNC_READY, &m, NULL, err);
+  int r = wait_step(h, SYNC_READY, &m, &h->mntns_fd, err);
+  if (!h->holder_mapped)
+    close_fd(&h->mntns_fd);
+  return r;
 }
 
 static int wait_network(struct parent *h, struct error *err)
@@ -420,6 +426,7 @@ static void finish(struct parent *h)
   if (!h->mapped)
     runtime_remove(&l->rt);  /* the keeper never got to own it */
   close_fd(&h->init_pidfd);
+  close_fd(&h->mntns_fd);
   close_fd(&l->parent_pidfd);
   holder_release(&h->holder);
   runtime_free(&l->rt);
@@ -442,7 +449,7 @@ static void parent_init(struct parent *h, const struct plan *p, const struct run
   *h = (struct parent) {
     .l = {.plan = p, .pf = p->pf, .parent_pid = getpid(), .parent_pidfd = -1, .parent_sock = -1,
           .keeper_sock = -1, .rt = {.dir_fd = -1, .lock_fd = -1}},
-    .sigfd = -1, .tty = &tty, .net = NET_HELPER_INIT, .holder = HOLDER_INIT, .init_pidfd = -1,
+    .sigfd = -1, .tty = &tty, .net = NET_HELPER_INIT, .holder = HOLDER_INIT, .init_pidfd = -1, .mntns_fd = -1,
     .into_cgroup_fd = -1, .mon = mon, .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,
   };
   tty.master = -1;
@@ -584,6 +591,8 @@ static int supervise_direct(struct parent *h, struct error *err)
         return error_set(err, errno, "wait for the sandbox's init");
       h->init_pid = 0;
       log_stage("hutch", "init exited");
+      holder_hand_over(&h->holder, h->mntns_fd);
+      h->mntns_fd = -1;
       read_init_error(h, false, err);
       tty_drain(h->tty);
       /* After an ERROR, its status (126, 127...) is the one to report. */

@@ -15,7 +15,7 @@ sub=$(awk -F: -v u="$(id -un)" -v i="$me" '($1 == u || $1 == i) { print $2 ":" $
 if [ -z "$sub" ]; then
     skip_all "$(id -un) has no subordinate uids in /etc/subuid"
 fi
-plan 58
+plan 59
 
 root=$(busybox_layers)
 hdir=$XDG_RUNTIME_DIR/hutch-holder
@@ -64,7 +64,9 @@ mysid=$(ps -o sid= -p $$ | tr -d ' ')
 given ran 0 done -- check "... out of the caller's session (${4:-}, not $mysid), with no terminal" \
     test -n "${4:-}" -a "${4:-}" != "$mysid" -a "${5:-}" = 0
 fds=$(ls "/proc/$hp/fd" 2> /dev/null | sort -n | tr '\n' ' ')
-given ran 0 done -- is "$fds" "0 1 2 " "... holding no descriptor but its stdio"
+given ran 0 done -- is "$fds" "0 1 2 3 " "... holding no descriptor but its stdio and one more"
+given ran 0 done -- check "... which is its socket $hdir/drop, where launches hand over their mount namespace" \
+    test -S "$hdir/drop" -a "$(readlink "/proc/$hp/fd/3" 2>&1 | cut -c1-8)" = "socket:["
 given ran 0 done -- is "$(readlink "/proc/$hp/fd/0")/$(readlink "/proc/$hp/fd/1")/$(readlink "/proc/$hp/fd/2")" \
     "/dev/null//dev/null//dev/null" "... which is /dev/null"
 given ran 0 done -- is "$(awk '{print $1, $2, $3}' "/proc/$hp/uid_map" 2>&1 | tr '\n' ' ')" \
