@@ -139,6 +139,8 @@ void seccomp_cache_file_key_make(const struct stat *st, const char *text, size_t
     (uint64_t) st->st_ctim.tv_sec, (uint64_t) st->st_ctim.tv_nsec,
   };
   key_put(k, id, sizeof id);
+  /* The identity names the file; the text, compared on load, need not. */
+  k->name_len = k->len;
   key_put(k, text, len);
 }
 
@@ -167,7 +169,8 @@ void seccomp_cache_key_make(const struct sc_profile *p, struct seccomp_cache_key
 static char *cache_path(const char *dir, const struct seccomp_cache_key *k)
 {
   uint64_t h = 0xcbf29ce484222325ULL;  /* FNV-1a: names the file, nothing more */
-  for (size_t i = 0; i < k->len; i++)
+  size_t n = k->name_len ? k->name_len : k->len;
+  for (size_t i = 0; i < n; i++)
     h = (h ^ (unsigned char) k->data[i]) * 0x100000001b3ULL;
   return xasprintf("%s/seccomp-%016llx.bpf", dir, (unsigned long long) h);
 }
@@ -177,8 +180,10 @@ static char *cache_path(const char *dir, const struct seccomp_cache_key *k)
 bool seccomp_cache_load(const char *dir, const struct seccomp_cache_key *k, struct seccomp_bpf *out)
 {
   _cleanup_free_ char *path = cache_path(dir, k);
+  _cleanup_close_ int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+  struct stat st;
   size_t len;
-  _cleanup_free_ char *data = path ? read_file(path, SECCOMP_CACHE_MAX, &len) : NULL;
+  _cleanup_free_ char *data = fd >= 0 && fstat(fd, &st) == 0 ? read_fd(fd, SECCOMP_CACHE_MAX, &len) : NULL;
   size_t mlen = strlen(CACHE_MAGIC), off = mlen + k->len;
   uint32_t hdr[4];  /* flags, n, len[0], len[1] */
   if (!data || len < off + sizeof hdr || memcmp(data, CACHE_MAGIC, mlen) || memcmp(data + mlen, k->data, k->len))
@@ -205,7 +210,7 @@ bool seccomp_cache_load(const char *dir, const struct seccomp_cache_key *k, stru
     out->n++;
   }
   /* Used now: the last to be pruned. */
-  utimensat(AT_FDCWD, path, NULL, 0);
+  futimens(fd, NULL);
   return true;
 }
 

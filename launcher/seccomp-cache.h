@@ -20,6 +20,7 @@
 struct seccomp_cache_key {
   char *data;
   size_t len, cap;
+  size_t name_len;  /* the part that names the file (0: all of it) */
 };
 void seccomp_cache_key_make(const struct sc_profile *p, struct seccomp_cache_key *k);
 void seccomp_cache_key_free(struct seccomp_cache_key *k);

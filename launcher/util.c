@@ -123,7 +123,11 @@ int write_file_at(int dirfd, const char *path, const char *content)
 
 char *read_fd(int fd, size_t max, size_t *len_out)
 {
+  /* A regular file's size, when it has one: read at once. */
+  struct stat st;
   size_t cap = 4096, len = 0;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (size_t) st.st_size < max)
+    cap = (size_t) st.st_size + 2;
   char *buf = xmalloc(cap);
   for (;;) {
     if (len + 1 >= cap) {
