@@ -600,6 +600,9 @@ struct mid_args {
   unsigned long long flags;
   const struct id_map *u, *g;
   int nu, ng;
+  int mapped_fd;         /* where the mapped message goes */
+  const void *mapped;
+  size_t mapped_len;
   int report;            /* the pipe's write end */
   jmp_buf *grandchild;   /* where the sandbox's first process goes on */
 };
@@ -635,14 +638,18 @@ static int mid_main(void *arg)
       rep.pid = k;
       /* We are root in the holder's namespace, its parent: the map is
        * ours to write, within the holder's ids. */
-      if (userns_write_maps(k, a->u, (size_t) a->nu, a->g, (size_t) a->ng, &rep.err) < 0)
+      int r = userns_write_maps(k, a->u, (size_t) a->nu, a->g, (size_t) a->ng, &rep.err);
+      if (r == 0 && send(a->mapped_fd, a->mapped, a->mapped_len, MSG_NOSIGNAL) != (ssize_t) a->mapped_len)
+        r = error_set(&rep.err, errno, "tell the new process that it is mapped");
+      if (r < 0)
         kill(k, SIGKILL);
     }
   }
   _exit(write(a->report, &rep, sizeof rep) == sizeof rep ? 0 : 1);
 }
 
-pid_t holder_clone(struct holder *h, unsigned long long flags, const struct userns_plan *ids, struct error *err)
+pid_t holder_clone(struct holder *h, unsigned long long flags, const struct userns_plan *ids, int mapped_fd,
+                   const void *mapped, size_t len, struct error *err)
 {
   struct id_map u[MAX_NESTED_MAPS], g[MAX_NESTED_MAPS];
   int nu = userns_translate(ids->uid_map, ids->n_uid_map, ids->holder_uid_map, ids->n_holder_uid_map, u,
@@ -661,8 +668,8 @@ pid_t holder_clone(struct holder *h, unsigned long long flags, const struct user
     h->userns_fd = h->pidfd = -1;  /* closed by the mid before the clone */
     return 0;
   }
-  struct mid_args a = {.h = h, .flags = flags, .u = u, .g = g, .nu = nu, .ng = ng, .report = p[1],
-                       .grandchild = &grandchild};
+  struct mid_args a = {.h = h, .flags = flags, .u = u, .g = g, .nu = nu, .ng = ng, .mapped_fd = mapped_fd,
+                       .mapped = mapped, .mapped_len = len, .report = p[1], .grandchild = &grandchild};
 #if MID_SHARES_MEMORY
   static char mid_stack[64 * 1024] __attribute__((aligned(16)));
   pid_t mid = clone(mid_main, mid_stack + sizeof mid_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);

@@ -37,10 +37,13 @@ int holder_join(struct holder *h, const struct userns_plan *ids, struct error *e
 /* clone3(flags | CLONE_NEWUSER ...) with the new user namespace nested in
  * the holder's, mapped by ids (translated into the holder's ids), and the
  * child made the caller's own child (CLONE_PARENT from a short-lived
- * process that joined the holder's namespace). Returns as fork(): 0 in the
- * child, which is mapped already; its pid in the caller; a negative errno
- * with err set, and no child left, on failure. */
-pid_t holder_clone(struct holder *h, unsigned long long flags, const struct userns_plan *ids, struct error *err);
+ * process that joined the holder's namespace). Once the map is written,
+ * that process sends `mapped` (len bytes) on mapped_fd, so the child need
+ * not wait for the caller to tell it. Returns as fork(): 0 in the child,
+ * which is mapped already; its pid in the caller (the message sent); a
+ * negative errno with err set, and no child left, on failure. */
+pid_t holder_clone(struct holder *h, unsigned long long flags, const struct userns_plan *ids, int mapped_fd,
+                   const void *mapped, size_t len, struct error *err);
 /* Give the holder fd to close, and close ours: a sandbox's mount
  * namespace, whose last reference it then drops, and with it every mount
  * of the sandbox, after hutch has reported the command's status. Without a

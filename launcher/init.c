@@ -81,9 +81,11 @@ static int init_setup(struct init *in, struct error *err)
 }
 
 /* sync 4: the network helper and the forwarder start on it while we build
- * the root. */
+ * the root (with a keeper only). */
 static int send_netns(struct init *in, struct error *err)
 {
+  if (in->direct)
+    return 0;  /* no helper, no forwarder: hutch has no use for it */
   _cleanup_close_ int netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (netns < 0)
     return error_set(err, errno, "open the sandbox's network namespace");

@@ -150,12 +150,14 @@ static int start_app_helpers(struct parent *h, struct error *err)
  * together so that they are owned by it: nested in the holder's and mapped
  * already when the launch joined one, else plain (map_ids maps it with the
  * helpers). Returns as fork(). */
-static pid_t clone_userns(struct parent *h, unsigned long long flags, struct error *err)
+static pid_t clone_userns(struct parent *h, unsigned long long flags, int sock, struct error *err)
 {
   pid_t pid = -1;
   if (h->holder.pid > 0) {
     struct error herr = {0};
-    pid = holder_clone(&h->holder, CLONE_NEWUSER | flags, &h->l.plan->ids, &herr);
+    /* sync 2, sent by the process that maps the child (map_ids does not). */
+    static const struct sync_msg mapped = {.type = SYNC_MAPPED};
+    pid = holder_clone(&h->holder, CLONE_NEWUSER | flags, &h->l.plan->ids, sock, &mapped, sizeof mapped, &herr);
     if (pid < 0) {
       log_debug("cannot use the holder (%s); mapping with newuidmap/newgidmap", herr.msg);
       holder_release(&h->holder);
@@ -189,7 +191,7 @@ static pid_t clone_with_sock(struct parent *h, unsigned long long flags, int *ch
   int r = sync_pair(sp, err);
   if (r < 0)
     return r;
-  pid_t pid = clone_userns(h, flags, err);
+  pid_t pid = clone_userns(h, flags, sp[0], err);
   if (pid < 0) {
     close(sp[0]);
     close(sp[1]);
@@ -228,7 +230,7 @@ static int map_ids(struct parent *h, struct error *err)
   if (r < 0)
     return r;
   h->mapped = true;
-  if ((r = sync_send(h->l.parent_sock, SYNC_MAPPED, 0, -1)) < 0)
+  if (!h->holder_mapped && (r = sync_send(h->l.parent_sock, SYNC_MAPPED, 0, -1)) < 0)
     return error_set(err, -r, "the %s ended before it was mapped", h->init_pid > 0 ? "sandbox's init" : "keeper");
   return 0;
 }
@@ -545,7 +547,6 @@ static const struct stage direct_stages[] = {
   {"join holder", join_holder},
   {"clone init", spawn_init},
   {"write id maps", map_ids},
-  {"network namespace", start_network},
   {"terminal relay", start_tty},
   {"sandbox ready", wait_ready},
   {"go", send_go},
