@@ -20,8 +20,8 @@
 # layer count (1, 10, 100); the memory of the holder and of hutch's processes
 # while a sandbox runs. Run as an unprivileged user with subordinate ids,
 # ideally with XDG_RUNTIME_DIR on a tmpfs: bench/launch.sh [BUILD_DIR]
-# RUNS (default 100) sets hyperfine's runs per command, SEQ (default 1000)
-# the sequential launches.
+# RUNS (default 100) sets hyperfine's runs per command (split over ROUNDS,
+# default 5, in rotated order), SEQ (default 1000) the sequential launches.
 . "$(dirname "$0")/lib.sh"
 need_tools "Debian: apt install hyperfine bubblewrap util-linux python3" hyperfine bwrap unshare python3 ss
 runs=${RUNS:-100}
@@ -85,25 +85,48 @@ if [ ${#podman_cmd[@]} -gt 0 ]; then
     names+=(podman)
     cmds+=("${podman_cmd[*]}")
 fi
-args=()
-for i in "${!names[@]}"; do
-    if [ "${names[$i]}" = hutch-first ]; then
-        args+=(--prepare "$hutch system reset")
-    else
-        args+=(--prepare true)
-    fi
-    args+=(-n "${names[$i]}" "${cmds[$i]}")
+# The machine drifts (other users, the host): hyperfine measures its
+# commands one after another, so one run can favour whichever came at a
+# quiet moment. ROUNDS runs (default 5) of RUNS/ROUNDS each, the order
+# rotated every round; the times are pooled, and the ratio to bwrap is also
+# given per round.
+rounds=${ROUNDS:-5}
+per=$(((runs + rounds - 1) / rounds))
+for ((r = 0; r < rounds; r++)); do
+    args=()
+    n=${#names[@]}
+    for ((k = 0; k < n; k++)); do
+        i=$(((k + r * 3) % n))
+        if [ "${names[$i]}" = hutch-first ]; then
+            args+=(--prepare "$hutch system reset")
+        else
+            args+=(--prepare true)
+        fi
+        args+=(-n "${names[$i]}" "${cmds[$i]}")
+    done
+    hyperfine -N --warmup 3 --runs "$per" --export-json "$work/launch-$r.json" "${args[@]}" > /dev/null
 done
-hyperfine -N --warmup 10 --runs "$runs" --export-json "$work/launch.json" "${args[@]}" > /dev/null
 
-python3 - "$work/launch.json" <<'PY'
-import json, sys
-res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-med = {k: v["median"] * 1000 for k, v in res.items()}
-print(f"\n{'command':<17}{'median ms':>10}{'mean ms':>10}{'stddev':>9}{'x bwrap':>9}{'x floor':>9}")
-for k, v in res.items():
-    print(f"{k:<17}{med[k]:>10.2f}{v['mean']*1000:>10.2f}{v['stddev']*1000:>9.2f}"
-          f"{med[k]/med['bwrap']:>9.2f}{med[k]/med['unshare']:>9.2f}")
+python3 - "$work"/launch-*.json <<'PY'
+import json, statistics as st, sys
+times, rounds = {}, []
+for path in sys.argv[1:]:
+    res = {r["command"]: r["times"] for r in json.load(open(path))["results"]}
+    rounds.append({k: st.median(v) for k, v in res.items()})
+    for k, v in res.items():
+        times.setdefault(k, []).extend(v)
+med = {k: st.median(v) * 1000 for k, v in times.items()}
+order = [k for k in ("hutch", "hutch-keeper", "hutch-first", "hutch-no-holder", "hutch-single", "hutch-fuse",
+                     "hutch-pasta", "bwrap", "unshare", "podman") if k in med]
+print(f"\n{len(rounds)} rounds, {len(times['bwrap'])} runs of each command in all")
+print(f"{'command':<17}{'median ms':>10}{'mean ms':>10}{'stddev':>9}{'x bwrap':>9}{'x floor':>9}"
+      f"{'  x bwrap per round':>22}")
+for k in order:
+    v = times[k]
+    per = sorted(r[k] / r["bwrap"] for r in rounds)
+    print(f"{k:<17}{med[k]:>10.2f}{st.mean(v)*1000:>10.2f}{st.pstdev(v)*1000:>9.2f}"
+          f"{med[k]/med['bwrap']:>9.2f}{med[k]/med['unshare']:>9.2f}"
+          f"{'  ' + ' '.join(f'{x:.2f}' for x in per):>22}")
 for name, target in (("hutch", 1.0), ("hutch-single", 0.9), ("hutch-first", 2.5)):
     r = med[name] / med["bwrap"]
     print(f"target: {name} <= {target} x bwrap: {'met' if r <= target else 'NOT met'} ({r:.2f} x)")
