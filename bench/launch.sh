@@ -3,6 +3,8 @@
 # root running /bin/true, every variant side by side in one hyperfine run:
 #   hutch             the default: the holder's namespace, subordinate map,
 #                     kernel overlay, the full policy
+#   hutch-unconfined  the default with --seccomp unconfined: what the filter's
+#                     load costs (bwrap installs none)
 #   hutch-keeper      --upper disk, which takes the keeper (the default has
 #                     none)
 #   hutch-first       the first launch, which makes the holder (`hutch system
@@ -69,9 +71,10 @@ echo "One default launch, --log-level debug (times from hutch's start):"
 # The side by side run. A --prepare per command: only hutch-first's stops
 # the holder.
 pport=$(port)
-names=(hutch hutch-keeper hutch-first hutch-no-holder hutch-single hutch-fuse hutch-pasta bwrap unshare)
+names=(hutch hutch-unconfined hutch-keeper hutch-first hutch-no-holder hutch-single hutch-fuse hutch-pasta bwrap unshare)
 cmds=(
     "$hutch run $L /bin/true"
+    "$hutch run --seccomp unconfined $L /bin/true"
     "$hutch run --upper disk $L /bin/true"
     "$hutch run $L /bin/true"
     "$hutch run --no-holder $L /bin/true"
@@ -116,7 +119,7 @@ for path in sys.argv[1:]:
     for k, v in res.items():
         times.setdefault(k, []).extend(v)
 med = {k: st.median(v) * 1000 for k, v in times.items()}
-order = [k for k in ("hutch", "hutch-keeper", "hutch-first", "hutch-no-holder", "hutch-single", "hutch-fuse",
+order = [k for k in ("hutch", "hutch-unconfined", "hutch-keeper", "hutch-first", "hutch-no-holder", "hutch-single", "hutch-fuse",
                      "hutch-pasta", "bwrap", "unshare", "podman") if k in med]
 print(f"\n{len(rounds)} rounds, {len(times['bwrap'])} runs of each command in all")
 print(f"{'command':<17}{'median ms':>10}{'mean ms':>10}{'stddev':>9}{'x bwrap':>9}{'x floor':>9}"
