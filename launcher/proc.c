@@ -114,7 +114,7 @@ static void child(const struct proc_spawn *ps, pid_t parent, int report)
     ps->fn(ps->arg);
     _exit(EXIT_HUTCH_FAILED);
   }
-  execvp(ps->argv[0], ps->argv);
+  execvp(ps->path ? ps->path : ps->argv[0], ps->argv);
 fail:;
   int e = errno;
   if (write(report, &e, sizeof e) < 0)

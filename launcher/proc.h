@@ -43,6 +43,7 @@ enum proc_stdio {
 #define PROC_MAX_KEEP 256
 struct proc_spawn {
   char *const *argv;
+  const char *path;      /* the file to exec with argv, if not argv[0] */
   void (*fn)(void *arg);
   void *arg;
   const int *keep;
