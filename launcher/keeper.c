@@ -147,14 +147,16 @@ static int wait_netns(struct keeper *k, struct error *err)
 
 static int start_forwarder(struct keeper *k, struct error *err)
 {
-  return portfwd_start(&k->l->pf, k->netns, err);
+  int r = portfwd_start(&k->l->pf, k->netns, err);
+  close_fd(&k->netns);
+  return r;
 }
 
-/* sync 4, second half: hutch starts the network helper on it. */
+/* sync 4, second half: hutch starts the network helper on it, first,
+ * since the helper takes longest to be ready. */
 static int pass_netns(struct keeper *k, struct error *err)
 {
   int r = sync_send(k->l->parent_sock, SYNC_NETNS, 0, k->netns);
-  close_fd(&k->netns);
   return r < 0 ? error_set(err, -r, "pass the network namespace to hutch") : 0;
 }
 
@@ -191,8 +193,8 @@ static const struct {
   {"mount overlay", mount_overlay},
   {"clone init", start_init},
   {"network namespace", wait_netns},
-  {"start port forwarder", start_forwarder},
   {"pass namespace to hutch", pass_netns},
+  {"start port forwarder", start_forwarder},
   {"relay terminal, ready, go", relay_setup},
   {"reap stale run dirs", reap_stale},
 };
