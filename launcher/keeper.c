@@ -2,7 +2,9 @@
  *
  * It lives in the new user namespace (with all capabilities there) and in a
  * mount namespace that still sees the host's tree, but outside the sandbox's
- * pid namespace, where nothing in the sandbox can see or trace it. It must:
+ * pid namespace, where nothing in the sandbox can see or trace it; with a
+ * network helper, in the sandbox's network namespace, which it makes first
+ * (early_netns). It must:
  * mount the overlay, start init, start the port forwarder, answer hutch's
  * requests, and, however the sandbox ends, kill init, unmount and remove the
  * run directory. It must not: exec anything but fuse-overlayfs and
@@ -19,6 +21,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +41,7 @@ struct keeper {
   int sigfd;          /* SIGTERM (parent death), SIGHUP, SIGINT: stop */
   int init_pidfd;
   int netns;          /* init's network namespace, between two stages */
+  bool early_net;     /* made by early_netns(), and passed to hutch */
   int nsfds[SYNC_N_NAMESPACES]; /* a joinable sandbox's, for hutch exec */
   bool error_sent;    /* an ERROR already reached hutch */
 };
@@ -97,6 +101,28 @@ static int wait_mapped(struct keeper *k, struct error *err)
   return 0;
 }
 
+static int pass_netns(struct keeper *k, struct error *err);
+
+/* With a network helper, the network namespace comes first, made here and
+ * passed to hutch at once: the helper takes longest to be ready, and
+ * starts while the overlay is mounted and init is cloned. init, cloned
+ * without CLONE_NEWNET, is in it, as the keeper is from now on (it has no
+ * use for the host's: the forwarder's listening sockets are bound already,
+ * and it connects into the sandbox). */
+static int early_netns(struct keeper *k, struct error *err)
+{
+  enum net_mode mode = k->l->plan->network;
+  if (mode != NET_PASTA && mode != NET_SLIRP4NETNS)
+    return 0;
+  if (unshare(CLONE_NEWNET) < 0)
+    return error_set(err, errno, "create the sandbox's network namespace");
+  k->netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (k->netns < 0)
+    return error_set(err, errno, "open the sandbox's network namespace");
+  k->early_net = true;
+  return pass_netns(k, err);
+}
+
 static int mount_overlay(struct keeper *k, struct error *err)
 {
   return rootfs_mount_overlay(k->l->plan, &k->l->rt, &k->l->ov, err);
@@ -111,7 +137,10 @@ static int start_init(struct keeper *k, struct error *err)
   int r = sync_pair(sp, err);
   if (r < 0)
     return r;
-  pid_t pid = proc_clone(init_namespaces(l->plan), &k->init_pidfd);
+  unsigned long long flags = init_namespaces(l->plan);
+  if (k->early_net)
+    flags &= ~(unsigned long long) CLONE_NEWNET;
+  pid_t pid = proc_clone(flags, &k->init_pidfd);
   if (pid < 0) {
     close(sp[0]);
     close(sp[1]);
@@ -125,8 +154,14 @@ static int start_init(struct keeper *k, struct error *err)
   close(sp[1]);
   l->keeper_sock = sp[0];
   l->init_pid = pid;
-  /* sync 3 */
-  return sync_send(l->parent_sock, SYNC_SANDBOX_PID, pid, -1);
+  return 0;
+}
+
+/* sync 3, after the network namespace (hutch starts its helper first). */
+static int send_init_pid(struct keeper *k, struct error *err)
+{
+  int r = sync_send(k->l->parent_sock, SYNC_SANDBOX_PID, k->l->init_pid, -1);
+  return r < 0 ? error_set(err, -r, "tell hutch init's pid") : 0;
 }
 
 /* sync 4, first half: init's network namespace. */
@@ -134,11 +169,16 @@ static int wait_netns(struct keeper *k, struct error *err)
 {
   struct sync_msg m;
   int r = wait_for(k, k->l->keeper_sock);
-  if (r < 0 || (r = sync_expect(k->l->keeper_sock, SYNC_NETNS, &m, &k->netns, err)) < 0) {
+  int netns = -1;
+  if (r < 0 || (r = sync_expect(k->l->keeper_sock, SYNC_NETNS, &m, &netns, err)) < 0) {
     if (r != -EIO)
       return error_set(err, -r, "the sandbox's init ended before it sent its network namespace");
     return r;  /* init's own error, in err */
   }
+  if (k->early_net)
+    close(netns);  /* the one we made, which we hold already */
+  else
+    k->netns = netns;
   for (int i = 0; k->l->joinable && i < SYNC_N_NAMESPACES; i++)
     if ((r = sync_expect(k->l->keeper_sock, SYNC_NSFD, &m, &k->nsfds[i], err)) < 0)
       return r;
@@ -153,9 +193,11 @@ static int start_forwarder(struct keeper *k, struct error *err)
 }
 
 /* sync 4, second half: hutch starts the network helper on it, first,
- * since the helper takes longest to be ready. */
+ * since the helper takes longest to be ready (early_netns did already). */
 static int pass_netns(struct keeper *k, struct error *err)
 {
+  if (k->early_net && k->l->init_pid > 0)
+    return 0;
   int r = sync_send(k->l->parent_sock, SYNC_NETNS, 0, k->netns);
   return r < 0 ? error_set(err, -r, "pass the network namespace to hutch") : 0;
 }
@@ -190,10 +232,12 @@ static const struct {
   int (*run)(struct keeper *k, struct error *err);
 } stages[] = {
   {"mapped", wait_mapped},
+  {"network namespace first", early_netns},
   {"mount overlay", mount_overlay},
   {"clone init", start_init},
   {"network namespace", wait_netns},
   {"pass namespace to hutch", pass_netns},
+  {"init's pid to hutch", send_init_pid},
   {"start port forwarder", start_forwarder},
   {"relay terminal, ready, go", relay_setup},
   {"reap stale run dirs", reap_stale},
