@@ -241,16 +241,6 @@ static int wait_mapped(struct init *in, struct error *err)
   return 0;
 }
 
-/* The keeper's chore: run directories that a killed keeper left, removed
- * before our tmpfs covers them. A look into an empty directory when there
- * are none. */
-static int reap_stale(struct init *in, struct error *err)
-{
-  (void) err;
-  runtime_reap_stale(&in->l->rt);
-  return 0;
-}
-
 /* The keeper's part: the overlay, in our own mount namespace. */
 static int mount_overlay(struct init *in, struct error *err)
 {
@@ -262,7 +252,6 @@ static int mount_overlay(struct init *in, struct error *err)
 
 static const struct stage direct_stages[] = {
   {"mapped", wait_mapped},
-  {"reap stale run dirs", reap_stale},
   {"mount overlay in memory", mount_overlay},
 };
 

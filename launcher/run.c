@@ -540,6 +540,17 @@ static int spawn_init(struct parent *h, struct error *err)
   return cgroup_sandbox_place(&h->cg, pid, err);
 }
 
+/* The keeper's chore, done here while init builds the root (init's tmpfs
+ * covers the run base only in its own mount namespace): run directories
+ * that a killed keeper left. A look into an empty directory when there are
+ * none. */
+static int reap_stale_runs(struct parent *h, struct error *err)
+{
+  (void) err;
+  runtime_reap_stale(&h->l.rt);
+  return 0;
+}
+
 static const struct stage direct_stages[] = {
   {"setup", setup_parent},
   {"cgroup", make_cgroup},
@@ -547,6 +558,7 @@ static const struct stage direct_stages[] = {
   {"join holder", join_holder},
   {"clone init", spawn_init},
   {"write id maps", map_ids},
+  {"reap stale run dirs", reap_stale_runs},
   {"terminal relay", start_tty},
   {"sandbox ready", wait_ready},
   {"go", send_go},

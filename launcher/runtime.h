@@ -48,6 +48,8 @@ void runtime_remove_leftover(const struct runtime *rt);
 void runtime_free(struct runtime *rt);
 /* Remove run directories of earlier runs whose lock is no longer held (their
  * hutch and keeper were killed with SIGKILL); rt->dir, if set, is spared.
- * Called in the sandbox's user namespace (by the keeper, or by init where
- * there is none), whose capabilities can remove files of subordinate ids. */
+ * Called by the keeper, in the sandbox's user namespace, whose capabilities
+ * can remove files of subordinate ids; without a keeper by hutch, which
+ * removes what the caller owns (all a run directory holds but an upper
+ * layer's files, which live in memory or under the data directory). */
 void runtime_reap_stale(const struct runtime *rt);
