@@ -14,7 +14,7 @@ rounds=${ROUNDS:-20}
 "$src/helpers/hutch-demo-layers" "$work/layers" > /dev/null
 
 echo "machine: $(uname -srm), $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "date: $(date -u +%Y-%m-%dT%H:%MZ); pasta $(pasta --version 2>&1 | head -1 | awk '{print $2}'), $(slirp4netns --version | head -1)"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ); pasta $(dpkg-query -W -f '${Version}' passt 2>/dev/null || pasta --version 2>&1 | head -1 | awk '{print $2}'), $(slirp4netns --version | head -1)"
 
 python3 - "$hutch" "$work/layers" "$rounds" "$(port)" <<'PY'
 import os, signal, socket, statistics as st, subprocess, sys, time
