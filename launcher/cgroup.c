@@ -22,10 +22,11 @@
  * hutch-PID (clone3's CLONE_INTO_CGROUP), which also roots init's new
  * cgroup namespace there: inside, /proc/self/cgroup reads "0::/" and
  * /sys/fs/cgroup shows the sandbox's own memory.max and cpu.max, which
- * runtimes that size themselves from them (JVMs, Go) read. Where that
- * clone is not possible (init cloned by the holder, or an older kernel),
+ * runtimes that size themselves from them (JVMs, Go) read; init cloned
+ * through the holder goes in the same way (holder.c's mid process clones
+ * it with this fd). Where that clone is not possible (an older kernel),
  * and on the keeper's path (the keeper clones init, and tells hutch its pid
- * at sync 3), hutch moves init in before it does anything (it waits for
+ * at sync 4), hutch moves init in before it does anything (it waits for
  * its id map, or for GO); everything the command starts stays inside. The
  * cgroup namespace was then made in hutch's leaf: inside,
  * /proc/self/cgroup reads /../hutch-PID and /sys/fs/cgroup shows that

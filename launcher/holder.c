@@ -32,6 +32,13 @@
  * sandbox with the helpers as before. Killing the holder never touches a
  * running sandbox: a nested namespace keeps its parent alive.
  *
+ * Launches without a keeper hand it their sandbox's mount namespace once
+ * the sandbox has ended (holder_hand_over, DIR/drop): closing it here
+ * unmounts the sandbox off the launch's path. The price is that those
+ * mounts, the writes in memory among them, outlive `hutch run` until the
+ * holder has closed them. It closes whatever it receives, and nothing
+ * else: only the caller can reach DIR.
+ *
  * The files the sandbox's keeper touches on the host are the same on both
  * paths: in the holder's namespace the caller is root (0 -> the caller), so
  * the keeper's root is the caller on the host either way.
@@ -578,6 +585,7 @@ fail:
 
 struct mid_report {
   pid_t pid;
+  bool told;
   struct error err;
 };
 
@@ -597,12 +605,9 @@ struct mid_report {
 
 struct mid_args {
   const struct holder *h;
-  unsigned long long flags;
+  const struct holder_clone_opts *o;
   const struct id_map *u, *g;
   int nu, ng;
-  int mapped_fd;         /* where the mapped message goes */
-  const void *mapped;
-  size_t mapped_len;
   int report;            /* the pipe's write end */
   jmp_buf *grandchild;   /* where the sandbox's first process goes on */
 };
@@ -614,48 +619,77 @@ struct mid_args {
  * hutch waits: it writes nothing of hutch's but what the C library does
  * for it (errno, the map's text on the heap), closes only its own copies
  * of the descriptors, and reports through the pipe, as the forked mid
- * does. The new process is a copy of the mid, so of hutch's memory as it
- * was when hutch stopped in holder_clone(): it jumps back there, onto
- * hutch's stack as it was, and holder_clone() returns 0 in it. */
+ * does: first the new process's pid (so that hutch can kill it whatever
+ * happens next), then the rest. The new process is a copy of the mid, so
+ * of hutch's memory as it was when hutch stopped in holder_clone(): it
+ * jumps back there, onto hutch's stack as it was (above this stack, so
+ * _FORTIFY_SOURCE's longjmp check allows it), and holder_clone() returns 0
+ * in it. */
 static int mid_main(void *arg)
 {
   struct mid_args *a = arg;
+  const struct holder_clone_opts *o = a->o;
   struct mid_report rep = {.pid = -1};
+  pid_t k = -1;
+  bool in_cgroup = o->cgroup_fd >= 0;
   if (setns(a->h->userns_fd, CLONE_NEWUSER) < 0) {
     error_set(&rep.err, errno, "setns into the holder's user namespace");
   } else {
     close(a->h->userns_fd);
     close(a->h->pidfd);
     /* clone3 refuses an exit signal with CLONE_PARENT: the child takes
-     * ours, SIGCHLD, which goes to our parent, hutch. */
-    struct clone_args ca = {.flags = a->flags | CLONE_NEWUSER | CLONE_PARENT};
-    pid_t k = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+     * ours, SIGCHLD, which goes to our parent, hutch. Straight into the
+     * sandbox's cgroup where there is one, which also roots its cgroup
+     * namespace there. */
+    struct clone_args ca = {.flags = o->flags | CLONE_NEWUSER | CLONE_PARENT};
+    if (in_cgroup) {
+      ca.flags |= CLONE_INTO_CGROUP;
+      ca.cgroup = (unsigned long long) o->cgroup_fd;
+    }
+    k = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+    if (k < 0 && in_cgroup) {
+      in_cgroup = false;
+      ca.flags &= ~(unsigned long long) CLONE_INTO_CGROUP;
+      ca.cgroup = 0;
+      k = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+    }
     if (k == 0)
       longjmp(*a->grandchild, 1);
-    if (k < 0) {
+    if (k < 0)
       error_set(&rep.err, errno, "clone in the holder's user namespace");
-    } else {
-      rep.pid = k;
-      /* We are root in the holder's namespace, its parent: the map is
-       * ours to write, within the holder's ids. */
-      int r = userns_write_maps(k, a->u, (size_t) a->nu, a->g, (size_t) a->ng, &rep.err);
-      if (r == 0 && send(a->mapped_fd, a->mapped, a->mapped_len, MSG_NOSIGNAL) != (ssize_t) a->mapped_len)
+  }
+  /* The pid first: hutch kills the new process if no report follows. */
+  if (write(a->report, &k, sizeof k) != sizeof k) {
+    if (k > 0)
+      kill(k, SIGKILL);
+    _exit(1);
+  }
+  if (k > 0) {
+    rep.pid = k;
+    /* We are root in the holder's namespace, its parent: the map is ours
+     * to write, within the holder's ids. A new process that is not in the
+     * sandbox's cgroup yet is told by hutch, once hutch has placed it. */
+    int r = userns_write_maps(k, a->u, (size_t) a->nu, a->g, (size_t) a->ng, &rep.err);
+    if (r == 0 && (o->cgroup_fd < 0 || in_cgroup)) {
+      if (send(o->mapped_fd, o->mapped, o->mapped_len, MSG_NOSIGNAL) != (ssize_t) o->mapped_len)
         r = error_set(&rep.err, errno, "tell the new process that it is mapped");
-      if (r < 0)
-        kill(k, SIGKILL);
+      else
+        rep.told = true;
     }
+    if (r < 0)
+      kill(k, SIGKILL);
   }
   _exit(write(a->report, &rep, sizeof rep) == sizeof rep ? 0 : 1);
 }
 
-pid_t holder_clone(struct holder *h, unsigned long long flags, const struct userns_plan *ids, int mapped_fd,
-                   const void *mapped, size_t len, struct error *err)
+pid_t holder_clone(struct holder *h, const struct userns_plan *ids, struct holder_clone_opts *o, struct error *err)
 {
   struct id_map u[MAX_NESTED_MAPS], g[MAX_NESTED_MAPS];
   int nu = userns_translate(ids->uid_map, ids->n_uid_map, ids->holder_uid_map, ids->n_holder_uid_map, u,
                             MAX_NESTED_MAPS);
   int ng = userns_translate(ids->gid_map, ids->n_gid_map, ids->holder_gid_map, ids->n_holder_gid_map, g,
                             MAX_NESTED_MAPS);
+  o->told = false;
   if (nu < 0 || ng < 0)
     return error_set(err, 0, "the sandbox's map does not fit in the holder's");
   int p[2];
@@ -664,12 +698,12 @@ pid_t holder_clone(struct holder *h, unsigned long long flags, const struct user
   jmp_buf grandchild;
   if (setjmp(grandchild)) {
     /* The sandbox's first process, in its copy of this frame. */
+    close(p[0]);
     close(p[1]);
     h->userns_fd = h->pidfd = -1;  /* closed by the mid before the clone */
     return 0;
   }
-  struct mid_args a = {.h = h, .flags = flags, .u = u, .g = g, .nu = nu, .ng = ng, .mapped_fd = mapped_fd,
-                       .mapped = mapped, .mapped_len = len, .report = p[1], .grandchild = &grandchild};
+  struct mid_args a = {.h = h, .o = o, .u = u, .g = g, .nu = nu, .ng = ng, .report = p[1], .grandchild = &grandchild};
 #if MID_SHARES_MEMORY
   static char mid_stack[64 * 1024] __attribute__((aligned(16)));
   pid_t mid = clone(mid_main, mid_stack + sizeof mid_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
@@ -684,16 +718,21 @@ pid_t holder_clone(struct holder *h, unsigned long long flags, const struct user
     return error_set(err, errno, "start the process joining the holder");
   static struct mid_report rep;  /* two KiB: not on the stack */
   memset(&rep, 0, sizeof rep);
-  ssize_t n = read(rd, &rep, sizeof rep);
+  pid_t child = -1;
+  bool have_pid = read(rd, &child, sizeof child) == sizeof child;
+  ssize_t n = have_pid ? read(rd, &rep, sizeof rep) : 0;
   proc_wait(mid);
-  if (n != (ssize_t) sizeof rep)
-    return error_set(err, 0, "the process joining the holder ended without a word");
-  if (rep.err.msg[0]) {
+  if (n != (ssize_t) sizeof rep || rep.err.msg[0]) {
+    if (have_pid && child > 0) {
+      kill(child, SIGKILL);  /* our child, through CLONE_PARENT */
+      proc_wait(child);
+    }
+    if (n != (ssize_t) sizeof rep)
+      return error_set(err, 0, "the process joining the holder ended without a word");
     *err = rep.err;
-    if (rep.pid > 0)
-      proc_wait(rep.pid);  /* killed, and our child through CLONE_PARENT */
     return err->errnum ? -err->errnum : -EINVAL;
   }
+  o->told = rep.told;
   return rep.pid;
 }
 

@@ -5,6 +5,7 @@
  * with no setuid helper. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -34,16 +35,26 @@ bool holder_wanted(const struct userns_plan *ids);
  * used, or a negative errno with the reason in err: the launch then maps
  * its sandbox with the helpers, as without a holder. */
 int holder_join(struct holder *h, const struct userns_plan *ids, struct error *err);
+/* What holder_clone() does besides the clone. */
+struct holder_clone_opts {
+  unsigned long long flags;  /* the namespaces (CLONE_NEWUSER is added) */
+  int cgroup_fd;             /* >= 0: clone into that cgroup (CLONE_INTO_CGROUP) */
+  int mapped_fd;             /* where `mapped` goes once the child is mapped */
+  const void *mapped;
+  size_t mapped_len;
+  bool told;                 /* out: `mapped` was sent (only when the child
+                              * is in cgroup_fd's cgroup, if one was given) */
+};
 /* clone3(flags | CLONE_NEWUSER ...) with the new user namespace nested in
  * the holder's, mapped by ids (translated into the holder's ids), and the
  * child made the caller's own child (CLONE_PARENT from a short-lived
  * process that joined the holder's namespace). Once the map is written,
- * that process sends `mapped` (len bytes) on mapped_fd, so the child need
- * not wait for the caller to tell it. Returns as fork(): 0 in the child,
- * which is mapped already; its pid in the caller (the message sent); a
- * negative errno with err set, and no child left, on failure. */
-pid_t holder_clone(struct holder *h, unsigned long long flags, const struct userns_plan *ids, int mapped_fd,
-                   const void *mapped, size_t len, struct error *err);
+ * that process sends `mapped` on mapped_fd, so the child need not wait for
+ * the caller to tell it. Returns as fork(): 0 in the child, which is mapped
+ * already; its pid in the caller; a negative errno with err set, and no
+ * child left, on failure. After a failure, mapped_fd may hold a message
+ * for a child that is gone: use a fresh socket. */
+pid_t holder_clone(struct holder *h, const struct userns_plan *ids, struct holder_clone_opts *o, struct error *err);
 /* Give the holder fd to close, and close ours: a sandbox's mount
  * namespace, whose last reference it then drops, and with it every mount
  * of the sandbox, after hutch has reported the command's status. Without a

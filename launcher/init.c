@@ -80,7 +80,7 @@ static int init_setup(struct init *in, struct error *err)
   return in->sigfd < 0 ? error_set(err, errno, "signalfd") : 0;
 }
 
-/* sync 4: the network helper and the forwarder start on it while we build
+/* sync 3: the network helper and the forwarder start on it while we build
  * the root (with a keeper only). */
 static int send_netns(struct init *in, struct error *err)
 {
@@ -241,6 +241,16 @@ static int wait_mapped(struct init *in, struct error *err)
   return 0;
 }
 
+/* The keeper's chore: run directories that a killed keeper left, removed
+ * before our tmpfs covers them. A look into an empty directory when there
+ * are none. */
+static int reap_stale(struct init *in, struct error *err)
+{
+  (void) err;
+  runtime_reap_stale(&in->l->rt);
+  return 0;
+}
+
 /* The keeper's part: the overlay, in our own mount namespace. */
 static int mount_overlay(struct init *in, struct error *err)
 {
@@ -252,6 +262,7 @@ static int mount_overlay(struct init *in, struct error *err)
 
 static const struct stage direct_stages[] = {
   {"mapped", wait_mapped},
+  {"reap stale run dirs", reap_stale},
   {"mount overlay in memory", mount_overlay},
 };
 

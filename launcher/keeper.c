@@ -157,14 +157,14 @@ static int start_init(struct keeper *k, struct error *err)
   return 0;
 }
 
-/* sync 3, after the network namespace (hutch starts its helper first). */
+/* sync 4, after the network namespace (hutch starts its helper first). */
 static int send_init_pid(struct keeper *k, struct error *err)
 {
   int r = sync_send(k->l->parent_sock, SYNC_SANDBOX_PID, k->l->init_pid, -1);
   return r < 0 ? error_set(err, -r, "tell hutch init's pid") : 0;
 }
 
-/* sync 4, first half: init's network namespace. */
+/* sync 3, first half: init's network namespace. */
 static int wait_netns(struct keeper *k, struct error *err)
 {
   struct sync_msg m;
@@ -192,7 +192,7 @@ static int start_forwarder(struct keeper *k, struct error *err)
   return r;
 }
 
-/* sync 4, second half: hutch starts the network helper on it, first,
+/* sync 3, second half: hutch starts the network helper on it, first,
  * since the helper takes longest to be ready (early_netns did already). */
 static int pass_netns(struct keeper *k, struct error *err)
 {

@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,6 +65,7 @@ struct parent {
   const struct run_monitor *mon; /* or NULL */
   struct holder holder; /* joined, when the launch maps through the holder */
   bool holder_mapped;   /* the keeper was cloned mapped, in the holder's namespace */
+  bool told_mapped;     /* ... and told so by the process that mapped it */
   struct dbusproxy dbus; /* hutch app's helpers (dbusproxy.h, xnest.h) */
   struct xnest xnest;
   pid_t init_pid;       /* without a keeper: init, hutch's own child */
@@ -146,26 +148,39 @@ static int start_app_helpers(struct parent *h, struct error *err)
   return r < 0 ? r : dbusproxy_start(&h->l.plan->dbus, h->l.rt.dir, &h->dbus, err);
 }
 
+/* clone3 in the holder's user namespace, which the new one is nested in
+ * and mapped from, already (holder.c). sync 2 (MAPPED) is sent by the
+ * process that maps the child, unless the child still has to be moved into
+ * the sandbox's cgroup: then map_ids does, after. Returns as fork(), or -1
+ * (no child, the holder released) when the holder cannot be used. */
+static pid_t clone_in_holder(struct parent *h, unsigned long long flags, int sock)
+{
+  struct error herr = {0};
+  static const struct sync_msg mapped = {.type = SYNC_MAPPED};
+  struct holder_clone_opts o = {
+    .flags = CLONE_NEWUSER | flags, .cgroup_fd = h->into_cgroup_fd, .mapped_fd = sock, .mapped = &mapped,
+    .mapped_len = offsetof(struct sync_msg, err),  /* as sync_send() sends it */
+  };
+  pid_t pid = holder_clone(&h->holder, &h->l.plan->ids, &o, &herr);
+  if (pid < 0) {
+    log_debug("cannot use the holder (%s); mapping with newuidmap/newgidmap", herr.msg);
+    holder_release(&h->holder);
+    return -1;
+  }
+  if (pid > 0) {
+    h->holder_mapped = true;
+    h->told_mapped = o.told;
+  }
+  return pid;
+}
+
 /* clone3 into a new user namespace and the namespaces of flags, made
- * together so that they are owned by it: nested in the holder's and mapped
- * already when the launch joined one, else plain (map_ids maps it with the
- * helpers). Returns as fork(). */
-static pid_t clone_userns(struct parent *h, unsigned long long flags, int sock, struct error *err)
+ * together so that they are owned by it; map_ids maps it with the helpers.
+ * Returns as fork(). */
+static pid_t clone_userns(struct parent *h, unsigned long long flags, struct error *err)
 {
   pid_t pid = -1;
-  if (h->holder.pid > 0) {
-    struct error herr = {0};
-    /* sync 2, sent by the process that maps the child (map_ids does not). */
-    static const struct sync_msg mapped = {.type = SYNC_MAPPED};
-    pid = holder_clone(&h->holder, CLONE_NEWUSER | flags, &h->l.plan->ids, sock, &mapped, sizeof mapped, &herr);
-    if (pid < 0) {
-      log_debug("cannot use the holder (%s); mapping with newuidmap/newgidmap", herr.msg);
-      holder_release(&h->holder);
-    } else if (pid > 0) {
-      h->holder_mapped = true;
-    }
-  }
-  if (pid < 0 && h->into_cgroup_fd >= 0 && (pid = proc_clone_into(CLONE_NEWUSER | flags, h->into_cgroup_fd)) < 0)
+  if (h->into_cgroup_fd >= 0 && (pid = proc_clone_into(CLONE_NEWUSER | flags, h->into_cgroup_fd)) < 0)
     log_debug("clone into the sandbox's cgroup: %s; moving init there after", strerror(errno));
   if (pid < 0)
     pid = proc_clone(CLONE_NEWUSER | flags, NULL);
@@ -191,7 +206,17 @@ static pid_t clone_with_sock(struct parent *h, unsigned long long flags, int *ch
   int r = sync_pair(sp, err);
   if (r < 0)
     return r;
-  pid_t pid = clone_userns(h, flags, sp[0], err);
+  bool tried = h->holder.pid > 0;
+  pid_t pid = tried ? clone_in_holder(h, flags, sp[0]) : -1;
+  if (pid < 0 && tried) {
+    /* A message for a child that is gone may wait in the old pair. */
+    close(sp[0]);
+    close(sp[1]);
+    if ((r = sync_pair(sp, err)) < 0)
+      return r;
+  }
+  if (pid < 0)
+    pid = clone_userns(h, flags, err);
   if (pid < 0) {
     close(sp[0]);
     close(sp[1]);
@@ -230,7 +255,7 @@ static int map_ids(struct parent *h, struct error *err)
   if (r < 0)
     return r;
   h->mapped = true;
-  if (!h->holder_mapped && (r = sync_send(h->l.parent_sock, SYNC_MAPPED, 0, -1)) < 0)
+  if (!h->told_mapped && (r = sync_send(h->l.parent_sock, SYNC_MAPPED, 0, -1)) < 0)
     return error_set(err, -r, "the %s ended before it was mapped", h->init_pid > 0 ? "sandbox's init" : "keeper");
   return 0;
 }
@@ -263,7 +288,7 @@ static int wait_step(struct parent *h, enum sync_type type, struct sync_msg *m, 
   }
 }
 
-/* sync 3 */
+/* sync 4 */
 static int wait_init(struct parent *h, struct error *err)
 {
   struct sync_msg m;
@@ -273,8 +298,8 @@ static int wait_init(struct parent *h, struct error *err)
   return r < 0 ? r : cgroup_sandbox_place(&h->cg, m.value, err);
 }
 
-/* sync 4: the network helper starts on init's network namespace while init
- * builds the root. */
+/* sync 3: the network helper starts on the sandbox's network namespace
+ * while init builds the root. */
 static int start_network(struct parent *h, struct error *err)
 {
   struct sync_msg m;
@@ -540,17 +565,6 @@ static int spawn_init(struct parent *h, struct error *err)
   return cgroup_sandbox_place(&h->cg, pid, err);
 }
 
-/* The keeper's chore, done here while init builds the root (init's tmpfs
- * covers the run base only in its own mount namespace): run directories
- * that a killed keeper left. A look into an empty directory when there are
- * none. */
-static int reap_stale_runs(struct parent *h, struct error *err)
-{
-  (void) err;
-  runtime_reap_stale(&h->l.rt);
-  return 0;
-}
-
 static const struct stage direct_stages[] = {
   {"setup", setup_parent},
   {"cgroup", make_cgroup},
@@ -558,7 +572,6 @@ static const struct stage direct_stages[] = {
   {"join holder", join_holder},
   {"clone init", spawn_init},
   {"write id maps", map_ids},
-  {"reap stale run dirs", reap_stale_runs},
   {"terminal relay", start_tty},
   {"sandbox ready", wait_ready},
   {"go", send_go},

@@ -201,12 +201,10 @@ void runtime_remove(struct runtime *rt)
 
 void runtime_remove_leftover(const struct runtime *rt)
 {
-  if (!rt->dir || !rt->base)
-    return;
-  _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int r = base < 0 ? -errno : rm_rf_at(base, strrchr(rt->dir, '/') + 1);
-  if (r < 0 && r != -ENOENT)
-    log_warn("could not remove `%s`: %s", rt->dir, strerror(-r));
+  /* Only an empty directory: anything else in it is the keeper's to
+   * remove (the next one reaps it), its writes on disk above all. */
+  if (rt->dir && rmdir(rt->dir) < 0 && errno != ENOENT && errno != ENOTEMPTY)
+    log_debug("rmdir `%s`: %s", rt->dir, strerror(errno));
 }
 
 void runtime_free(struct runtime *rt)

@@ -41,15 +41,13 @@ int runtime_create(struct runtime *rt, bool rw_on_disk, struct error *err);
 /* Remove the run directory. Called by the keeper, which has the capabilities
  * of the user namespace and so can remove files owned by subordinate ids. */
 void runtime_remove(struct runtime *rt);
-/* What another process left in the run directory after its owner removed
- * it (a helper's late file): removed quietly, if anything is there. */
+/* The run directory, if another process's late file (pasta's pid file,
+ * removed before this) kept its owner from removing it: removed if empty. */
 void runtime_remove_leftover(const struct runtime *rt);
 /* Close and free what hutch holds of the run directory (not removing it). */
 void runtime_free(struct runtime *rt);
 /* Remove run directories of earlier runs whose lock is no longer held (their
  * hutch and keeper were killed with SIGKILL); rt->dir, if set, is spared.
- * Called by the keeper, in the sandbox's user namespace, whose capabilities
- * can remove files of subordinate ids; without a keeper by hutch, which
- * removes what the caller owns (all a run directory holds but an upper
- * layer's files, which live in memory or under the data directory). */
+ * Called in the sandbox's user namespace (by the keeper, or by init where
+ * there is none), whose capabilities can remove files of subordinate ids. */
 void runtime_reap_stale(const struct runtime *rt);

@@ -181,9 +181,8 @@ bool seccomp_cache_load(const char *dir, const struct seccomp_cache_key *k, stru
 {
   _cleanup_free_ char *path = cache_path(dir, k);
   _cleanup_close_ int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-  struct stat st;
   size_t len;
-  _cleanup_free_ char *data = fd >= 0 && fstat(fd, &st) == 0 ? read_fd(fd, SECCOMP_CACHE_MAX, &len) : NULL;
+  _cleanup_free_ char *data = fd >= 0 ? read_fd(fd, SECCOMP_CACHE_MAX, &len) : NULL;
   size_t mlen = strlen(CACHE_MAGIC), off = mlen + k->len;
   uint32_t hdr[4];  /* flags, n, len[0], len[1] */
   if (!data || len < off + sizeof hdr || memcmp(data, CACHE_MAGIC, mlen) || memcmp(data + mlen, k->data, k->len))

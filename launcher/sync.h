@@ -3,17 +3,23 @@
  * with SCM_RIGHTS).
  *
  * The launch, in numbered steps (without a keeper, run.c's direct path,
- * init speaks to hutch itself: MAPPED goes to init, there is no
- * SANDBOX_PID nor EXIT, and hutch waits for init through a pidfd):
+ * init speaks to hutch itself: MAPPED goes to init, there is no NETNS,
+ * SANDBOX_PID nor EXIT, READY carries init's mount namespace, and hutch
+ * waits for init through a pidfd):
  *   sync 1  (clone3 returns) the keeper exists in its new user namespace
  *   sync 2  hutch -> keeper   MAPPED: maps written, go on as root inside
- *   sync 3  keeper -> hutch   SANDBOX_PID: init's pid, as the keeper sees it
- *   sync 4  init -> keeper    NETNS: init's network namespace; the keeper
- *                             starts the port forwarder on it, then passes
- *                             it on to hutch for the network helper
+ *                             (sent by the process that joined the holder,
+ *                             which wrote them, when the launch uses one)
+ *   sync 3  keeper -> hutch   NETNS: the sandbox's network namespace, for
+ *                             the network helper. With a helper the keeper
+ *                             makes it before anything else, and clones
+ *                             init into it; otherwise it is init's (below)
+ *           init -> keeper    NETNS: init's network namespace; the keeper
+ *                             starts the port forwarder on it
  *           init -> keeper    NSFD x6 (joinable sandboxes only): its mount,
  *                             pid, ipc, uts, cgroup and network namespaces,
  *                             for exec
+ *   sync 4  keeper -> hutch   SANDBOX_PID: init's pid, as the keeper sees it
  *   sync 5  init -> hutch     PTY: the pseudo-terminal master (via keeper)
  *   sync 6  init -> hutch     READY: root built, waiting to exec (via keeper)
  *   sync 7  hutch -> init     GO: network up, exec the command (via keeper)
