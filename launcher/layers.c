@@ -16,10 +16,13 @@
 #include "store.h"
 #include "util.h"
 
-static int check_layer_dir(const char *path, const char *what, struct error *err)
+/* path, whose stat is st (NULL: not looked at yet). */
+static int check_layer_dir(const char *path, const struct stat *st_known, const char *what, struct error *err)
 {
   struct stat st;
-  if (stat(path, &st) < 0)
+  if (st_known)
+    st = *st_known;
+  else if (stat(path, &st) < 0)
     return error_set(err, errno, "%s `%s`", what, path);
   if (!S_ISDIR(st.st_mode))
     return error_set(err, 0, "%s `%s` is not a directory", what, path);
@@ -43,7 +46,7 @@ static int resolve_layers_dir(const char *dir, char ***layers, size_t *n_layers,
                    "helpers/hutch-demo-layers DIR makes one");
     return -e;
   }
-  int r = check_layer_dir(abs, "layers directory", err);
+  int r = check_layer_dir(abs, NULL, "layers directory", err);
   if (r < 0)
     return r;
   struct dirent **names = NULL;
@@ -55,7 +58,7 @@ static int resolve_layers_dir(const char *dir, char ***layers, size_t *n_layers,
     char *path = xasprintf("%s/%s", abs, names[i]->d_name);
     struct stat st;
     if (r == 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-      r = check_layer_dir(path, "layer", err);
+      r = check_layer_dir(path, &st, "layer", err);
       strv_append(layers, &count, path);
     } else {
       free(path);
@@ -162,7 +165,7 @@ int layers_resolve(const char *arg, char ***layers, size_t *n_layers, bool *squa
   size_t n = 0;
   strv_append(layers, &n, abs);
   *n_layers = n;
-  return check_layer_dir(abs, "ROOT", err);
+  return check_layer_dir(abs, NULL, "ROOT", err);
 }
 
 bool layers_is_image(const char *root)

@@ -60,7 +60,10 @@ static void plan_etc_files(struct plan *p)
 static bool mapped_owner(uid_t uid, void *arg)
 {
   const struct userns_plan *ids = arg;
-  if (uid == getuid())
+  static uid_t me = (uid_t) -1;
+  if (me == (uid_t) -1)
+    me = getuid();
+  if (uid == me)
     return true;
   for (size_t i = 0; i < ids->n_uid_map; i++)
     if (uid >= ids->uid_map[i].outside && uid - ids->uid_map[i].outside < ids->uid_map[i].count)
