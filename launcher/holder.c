@@ -64,6 +64,7 @@
 
 #include "proc.h"
 #include "runtime.h"
+#include "sync.h"
 #include "util.h"
 
 #define MAX_NESTED_MAPS 64
@@ -76,16 +77,6 @@ struct holder_state {
   unsigned long long userns_dev;
   unsigned idle;
 };
-
-static int pidfd_open_(pid_t pid)
-{
-  return (int) syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int pidfd_signal(int pidfd, int sig)
-{
-  return (int) syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
 
 static void read_boot_id(char *buf, size_t size)
 {
@@ -209,7 +200,7 @@ static int holder_check(struct holder *h, const struct holder_state *st, const s
     *why = "recorded before a reboot";
     return -ESTALE;
   }
-  h->pidfd = pidfd_open_(st->pid);
+  h->pidfd = proc_pidfd_open(st->pid);
   if (h->pidfd < 0) {
     *why = "its process is gone";
     return -ESRCH;
@@ -242,7 +233,7 @@ static int holder_check(struct holder *h, const struct holder_state *st, const s
     return -ESTALE;
   }
   /* Still alive now: the namespace opened by pid was the holder's. */
-  if (pidfd_signal(h->pidfd, 0) < 0) {
+  if (proc_pidfd_signal(h->pidfd, 0) < 0) {
     close_fd(&h->userns_fd);
     close_fd(&h->pidfd);
     *why = "its process is gone";
@@ -277,31 +268,14 @@ static double now_real(void)
   return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-/* What launches handed over (holder_hand_over): descriptors to close, and
- * nothing else; a message without one is dropped as it is. */
+/* What launches handed over (holder_hand_over): the descriptor a message
+ * carries is closed (sync_recv closes what it is not asked to keep). The
+ * socket does not block: this ends once the queue is empty. */
 static void drain_drop(int drop)
 {
-  for (;;) {
-    char byte;
-    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-    union {
-      struct cmsghdr align;
-      char buf[CMSG_SPACE(4 * sizeof(int))];
-    } u;
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-    if (recvmsg(drop, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
-      return;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-        continue;
-      size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t i = 0; i < n; i++) {
-        int fd;
-        memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
-        close(fd);
-      }
-    }
-  }
+  struct sync_msg m;
+  while (sync_recv(drop, &m, NULL) == 0)
+    ;
 }
 
 static double now_mono(void)
@@ -385,7 +359,7 @@ static void holder_main(const char *dir, unsigned idle, int up, int go)
   close_all_but(up, go);
   /* The socket launches hand their sandbox's mount namespace to (made
    * while our DIR/lock is held, replacing a dead holder's). */
-  int drop = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int drop = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   int len = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/drop", dir);
   if (drop >= 0 && len > 0 && (size_t) len < sizeof sa.sun_path) {
@@ -510,22 +484,11 @@ void holder_hand_over(struct holder *h, int fd)
   if (fd < 0 || h->pid <= 0 || !h->drop || strlen(h->drop) >= sizeof sa.sun_path)
     return;
   memcpy(sa.sun_path, h->drop, strlen(h->drop));
-  _cleanup_close_ int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  char byte = 0;
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-  union {
-    struct cmsghdr align;
-    char buf[CMSG_SPACE(sizeof(int))];
-  } u = {0};
-  struct msghdr mh = {.msg_name = &sa, .msg_namelen = sizeof sa, .msg_iov = &iov, .msg_iovlen = 1,
-                      .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  if (s < 0 || sendmsg(s, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-    log_debug("the holder did not take the sandbox's mount namespace (%s); dropping it here", strerror(errno));
+  /* Never blocking: with the holder's queue full, we drop it here. */
+  _cleanup_close_ int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int r = s < 0 || connect(s, (struct sockaddr *) &sa, sizeof sa) < 0 ? -errno : sync_send(s, SYNC_NSFD, 0, fd);
+  if (r < 0)
+    log_debug("the holder did not take the sandbox's mount namespace (%s); dropping it here", strerror(-r));
 }
 
 int holder_join(struct holder *h, const struct userns_plan *ids, struct error *err)
@@ -563,7 +526,7 @@ int holder_join(struct holder *h, const struct userns_plan *ids, struct error *e
       /* The recorded holder, with the wrong maps: its sandboxes keep their
        * namespaces, which do not need it. */
       log_debug("replacing the holder, pid %d: %s", st.pid, why);
-      pidfd_signal(h->pidfd, SIGKILL);
+      proc_pidfd_signal(h->pidfd, SIGKILL);
       close_fd(&h->pidfd);
     }
   }
@@ -754,8 +717,8 @@ int holder_reset(FILE *out, struct error *err)
     char boot[64];
     unsigned long long start;
     read_boot_id(boot, sizeof boot);
-    _cleanup_close_ int pidfd = strcmp(boot, st.boot) ? -1 : pidfd_open_(st.pid);
-    if (pidfd >= 0 && read_start_time(st.pid, &start) == 0 && start == st.start && pidfd_signal(pidfd, SIGKILL) == 0) {
+    _cleanup_close_ int pidfd = strcmp(boot, st.boot) ? -1 : proc_pidfd_open(st.pid);
+    if (pidfd >= 0 && read_start_time(st.pid, &start) == 0 && start == st.start && proc_pidfd_signal(pidfd, SIGKILL) == 0) {
       struct pollfd p = {.fd = pidfd, .events = POLLIN};
       poll(&p, 1, 5000);  /* a pidfd is readable once the process is gone */
       fprintf(out, "stopped the holder (pid %d)\n", st.pid);
@@ -792,7 +755,7 @@ int holder_describe(char *buf, size_t size)
   char boot[64];
   unsigned long long start;
   read_boot_id(boot, sizeof boot);
-  _cleanup_close_ int pidfd = strcmp(boot, st.boot) ? -1 : pidfd_open_(st.pid);
+  _cleanup_close_ int pidfd = strcmp(boot, st.boot) ? -1 : proc_pidfd_open(st.pid);
   if (pidfd < 0 || read_start_time(st.pid, &start) < 0 || start != st.start) {
     snprintf(buf, size, "none running (a stale record in %s, replaced at the next launch)%s", dir, note);
     return 1;

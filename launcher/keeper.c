@@ -101,7 +101,7 @@ static int wait_mapped(struct keeper *k, struct error *err)
   return 0;
 }
 
-static int pass_netns(struct keeper *k, struct error *err);
+static int send_netns(struct keeper *k, struct error *err);
 
 /* With a network helper, the network namespace comes first, made here and
  * passed to hutch at once: the helper takes longest to be ready, and
@@ -120,7 +120,7 @@ static int early_netns(struct keeper *k, struct error *err)
   if (k->netns < 0)
     return error_set(err, errno, "open the sandbox's network namespace");
   k->early_net = true;
-  return pass_netns(k, err);
+  return send_netns(k, err);
 }
 
 static int mount_overlay(struct keeper *k, struct error *err)
@@ -193,13 +193,17 @@ static int start_forwarder(struct keeper *k, struct error *err)
 }
 
 /* sync 3, second half: hutch starts the network helper on it, first,
- * since the helper takes longest to be ready (early_netns did already). */
-static int pass_netns(struct keeper *k, struct error *err)
+ * since the helper takes longest to be ready. */
+static int send_netns(struct keeper *k, struct error *err)
 {
-  if (k->early_net && k->l->init_pid > 0)
-    return 0;
   int r = sync_send(k->l->parent_sock, SYNC_NETNS, 0, k->netns);
   return r < 0 ? error_set(err, -r, "pass the network namespace to hutch") : 0;
+}
+
+/* ... unless early_netns passed it already. */
+static int pass_netns(struct keeper *k, struct error *err)
+{
+  return k->early_net ? 0 : send_netns(k, err);
 }
 
 /* sync 5 to 7: the terminal and READY go up to hutch, GO comes back down. */

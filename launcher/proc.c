@@ -198,6 +198,16 @@ void proc_settle_mapped(int death_signal)
   prctl(PR_SET_PDEATHSIG, death_signal);
 }
 
+int proc_pidfd_open(pid_t pid)
+{
+  return (int) syscall(SYS_pidfd_open, pid, 0);
+}
+
+int proc_pidfd_signal(int pidfd, int sig)
+{
+  return (int) syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
 void proc_kill(pid_t *pid, int sig)
 {
   if (*pid <= 0)

@@ -11,6 +11,10 @@
 
 #include "error.h"
 
+/* pidfd_open(2) and pidfd_send_signal(2) (sig 0: is it alive?), as the
+ * system calls return: -1 with errno set on failure. */
+int proc_pidfd_open(pid_t pid);
+int proc_pidfd_signal(int pidfd, int sig);
 /* clone3() without a new stack, so a fork with namespace flags; *pidfd gets
  * a pidfd when pidfd is not NULL. Returns as fork() does. */
 pid_t proc_clone(unsigned long long flags, int *pidfd);

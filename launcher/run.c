@@ -375,7 +375,7 @@ static void pass_signal(struct parent *h)
   if (si.ssi_signo == SIGWINCH && h->tty->master >= 0)
     tty_resize(h->tty);
   else if (h->init_pidfd >= 0)
-    syscall(SYS_pidfd_send_signal, h->init_pidfd, (int) si.ssi_signo, NULL, 0);
+    proc_pidfd_signal(h->init_pidfd, (int) si.ssi_signo);
   else
     sync_send(h->l.parent_sock, SYNC_REQ_SIGNAL, (int) si.ssi_signo, -1);
 }
@@ -437,7 +437,7 @@ static void finish(struct parent *h)
   net_stop_begin(&h->net);  /* its exit and the sandbox's teardown, side by side */
   close_fd(&l->parent_sock);
   if (h->init_pid > 0) {
-    syscall(SYS_pidfd_send_signal, h->init_pidfd, SIGKILL, NULL, 0);
+    proc_pidfd_signal(h->init_pidfd, SIGKILL);
     proc_wait(h->init_pid);
   }
   if (l->keeper_pid > 0)
@@ -546,7 +546,7 @@ static int find_run_base(struct parent *h, struct error *err)
 static int spawn_init(struct parent *h, struct error *err)
 {
   struct launch *l = &h->l;
-  l->parent_pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
+  l->parent_pidfd = proc_pidfd_open(getpid());
   if (l->parent_pidfd < 0)
     return error_set(err, errno, "pidfd_open");
   /* Straight into the sandbox's cgroup, which also roots its cgroup
@@ -557,7 +557,7 @@ static int spawn_init(struct parent *h, struct error *err)
   if (pid < 0)
     return pid;
   h->init_pid = pid;
-  h->init_pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+  h->init_pidfd = proc_pidfd_open(pid);
   if (h->init_pidfd < 0)
     return error_set(err, errno, "pidfd_open the sandbox's init");
   /* Into the sandbox's cgroup, if the clone could not, while init still
