@@ -81,11 +81,8 @@ static char *read_blob(int layout, const char *digest, struct error *err)
     error_set(err, errno, "read blob `%s`", path);
     return NULL;
   }
-  struct sha256 h;
   char got[72];
-  sha256_init(&h);
-  sha256_update(&h, buf, len);
-  sha256_final(&h, got);
+  sha256_of(buf, len, got);
   if (strcmp(got, digest)) {
     error_set(err, 0, "blob `%s` does not match its digest (it is %s): refusing the image", path, got);
     free(buf);

@@ -362,14 +362,7 @@ static int get(struct registry *reg, const char *path, const char *accept, struc
     _cleanup_free_ char *challenge = rs->challenge ? xstrdup(rs->challenge) : NULL;
     if ((r = authenticate(reg, challenge, err)) < 0)
       return r;
-    response_reset(rs);
-    if (rs->fd >= 0) {  /* nothing went to it on a 401, but to be sure */
-      if (ftruncate(rs->fd, 0) < 0 || lseek(rs->fd, 0, SEEK_SET) < 0)
-        return error_set(err, errno, "truncate a download");
-      sha256_final(&rs->hash, (char[72]) {0});
-      sha256_init(&rs->hash);
-      rs->written = 0;
-    }
+    response_reset(rs);  /* a 401's body never reached rs->fd (on_body) */
   }
 }
 

@@ -519,10 +519,10 @@ static int find_image(struct store *st, const char *ref, json_object **index, js
   /* NAME@sha256:HEX: also an image of that name pulled or imported by tag
    * whose manifest has that digest. */
   const char *at = strchr(ref, '@');
-  for (size_t i = 0; !key && !*entry && at && i < json_object_array_length(images); i++) {
+  _cleanup_strv_ char **names = !key && !*entry && at ? store_name_candidates(name) : NULL;
+  for (size_t i = 0; names && !*entry && i < json_object_array_length(images); i++) {
     json_object *e = json_object_array_get_idx(images, i);
     const char *n = store_json_str(e, "name"), *m = store_json_str(e, "manifest");
-    _cleanup_strv_ char **names = store_name_candidates(name);
     for (size_t j = 0; n && m && names[j] && !*entry; j++)
       if (!strcmp(n, names[j]) && !strcmp(m, at + 1))
         *entry = e;
