@@ -126,7 +126,7 @@ int layers_resolve(const char *arg, char ***layers, size_t *n_layers, bool *squa
 {
   *squashfs = false;
   struct image_source src;
-  if (!strncmp(arg, "oci:", 4) || !strncmp(arg, "docker-archive:", 15) || !strncmp(arg, "tar:", 4)) {
+  if (source_has_prefix(arg)) {
     int r = source_parse(arg, &src, err);
     if (r < 0)
       return r;
@@ -171,7 +171,7 @@ int layers_resolve(const char *arg, char ***layers, size_t *n_layers, bool *squa
 bool layers_is_image(const char *root)
 {
   struct stat st;
-  if (root && (!strncmp(root, "oci:", 4) || !strncmp(root, "docker-archive:", 15) || !strncmp(root, "tar:", 4)))
+  if (root && source_has_prefix(root))
     return true;
   return root && strncmp(root, "layers:", 7) && strncmp(root, "squashfs:", 9) && stat(root, &st) < 0;
 }

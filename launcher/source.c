@@ -57,6 +57,11 @@ static void split_archive(char *rest, const char **src_tag)
   }
 }
 
+bool source_has_prefix(const char *source)
+{
+  return !strncmp(source, "oci:", 4) || !strncmp(source, "docker-archive:", 15) || !strncmp(source, "tar:", 4);
+}
+
 int source_parse(const char *source, struct image_source *src, struct error *err)
 {
   const char *rest;

@@ -4,6 +4,8 @@
  * library, so that hutch itself can tell an image source from a ROOT. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "error.h"
 
 enum source_kind { SOURCE_OCI, SOURCE_DOCKER_ARCHIVE, SOURCE_TARBALL };
@@ -15,6 +17,9 @@ struct image_source {
 /* SOURCE -> its kind, path and tag (a docker-archive's REF: after the
  * first colon at which FILE exists). */
 int source_parse(const char *source, struct image_source *src, struct error *err);
+/* Whether source names its kind (oci:, docker-archive:, tar:), as a ROOT
+ * of `hutch run` does to be imported on the fly. */
+bool source_has_prefix(const char *source);
 /* The name an import of src without NAME falls back to: DIR:TAG, or the
  * file's name without its extension, :latest; lowercase, other characters
  * made `-`. */
