@@ -38,13 +38,23 @@ start_sandbox() {
     wait_for_file "$ready/$2" up 10 "$pid"
 }
 
+# The processes an orphan can be handed to: pid 1, or a subreaper among
+# this shell's ancestors (systemd --user, on a desktop).
+reapers=1
+p=$$
+while [ "$p" -gt 1 ]; do
+    p=$(ps -o ppid= -p "$p" | tr -d ' ')
+    [ -n "$p" ] || break
+    reapers=$reapers,$p
+done
+
 # orphans: a sandbox's init (it calls itself hutch-init) that outlived the
-# hutch (or keeper) that started it and was handed to the host's pid 1;
-# not one of $inits_before (another test's), and not a zombie (which holds
-# nothing, and whose reaping is up to that pid 1).
+# hutch (or keeper) that started it and was handed to a reaper; not one of
+# $inits_before (another test's), and not a zombie (which holds nothing,
+# and whose reaping is up to that reaper).
 orphans() {
     local p st
-    for p in $(pgrep -u "$(id -u)" -x -P 1 hutch-init); do
+    for p in $(pgrep -u "$(id -u)" -x -P "$reapers" hutch-init); do
         st=$(proc_state "$p")
         [ -z "$st" ] || [ "$st" = Z ] && continue
         case " $inits_before " in *" $(proc_key "$p") "*) continue ;; esac
