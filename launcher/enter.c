@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "env.h"
 #include "exec.h"
 #include "proc.h"
 #include "sync.h"
@@ -56,18 +57,6 @@ static int wait_readable(int fd, int ms)
   return r > 0 ? 0 : r == 0 ? -ETIMEDOUT : -errno;
 }
 
-static void env_put(char ***env, size_t *n, const char *kv)
-{
-  size_t klen = strcspn(kv, "=");
-  for (size_t i = 0; i < *n; i++)
-    if (!strncmp((*env)[i], kv, klen) && (*env)[i][klen] == '=') {
-      free((*env)[i]);
-      (*env)[i] = xstrdup(kv);
-      return;
-    }
-  strv_append(env, n, xstrdup(kv));
-}
-
 static int parse_request(const struct plan *p, const char *text, struct request *rq, struct error *err)
 {
   json_object *j = json_tokener_parse(text), *v;
@@ -88,10 +77,11 @@ static int parse_request(const struct plan *p, const char *text, struct request 
   for (size_t i = 0; p->env && p->env[i]; i++)
     strv_append(&rq->env, &ne, xstrdup(p->env[i]));
   if (json_object_object_get_ex(j, "env", &v) && json_object_is_type(v, json_type_array))
-    for (size_t i = 0; i < json_object_array_length(v); i++) {
+    for (size_t i = 0; i < json_object_array_length(v) && r == 0; i++) {
+      /* As `run -e` takes them; a KEY alone has no host to copy from here. */
       const char *kv = json_object_get_string(json_object_array_get_idx(v, i));
-      if (kv && strchr(kv, '=') && kv[0] != '=')
-        env_put(&rq->env, &ne, kv);
+      if (kv)
+        r = env_set(kv, "exec -e", &rq->env, &ne, NULL, err);
     }
   rq->tty = json_object_object_get_ex(j, "tty", &v) && json_object_get_boolean(v);
   if (json_object_object_get_ex(j, "workdir", &v) && json_object_is_type(v, json_type_string))

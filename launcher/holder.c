@@ -85,26 +85,6 @@ static void read_boot_id(char *buf, size_t size)
   buf[strcspn(buf, "\n")] = '\0';
 }
 
-/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */
-static int read_start_time(pid_t pid, unsigned long long *out)
-{
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  _cleanup_free_ char *s = read_file(path, 4096, NULL);
-  char *p = s ? strrchr(s, ')') : NULL;
-  if (!p)
-    return -ESRCH;
-  /* After ") " comes field 3; field 22 is the 20th from there. */
-  p++;
-  for (int field = 2; field < 21; field++) {
-    p = strchr(p + 1, ' ');
-    if (!p)
-      return -EINVAL;
-  }
-  *out = strtoull(p + 1, NULL, 10);
-  return 0;
-}
-
 /* flock that gives up after ms milliseconds (-EWOULDBLOCK): a launch must
  * not hang behind another one that was stopped while it held the lock; it
  * maps with the helpers instead. */
@@ -209,7 +189,7 @@ static int holder_check(struct holder *h, const struct holder_state *st, const s
   char path[64];
   struct stat sb;
   snprintf(path, sizeof path, "/proc/%d", st->pid);
-  if (read_start_time(st->pid, &start) < 0 || start != st->start || stat(path, &sb) < 0 || sb.st_uid != getuid()) {
+  if (proc_start_time(st->pid, &start) < 0 || start != st->start || stat(path, &sb) < 0 || sb.st_uid != getuid()) {
     close_fd(&h->pidfd);  /* another process under a reused pid */
     *why = "its pid belongs to another process";
     return -ESRCH;
@@ -437,7 +417,7 @@ static int holder_create(const char *dir, const struct userns_plan *ids, struct 
   snprintf(path, sizeof path, "/proc/%d/ns/user", b);
   *st = (struct holder_state) {.pid = b, .idle = idle};
   read_boot_id(st->boot, sizeof st->boot);
-  if (read_start_time(b, &st->start) < 0 || stat(path, &sb) < 0) {
+  if (proc_start_time(b, &st->start) < 0 || stat(path, &sb) < 0) {
     r = error_set(err, errno, "read the holder's /proc/%d", b);
     goto fail;
   }
@@ -718,7 +698,7 @@ int holder_reset(FILE *out, struct error *err)
     unsigned long long start;
     read_boot_id(boot, sizeof boot);
     _cleanup_close_ int pidfd = strcmp(boot, st.boot) ? -1 : proc_pidfd_open(st.pid);
-    if (pidfd >= 0 && read_start_time(st.pid, &start) == 0 && start == st.start && proc_pidfd_signal(pidfd, SIGKILL) == 0) {
+    if (pidfd >= 0 && proc_start_time(st.pid, &start) == 0 && start == st.start && proc_pidfd_signal(pidfd, SIGKILL) == 0) {
       struct pollfd p = {.fd = pidfd, .events = POLLIN};
       poll(&p, 1, 5000);  /* a pidfd is readable once the process is gone */
       fprintf(out, "stopped the holder (pid %d)\n", st.pid);
@@ -756,7 +736,7 @@ int holder_describe(char *buf, size_t size)
   unsigned long long start;
   read_boot_id(boot, sizeof boot);
   _cleanup_close_ int pidfd = strcmp(boot, st.boot) ? -1 : proc_pidfd_open(st.pid);
-  if (pidfd < 0 || read_start_time(st.pid, &start) < 0 || start != st.start) {
+  if (pidfd < 0 || proc_start_time(st.pid, &start) < 0 || start != st.start) {
     snprintf(buf, size, "none running (a stale record in %s, replaced at the next launch)%s", dir, note);
     return 1;
   }

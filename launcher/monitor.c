@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "logfile.h"
+#include "proc.h"
 #include "run.h"
 #include "service.h"
 #include "state.h"
@@ -202,22 +203,6 @@ static void record_start(struct monitor *m, char **args, int n_args)
   state_set_int(sb, "monitor_pid", getpid());
 }
 
-/* The monitor's pid and start time (field 22 of /proc/PID/stat), which
- * tell it from a later process of the same pid. */
-static long long start_time(pid_t pid)
-{
-  _cleanup_free_ char *path = xasprintf("/proc/%d/stat", pid);
-  _cleanup_free_ char *stat = read_file(path, READ_FILE_SMALL, NULL);
-  char *p = stat ? strrchr(stat, ')') : NULL;
-  long long v = 0;
-  for (int field = 2; p && *p; p++)
-    if (*p == ' ' && ++field == 22) {
-      v = strtoll(p + 1, NULL, 10);
-      break;
-    }
-  return v;
-}
-
 static void on_started(void *ctx)
 {
   struct monitor *m = ctx;
@@ -225,7 +210,10 @@ static void on_started(void *ctx)
   state_set_str(&m->sb, "status", "running");
   state_set_int(&m->sb, "started", time(NULL));
   state_set_int(&m->sb, "monitor_pid", getpid());
-  state_set_int(&m->sb, "monitor_start", start_time(getpid()));
+  /* With its start time, which tells it from a later process of that pid. */
+  unsigned long long start = 0;
+  proc_start_time(getpid(), &start);
+  state_set_int(&m->sb, "monitor_start", (long long) start);
   state_set(&m->sb, "exit_code", NULL);
   save(m);
   if (m->ready_fd >= 0) {

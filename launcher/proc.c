@@ -198,6 +198,25 @@ void proc_settle_mapped(int death_signal)
   prctl(PR_SET_PDEATHSIG, death_signal);
 }
 
+int proc_start_time(pid_t pid, unsigned long long *out)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  _cleanup_free_ char *s = read_file(path, 4096, NULL);
+  char *p = s ? strrchr(s, ')') : NULL;
+  if (!p)
+    return -ESRCH;
+  /* After ") " comes field 3; field 22 is the 20th from there. */
+  p++;
+  for (int field = 2; field < 21; field++) {
+    p = strchr(p + 1, ' ');
+    if (!p)
+      return -EINVAL;
+  }
+  *out = strtoull(p + 1, NULL, 10);
+  return 0;
+}
+
 int proc_pidfd_open(pid_t pid)
 {
   return (int) syscall(SYS_pidfd_open, pid, 0);

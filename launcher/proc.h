@@ -11,6 +11,10 @@
 
 #include "error.h"
 
+/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot,
+ * which tells a process from a later one of the same pid. 0, or -ESRCH or
+ * -EINVAL. */
+int proc_start_time(pid_t pid, unsigned long long *out);
 /* pidfd_open(2) and pidfd_send_signal(2) (sig 0: is it alive?), as the
  * system calls return: -1 with errno set on failure. */
 int proc_pidfd_open(pid_t pid);

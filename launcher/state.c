@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -129,8 +130,7 @@ static int no_such(struct error *err, const char *name)
 static char *random_id(void)
 {
   unsigned char b[8];
-  _cleanup_close_ int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || read(fd, b, sizeof b) != (ssize_t) sizeof b)
+  if (getrandom(b, sizeof b, 0) != (ssize_t) sizeof b)
     for (size_t i = 0; i < sizeof b; i++)
       b[i] = (unsigned char) (now_usec() >> (i * 3));
   return xasprintf("%02x%02x%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);

@@ -9,7 +9,7 @@
 # left behind.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 64
+plan 65
 root=$(busybox_layers)
 export XDG_DATA_HOME=$TEST_TMP/data
 SANDBOXES=$RUN_BASE/sandboxes
@@ -178,6 +178,8 @@ is "$rc/$out" "5/box-file
 pid1=hutch-init" "exec runs in the sandbox (its files, its pid 1) and passes the status on"
 run_hutch exec -e EX=42 -w /tmp -u 1000:1000 box sh -c 'echo "$EX $(pwd) $(id -u):$(id -g)"'
 is "$rc/$out" "0/42 /tmp 1000:1000" "exec -e, -w and -u apply"
+run_hutch exec -e 1BAD=x box sh -c 'echo ran'
+check "exec -e with a bad variable name: 125, nothing runs, the message says why" refused "bad variable"
 check "exec passes stdin on" test "$(echo piped-in | "$HUTCH" exec box cat 2>&1)" = piped-in
 for ((i = 0; i < 60; i++)); do
     [ "$box_up" = 0/box ] || break
