@@ -54,7 +54,6 @@ struct monitor {
   bool launched;       /* a launch is under way */
   bool started;        /* ... and its command has exec'd */
   int restarts;
-  struct sigaction sigpipe;  /* the caller's, for each launch to see */
 };
 
 bool monitor_wanted(const struct spec *s)
@@ -270,12 +269,10 @@ static int supervise(struct monitor *m, struct error *err)
   if (rm.rw_kept)
     m->p->upper_on_disk = true;
   int status;
-  sigaction(SIGPIPE, NULL, &m->sigpipe);
   for (;;) {
     struct error e = {0};
     m->launched = true;
     m->started = false;
-    sigaction(SIGPIPE, &m->sigpipe, NULL);  /* run.c ignores it during a launch */
     status = run_sandbox_monitored(m->p, &rm, &e);
     m->launched = false;
     drain_log(m);

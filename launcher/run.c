@@ -100,8 +100,14 @@ static int setup_parent(struct parent *h, struct error *err)
 {
   /* A reader of our output that goes away must not kill hutch with the
    * caller's terminal still raw: writes fail with EPIPE instead. The command
-   * gets the caller's disposition back (exec_command). */
-  h->l.sigpipe_ignored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
+   * gets the caller's disposition back (exec_command): the one hutch found
+   * at its first launch, not what an earlier launch of this process (a
+   * restart, a retry with a keeper) left. */
+  static int caller_ignored = -1;
+  bool was = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
+  if (caller_ignored < 0)
+    caller_ignored = was;
+  h->l.sigpipe_ignored = caller_ignored;
   sigset_t mask;
   sigemptyset(&mask);
   for (size_t i = 0; i < N_ELEMENTS(forwarded); i++)
@@ -639,7 +645,6 @@ int run_sandbox(const struct plan *p, struct error *err)
   finish(&h);
   if (r < 0 && err->status == SYNC_STATUS_NEEDS_KEEPER) {
     log_debug("%s; launching again with a keeper, which can use fuse-overlayfs", err->msg);
-    signal(SIGPIPE, h.l.sigpipe_ignored ? SIG_IGN : SIG_DFL);  /* as the caller gave it */
     *err = (struct error) {0};
     return run_sandbox_monitored(p, NULL, err);
   }
