@@ -178,6 +178,8 @@ static const char *host_getenv(const char *k) { return getenv(k); }
   }
 
 FLAG_SETTER(set_read_only, read_only, TRI_ON)
+FLAG_SETTER(set_detach, service.detach, true)
+FLAG_SETTER(set_rm, service.rm, true)
 FLAG_SETTER(set_tty, tty, TRI_ON)
 FLAG_SETTER(set_interactive, interactive, TRI_ON)
 FLAG_SETTER(set_mdwe, mdwe, TRI_ON)
@@ -463,9 +465,9 @@ static const struct option_def table[] = {
   {"cpus", 0, "N", "CPU bandwidth, in CPUs (1.5) (cgroup, as\n--memory)", "1.5", OPT_BOTH, limits_set_cpus},
   {"cpu-weight", 0, "1..10000", "CPU share against other cgroups, 100 by\ndefault (cgroup, as --memory)", "100",
    OPT_BOTH, limits_set_cpu_weight},
-  {"detach", 'd', NULL, "run in the background: return once the command\nruns, print the sandbox's name (hutch ps, logs,\nstop)", NULL, OPT_CLI, service_set_detach},
+  {"detach", 'd', NULL, "run in the background: return once the command\nruns, print the sandbox's name (hutch ps, logs,\nstop)", NULL, OPT_CLI, set_detach},
   {"name", 0, "NAME", "name the sandbox; it is kept, with its changes,\nuntil hutch rm NAME", "web", OPT_CLI, service_set_name},
-  {"rm", 0, NULL, "remove the sandbox (state, changes) when it exits", NULL, OPT_BOTH, service_set_rm},
+  {"rm", 0, NULL, "remove the sandbox (state, changes) when it exits", NULL, OPT_BOTH, set_rm},
   {"restart", 0, "no|on-failure[:N]|always", "restart the command when it exits (with -d or\n--name)", "on-failure:3", OPT_BOTH,
    service_set_restart},
   {"home", 0, "tmpfs|persist",

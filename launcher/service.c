@@ -11,13 +11,6 @@
 #include "spec.h"
 #include "util.h"
 
-int service_set_detach(struct spec *s, const char *v, const struct origin *o, struct error *err)
-{
-  (void) v, (void) o, (void) err;
-  s->service.detach = true;
-  return 0;
-}
-
 int service_check_name(const char *name, struct error *err)
 {
   size_t n = strlen(name);
@@ -40,13 +33,6 @@ int service_set_name(struct spec *s, const char *v, const struct origin *o, stru
     return r;
   free(s->service.name);
   s->service.name = xstrdup(v);
-  return 0;
-}
-
-int service_set_rm(struct spec *s, const char *v, const struct origin *o, struct error *err)
-{
-  (void) v, (void) o, (void) err;
-  s->service.rm = true;
   return 0;
 }
 

@@ -25,9 +25,7 @@ struct service_spec {
 
 #define SERVICE_NAME_MAX 64
 
-int service_set_detach(struct spec *s, const char *v, const struct origin *o, struct error *err);
 int service_set_name(struct spec *s, const char *v, const struct origin *o, struct error *err);
-int service_set_rm(struct spec *s, const char *v, const struct origin *o, struct error *err);
 int service_set_restart(struct spec *s, const char *v, const struct origin *o, struct error *err);
 void service_spec_free(struct service_spec *ss);
 
