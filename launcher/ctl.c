@@ -34,15 +34,28 @@ static int failed(struct error *err)
   return err->status ? err->status : EXIT_HUTCH_FAILED;
 }
 
+/* A connection to the sandbox's monitor (its ctl socket), or -errno. */
+static int connect_ctl(const struct sandbox *sb)
+{
+  _cleanup_close_ int dir = open(sb->run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/ctl", dir);
+  if (dir < 0 || s < 0 || connect(s, (struct sockaddr *) &a, sizeof a) < 0) {
+    int e = -errno;
+    if (s >= 0)
+      close(s);
+    return e;
+  }
+  return s;
+}
+
 /* One request to the monitor; its REPLY's value, or a negative errno. */
 static int request(const struct sandbox *sb, enum sync_type type, int value)
 {
-  _cleanup_close_ int dir = open(sb->run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  _cleanup_close_ int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  struct sockaddr_un a = {.sun_family = AF_UNIX};
-  snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/ctl", dir);
-  if (dir < 0 || s < 0 || connect(s, (struct sockaddr *) &a, sizeof a) < 0)
-    return -errno;
+  _cleanup_close_ int s = connect_ctl(sb);
+  if (s < 0)
+    return s;
   int r = sync_send(s, type, value, -1);
   struct pollfd p = {.fd = s, .events = POLLIN};
   struct sync_msg m;
@@ -55,22 +68,13 @@ static int request(const struct sandbox *sb, enum sync_type type, int value)
  * and its monitor cleaned up): true when it did within secs (< 0: ever). */
 static bool wait_ended(struct sandbox *sb, int secs)
 {
-  if (sb->lock_fd < 0)
-    return true;
   unsigned long long end = now_usec() + (unsigned long long) (secs < 0 ? 0 : secs) * 1000000ULL;
-  while (flock(sb->lock_fd, LOCK_SH | LOCK_NB) < 0) {
+  while (state_running(sb)) {
     if (secs >= 0 && now_usec() >= end)
       return false;
     usleep(20000);
   }
-  flock(sb->lock_fd, LOCK_UN);
   return true;
-}
-
-/* Open a sandbox, or say there is none (125). */
-static int open_named(struct sandbox *sb, const char *name, struct error *err)
-{
-  return state_open(sb, name, err);
 }
 
 /* One command's work on one open sandbox: 0, or a negative errno with err
@@ -85,7 +89,7 @@ static int each_named(char **names, int n, named_step_fn step, const void *arg)
   for (int i = 0; i < n; i++) {
     struct sandbox sb = SANDBOX_INIT;
     struct error err = {0};
-    int r = open_named(&sb, names[i], &err);
+    int r = state_open(&sb, names[i], &err);
     if (r == 0)
       r = step(&sb, arg, &err);
     state_close(&sb);
@@ -232,7 +236,7 @@ int ctl_logs(int argc, char **argv)
     return usage("hutch logs [-f] [--tail N] NAME");
   struct sandbox sb = SANDBOX_INIT;
   struct error err = {0};
-  int r = open_named(&sb, argv[optind], &err);
+  int r = state_open(&sb, argv[optind], &err);
   if (r == 0)
     r = logfile_print(sb.run_dir, tail, follow, still_running, &sb, &err);
   state_close(&sb);
@@ -346,21 +350,6 @@ int ctl_wait(int argc, char **argv)
 }
 
 /* ----------------------------------------------------------------- exec */
-
-static int connect_ctl(const struct sandbox *sb)
-{
-  _cleanup_close_ int dir = open(sb->run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  struct sockaddr_un a = {.sun_family = AF_UNIX};
-  snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/ctl", dir);
-  if (dir < 0 || s < 0 || connect(s, (struct sockaddr *) &a, sizeof a) < 0) {
-    int e = -errno;
-    if (s >= 0)
-      close(s);
-    return e;
-  }
-  return s;
-}
 
 /* The exec'd command's end: its status, or ERROR; with -t, its terminal
  * (PTY) relayed meanwhile, SIGWINCH passed on. */
@@ -479,7 +468,7 @@ int ctl_exec(int argc, char **argv)
    * leaves running, which could read what is typed after exec returns. */
   if (tty || isatty(STDIN_FILENO))
     json_object_object_add(req, "tty", json_object_new_boolean(true));
-  if (open_named(&sb, argv[optind], &err) < 0 || !state_running(&sb)) {
+  if (state_open(&sb, argv[optind], &err) < 0 || !state_running(&sb)) {
     if (!err.msg[0]) {
       error_set(&err, 0, "%s is not running", sb.name);
       error_fix(&err, "hutch start %s first", sb.name);
@@ -551,7 +540,7 @@ int ctl_rm(int argc, char **argv)
 int ctl_start_args(const char *name, char ***args, int *n_args, char **cwd, struct error *err)
 {
   struct sandbox sb = SANDBOX_INIT;
-  int r = open_named(&sb, name, err);
+  int r = state_open(&sb, name, err);
   if (r == 0 && state_running(&sb)) {
     error_set(err, 0, "the sandbox %s is running", name);
     error_fix(err, "hutch stop %s first", name);
