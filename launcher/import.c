@@ -91,12 +91,6 @@ static char *read_blob(int layout, const char *digest, struct error *err)
   return buf;
 }
 
-static bool is_index_type(const char *mt)
-{
-  return mt && (!strcmp(mt, "application/vnd.oci.image.index.v1+json") ||
-                !strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json"));
-}
-
 /* The manifest descriptor of an index: the one tagged tag (any when tag is
  * NULL and there is one), or, in a nested index, this machine's platform. */
 static json_object *pick_manifest(json_object *index, const char *tag, bool nested, struct error *err)
@@ -463,7 +457,7 @@ static int read_image(struct import *im, const char *tag, struct error *err)
     r = -ENOENT;
   /* An index in the index: this machine's image. */
   json_object *nested = NULL;
-  if (r == 0 && is_index_type(store_json_str(desc, "mediaType"))) {
+  if (r == 0 && store_is_index_type(store_json_str(desc, "mediaType"))) {
     _cleanup_free_ char *text = read_blob(im->layout, store_json_str(desc, "digest"), err);
     if (!text || !(nested = json_tokener_parse(text)) || !(desc = pick_manifest(nested, NULL, true, err)))
       r = -EINVAL;

@@ -60,8 +60,7 @@ static int parse_ref(struct pull *p, const char *text, struct error *err)
     tag = colon + 1;
   }
   char *first = strchr(copy, '/');
-  bool has_registry = first && (memchr(copy, '.', (size_t) (first - copy)) || memchr(copy, ':', (size_t) (first - copy)) ||
-                                !strncmp(copy, "localhost/", 10));
+  bool has_registry = store_name_has_registry(copy);
   p->reg.host = has_registry ? xstrndup(copy, (size_t) (first - copy)) : xstrdup("docker.io");
   const char *path = has_registry ? first + 1 : copy;
   p->reg.repo = !has_registry && !strchr(path, '/') ? xasprintf("library/%s", path) : xstrdup(path);
@@ -113,8 +112,7 @@ static int pick_platform(struct pull *p, json_object *index, char **digest, stru
 static bool is_index(const char *media_type, json_object *o)
 {
   json_object *ms;
-  if (media_type && (!strcmp(media_type, "application/vnd.oci.image.index.v1+json") ||
-                     !strcmp(media_type, "application/vnd.docker.distribution.manifest.list.v2+json")))
+  if (store_is_index_type(media_type))
     return true;
   return json_object_object_get_ex(o, "manifests", &ms) && !json_object_object_get_ex(o, "layers", &ms);
 }

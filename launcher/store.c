@@ -464,15 +464,27 @@ int store_inspect(const char *ref, FILE *f, struct error *err)
   return r;
 }
 
+bool store_name_has_registry(const char *name)
+{
+  const char *slash = strchr(name, '/');
+  size_t first = slash ? (size_t) (slash - name) : 0;
+  return slash && (memchr(name, '.', first) || memchr(name, ':', first) || !strncmp(name, "localhost/", 10));
+}
+
+bool store_is_index_type(const char *mt)
+{
+  return mt && (!strcmp(mt, "application/vnd.oci.image.index.v1+json") ||
+                !strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json"));
+}
+
 char **store_name_candidates(const char *name)
 {
   char **v = NULL;
   size_t n = 0;
   strv_append(&v, &n, xstrdup(name));
   const char *slash = strchr(name, '/');
-  size_t first = slash ? (size_t) (slash - name) : strlen(name);
-  if (slash && (memchr(name, '.', first) || memchr(name, ':', first) || !strncmp(name, "localhost/", 10)))
-    return v;  /* NAME starts with a registry */
+  if (store_name_has_registry(name))
+    return v;
   strv_append(&v, &n, slash ? xasprintf("docker.io/%s", name) : xasprintf("docker.io/library/%s", name));
   strv_append(&v, &n, xasprintf("localhost/%s", name));
   return v;

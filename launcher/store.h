@@ -78,6 +78,11 @@ json_object *store_index_find(json_object *index, const char *name, const char *
  * then (when it does not start with a registry) docker.io/library/NAME (or
  * docker.io/USER/NAME) and localhost/NAME. NULL-terminated. */
 char **store_name_candidates(const char *name);
+/* Whether an image name starts with a registry host (a `.` or `:` before
+ * its first `/`, or localhost/), as docker and podman tell. */
+bool store_name_has_registry(const char *name);
+/* Whether a media type is an OCI index or a docker manifest list. */
+bool store_is_index_type(const char *media_type);
 /* store_index_find() for the first of NAME's candidates in the index. */
 json_object *store_index_lookup(json_object *index, const char *name, const char *tag, size_t *pos);
 
