@@ -373,11 +373,16 @@ static void gc_dir(struct store *st, json_object *index, const char *sub, struct
   closedir(d);
 }
 
+static void gc_both(struct store *st, json_object *index, struct gc_count *layers, struct gc_count *blobs)
+{
+  gc_dir(st, index, "layers", layers);
+  gc_dir(st, index, "blobs", blobs);
+}
+
 void store_gc(struct store *st, json_object *index)
 {
   struct gc_count layers = {0}, blobs = {0};
-  gc_dir(st, index, "layers", &layers);
-  gc_dir(st, index, "blobs", &blobs);
+  gc_both(st, index, &layers, &blobs);
 }
 
 /* `hutch prune`, in store_mapped_run's namespace (the files may be
@@ -392,8 +397,7 @@ static int prune_here(void *arg, struct error *err)
     r = store_index_load(&st, &index, err);
   if (r == 0) {
     struct gc_count layers = {0}, blobs = {0};
-    gc_dir(&st, index, "layers", &layers);
-    gc_dir(&st, index, "blobs", &blobs);
+    gc_both(&st, index, &layers, &blobs);
     /* Downloads whose puller died (store_pull_dir removes them too). */
     _cleanup_close_ int pulls = openat(st.dir_fd, "pulls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (pulls >= 0)
