@@ -204,9 +204,9 @@ static const char *app_runtime_dir(struct plan *p, char **made)
 }
 
 /* A socket of the caller's XDG_RUNTIME_DIR (rel below it), bound at the
- * same place below the app's, when it is there. What is missing is said,
- * not fatal: the program runs without sound, or falls back to X11. */
-static void app_runtime_socket(struct plan *p, char **rdir, const char *what, const char *rel, const char *env)
+ * same place below the app's, when it is there (true). What is missing is
+ * said, not fatal: the program runs without sound, or falls back to X11. */
+static bool app_runtime_socket(struct plan *p, char **rdir, const char *what, const char *rel, const char *env)
 {
   const char *host = getenv("XDG_RUNTIME_DIR");
   _cleanup_free_ char *src = host && *host ? xasprintf("%s/%s", host, rel) : NULL;
@@ -215,13 +215,14 @@ static void app_runtime_socket(struct plan *p, char **rdir, const char *what, co
     log_warn("socket %s: no socket at %s, so the app has no %s (is it running?)", what,
              src ? src : "$XDG_RUNTIME_DIR (not set)", what);
     note(p, "socket %s: none found at %s: not given", what, src ? src : "$XDG_RUNTIME_DIR");
-    return;
+    return false;
   }
   _cleanup_free_ char *dst = xasprintf("%s/%s", app_runtime_dir(p, rdir), rel);
   rootfs_add_mount(p, MOUNT_BIND, src, dst, NULL, false);
   if (env)
-    strv_append(&p->extra_env, &p->n_extra_env, xasprintf("%s", env));
+    strv_append(&p->extra_env, &p->n_extra_env, xstrdup(env));
   note(p, "socket %s: %s bound at %s", what, src, dst);
+  return true;
 }
 
 /* Sockets, devices, D-Bus: what the desktop gives the app. */
@@ -246,9 +247,7 @@ static int app_desktop(const struct spec *s, struct plan *p, const char *app, st
       return error_set(err, 0, "socket wayland: WAYLAND_DISPLAY `%s` is a path; hutch binds a name in "
                        "XDG_RUNTIME_DIR\nset WAYLAND_DISPLAY to the socket's name, e.g. wayland-0", wl);
     _cleanup_free_ char *env = xasprintf("WAYLAND_DISPLAY=%s", wl);
-    size_t before = p->n_notes;
-    app_runtime_socket(p, &rdir, "wayland", wl, env);
-    if (p->n_notes > before && strstr(p->notes[before], " bound at "))
+    if (app_runtime_socket(p, &rdir, "wayland", wl, env))
       note(p, "socket wayland: the plain socket, not one made through the compositor's security-context "
               "protocol (not done yet): the app is an ordinary client");
   }

@@ -29,8 +29,8 @@
 /* How long the proxy may take to listen, on a loaded machine. */
 #define DBUSPROXY_READY_MS 30000
 
-static const char *const bus_option[DBUS_N_BUSES] = {"dbus-session", "dbus-system"};
-static const char *const sock_name[DBUS_N_BUSES] = {"dbus-session", "dbus-system"};
+/* Each bus's option, which also names its socket in the run directory. */
+static const char *const bus_name[DBUS_N_BUSES] = {"dbus-session", "dbus-system"};
 
 int dbusproxy_plan(const struct desktop_spec *d, struct plan *p, const char *runtime_inside, struct error *err)
 {
@@ -39,7 +39,7 @@ int dbusproxy_plan(const struct desktop_spec *d, struct plan *p, const char *run
   _cleanup_free_ char *proxy = find_program("xdg-dbus-proxy");
   if (!proxy)
     return error_set(err, 0, "--%s: xdg-dbus-proxy is not installed\ninstall it (Debian: apt install "
-                     "xdg-dbus-proxy), or drop the option", bus_option[d->dbus[DBUS_SESSION] ? 0 : 1]);
+                     "xdg-dbus-proxy), or drop the option", bus_name[d->dbus[DBUS_SESSION] ? 0 : 1]);
   struct dbusproxy_plan *dp = &p->dbus;
   for (int b = 0; b < DBUS_N_BUSES; b++) {
     if (!d->dbus[b])
@@ -53,7 +53,7 @@ int dbusproxy_plan(const struct desktop_spec *d, struct plan *p, const char *run
     dp->address[b] = xstrdup(addr);
     /* ADDRESS PATH, then this bus's policy. */
     strv_append(&dp->args, &dp->n_args, xstrdup(addr));
-    strv_append(&dp->args, &dp->n_args, xasprintf("RUNDIR/%s", sock_name[b]));
+    strv_append(&dp->args, &dp->n_args, xasprintf("RUNDIR/%s", bus_name[b]));
     strv_append(&dp->args, &dp->n_args, xstrdup("--filter"));
     for (size_t i = 0; i < d->n_dbus_rules[b]; i++)
       strv_append(&dp->args, &dp->n_args, xstrdup(d->dbus_rules[b][i]));
@@ -63,7 +63,7 @@ int dbusproxy_plan(const struct desktop_spec *d, struct plan *p, const char *run
     }
     _cleanup_free_ char *inside = b == DBUS_SESSION ? xasprintf("%s/bus", runtime_inside)
                                                     : xstrdup("/run/dbus/system_bus_socket");
-    rootfs_add_mount(p, MOUNT_RUNDIR, sock_name[b], inside, NULL, false);
+    rootfs_add_mount(p, MOUNT_RUNDIR, bus_name[b], inside, NULL, false);
     strv_append(&p->extra_env, &p->n_extra_env,
                 xasprintf("%s=unix:path=%s", b == DBUS_SESSION ? "DBUS_SESSION_BUS_ADDRESS" : "DBUS_SYSTEM_BUS_ADDRESS",
                           inside));

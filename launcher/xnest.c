@@ -207,15 +207,15 @@ void xnest_stop(struct xnest *h)
 {
   if (h->pid <= 0)
     return;
-  /* SIGTERM: it removes its socket and lock file; SIGKILL if it hangs. */
+  /* SIGTERM: it removes its socket and lock file; SIGKILL if it hangs. Its
+   * pidfd is readable once it has ended. */
+  _cleanup_close_ int pidfd = proc_pidfd_open(h->pid);
   kill(h->pid, SIGTERM);
-  for (int i = 0; i < XNEST_STOP_MS / 20; i++) {
-    pid_t w = waitpid(h->pid, NULL, WNOHANG);
-    if (w == h->pid || (w < 0 && errno != EINTR)) {
-      h->pid = 0;
-      return;
-    }
-    usleep(20000);
+  struct pollfd p = {.fd = pidfd, .events = POLLIN};
+  if (pidfd >= 0 && poll(&p, 1, XNEST_STOP_MS) > 0) {
+    proc_wait(h->pid);
+    h->pid = 0;
+    return;
   }
   log_warn("Xephyr (pid %d) did not stop on SIGTERM: killed", h->pid);
   proc_kill(&h->pid, SIGKILL);
