@@ -80,18 +80,12 @@ static int init_setup(struct init *in, struct error *err)
   return in->sigfd < 0 ? error_set(err, errno, "signalfd") : 0;
 }
 
-/* sync 3: the network helper and the forwarder start on it while we build
- * the root (with a keeper only). */
-static int send_netns(struct init *in, struct error *err)
+/* A joinable sandbox's namespaces, for hutch exec: the keeper cannot open
+ * them itself (init is not dumpable, so the kernel refuses it /proc/1/ns
+ * and setns through a pidfd). */
+static int send_namespaces(struct init *in, struct error *err)
 {
-  if (in->direct)
-    return 0;  /* no helper, no forwarder: hutch has no use for it */
-  _cleanup_close_ int netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (netns < 0)
-    return error_set(err, errno, "open the sandbox's network namespace");
-  int r = sync_send(in->l->keeper_sock, SYNC_NETNS, 0, netns);
-  /* The keeper cannot open them itself: init is not dumpable, so the
-   * kernel refuses it /proc/1/ns and setns through a pidfd. */
+  int r = 0;
   static const char *const names[] = SYNC_NAMESPACES;
   for (int i = 0; r == 0 && in->l->joinable && i < SYNC_N_NAMESPACES; i++) {
     _cleanup_free_ char *path = xasprintf("/proc/self/ns/%s", names[i]);
@@ -202,7 +196,7 @@ struct stage {
 
 static const struct stage stages[] = {
   {"setup", init_setup},
-  {"send network namespace", send_netns},
+  {"send namespaces", send_namespaces},
   {"loopback up", loopback_up},
   {"build root, pivot", build_root},
   {"hostname", set_hostname},
@@ -271,7 +265,9 @@ static const struct stage direct_stages[] = {
 unsigned long long init_namespaces(const struct plan *p)
 {
   unsigned long long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
-  return p->network == NET_HOST ? flags : flags | CLONE_NEWNET;
+  /* With a network helper the keeper has made the sandbox's network
+   * namespace (keeper.c's early_netns), and init is cloned into it. */
+  return p->network == NET_HOST || net_has_helper(p) ? flags : flags | CLONE_NEWNET;
 }
 
 /* Pass signals on, reap every child, and return the command's status once

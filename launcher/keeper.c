@@ -32,6 +32,7 @@
 
 #include "enter.h"
 #include "init.h"
+#include "net.h"
 #include "proc.h"
 #include "sync.h"
 #include "util.h"
@@ -40,8 +41,8 @@ struct keeper {
   struct launch *l;
   int sigfd;          /* SIGTERM (parent death), SIGHUP, SIGINT: stop */
   int init_pidfd;
-  int netns;          /* init's network namespace, between two stages */
-  bool early_net;     /* made by early_netns(), and passed to hutch */
+  int netns;          /* with a network helper: the sandbox's network
+                       * namespace, until the forwarder has it */
   int nsfds[SYNC_N_NAMESPACES]; /* a joinable sandbox's, for hutch exec */
   bool error_sent;    /* an ERROR already reached hutch */
 };
@@ -101,26 +102,24 @@ static int wait_mapped(struct keeper *k, struct error *err)
   return 0;
 }
 
-static int send_netns(struct keeper *k, struct error *err);
-
-/* With a network helper, the network namespace comes first, made here and
- * passed to hutch at once: the helper takes longest to be ready, and
- * starts while the overlay is mounted and init is cloned. init, cloned
- * without CLONE_NEWNET, is in it, as the keeper is from now on (it has no
- * use for the host's: the forwarder's listening sockets are bound already,
- * and it connects into the sandbox). */
+/* sync 3. With a network helper, the network namespace comes first, made
+ * here and passed to hutch at once: the helper takes longest to be ready,
+ * and starts while the overlay is mounted and init is cloned. init, cloned
+ * without CLONE_NEWNET (init_namespaces), is in it, as the keeper is from
+ * now on (it has no use for the host's: the forwarder's listening sockets
+ * are bound already, and it connects into the sandbox). Without a helper
+ * nothing outside the sandbox needs it, and no ports are published. */
 static int early_netns(struct keeper *k, struct error *err)
 {
-  enum net_mode mode = k->l->plan->network;
-  if (mode != NET_PASTA && mode != NET_SLIRP4NETNS)
+  if (!net_has_helper(k->l->plan))
     return 0;
   if (unshare(CLONE_NEWNET) < 0)
     return error_set(err, errno, "create the sandbox's network namespace");
   k->netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (k->netns < 0)
     return error_set(err, errno, "open the sandbox's network namespace");
-  k->early_net = true;
-  return send_netns(k, err);
+  int r = sync_send(k->l->parent_sock, SYNC_NETNS, 0, k->netns);
+  return r < 0 ? error_set(err, -r, "pass the network namespace to hutch") : 0;
 }
 
 static int mount_overlay(struct keeper *k, struct error *err)
@@ -137,10 +136,7 @@ static int start_init(struct keeper *k, struct error *err)
   int r = sync_pair(sp, err);
   if (r < 0)
     return r;
-  unsigned long long flags = init_namespaces(l->plan);
-  if (k->early_net)
-    flags &= ~(unsigned long long) CLONE_NEWNET;
-  pid_t pid = proc_clone(flags, &k->init_pidfd);
+  pid_t pid = proc_clone(init_namespaces(l->plan), &k->init_pidfd);
   if (pid < 0) {
     close(sp[0]);
     close(sp[1]);
@@ -164,24 +160,18 @@ static int send_init_pid(struct keeper *k, struct error *err)
   return r < 0 ? error_set(err, -r, "tell hutch init's pid") : 0;
 }
 
-/* sync 3, first half: init's network namespace. */
-static int wait_netns(struct keeper *k, struct error *err)
+/* A joinable sandbox's namespaces, from init, for hutch exec. */
+static int wait_namespaces(struct keeper *k, struct error *err)
 {
   struct sync_msg m;
-  int r = wait_for(k, k->l->keeper_sock);
-  int netns = -1;
-  if (r < 0 || (r = sync_expect(k->l->keeper_sock, SYNC_NETNS, &m, &netns, err)) < 0) {
-    if (r != -EIO)
-      return error_set(err, -r, "the sandbox's init ended before it sent its network namespace");
-    return r;  /* init's own error, in err */
+  for (int i = 0; k->l->joinable && i < SYNC_N_NAMESPACES; i++) {
+    int r = wait_for(k, k->l->keeper_sock);
+    if (r < 0 || (r = sync_expect(k->l->keeper_sock, SYNC_NSFD, &m, &k->nsfds[i], err)) < 0) {
+      if (r != -EIO)
+        return error_set(err, -r, "the sandbox's init ended before it sent its namespaces");
+      return r;  /* init's own error, in err */
+    }
   }
-  if (k->early_net)
-    close(netns);  /* the one we made, which we hold already */
-  else
-    k->netns = netns;
-  for (int i = 0; k->l->joinable && i < SYNC_N_NAMESPACES; i++)
-    if ((r = sync_expect(k->l->keeper_sock, SYNC_NSFD, &m, &k->nsfds[i], err)) < 0)
-      return r;
   return 0;
 }
 
@@ -190,20 +180,6 @@ static int start_forwarder(struct keeper *k, struct error *err)
   int r = portfwd_start(&k->l->pf, k->netns, err);
   close_fd(&k->netns);
   return r;
-}
-
-/* sync 3, second half: hutch starts the network helper on it, first,
- * since the helper takes longest to be ready. */
-static int send_netns(struct keeper *k, struct error *err)
-{
-  int r = sync_send(k->l->parent_sock, SYNC_NETNS, 0, k->netns);
-  return r < 0 ? error_set(err, -r, "pass the network namespace to hutch") : 0;
-}
-
-/* ... unless early_netns passed it already. */
-static int pass_netns(struct keeper *k, struct error *err)
-{
-  return k->early_net ? 0 : send_netns(k, err);
 }
 
 /* sync 5 to 7: the terminal and READY go up to hutch, GO comes back down. */
@@ -239,8 +215,7 @@ static const struct {
   {"network namespace first", early_netns},
   {"mount overlay", mount_overlay},
   {"clone init", start_init},
-  {"network namespace", wait_netns},
-  {"pass namespace to hutch", pass_netns},
+  {"namespaces for exec", wait_namespaces},
   {"init's pid to hutch", send_init_pid},
   {"start port forwarder", start_forwarder},
   {"relay terminal, ready, go", relay_setup},

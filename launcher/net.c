@@ -570,11 +570,16 @@ static int start_slirp(const struct plan *s, const struct runtime *rt, int netns
   return 0;
 }
 
+bool net_has_helper(const struct plan *p)
+{
+  return p->network == NET_PASTA || p->network == NET_SLIRP4NETNS;
+}
+
 int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err)
 {
   h->pid = h->watch_pid = 0;
   h->ready_fd = h->exit_fd = h->watch_fd = -1;
-  if (s->network != NET_PASTA && s->network != NET_SLIRP4NETNS)
+  if (!net_has_helper(s))
     return 0;
   /* The helper must join the user namespace that owns the network namespace
    * to have CAP_NET_ADMIN there; the kernel hands it to us from the netns. */

@@ -38,6 +38,8 @@ struct net_helper {
   int watch_fd;     /* pasta: readable once the default routes are in */
 };
 #define NET_HELPER_INIT {.pid = 0, .ready_fd = -1, .exit_fd = -1, .watch_fd = -1}
+/* Whether the launch runs a network helper (pasta or slirp4netns). */
+bool net_has_helper(const struct plan *p);
 int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err);
 /* Wait until the helper is ready and the ports are published, at most 10 s.
  * Returns -EINTR, without reading it, when stop_fd becomes readable. */

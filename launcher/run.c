@@ -305,9 +305,11 @@ static int wait_init(struct parent *h, struct error *err)
 }
 
 /* sync 3: the network helper starts on the sandbox's network namespace
- * while init builds the root. */
+ * (the keeper's first step) while init builds the root. */
 static int start_network(struct parent *h, struct error *err)
 {
+  if (!net_has_helper(h->l.plan))
+    return 0;
   struct sync_msg m;
   _cleanup_close_ int netns = -1;
   int r = wait_step(h, SYNC_NETNS, &m, &netns, err);
@@ -449,14 +451,14 @@ static void finish(struct parent *h)
   if (l->keeper_pid > 0)
     proc_wait(l->keeper_pid);
   net_stop(&h->net);
-  /* pasta writes its pid file once it is set up, which may come after
-   * the keeper emptied the run directory: gone now that pasta is. */
-  if (h->mapped)
-    runtime_remove_leftover(&l->rt);
   cgroup_sandbox_remove(&h->cg);
   dbusproxy_stop(&h->dbus);
   xnest_stop(&h->xnest);
-  if (!h->mapped)
+  /* The keeper removed the run directory, but pasta writes its pid file
+   * once it is set up, which may come after: gone now that pasta is. */
+  if (h->mapped)
+    runtime_remove_leftover(&l->rt);
+  else
     runtime_remove(&l->rt);  /* the keeper never got to own it */
   close_fd(&h->init_pidfd);
   close_fd(&h->mntns_fd);
@@ -526,7 +528,7 @@ bool launch_needs_keeper(const struct plan *p)
     why[n++] = "squashfuse runs beside the sandbox";
   if (p->upper_on_disk)
     why[n++] = "--upper disk: the writes' directory is removed afterwards";
-  if (p->network == NET_PASTA || p->network == NET_SLIRP4NETNS)
+  if (net_has_helper(p))
     why[n++] = "the network helper keeps its files in the run directory";
   if (p->pf.n > 0)
     why[n++] = "published TCP ports: hutch's forwarder is the keeper's child";
@@ -584,11 +586,11 @@ static const struct stage direct_stages[] = {
 };
 
 /* An ERROR init sent (its exec failed), if one is waiting. */
-static void read_init_error(struct parent *h, bool wait, struct error *err)
+static void read_init_error(struct parent *h, struct error *err)
 {
   struct pollfd p = {.fd = h->l.parent_sock, .events = POLLIN};
   struct sync_msg m;
-  while (h->l.parent_sock >= 0 && poll(&p, 1, wait ? -1 : 0) > 0 && (p.revents & POLLIN) &&
+  while (h->l.parent_sock >= 0 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN) &&
          sync_recv(h->l.parent_sock, &m, NULL) == 0)
     if (m.type == SYNC_ERROR)
       *err = m.err;
@@ -616,7 +618,7 @@ static int supervise_direct(struct parent *h, struct error *err)
       pass_signal(h);
     tty_handle(h->tty, p + 3);
     if (p[0].revents)
-      read_init_error(h, false, err);
+      read_init_error(h, err);
     if (p[2].revents & POLLIN) {
       siginfo_t si = {0};
       if (waitid(P_PIDFD, (id_t) h->init_pidfd, &si, WEXITED) < 0)
@@ -625,7 +627,7 @@ static int supervise_direct(struct parent *h, struct error *err)
       log_stage("hutch", "init exited");
       holder_hand_over(&h->holder, h->mntns_fd);
       h->mntns_fd = -1;
-      read_init_error(h, false, err);
+      read_init_error(h, err);
       tty_drain(h->tty);
       /* After an ERROR, its status (126, 127...) is the one to report. */
       return err->msg[0] ? err->status : proc_siginfo_status(&si);

@@ -10,12 +10,11 @@
  *   sync 2  hutch -> keeper   MAPPED: maps written, go on as root inside
  *                             (sent by the process that joined the holder,
  *                             which wrote them, when the launch uses one)
- *   sync 3  keeper -> hutch   NETNS: the sandbox's network namespace, for
- *                             the network helper. With a helper the keeper
- *                             makes it before anything else, and clones
- *                             init into it; otherwise it is init's (below)
- *           init -> keeper    NETNS: init's network namespace; the keeper
- *                             starts the port forwarder on it
+ *   sync 3  keeper -> hutch   NETNS (with a network helper only): the
+ *                             sandbox's network namespace, which the keeper
+ *                             makes before anything else and clones init
+ *                             into; hutch starts the helper on it, the
+ *                             keeper its port forwarder
  *           init -> keeper    NSFD x6 (joinable sandboxes only): its mount,
  *                             pid, ipc, uts, cgroup and network namespaces,
  *                             for exec
