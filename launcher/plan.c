@@ -60,10 +60,7 @@ static void plan_etc_files(struct plan *p)
 static bool mapped_owner(uid_t uid, void *arg)
 {
   const struct userns_plan *ids = arg;
-  static uid_t me = (uid_t) -1;
-  if (me == (uid_t) -1)
-    me = getuid();
-  if (uid == me)
+  if (uid == getuid())
     return true;
   for (size_t i = 0; i < ids->n_uid_map; i++)
     if (uid >= ids->uid_map[i].outside && uid - ids->uid_map[i].outside < ids->uid_map[i].count)
