@@ -183,6 +183,7 @@ FLAG_SETTER(set_rm, service.rm, true)
 FLAG_SETTER(set_tty, tty, TRI_ON)
 FLAG_SETTER(set_interactive, interactive, TRI_ON)
 FLAG_SETTER(set_mdwe, mdwe, TRI_ON)
+FLAG_SETTER(set_multiarch, multiarch, TRI_ON)
 FLAG_SETTER(set_print_policy, print_policy, true)
 FLAG_SETTER(set_no_holder, no_holder, true)
 ENUM_SETTER(set_userns, "userns", userns, "auto", "single", "keep-id")
@@ -437,6 +438,10 @@ static const struct option_def table[] = {
   {"seccomp", 0, "default|unconfined|FILE",
    "the system call filter: hutch's default, none,\nor an OCI / Docker seccomp JSON profile", "unconfined", OPT_BOTH,
    set_seccomp},
+  {"multiarch", 0, NULL,
+   "let 32-bit programs run: the filter also takes\nthe machine's 32-bit entry (i386 on x86-64,\n"
+   "arm on aarch64), with the same rules; without\nit a call through that entry kills the process", NULL,
+   OPT_BOTH, set_multiarch},
   {"landlock", 0, "on|off",
    "Landlock (default on where the kernel has it):\nthe command reaches no file outside its root", "off", OPT_BOTH,
    set_landlock},

@@ -157,12 +157,13 @@ static int plan_policy(const struct spec *s, struct plan *p, struct error *err)
     p->seccomp_file = data_path("seccomp/default.json");
   p->landlock = s->landlock != TRI_OFF;
   p->mdwe = s->mdwe == TRI_ON;
+  p->multiarch = s->multiarch == TRI_ON;
   if (p->mdwe && !caps_mdwe_available())
     return error_set(err, 0, "--memory-deny-write-execute: this kernel has no PR_SET_MDWE (Linux 6.3 and later)\n"
                      "drop the option, or run a newer kernel");
   /* Compiled now, in hutch, before any namespace exists: a bad profile
    * fails here; the command's process only loads it. */
-  return seccomp_filter_compile(p->seccomp_mode, p->seccomp_file, p->caps, &p->seccomp, err);
+  return seccomp_filter_compile(p->seccomp_mode, p->seccomp_file, p->caps, p->multiarch, &p->seccomp, err);
 }
 
 /* The image's Env (before the command line's -e, which wins), WorkingDir;

@@ -107,6 +107,7 @@ struct plan {
   struct seccomp_bpf seccomp;  /* compiled here, loaded by the command */
   bool landlock;
   bool mdwe;                   /* memory-deny-write-execute */
+  bool multiarch;              /* --multiarch: the 32-bit entry passes the filter too */
 
   struct mount_entry *mounts;
   size_t n_mounts;

@@ -26,7 +26,7 @@ int policy_print(const struct plan *p, FILE *f, struct error *err)
   fprintf(f, "no_new_privs:   on (setuid and file capabilities give nothing)\n");
   fprintf(f, "write or exec:  %s\n", p->mdwe ? "memory is never both (--memory-deny-write-execute)"
                                                : "as the program asks (--memory-deny-write-execute to refuse)");
-  if ((r = seccomp_describe(p->seccomp_mode, p->seccomp_file, p->caps, f, err)) < 0)
+  if ((r = seccomp_describe(p->seccomp_mode, p->seccomp_file, p->caps, p->multiarch, f, err)) < 0)
     return r;
   landlock_describe(p->landlock, f);
   fprintf(f, "masked paths:  ");

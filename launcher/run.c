@@ -490,12 +490,16 @@ static void parent_init(struct parent *h, const struct plan *p, const struct run
   tty.master = -1;
 }
 
-/* The status for main: the command's, or the error's. */
-static int run_status(int r, const struct error *err)
+/* The status for main: the command's, or the error's. A command killed by
+ * SIGSYS met the seccomp filter's kill; say how that can come about. */
+static int run_status(const struct plan *p, int r, const struct error *err)
 {
   log_stage("hutch", "exit");
   if (r < 0)
     return err->status ? err->status : EXIT_HUTCH_FAILED;
+  if (r == EXIT_SIGNAL_BASE + SIGSYS && p->seccomp_mode != SECCOMP_UNCONFINED)
+    log_warn("the command was killed by SIGSYS: the seccomp filter kills a call it made%s",
+             p->multiarch ? "" : "; a 32-bit program is killed at its first call unless --multiarch is given");
   return r;
 }
 
@@ -510,7 +514,7 @@ int run_sandbox_monitored(const struct plan *p, const struct run_monitor *mon, s
   if (r == 0)
     r = supervise(&h, err);
   finish(&h);
-  return run_status(r, err);
+  return run_status(p, r, err);
 }
 
 /* ------------------------------------------------- the path without keeper */
@@ -650,5 +654,5 @@ int run_sandbox(const struct plan *p, struct error *err)
     *err = (struct error) {0};
     return run_sandbox_monitored(p, NULL, err);
   }
-  return run_status(r, err);
+  return run_status(p, r, err);
 }

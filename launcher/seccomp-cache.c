@@ -122,7 +122,7 @@ static void key_head(struct seccomp_cache_key *k, const char *kind)
   }
 }
 
-void seccomp_cache_file_key_make(const struct stat *st, const char *text, size_t len, uint64_t caps,
+void seccomp_cache_file_key_make(const struct stat *st, const char *text, size_t len, uint64_t caps, bool multiarch,
                                  struct seccomp_cache_key *k)
 {
   key_head(k, "file");
@@ -131,7 +131,7 @@ void seccomp_cache_file_key_make(const struct stat *st, const char *text, size_t
     key_str(k, u.release);
     key_str(k, u.machine);
   }
-  uint64_t machine[3] = {caps, (uint64_t) caps_last(), seccomp_arch_native()};
+  uint64_t machine[4] = {caps, (uint64_t) caps_last(), seccomp_arch_native(), multiarch};
   key_put(k, machine, sizeof machine);
   uint64_t id[8] = {
     (uint64_t) st->st_dev, (uint64_t) st->st_ino, (uint64_t) st->st_size, (uint64_t) len,

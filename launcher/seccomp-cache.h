@@ -27,7 +27,7 @@ void seccomp_cache_key_free(struct seccomp_cache_key *k);
 /* The key that spares the parse: a profile file's identity (st, from fstat
  * of the descriptor its text was read from) and its whole text, with the
  * capability set and what the kernel and machine add (seccomp-cache.c). */
-void seccomp_cache_file_key_make(const struct stat *st, const char *text, size_t len, uint64_t caps,
+void seccomp_cache_file_key_make(const struct stat *st, const char *text, size_t len, uint64_t caps, bool multiarch,
                                  struct seccomp_cache_key *k);
 
 /* The filter stored under this key in dir, if any (out filled, true). A

@@ -456,6 +456,21 @@ static void add_arch(struct sc_profile *p, uint32_t token)
     p->arches[p->n_arches++] = token;
 }
 
+void seccomp_profile_add_compat(struct sc_profile *p)
+{
+  /* The 32-bit entries of 64-bit machines: x32 is left out (a different
+   * ABI, gone from most kernels), as Docker's profile leaves it. */
+  static const uint32_t compat[][2] = {
+    {SCMP_ARCH_X86_64, SCMP_ARCH_X86},
+    {SCMP_ARCH_AARCH64, SCMP_ARCH_ARM},
+    {SCMP_ARCH_S390X, SCMP_ARCH_S390},
+  };
+  uint32_t native = seccomp_arch_native();
+  for (size_t i = 0; i < N_ELEMENTS(compat); i++)
+    if (compat[i][0] == native)
+      add_arch(p, compat[i][1]);
+}
+
 static int parse_arches(struct sc_profile *p, json_object *root, struct error *err)
 {
   json_object *v;

@@ -58,6 +58,9 @@ int seccomp_profile_parse_text(const char *text, size_t len, const char *origin,
 int seccomp_profile_parse_json(struct json_object *root, const char *origin, uint64_t caps,
                                struct sc_profile *out, struct error *err);
 void seccomp_profile_free(struct sc_profile *p);
+/* --multiarch: add the machine's 32-bit entry (i386 on x86-64, arm on
+ * aarch64), with the same rules, to what the profile lists. */
+void seccomp_profile_add_compat(struct sc_profile *p);
 
 /* Refuse an integer in JSON text that does not fit in 64 bits (outside
  * -2^63 .. 2^64-1), naming its place ("syscalls[2].args[0].value"). The

@@ -179,7 +179,7 @@ static char *read_profile(const char *path, struct stat *st, size_t *len)
   return read_fd(fd, SECCOMP_PROFILE_MAX, len);
 }
 
-int seccomp_filter_compile(enum seccomp_mode mode, const char *profile_path, uint64_t caps,
+int seccomp_filter_compile(enum seccomp_mode mode, const char *profile_path, uint64_t caps, bool multiarch,
                            struct seccomp_bpf *out, struct error *err)
 {
   *out = (struct seccomp_bpf) {0};
@@ -198,7 +198,7 @@ int seccomp_filter_compile(enum seccomp_mode mode, const char *profile_path, uin
   /* The quick path: this very file, with this text, was compiled before. */
   struct seccomp_cache_key file_key = {0};
   if (cache && text) {
-    seccomp_cache_file_key_make(&st, text, len, caps, &file_key);
+    seccomp_cache_file_key_make(&st, text, len, caps, multiarch, &file_key);
     if (seccomp_cache_load(dir, &file_key, out)) {
       seccomp_cache_key_free(&file_key);
       log_debug("seccomp: filter for `%s` from the cache, unparsed", path);
@@ -213,6 +213,8 @@ int seccomp_filter_compile(enum seccomp_mode mode, const char *profile_path, uin
     seccomp_cache_key_free(&file_key);
     return r;
   }
+  if (multiarch)
+    seccomp_profile_add_compat(&p);
   struct seccomp_cache_key key = {0};
   seccomp_cache_key_make(&p, &key);
   if (!cache || !seccomp_cache_load(dir, &key, out)) {
@@ -382,7 +384,8 @@ static void describe_families(const struct sc_profile *p, FILE *f)
                "is in memory, where a filter cannot read it)\n");
 }
 
-int seccomp_describe(enum seccomp_mode mode, const char *profile_path, uint64_t caps, FILE *f, struct error *err)
+int seccomp_describe(enum seccomp_mode mode, const char *profile_path, uint64_t caps, bool multiarch, FILE *f,
+                     struct error *err)
 {
   if (mode == SECCOMP_UNCONFINED) {
     fprintf(f, "seccomp:        unconfined (every system call reaches the kernel)\n");
@@ -392,6 +395,8 @@ int seccomp_describe(enum seccomp_mode mode, const char *profile_path, uint64_t 
   int r = seccomp_profile_load(mode, profile_path, caps, &p, err);
   if (r < 0)
     return r;
+  if (multiarch)
+    seccomp_profile_add_compat(&p);
   char buf[128];
   seccomp_action_describe(p.default_action, buf, sizeof buf);
   fprintf(f, "seccomp:        %s%s\n", p.origin, mode == SECCOMP_DEFAULT ? " (hutch's default)" : "");

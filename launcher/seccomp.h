@@ -4,6 +4,7 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -24,10 +25,11 @@ struct seccomp_bpf {
 
 /* Read and compile the profile --seccomp names (mode; profile_path for
  * SECCOMP_FILE, NULL for hutch's default) for this machine's architecture
- * and the command's final capability set caps, through the cache. Nothing
- * is compiled for SECCOMP_UNCONFINED (out->n == 0). Errors name the file
- * and the entry. */
-int seccomp_filter_compile(enum seccomp_mode mode, const char *profile_path, uint64_t caps,
+ * and the command's final capability set caps, through the cache; with
+ * multiarch, the machine's 32-bit entry too (seccomp_profile_add_compat).
+ * Nothing is compiled for SECCOMP_UNCONFINED (out->n == 0). Errors name
+ * the file and the entry. */
+int seccomp_filter_compile(enum seccomp_mode mode, const char *profile_path, uint64_t caps, bool multiarch,
                            struct seccomp_bpf *out, struct error *err);
 /* Compile a profile already read, without the cache. */
 int seccomp_filter_compile_profile(const struct sc_profile *p, struct seccomp_bpf *out, struct error *err);
@@ -38,4 +40,5 @@ void seccomp_filter_free(struct seccomp_bpf *bpf);
 /* For --print-policy: the profile's default action, architectures, the
  * socket families it lets socket() open, and the calls it denies, as they
  * apply to these capabilities. */
-int seccomp_describe(enum seccomp_mode mode, const char *profile_path, uint64_t caps, FILE *f, struct error *err);
+int seccomp_describe(enum seccomp_mode mode, const char *profile_path, uint64_t caps, bool multiarch, FILE *f,
+                     struct error *err);

@@ -81,6 +81,7 @@ struct spec {
   char *seccomp_file;         /* absolute path, with SECCOMP_FILE */
   enum tristate landlock;
   enum tristate mdwe;         /* memory-deny-write-execute */
+  enum tristate multiarch;    /* --multiarch */
   char **unmask;              /* --unmask PATH..., or "ALL" */
   size_t n_unmask;
 

@@ -4,11 +4,13 @@
 # i386 entry (int 0x80). A filter that only knows x86-64 numbers would let
 # the other two through.
 #
-# Three runs of sysprobe over the same calls:
-#   default    each call is refused with the profile's errno (natively and
-#              through int 0x80, which the profile filters with the same
-#              rules); through x32, which it does not list, the process is
-#              killed (SIGSYS) whatever the call;
+# Four runs of sysprobe over the same calls:
+#   default    each call is refused with the profile's errno natively;
+#              through x32 and int 0x80, which the profile does not list,
+#              the process is killed (SIGSYS) whatever the call, getpid too;
+#   multiarch  --multiarch adds the i386 entry with the same rules: each
+#              call is refused with the same errno through int 0x80, and
+#              getpid works there;
 #   marked     the default profile with its errnos replaced by markers:
 #              each call comes back with a marker, so it was the filter that
 #              refused it, through that entry, not the kernel;
@@ -31,7 +33,7 @@ DENIED_EPERM="mount umount2 pivot_root setns unshare clone open_tree fsopen move
 DENIED_ENOSYS="clone3 personality"
 ENTRIES="native x32 i386"
 
-plan 15
+plan 20
 
 # check_all OUT WANT-FN DESC: one test point per entry; WANT-FN NAME RESULT
 # says whether RESULT is right for NAME. Over the last run, which must have
@@ -59,12 +61,16 @@ check_all() {
     done
 }
 
-want_default() {
+want_multiarch() {
     [ "$3" = x32 ] && { [ "$2" = "killed 31" ]; return; }
     case " $DENIED_ENOSYS " in
     *" $1 "*) [ "$2" = "errno 38" ] ;;
     *) [ "$2" = "errno 1" ] ;;
     esac
+}
+want_default() {
+    [ "$3" = i386 ] && { [ "$2" = "killed 31" ]; return; }
+    want_multiarch "$@"
 }
 want_marked() { filtered "$2"; }
 want_unfiltered() { reached "$2"; }
@@ -73,7 +79,12 @@ want_unfiltered() { reached "$2"; }
 sandbox -- /probes/sysprobe all $DENIED_EPERM $DENIED_ENOSYS getpid
 default_out=$out default_rc=$rc
 is "$rc/$(probe_result "$out" getpid native)" "0/ok" "sysprobe runs under the default profile"
-check_all "$default_out" want_default "default profile: every denied call refused with EPERM (clone3, personality: ENOSYS; x32: killed)"
+check_all "$default_out" want_default "default profile: every denied call refused with EPERM (clone3, personality: ENOSYS), natively; through the other entries, killed"
+
+# shellcheck disable=SC2086
+sandbox --multiarch -- /probes/sysprobe all $DENIED_EPERM $DENIED_ENOSYS getpid
+multiarch_out=$out multiarch_rc=$rc
+check_all "$multiarch_out" want_multiarch "--multiarch: every denied call refused with EPERM (clone3, personality: ENOSYS; x32: killed)"
 
 # shellcheck disable=SC2086
 sandbox --seccomp "$(marked_profile)" -- /probes/sysprobe all $DENIED_EPERM $DENIED_ENOSYS
@@ -99,10 +110,16 @@ not_ok_calls() {
 is "$(not_ok_calls native)" "" "unconfined: mount, nested user namespaces, personality, new mount API really work (native)"
 int80 is "$(not_ok_calls i386)" "" "unconfined: mount, nested user namespaces, personality, new mount API really work (int 0x80)"
 
-# Ordinary calls still work under the default profile, on both entries.
+# Ordinary calls still work under the default profile natively, and
+# through int 0x80 with --multiarch.
 is "$default_rc/$(probe_result "$default_out" getpid native)/$(probe_result "$default_out" getpid x32)" \
     "0/ok/killed 31" "default profile: getpid works through syscall; any x32 call kills"
-int80 is "$default_rc/$(probe_result "$default_out" getpid i386)" "0/ok" "default profile: getpid works through int 0x80"
+int80 is "$default_rc/$(probe_result "$default_out" getpid i386)" "0/killed 31" "default profile: any call through int 0x80 kills, getpid too"
+int80 is "$multiarch_rc/$(probe_result "$multiarch_out" getpid i386)" "0/ok" "--multiarch: getpid works through int 0x80"
+
+# A command that dies of SIGSYS: hutch says what may have killed it.
+sandbox -- /bin/sh -c 'kill -SYS $$'
+given ran 159 -- like "$err" "unless --multiarch is given" "a command killed by SIGSYS: exit 159, and hutch names --multiarch"
 
 # x32: this kernel may not have the ABI at all (CONFIG_X86_X32_ABI), and
 # then answers every x32 call ENOSYS itself; the marked run above shows the

@@ -284,7 +284,7 @@ static bool spec_same(const struct spec *a, const struct spec *b)
          a->allow_host_loopback == b->allow_host_loopback && a->port_driver == b->port_driver &&
          a->cap_add == b->cap_add && a->cap_drop == b->cap_drop && a->cap_add_all == b->cap_add_all &&
          a->cap_drop_all == b->cap_drop_all && a->seccomp == b->seccomp && same_str(a->seccomp_file, b->seccomp_file) &&
-         a->landlock == b->landlock && a->mdwe == b->mdwe && a->n_unmask == b->n_unmask && same_strv(a->unmask, b->unmask) &&
+         a->landlock == b->landlock && a->mdwe == b->mdwe && a->multiarch == b->multiarch && a->n_unmask == b->n_unmask && same_strv(a->unmask, b->unmask) &&
          a->print_policy == b->print_policy && a->no_holder == b->no_holder && a->log_level == b->log_level &&
          limits_spec_same(&a->limits, &b->limits) && a->service.detach == b->service.detach &&
          same_str(a->service.name, b->service.name) && a->service.rm == b->service.rm &&

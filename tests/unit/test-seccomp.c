@@ -241,18 +241,30 @@ static void families(void)
   size_t len = 0;
   FILE *f = open_memstream(&text, &len);
   struct error err = {0};
-  int r = seccomp_describe(SECCOMP_DEFAULT, NULL, caps_default(), f, &err);
+  int r = seccomp_describe(SECCOMP_DEFAULT, NULL, caps_default(), false, f, &err);
   fclose(f);
   TAP_INT_EQ(r, 0, "describe the default profile");
   TAP_CONTAINS(text, "  socket families: AF_UNIX AF_INET AF_INET6 AF_NETLINK; any other: fail with EPERM (1)\n",
                "default profile: the socket families allowed, without CAP_NET_RAW");
   free(text);
   f = open_memstream(&text, &len);
-  r = seccomp_describe(SECCOMP_DEFAULT, NULL, caps_default() | (UINT64_C(1) << 13 /* CAP_NET_RAW */), f, &err);
+  r = seccomp_describe(SECCOMP_DEFAULT, NULL, caps_default() | (UINT64_C(1) << 13 /* CAP_NET_RAW */), false, f, &err);
   fclose(f);
   TAP_CONTAINS(text, "  socket families: AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET; any other",
                "default profile with CAP_NET_RAW: AF_PACKET too");
   free(text);
+#if defined(__x86_64__)
+  f = open_memstream(&text, &len);
+  seccomp_describe(SECCOMP_DEFAULT, NULL, caps_default(), false, f, &err);
+  fclose(f);
+  tap_ok(text && !strstr(text, "int 0x80"), "default profile: the native entry only, no int 0x80");
+  free(text);
+  f = open_memstream(&text, &len);
+  seccomp_describe(SECCOMP_DEFAULT, NULL, caps_default(), true, f, &err);
+  fclose(f);
+  TAP_CONTAINS(text, "int 0x80", "default profile with --multiarch: the int 0x80 entry too");
+  free(text);
+#endif
 }
 
 /* ---------------------------------------------------------------- cache */
@@ -369,22 +381,25 @@ static void file_key(void)
   parse(a, &p, &err);
   seccomp_filter_compile_profile(&p, &bpf, &err);
   seccomp_profile_free(&p);
-  struct seccomp_cache_key ka = {0}, kb = {0}, kc = {0}, kd = {0};
-  seccomp_cache_file_key_make(&st, a, strlen(a), caps_default(), &ka);
-  seccomp_cache_file_key_make(&st, b, strlen(b), caps_default(), &kb);
-  seccomp_cache_file_key_make(&st, a, strlen(a), caps_default() | (UINT64_C(1) << 21), &kc);
+  struct seccomp_cache_key ka = {0}, kb = {0}, kc = {0}, kd = {0}, ke = {0};
+  seccomp_cache_file_key_make(&st, a, strlen(a), caps_default(), false, &ka);
+  seccomp_cache_file_key_make(&st, b, strlen(b), caps_default(), false, &kb);
+  seccomp_cache_file_key_make(&st, a, strlen(a), caps_default() | (UINT64_C(1) << 21), false, &kc);
+  seccomp_cache_file_key_make(&st, a, strlen(a), caps_default(), true, &ke);
   st.st_ino++;
-  seccomp_cache_file_key_make(&st, a, strlen(a), caps_default(), &kd);
+  seccomp_cache_file_key_make(&st, a, strlen(a), caps_default(), false, &kd);
   seccomp_cache_store(dir, &ka, &bpf);
   tap_ok(seccomp_cache_load(dir, &ka, &got), "file key: the stored filter comes back");
   seccomp_filter_free(&got);
   tap_ok(!seccomp_cache_load(dir, &kb, &got), "file key: the same identity with another text of the same size is a miss");
   tap_ok(!seccomp_cache_load(dir, &kc, &got), "file key: another capability set is a miss");
+  tap_ok(!seccomp_cache_load(dir, &ke, &got), "file key: --multiarch is a miss");
   tap_ok(!seccomp_cache_load(dir, &kd, &got), "file key: another inode (a rename) is a miss");
   seccomp_cache_key_free(&ka);
   seccomp_cache_key_free(&kb);
   seccomp_cache_key_free(&kc);
   seccomp_cache_key_free(&kd);
+  seccomp_cache_key_free(&ke);
   seccomp_filter_free(&bpf);
   rm_rf_at(AT_FDCWD, dir);
 }
