@@ -779,7 +779,16 @@ void rootfs_plan_masks(const struct spec *s, struct plan *p)
   rootfs_add_mount(p, MOUNT_SEAL_DEV, NULL, "/dev", NULL, true);
 }
 
-static int mask_one(int rootfd, const char *path, bool hide, struct error *err)
+/* What rootfs_build keeps from one mount to the next: /dev, to be sealed
+ * read-only last, and the first masked directory's empty tmpfs, which the
+ * other masked directories get as a bind (cheaper than a filesystem each;
+ * a clone keeps its read-only and no-exec flags). */
+struct build {
+  int dev;
+  int empty;
+};
+
+static int mask_one(int rootfd, const char *path, bool hide, int *empty, struct error *err)
 {
   /* A path this kernel does not have, or that is not what it should be (a
    * symlink, which RESOLVE_IN_ROOT would follow), is left alone. */
@@ -799,11 +808,20 @@ static int mask_one(int rootfd, const char *path, bool hide, struct error *err)
     struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
     if (m < 0 || mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
       return error_set(err, errno, "make `%s` read-only", path);
+  } else if (S_ISDIR(st.st_mode) && *empty >= 0) {
+    m = open_tree(*empty, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    if (m < 0)
+      return error_set(err, errno, "mask `%s`", path);
   } else if (S_ISDIR(st.st_mode)) {
-    static const char *const empty[] = {"mode", "0555", "size", "4k", "nr_inodes", "1", NULL};
-    m = new_fs("tmpfs", empty, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+    static const char *const opts[] = {"mode", "0555", "size", "4k", "nr_inodes", "1", NULL};
+    m = new_fs("tmpfs", opts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
     if (m < 0)
       return error_wrap(err, m, "mask `%s`", path);
+    int r = attach(m, target, path, err);
+    if (r < 0)
+      return r;
+    *empty = openat2_in_root(rootfd, path, O_PATH | O_DIRECTORY);
+    return *empty < 0 ? error_set(err, -*empty, "open the mask on `%s`", path) : 0;
   } else {
     m = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (m < 0)
@@ -813,7 +831,8 @@ static int mask_one(int rootfd, const char *path, bool hide, struct error *err)
 }
 
 /* One entry of the mount plan. */
-static int apply_one(int rootfd, const struct runtime *rt, const struct mount_entry *m, int *dev, struct error *err)
+static int apply_one(int rootfd, const struct runtime *rt, const struct mount_entry *m, struct build *b,
+                     struct error *err)
 {
   static const char *const no_opts[] = {NULL};
   /* A tmpfs's data: MODE, or MODE:UID:GID for one that is not root's. */
@@ -825,7 +844,7 @@ static int apply_one(int rootfd, const struct runtime *rt, const struct mount_en
   case MOUNT_PROC:
     return mount_fs_in_root(rootfd, m->dst, "proc", no_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
   case MOUNT_DEV:
-    return setup_dev(rootfd, dev, err);
+    return setup_dev(rootfd, &b->dev, err);
   case MOUNT_SYS:
     return setup_sys(rootfd, err);
   case MOUNT_TMPFS:
@@ -842,9 +861,9 @@ static int apply_one(int rootfd, const struct runtime *rt, const struct mount_en
     return bind_in_root(rootfd, src, m->dst, false, err);
   }
   case MOUNT_MASK:
-    return mask_one(rootfd, m->dst, true, err);
+    return mask_one(rootfd, m->dst, true, &b->empty, err);
   case MOUNT_READONLY:
-    return mask_one(rootfd, m->dst, false, err);
+    return mask_one(rootfd, m->dst, false, &b->empty, err);
   case MOUNT_SYMLINK: {
     /* In the (still writable) upper layer: a link, not a mount. */
     _cleanup_free_ char *dir = xstrdup(m->dst);
@@ -862,8 +881,8 @@ static int apply_one(int rootfd, const struct runtime *rt, const struct mount_en
   }
   case MOUNT_SEAL_DEV: {
     struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-    if (*dev < 0 || mount_setattr(*dev, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0)
-      return error_set(err, *dev < 0 ? EBADF : errno, "make /dev read-only");
+    if (b->dev < 0 || mount_setattr(b->dev, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0)
+      return error_set(err, b->dev < 0 ? EBADF : errno, "make /dev read-only");
     return 0;
   }
   }
@@ -872,7 +891,7 @@ static int apply_one(int rootfd, const struct runtime *rt, const struct mount_en
 
 int rootfs_build(const struct plan *p, const struct runtime *rt, const struct overlay *ov, struct error *err)
 {
-  int r;
+  int r = 0;
   /* Every mount private first: otherwise what we mount here, or the unmount
    * of the old root below, would propagate back to the host's namespace. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -884,10 +903,13 @@ int rootfs_build(const struct plan *p, const struct runtime *rt, const struct ov
   /* The plan, in order: /proc, /dev, /sys, /tmp, the /etc files, the
    * volumes, then the masks, last, so that no later mount can uncover
    * them. */
-  _cleanup_close_ int dev = -1;
-  for (size_t i = 0; i < p->n_mounts; i++)
-    if ((r = apply_one(rootfd, rt, &p->mounts[i], &dev, err)) < 0)
-      return r;
+  struct build b = {.dev = -1, .empty = -1};
+  for (size_t i = 0; i < p->n_mounts && r == 0; i++)
+    r = apply_one(rootfd, rt, &p->mounts[i], &b, err);
+  close_fd(&b.dev);
+  close_fd(&b.empty);
+  if (r < 0)
+    return r;
   _cleanup_close_ int wd = rootfs_open_in_root(rootfd, p->workdir, 1, 1);
   if (wd < 0)
     return error_set(err, -wd, "--workdir `%s`", p->workdir);

@@ -235,7 +235,11 @@ static bool maker_gone(const char *name)
 void runtime_reap_stale(const struct runtime *rt)
 {
   _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (base < 0)
+  struct stat sb;
+  /* Run directories are directories: where the filesystem counts them in
+   * the base's link count (tmpfs, ext4, xfs; btrfs says 1), a count of 2
+   * means there is none, and nothing to read. */
+  if (base < 0 || (fstat(base, &sb) == 0 && sb.st_nlink == 2))
     return;
   DIR *d = fdopendir(fcntl(base, F_DUPFD_CLOEXEC, 0));
   if (!d)
