@@ -130,15 +130,17 @@ static int open_pty(struct init *in, struct error *err)
   return r < 0 ? r : sync_send(in->l->keeper_sock, SYNC_PTY, 0, master);
 }
 
-/* sync 6 and 7 */
+/* sync 6 and 7. Without a keeper, hutch holds our mount namespace from
+ * here on (see run.c's wait_ready), and has nothing to set up before the
+ * command runs (no network helper, no forwarder): there is no GO to wait
+ * for. A launch hutch stops from now on kills us, and the command with
+ * us, as it would before GO. */
 static int ready_go(struct init *in, struct error *err)
 {
   struct sync_msg m;
-  /* Without a keeper, hutch holds our mount namespace from here on (see
-   * run.c's wait_ready). */
   _cleanup_close_ int mnt = in->direct ? open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC) : -1;
   sync_send(in->l->keeper_sock, SYNC_READY, 0, mnt);
-  if (sync_expect(in->l->keeper_sock, SYNC_GO, &m, NULL, err) < 0)
+  if (!in->direct && sync_expect(in->l->keeper_sock, SYNC_GO, &m, NULL, err) < 0)
     _exit(EXIT_HUTCH_FAILED);  /* hutch stopped the launch; nobody to tell */
   return 0;
 }

@@ -586,7 +586,6 @@ static const struct stage direct_stages[] = {
   {"write id maps", map_ids},
   {"terminal relay", start_tty},
   {"sandbox ready", wait_ready},
-  {"go", send_go},
 };
 
 /* An ERROR init sent (its exec failed), if one is waiting. */
