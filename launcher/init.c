@@ -1,6 +1,7 @@
 /* init.c: pid 1 of the sandbox.
  *
- * It builds the root (rootfs_build), waits for hutch's GO, forks the command
+ * It builds the root (rootfs_build), waits for hutch's GO (with a keeper,
+ * or a terminal), forks the command
  * and then only reaps zombies and passes signals on. When the command exits,
  * init exits with its status, and the kernel kills whatever the command left
  * running in the pid namespace.
@@ -131,16 +132,17 @@ static int open_pty(struct init *in, struct error *err)
 }
 
 /* sync 6 and 7. Without a keeper, hutch holds our mount namespace from
- * here on (see run.c's wait_ready), and has nothing to set up before the
- * command runs (no network helper, no forwarder): there is no GO to wait
- * for. A launch hutch stops from now on kills us, and the command with
- * us, as it would before GO. */
+ * here on (see run.c's wait_ready), and, unless the command gets a
+ * terminal (whose window size hutch sets from the caller's), has nothing
+ * to set up before the command runs: no network helper, no forwarder.
+ * Then there is no GO to wait for; a launch hutch stops from now on kills
+ * us, and the command with us. */
 static int ready_go(struct init *in, struct error *err)
 {
   struct sync_msg m;
   _cleanup_close_ int mnt = in->direct ? open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC) : -1;
   sync_send(in->l->keeper_sock, SYNC_READY, 0, mnt);
-  if (!in->direct && sync_expect(in->l->keeper_sock, SYNC_GO, &m, NULL, err) < 0)
+  if ((!in->direct || in->l->plan->tty) && sync_expect(in->l->keeper_sock, SYNC_GO, &m, NULL, err) < 0)
     _exit(EXIT_HUTCH_FAILED);  /* hutch stopped the launch; nobody to tell */
   return 0;
 }

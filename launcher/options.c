@@ -440,7 +440,8 @@ static const struct option_def table[] = {
    set_seccomp},
   {"multiarch", 0, NULL,
    "let 32-bit programs run: the filter also takes\nthe machine's 32-bit entry (i386 on x86-64,\n"
-   "arm on aarch64), with the same rules; without\nit a call through that entry kills the process", NULL,
+   "arm on aarch64, s390 on s390x; other machines\nhave none), with the same rules; without it a\n"
+   "call through that entry kills the process", NULL,
    OPT_BOTH, set_multiarch},
   {"landlock", 0, "on|off",
    "Landlock (default on where the kernel has it):\nthe command reaches no file outside its root", "off", OPT_BOTH,

@@ -818,10 +818,9 @@ static int mask_one(int rootfd, const char *path, bool hide, int *empty, struct 
     if (m < 0)
       return error_wrap(err, m, "mask `%s`", path);
     int r = attach(m, target, path, err);
-    if (r < 0)
-      return r;
-    *empty = openat2_in_root(rootfd, path, O_PATH | O_DIRECTORY);
-    return *empty < 0 ? error_set(err, -*empty, "open the mask on `%s`", path) : 0;
+    if (r == 0)
+      *empty = steal_fd(&m);  /* now the attached mount: the others clone it */
+    return r;
   } else {
     m = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (m < 0)

@@ -280,17 +280,20 @@ static int setup_interrupted(int sigfd, struct error *err)
   return -EINTR;
 }
 
-/* Wait for one step of the protocol, or a signal that stops the launch. */
+/* Wait for one step of the protocol, or a signal that stops the launch.
+ * A step that has come is taken first: after READY without a keeper the
+ * command may be running already, and a signal that came with it is then
+ * the command's (supervise_direct passes it on), not a stop of the setup. */
 static int wait_step(struct parent *h, enum sync_type type, struct sync_msg *m, int *passfd, struct error *err)
 {
   for (;;) {
     struct pollfd p[2] = {{.fd = h->l.parent_sock, .events = POLLIN}, {.fd = h->sigfd, .events = POLLIN}};
     if (poll(p, 2, -1) < 0 && errno != EINTR)
       return error_set(err, errno, "poll");
-    if ((p[1].revents & POLLIN) && setup_interrupted(h->sigfd, err) < 0)
-      return -EINTR;
     if (p[0].revents)
       return sync_expect(h->l.parent_sock, type, m, passfd, err);
+    if ((p[1].revents & POLLIN) && setup_interrupted(h->sigfd, err) < 0)
+      return -EINTR;
   }
 }
 
@@ -498,8 +501,8 @@ static int run_status(const struct plan *p, int r, const struct error *err)
   if (r < 0)
     return err->status ? err->status : EXIT_HUTCH_FAILED;
   if (r == EXIT_SIGNAL_BASE + SIGSYS && p->seccomp_mode != SECCOMP_UNCONFINED)
-    log_warn("the command was killed by SIGSYS: the seccomp filter kills a call it made%s",
-             p->multiarch ? "" : "; a 32-bit program is killed at its first call unless --multiarch is given");
+    log_warn("the command ended with status %d, as SIGSYS leaves it: the seccomp filter sends SIGSYS when it kills "
+             "a call%s", r, p->multiarch ? "" : "; a 32-bit program dies so at its first call unless --multiarch is given");
   return r;
 }
 
@@ -577,6 +580,14 @@ static int spawn_init(struct parent *h, struct error *err)
   return cgroup_sandbox_place(&h->cg, pid, err);
 }
 
+/* sync 7 without a keeper: only a command with a terminal waits for it,
+ * so that the terminal's size is set before it starts (init.c's
+ * ready_go). */
+static int send_go_for_tty(struct parent *h, struct error *err)
+{
+  return h->l.plan->tty ? send_go(h, err) : 0;
+}
+
 static const struct stage direct_stages[] = {
   {"setup", setup_parent},
   {"cgroup", make_cgroup},
@@ -586,6 +597,7 @@ static const struct stage direct_stages[] = {
   {"write id maps", map_ids},
   {"terminal relay", start_tty},
   {"sandbox ready", wait_ready},
+  {"go", send_go_for_tty},
 };
 
 /* An ERROR init sent (its exec failed), if one is waiting. */
@@ -601,8 +613,8 @@ static void read_init_error(struct parent *h, struct error *err)
     close_fd(&h->l.parent_sock);
 }
 
-/* After GO: relay the terminal, pass signals on to init, and wait for it
- * through its pidfd; its status is the command's. */
+/* Once the command may run: relay the terminal, pass signals on to init,
+ * and wait for it through its pidfd; its status is the command's. */
 static int supervise_direct(struct parent *h, struct error *err)
 {
   for (;;) {

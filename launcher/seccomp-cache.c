@@ -1,7 +1,7 @@
 /* seccomp-cache.c: compiled filters kept between launches.
  *
- * libseccomp takes several milliseconds to build a filter of some 400
- * rules on two architectures, more than the rest of a launch. The result
+ * libseccomp takes milliseconds to build a filter of some 400 rules, more
+ * than the rest of a launch. The result
  * depends only on the rules that apply (after includes and excludes), the
  * libseccomp version and this build of hutch (its build id), so it is kept
  * in a directory of the user's own (0700; $XDG_RUNTIME_DIR/hutch-cache,
@@ -22,7 +22,8 @@
  * nanoseconds) and its whole text, with everything outside the text that
  * the rules depend on: the capability set that "includes" and "excludes"
  * test, the kernel's release ("minKernel") and last capability, the native
- * architecture ("arches", "archMap"). The text is compared in full, as the
+ * architecture ("arches", "archMap") and --multiarch, which adds its
+ * 32-bit entry. (The rules key holds the architectures themselves.) The text is compared in full, as the
  * rest of the key is: timestamps alone cannot tell two writes within one
  * clock tick apart, and a file rewritten while it was read could otherwise
  * be cached under the wrong identity. Reading 16 KiB and comparing it costs

@@ -185,6 +185,16 @@ filtered() {
     return 1
 }
 
+# marked RESULT: the call came back with one of the marked profile's
+# errnos: the filter answered it through its rules (an entry the filter
+# does not take kills instead, which filtered accepts and this does not).
+marked() {
+    case $1 in
+    "errno $MARK" | "errno $MARK_DEFAULT") return 0 ;;
+    esac
+    return 1
+}
+
 # reached RESULT: the call came back from the kernel, with an answer or an
 # errno of its own: not a marker of the filter, not a death (SIGSYS from
 # a filter, SIGSEGV where the kernel has no such entry), not missing.
