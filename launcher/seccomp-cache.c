@@ -1,13 +1,13 @@
 /* seccomp-cache.c: compiled filters kept between launches.
  *
  * libseccomp takes milliseconds to build a filter of some 400 rules, more
- * than the rest of a launch. The result
- * depends only on the rules that apply (after includes and excludes), the
- * libseccomp version and this build of hutch (its build id), so it is kept
- * in a directory of the user's own (0700; $XDG_RUNTIME_DIR/hutch-cache,
- * gone at logout) under a key made of exactly those, compared in full on
- * load: a hash only names the file. Whoever can write there can already
- * run hutch with --seccomp unconfined.
+ * than the rest of a launch. The result depends only on the rules that
+ * apply (after includes and excludes), the libseccomp version and this
+ * build of hutch (its build id), so it is kept in a directory of the
+ * user's own (0700; $XDG_RUNTIME_DIR/hutch-cache, gone at logout) under a
+ * key made of exactly those, compared in full on load: a hash only names
+ * the file. Whoever can write there can already run hutch with --seccomp
+ * unconfined.
  *
  * The cache is bounded: a store (a miss) keeps the SECCOMP_CACHE_KEEP
  * files most recently used and removes the rest. A load that hits sets the
@@ -23,12 +23,13 @@
  * the rules depend on: the capability set that "includes" and "excludes"
  * test, the kernel's release ("minKernel") and last capability, the native
  * architecture ("arches", "archMap") and --multiarch, which adds its
- * 32-bit entry. (The rules key holds the architectures themselves.) The text is compared in full, as the
- * rest of the key is: timestamps alone cannot tell two writes within one
- * clock tick apart, and a file rewritten while it was read could otherwise
- * be cached under the wrong identity. Reading 16 KiB and comparing it costs
- * microseconds; the identity only makes a touched or replaced file (a new
- * inode after a rename) a miss of its own.
+ * 32-bit entry (the rules key holds the architectures themselves). The
+ * text is compared in full, as the rest of the key is: timestamps alone
+ * cannot tell two writes within one clock tick apart, and a file rewritten
+ * while it was read could otherwise be cached under the wrong identity.
+ * Reading 16 KiB and comparing it costs microseconds; the identity only
+ * makes a touched or replaced file (a new inode after a rename) a miss of
+ * its own.
  */
 #define _GNU_SOURCE
 #include "seccomp-cache.h"
