@@ -241,10 +241,12 @@ static bool state_names(const char *dir, pid_t me)
   return state_read(dir, &st) == 0 && st.pid == me;
 }
 
-static double now_real(void)
+/* Seconds on clock c: CLOCK_REALTIME to compare with file times,
+ * CLOCK_MONOTONIC for the loop's own timeouts. */
+static double now_on(clockid_t c)
 {
   struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+  clock_gettime(c, &ts);
   return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
@@ -256,13 +258,6 @@ static void drain_drop(int drop)
   struct sync_msg m;
   while (sync_recv(drop, &m, NULL) == 0)
     ;
-}
-
-static double now_mono(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 /* Wait while sandboxes run or launches come, closing what they hand over;
@@ -278,23 +273,23 @@ static void holder_loop(const char *dir, unsigned idle, int drop)
   if (interval_ms > 10000)
     interval_ms = 10000;
   pid_t me = getpid();
-  double last_busy = now_real(), next = now_mono() + interval_ms / 1000.0;
+  double last_busy = now_on(CLOCK_REALTIME), next = now_on(CLOCK_MONOTONIC) + interval_ms / 1000.0;
   for (;;) {
-    double left = next - now_mono();
+    double left = next - now_on(CLOCK_MONOTONIC);
     struct pollfd p = {.fd = drop, .events = POLLIN};
     if (left > 0) {
       if (poll(&p, 1, (int) (left * 1000) + 1) > 0)
         drain_drop(drop);
       continue;
     }
-    next = now_mono() + interval_ms / 1000.0;
+    next = now_on(CLOCK_MONOTONIC) + interval_ms / 1000.0;
     if (!state_names(dir, me))
       _exit(0);
     int fd = open(busy, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
       _exit(0);
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-      last_busy = now_real();
+      last_busy = now_on(CLOCK_REALTIME);
       close(fd);
       continue;
     }
@@ -304,7 +299,7 @@ static void holder_loop(const char *dir, unsigned idle, int drop)
       if (touched > last_busy)
         last_busy = touched;
     }
-    if (now_real() - last_busy < idle) {
+    if (now_on(CLOCK_REALTIME) - last_busy < idle) {
       close(fd);
       continue;
     }
@@ -614,8 +609,8 @@ static int mid_main(void *arg)
      * sandbox's cgroup yet is told by hutch, once hutch has placed it. */
     int r = userns_write_maps(k, a->u, (size_t) a->nu, a->g, (size_t) a->ng, &rep.err);
     if (r == 0 && (o->cgroup_fd < 0 || in_cgroup)) {
-      if (send(o->mapped_fd, o->mapped, o->mapped_len, MSG_NOSIGNAL) != (ssize_t) o->mapped_len)
-        r = error_set(&rep.err, errno, "tell the new process that it is mapped");
+      if ((r = sync_send(o->mapped_fd, SYNC_MAPPED, 0, -1)) < 0)
+        r = error_set(&rep.err, -r, "tell the new process that it is mapped");
       else
         rep.told = true;
     }

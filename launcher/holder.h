@@ -39,17 +39,15 @@ int holder_join(struct holder *h, const struct userns_plan *ids, struct error *e
 struct holder_clone_opts {
   unsigned long long flags;  /* the namespaces (CLONE_NEWUSER is added) */
   int cgroup_fd;             /* >= 0: clone into that cgroup (CLONE_INTO_CGROUP) */
-  int mapped_fd;             /* where `mapped` goes once the child is mapped */
-  const void *mapped;
-  size_t mapped_len;
-  bool told;                 /* out: `mapped` was sent (only when the child
-                              * is in cgroup_fd's cgroup, if one was given) */
+  int mapped_fd;             /* where MAPPED (sync.h) goes once the child is mapped */
+  bool told;                 /* out: MAPPED was sent (only when the child is
+                              * in cgroup_fd's cgroup, if one was given) */
 };
 /* clone3(flags | CLONE_NEWUSER ...) with the new user namespace nested in
  * the holder's, mapped by ids (translated into the holder's ids), and the
  * child made the caller's own child (CLONE_PARENT from a short-lived
  * process that joined the holder's namespace). Once the map is written,
- * that process sends `mapped` on mapped_fd, so the child need not wait for
+ * that process sends MAPPED on mapped_fd, so the child need not wait for
  * the caller to tell it. Returns as fork(): 0 in the child, which is mapped
  * already; its pid in the caller; a negative errno with err set, and no
  * child left, on failure. After a failure, mapped_fd may hold a message

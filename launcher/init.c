@@ -98,10 +98,16 @@ static int send_namespaces(struct init *in, struct error *err)
   return r;
 }
 
+/* lo, in a network namespace of our own (not with --network host). */
+static int bring_lo_up(const struct init *in, struct error *err)
+{
+  return in->l->plan->network == NET_HOST ? 0 : net_loopback_up(err);
+}
+
 /* Without a keeper, init has done it already (early_loopback below). */
 static int loopback_up(struct init *in, struct error *err)
 {
-  return in->direct || in->l->plan->network == NET_HOST ? 0 : net_loopback_up(err);
+  return in->direct ? 0 : bring_lo_up(in, err);
 }
 
 static int build_root(struct init *in, struct error *err)
@@ -234,7 +240,7 @@ static bool parent_gone(const struct launch *l)
 static int early_loopback(struct init *in, struct error *err)
 {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  return in->l->plan->network == NET_HOST ? 0 : net_loopback_up(err);
+  return bring_lo_up(in, err);
 }
 
 static int wait_mapped(struct init *in, struct error *err)

@@ -33,7 +33,6 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
-#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -162,11 +161,7 @@ static int start_app_helpers(struct parent *h, struct error *err)
 static pid_t clone_in_holder(struct parent *h, unsigned long long flags, int sock)
 {
   struct error herr = {0};
-  static const struct sync_msg mapped = {.type = SYNC_MAPPED};
-  struct holder_clone_opts o = {
-    .flags = CLONE_NEWUSER | flags, .cgroup_fd = h->into_cgroup_fd, .mapped_fd = sock, .mapped = &mapped,
-    .mapped_len = offsetof(struct sync_msg, err),  /* as sync_send() sends it */
-  };
+  struct holder_clone_opts o = {.flags = CLONE_NEWUSER | flags, .cgroup_fd = h->into_cgroup_fd, .mapped_fd = sock};
   pid_t pid = holder_clone(&h->holder, &h->l.plan->ids, &o, &herr);
   if (pid < 0) {
     log_debug("cannot use the holder (%s); mapping with newuidmap/newgidmap", herr.msg);
