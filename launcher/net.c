@@ -47,6 +47,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#if defined(__x86_64__) && __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+#endif
 
 #include "proc.h"
 #include "util.h"
@@ -292,11 +295,15 @@ static pid_t spawn_helper(char **argv, const char *path, const int *keep, size_t
  * execs its AVX2 build (pasta.avx2, beside it) where the CPU has AVX2: on
  * the published port's path, that second exec costs 2-3 ms. Where that is
  * what pasta would do, exec pasta.avx2 from pasta's own directory at once
- * (argv[0] stays "pasta"). NULL: exec pasta as it is. */
+ * (argv[0] stays "pasta"). NULL: exec pasta as it is. The CPU's features
+ * are asked of the C library, which the dynamic loader filled in at start:
+ * GCC's __builtin_cpu_supports would link in a constructor that runs
+ * cpuid at every start of hutch, and a virtual machine traps each cpuid
+ * (8-9 us each on the benchmark's VM, about 0.1 ms a launch). */
 static char *pasta_program(void)
 {
-#if defined(__x86_64__)
-  if (!__builtin_cpu_supports("avx2"))
+#if defined(__x86_64__) && defined(CPU_FEATURE_ACTIVE)
+  if (!CPU_FEATURE_ACTIVE(AVX2))
     return NULL;
   _cleanup_free_ char *pasta = find_program("pasta");
   char *slash = pasta ? strrchr(pasta, '/') : NULL;
