@@ -138,12 +138,13 @@ static int open_pty(struct init *in, struct error *err)
   return r < 0 ? r : sync_send(in->l->keeper_sock, SYNC_PTY, 0, master);
 }
 
-/* sync 6 and 7. Without a keeper, hutch holds our mount namespace from
- * here on (see run.c's wait_ready), and, unless the command gets a
- * terminal (whose window size hutch sets from the caller's), has nothing
- * to set up before the command runs: no network helper, no forwarder.
- * Then there is no GO to wait for; a launch hutch stops from now on kills
- * us, and the command with us. */
+/* sync 6 and 7. Without a keeper, READY carries our mount namespace,
+ * which hutch reads only once we are gone (run.c's read_init_messages):
+ * there it is held until the holder drops it. Then, unless the command gets
+ * a terminal (whose window size hutch sets from the caller's), hutch has
+ * nothing to set up before the command runs (no network helper, no
+ * forwarder) and there is no GO to wait for; a launch hutch stops from now
+ * on kills us, and the command with us. */
 static int ready_go(struct init *in, struct error *err)
 {
   struct sync_msg m;
@@ -192,11 +193,14 @@ static int start_command(struct init *in, struct error *err)
   return 0;
 }
 
-/* sync 7b: the exec went through (start_command read no error). */
+/* sync 7b: the exec went through (start_command read no error). For the
+ * keeper, whose detached run returns there; hutch without one does not
+ * wait for it. */
 static int send_started(struct init *in, struct error *err)
 {
   (void) err;
-  sync_send(in->l->keeper_sock, SYNC_STARTED, 0, -1);
+  if (!in->direct)
+    sync_send(in->l->keeper_sock, SYNC_STARTED, 0, -1);
   return 0;
 }
 

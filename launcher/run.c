@@ -276,9 +276,10 @@ static int setup_interrupted(int sigfd, struct error *err)
 }
 
 /* Wait for one step of the protocol, or a signal that stops the launch.
- * A step that has come is taken first: after READY without a keeper the
- * command may be running already, and a signal that came with it is then
- * the command's (supervise_direct passes it on), not a stop of the setup. */
+ * A step that has come is taken first: without a keeper, init goes on
+ * after PTY, and the command may be running already when a signal comes
+ * with it; the signal is then the command's (supervise_direct passes it
+ * on), not a stop of the setup. */
 static int wait_step(struct parent *h, enum sync_type type, struct sync_msg *m, int *passfd, struct error *err)
 {
   for (;;) {
@@ -325,16 +326,11 @@ static int start_tty(struct parent *h, struct error *err)
   return r < 0 ? r : tty_relay_start(h->tty, master, err);
 }
 
-/* sync 6: root built. Without a keeper, init sends its mount namespace
- * along: held here, init's exit does not unmount the sandbox's mounts, and
- * the holder drops them once the status is known (holder_hand_over). */
+/* sync 6: root built. */
 static int wait_ready(struct parent *h, struct error *err)
 {
   struct sync_msg m;
-  int r = wait_step(h, SYNC_READY, &m, &h->mntns_fd, err);
-  if (!h->holder_mapped)
-    close_fd(&h->mntns_fd);
-  return r;
+  return wait_step(h, SYNC_READY, &m, NULL, err);
 }
 
 static int wait_network(struct parent *h, struct error *err)
@@ -591,56 +587,66 @@ static const struct stage direct_stages[] = {
   {"clone init", spawn_init},
   {"write id maps", map_ids},
   {"terminal relay", start_tty},
-  {"sandbox ready", wait_ready},
   {"go", send_go_for_tty},
 };
 
-/* An ERROR init sent (its exec failed), if one is waiting. */
-static void read_init_error(struct parent *h, struct error *err)
+/* What init sent that hutch has not read, once init is gone: an ERROR
+ * (its setup or its exec failed), and READY with init's mount namespace.
+ * Without a keeper hutch never waits for READY: init goes on to the
+ * command at once, and its message stays queued, unread, so that nothing
+ * wakes hutch while the command starts. The namespace it carries is held
+ * by the queue meanwhile, so init's exit does not unmount the sandbox's
+ * mounts; hutch takes it here and the holder drops it once the status is
+ * known (holder_hand_over). */
+static void read_init_messages(struct parent *h, struct error *err)
 {
   struct pollfd p = {.fd = h->l.parent_sock, .events = POLLIN};
   struct sync_msg m;
+  int fd;
   while (h->l.parent_sock >= 0 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN) &&
-         sync_recv(h->l.parent_sock, &m, NULL) == 0)
+         sync_recv(h->l.parent_sock, &m, &fd) == 0) {
     if (m.type == SYNC_ERROR)
       *err = m.err;
-  if (p.revents & (POLLHUP | POLLERR))
-    close_fd(&h->l.parent_sock);
+    if (m.type == SYNC_READY && h->holder_mapped && h->mntns_fd < 0)
+      h->mntns_fd = fd;
+    else if (fd >= 0)
+      close(fd);
+  }
 }
 
-/* Once the command may run: relay the terminal, pass signals on to init,
- * and wait for it through its pidfd; its status is the command's. */
+/* Once init runs on its own: relay the terminal, pass signals on to init
+ * (which passes them to the command once it runs), and wait for init
+ * through its pidfd; its status is the command's, unless init sent an
+ * ERROR. */
 static int supervise_direct(struct parent *h, struct error *err)
 {
   for (;;) {
-    struct pollfd p[3 + TTY_POLLFDS] = {
-      {.fd = h->l.parent_sock, .events = POLLIN},
+    struct pollfd p[2 + TTY_POLLFDS] = {
       {.fd = h->sigfd, .events = POLLIN},
       {.fd = h->init_pidfd, .events = POLLIN},
     };
-    tty_poll_fds(h->tty, p + 3);
+    tty_poll_fds(h->tty, p + 2);
     if (poll(p, N_ELEMENTS(p), -1) < 0) {
       if (errno == EINTR)
         continue;
       return error_set(err, errno, "poll");
     }
-    if (p[1].revents & POLLIN)
+    if (p[0].revents & POLLIN)
       pass_signal(h);
-    tty_handle(h->tty, p + 3);
-    if (p[0].revents)
-      read_init_error(h, err);
-    if (p[2].revents & POLLIN) {
+    tty_handle(h->tty, p + 2);
+    if (p[1].revents & POLLIN) {
       siginfo_t si = {0};
       if (waitid(P_PIDFD, (id_t) h->init_pidfd, &si, WEXITED) < 0)
         return error_set(err, errno, "wait for the sandbox's init");
       h->init_pid = 0;
       log_stage("hutch", "init exited");
+      read_init_messages(h, err);
       holder_hand_over(&h->holder, h->mntns_fd);
       h->mntns_fd = -1;
-      read_init_error(h, err);
       tty_drain(h->tty);
-      /* After an ERROR, its status (126, 127...) is the one to report. */
-      return err->msg[0] ? err->status : proc_siginfo_status(&si);
+      /* After an ERROR, its status (125, 126, 127...) is the one to
+       * report. */
+      return err->msg[0] ? -EIO : proc_siginfo_status(&si);
     }
   }
 }

@@ -4,9 +4,10 @@
  *
  * The launch, in numbered steps (without a keeper, run.c's direct path,
  * init speaks to hutch itself: MAPPED goes to init, there is no NETNS,
- * SANDBOX_PID nor EXIT, READY carries init's mount namespace, GO follows
+ * SANDBOX_PID, STARTED nor EXIT; READY carries init's mount namespace and
+ * stays unread until init has exited, so that it wakes nobody; GO follows
  * only for a command with a terminal (otherwise init goes on to the
- * command at once), and hutch waits for init through a pidfd):
+ * command at once); hutch waits for init through a pidfd):
  *   sync 1  (clone3 returns) the keeper exists in its new user namespace
  *   sync 2  hutch -> keeper   MAPPED: maps written, go on as root inside
  *                             (sent by the process that joined the holder,
