@@ -466,7 +466,7 @@ static bool try_backend(enum net_mode mode, const char *base, char **why)
     struct error err = {0};
     _cleanup_free_ char *path = xasprintf("/proc/%d/ns/net", pid);
     int netns = open(path, O_RDONLY | O_CLOEXEC);
-    if (netns >= 0 && net_start(&s, &rt, netns, &h, &err) == 0 && net_wait_ready(&s, &h, -1, &err) == 0)
+    if (netns >= 0 && net_start(&s, &rt, netns, -1, &h, &err) == 0 && net_wait_ready(&s, &h, -1, &err) == 0)
       ok = true;
     else
       *why = xstrdup(err.msg[0] ? err.msg : "could not attach");

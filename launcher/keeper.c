@@ -118,7 +118,12 @@ static int early_netns(struct keeper *k, struct error *err)
   k->netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (k->netns < 0)
     return error_set(err, errno, "open the sandbox's network namespace");
+  /* With pasta, a socket on the namespace's route changes, subscribed
+   * before pasta exists: hutch reads its configuration coming there. */
+  _cleanup_close_ int routes = net_route_socket(k->l->plan);
   int r = sync_send(k->l->parent_sock, SYNC_NETNS, 0, k->netns);
+  if (r == 0 && k->l->plan->network == NET_PASTA)
+    r = sync_send(k->l->parent_sock, SYNC_ROUTES, 0, routes);
   return r < 0 ? error_set(err, -r, "pass the network namespace to hutch") : 0;
 }
 
@@ -255,6 +260,7 @@ static void answer(struct keeper *k, const struct sync_msg *m, int passfd)
   case SYNC_STARTED:
   case SYNC_EXEC_FD:
   case SYNC_NSFD:
+  case SYNC_ROUTES:
     value = -EPROTO;
     break;
   }

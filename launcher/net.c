@@ -19,10 +19,11 @@
  * inotify) and slirp4netns's ready fd. pasta has configured the namespace
  * (link, addresses, default routes) well before it writes its pid file: it
  * then zeroes its tables and opens pools of spare sockets, as long again.
- * Where pasta publishes no port of its own, a route watcher (a small child
- * that joins the sandbox's namespaces and listens to netlink) says ready as
- * soon as the default routes the host has are there too; what the command
- * sends before pasta reads the tap device waits in the device's queue.
+ * Where pasta publishes no port of its own, hutch listens to the sandbox's
+ * route changes, on a netlink socket that the keeper opens in the new
+ * namespace before pasta starts (net_route_socket), and says ready as soon
+ * as the default routes the host has are there too; what the command sends
+ * before pasta reads the tap device waits in the device's queue.
  */
 #define _GNU_SOURCE
 #include "net.h"
@@ -351,17 +352,21 @@ static int pasta_log_pipe(int *write_end, struct error *err)
   return 0;
 }
 
-/* ------------------------------------------------------- the route watcher */
+/* ------------------------------------------------------- the route watch */
 
-/* Read netlink messages from nl until want4 and want6 (where asked) have a
- * default route in the main table; the first call also reads a dump. */
-static int await_default_routes(int nl, bool want4, bool want6, bool *have4, bool *have6)
+/* Read what netlink has for nl (without waiting, unless block) until want4
+ * and want6 (where asked) have a default route in the main table. Returns
+ * 1 once they have, 0 when more is to come, -1 when the socket fails (a
+ * dump's end also returns). */
+static int await_default_routes(int nl, bool block, bool want4, bool want6, bool *have4, bool *have6)
 {
   char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
   while ((want4 && !*have4) || (want6 && !*have6)) {
-    ssize_t n = recv(nl, buf, sizeof buf, 0);
+    ssize_t n = recv(nl, buf, sizeof buf, block ? 0 : MSG_DONTWAIT);
     if (n < 0 && errno == EINTR)
       continue;
+    if (n < 0 && errno == EAGAIN)
+      return 0;
     if (n <= 0)
       return -1;
     size_t len = (size_t) n;
@@ -377,12 +382,12 @@ static int await_default_routes(int nl, bool want4, bool want6, bool *have4, boo
       *have6 |= r->rtm_family == AF_INET6;
     }
   }
-  return 0;
+  return 1;
 }
 
-/* A netlink socket on the namespace we are in, subscribed to route changes
- * when asked, with a dump of the routes requested. */
-static int route_socket(unsigned groups)
+/* A netlink socket on the namespace we are in, subscribed to groups, with
+ * a dump of the routes requested when asked. */
+static int route_socket(unsigned groups, bool dump)
 {
   int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = groups};
@@ -393,7 +398,7 @@ static int route_socket(unsigned groups)
     .h = {.nlmsg_len = sizeof req, .nlmsg_type = RTM_GETROUTE, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1},
     .r = {.rtm_family = AF_UNSPEC},
   };
-  if (nl < 0 || bind(nl, (struct sockaddr *) &sa, sizeof sa) < 0 || send(nl, &req, sizeof req, 0) < 0) {
+  if (nl < 0 || bind(nl, (struct sockaddr *) &sa, sizeof sa) < 0 || (dump && send(nl, &req, sizeof req, 0) < 0)) {
     if (nl >= 0)
       close(nl);
     return -1;
@@ -401,68 +406,33 @@ static int route_socket(unsigned groups)
   return nl;
 }
 
+int net_route_socket(const struct plan *p)
+{
+  return p->network == NET_PASTA ? route_socket(RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE, false) : -1;
+}
+
 /* Which families the host has a default route for: those pasta copies. */
 static void host_default_routes(bool *v4, bool *v6)
 {
   *v4 = *v6 = false;
-  _cleanup_close_ int nl = route_socket(0);
+  _cleanup_close_ int nl = route_socket(0, true);
   if (nl >= 0)
-    await_default_routes(nl, true, true, v4, v6);  /* returns at the dump's end */
+    await_default_routes(nl, true, true, true, v4, v6);  /* returns at the dump's end */
 }
 
-struct route_watch {
-  int netns, userns, out;
-  bool want4, want6;
-};
-
-/* The watcher, in its own process: into the sandbox's user and network
- * namespaces (as pasta joins them), then one byte on `out` once the
- * default routes are there. It reads only what the kernel says. */
-static void route_watch_main(void *arg)
-{
-  struct route_watch *w = arg;
-  if (setns(w->userns, CLONE_NEWUSER) < 0 || setns(w->netns, CLONE_NEWNET) < 0)
-    _exit(1);
-  /* Subscribed before the dump: a route added in between comes as an event. */
-  int nl = route_socket(RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE);
-  bool have4 = false, have6 = false;
-  if (nl < 0 || await_default_routes(nl, w->want4, w->want6, &have4, &have6) < 0)
-    _exit(1);
-  if (((w->want4 && !have4) || (w->want6 && !have6)) && await_default_routes(nl, w->want4, w->want6, &have4, &have6) < 0)
-    _exit(1);
-  _exit(write(w->out, "r", 1) == 1 ? 0 : 1);
-}
-
-/* Start the watcher where it can say more than pasta's pid file: pasta
+/* Watch routes_fd (net_route_socket, made before pasta started, so that no
+ * route can come unseen) where it can say more than pasta's pid file: pasta
  * publishes no port itself (a port of its own is bound only just before
  * the pid file) and the host has a default route pasta will copy. */
-static void start_route_watch(int netns, int userns, struct net_helper *h)
+static void start_route_watch(int routes_fd, struct net_helper *h)
 {
-  bool v4, v6;
-  host_default_routes(&v4, &v6);
-  if (!v4 && !v6)
+  host_default_routes(&h->want4, &h->want6);
+  if (routes_fd < 0 || (!h->want4 && !h->want6))
     return;
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0)
-    return;
-  struct route_watch w = {.netns = netns, .userns = userns, .out = p[1], .want4 = v4, .want6 = v6};
-  int keep[] = {netns, userns, p[1]};
-  struct proc_spawn ps = {
-    .fn = route_watch_main, .arg = &w, .keep = keep, .n_keep = N_ELEMENTS(keep), .out = PROC_NULL,
-    .errout = PROC_NULL, .err_fd = -1, .death_signal = SIGKILL,
-  };
-  struct error ignored = {0};
-  pid_t pid = proc_spawn(&ps, &ignored);
-  close(p[1]);
-  if (pid < 0) {
-    close(p[0]);
-    return;  /* the pid file still says when */
-  }
-  h->watch_pid = pid;
-  h->watch_fd = p[0];
+  h->watch_fd = fcntl(routes_fd, F_DUPFD_CLOEXEC, 3);
 }
 
-static int start_pasta(const struct plan *s, const struct runtime *rt, int netns, int userns,
+static int start_pasta(const struct plan *s, const struct runtime *rt, int netns, int userns, int routes_fd,
                        struct net_helper *h, struct error *err)
 {
   char **argv = NULL;
@@ -529,9 +499,9 @@ static int start_pasta(const struct plan *s, const struct runtime *rt, int netns
     h->pid = 0;
     return r;
   }
-  /* Started after pasta, so as not to delay it: it reads a dump first. */
+  /* After pasta, so as not to delay it: it reads the host's routes. */
   if (!have_tcp && !have_udp)
-    start_route_watch(netns, userns, h);
+    start_route_watch(routes_fd, h);
   return 0;
 }
 
@@ -582,9 +552,10 @@ bool net_has_helper(const struct plan *p)
   return p->network == NET_PASTA || p->network == NET_SLIRP4NETNS;
 }
 
-int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err)
+int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, int routes_fd, struct net_helper *h,
+              struct error *err)
 {
-  h->pid = h->watch_pid = 0;
+  h->pid = 0;
   h->ready_fd = h->exit_fd = h->watch_fd = -1;
   if (!net_has_helper(s))
     return 0;
@@ -594,7 +565,7 @@ int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, stru
   if (userns < 0)
     return error_set(err, errno, "find the sandbox's user namespace");
   if (s->network == NET_PASTA)
-    return start_pasta(s, rt, netns_fd, userns, h, err);
+    return start_pasta(s, rt, netns_fd, userns, routes_fd, h, err);
   return start_slirp(s, rt, netns_fd, userns, h, err);
 }
 
@@ -681,12 +652,15 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
                        name, proc_exit_status(status));
     }
     char c;
-    if (r > 0 && (p[2].revents & POLLIN) && read(h->watch_fd, &c, 1) == 1) {
-      log_debug("pasta has configured the sandbox's network (default routes seen)");
-      break;
+    if (r > 0 && p[2].revents) {
+      int w = await_default_routes(h->watch_fd, false, h->want4, h->want6, &h->have4, &h->have6);
+      if (w > 0) {
+        log_debug("pasta has configured the sandbox's network (default routes seen)");
+        break;
+      }
+      if (w < 0)
+        close_fd(&h->watch_fd);  /* lost events (ENOBUFS): the pid file decides */
     }
-    if (r > 0 && (p[2].revents & (POLLHUP | POLLERR)))
-      close_fd(&h->watch_fd);  /* the watcher gave up: the pid file decides */
     if (r > 0 && (p[0].revents & POLLIN)) {
       if (s->network == NET_SLIRP4NETNS) {
         if (read(h->ready_fd, &c, 1) == 1)
@@ -698,10 +672,7 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
       }
     }
   }
-  /* The route watcher has done its part: reap it now, or it would stay a
-   * zombie child for as long as the sandbox runs. */
   close_fd(&h->watch_fd);
-  proc_kill(&h->watch_pid, SIGKILL);
   if (s->network == NET_SLIRP4NETNS)
     return slirp_publish(s, h, err);
   return 0;
@@ -709,8 +680,6 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
 
 void net_stop_begin(struct net_helper *h)
 {
-  if (h->watch_pid > 0)
-    kill(h->watch_pid, SIGKILL);
   if (h->pid > 0)
     kill(h->pid, SIGTERM);
 }
@@ -720,7 +689,6 @@ void net_stop(struct net_helper *h)
   close_fd(&h->exit_fd);
   close_fd(&h->ready_fd);
   close_fd(&h->watch_fd);
-  proc_kill(&h->watch_pid, SIGKILL);
   proc_kill(&h->pid, SIGTERM);
   if (h->pid_file)
     unlink(h->pid_file);

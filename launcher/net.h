@@ -34,13 +34,21 @@ struct net_helper {
   int exit_fd;      /* slirp4netns: closing it stops the helper */
   char *api_socket; /* slirp4netns: for port forwarding */
   char *pid_file;   /* pasta: written once it is ready */
-  pid_t watch_pid;  /* pasta: the route watcher, or 0 */
-  int watch_fd;     /* pasta: readable once the default routes are in */
+  int watch_fd;     /* pasta: the sandbox's route changes (net_route_socket) */
+  bool want4, want6;  /* ... the default routes awaited there */
+  bool have4, have6;  /* ... and those seen */
 };
 #define NET_HELPER_INIT {.pid = 0, .ready_fd = -1, .exit_fd = -1, .watch_fd = -1}
 /* Whether the launch runs a network helper (pasta or slirp4netns). */
 bool net_has_helper(const struct plan *p);
-int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, struct net_helper *h, struct error *err);
+/* In the sandbox's new network namespace, before the helper starts: a
+ * netlink socket on its route changes, for net_start (with pasta; -1
+ * otherwise, or if it cannot be had). */
+int net_route_socket(const struct plan *p);
+/* Start the helper on netns_fd; routes_fd is net_route_socket's, or -1
+ * (net_start takes a copy). */
+int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, int routes_fd, struct net_helper *h,
+              struct error *err);
 /* Wait until the helper is ready and the ports are published, at most 10 s.
  * Returns -EINTR, without reading it, when stop_fd becomes readable. */
 int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, struct error *err);

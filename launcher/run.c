@@ -310,9 +310,11 @@ static int start_network(struct parent *h, struct error *err)
   if (!net_has_helper(h->l.plan))
     return 0;
   struct sync_msg m;
-  _cleanup_close_ int netns = -1;
+  _cleanup_close_ int netns = -1, routes = -1;
   int r = wait_step(h, SYNC_NETNS, &m, &netns, err);
-  return r < 0 ? r : net_start(h->l.plan, &h->l.rt, netns, &h->net, err);
+  if (r == 0 && h->l.plan->network == NET_PASTA)
+    r = wait_step(h, SYNC_ROUTES, &m, &routes, err);
+  return r < 0 ? r : net_start(h->l.plan, &h->l.rt, netns, routes, &h->net, err);
 }
 
 /* sync 5: the pty master, if the command gets a terminal. */

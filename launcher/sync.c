@@ -102,6 +102,7 @@ const char *sync_step_name(enum sync_type type)
   case SYNC_REQ_EXEC: return "an exec request";
   case SYNC_EXEC_FD: return "a descriptor for exec";
   case SYNC_NSFD: return "the sandbox's namespaces";
+  case SYNC_ROUTES: return "the sandbox's route changes";
   }
   return "?";
 }

@@ -16,7 +16,10 @@
  *                             sandbox's network namespace, which the keeper
  *                             makes before anything else and clones init
  *                             into; hutch starts the helper on it, the
- *                             keeper its port forwarder
+ *                             keeper its port forwarder; with pasta, ROUTES
+ *                             follows: a netlink socket on the namespace's
+ *                             route changes, for hutch to see pasta's
+ *                             configuration come (net.c)
  *           init -> keeper    NSFD x6 (joinable sandboxes only): its mount,
  *                             pid, ipc, uts, cgroup and network namespaces,
  *                             for exec
@@ -68,6 +71,7 @@ enum sync_type {
   SYNC_REQ_EXEC,
   SYNC_EXEC_FD,
   SYNC_NSFD,
+  SYNC_ROUTES,
 };
 
 /* The namespaces init hands a joinable sandbox's keeper, in this order. */
