@@ -12,7 +12,10 @@
  *
  * The forwarder is a child of the keeper (which has the capabilities of the
  * sandbox's user namespace, needed to join its network namespace). It dies
- * with the keeper, and the keeper stops it when the sandbox ends. It never
+ * with the keeper, and the keeper stops it when the sandbox ends: with
+ * SIGTERM, on which it stops accepting and finishes the connections it
+ * carries (what the sandbox sent just before it ended is still on its way
+ * to the client), for at most FINISH_MS, then with SIGKILL. It never
  * enters the sandbox's pid or mount namespace. The sandbox's server sees
  * connections coming from 127.0.0.1.
  */
@@ -27,19 +30,26 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "landlock.h"
+#include "log.h"
 #include "net.h"
 #include "proc.h"
 #include "util.h"
 
 /* Asked for; the kernel may give less (fs.pipe-user-pages-soft). */
 #define PIPE_SIZE (256 << 10)
+/* How long the forwarder may take to finish its connections once the
+ * sandbox has ended: a client that stopped reading must not hold the
+ * sandbox's end. */
+#define FINISH_MS 2000
 
 int portfwd_listen(const struct port_map *ports, size_t n_ports, struct portfwd *pf, struct error *err)
 {
@@ -103,12 +113,14 @@ static void *tag_side(struct conn *c, int side)
 }
 
 static struct conn *dead_list;
+static size_t live;  /* connections not freed yet */
 
 /* Close now, free later: the same batch of events may still name c. */
 static void conn_free(int ep, struct conn *c)
 {
   if (c->dead)
     return;
+  live--;
   for (int i = 0; i < 2; i++) {
     if (c->fd[i] >= 0)
       epoll_ctl(ep, EPOLL_CTL_DEL, c->fd[i], NULL);
@@ -168,6 +180,7 @@ static void accept_one(int ep, int listener, unsigned short target)
   /* Made here, so it lives in the sandbox's network namespace. */
   int inner = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   struct conn *c = xcalloc(1, sizeof *c);
+  live++;
   c->fd[0] = client;
   c->fd[1] = inner;
   c->flow[0].pipe_r = c->flow[0].pipe_w = c->flow[1].pipe_r = c->flow[1].pipe_w = -1;
@@ -200,8 +213,12 @@ static void accept_one(int ep, int listener, unsigned short target)
   }
 }
 
-static void forwarder_main(struct portfwd *pf) __attribute__((noreturn));
-static void forwarder_main(struct portfwd *pf)
+/* epoll data of the signalfd (SIGTERM: the sandbox has ended), which no
+ * listener's or connection's can be. */
+#define TAG_STOP UINT64_MAX
+
+static void forwarder_main(struct portfwd *pf, int stop_fd) __attribute__((noreturn));
+static void forwarder_main(struct portfwd *pf, int stop_fd)
 {
   int ep = epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0)
@@ -210,12 +227,24 @@ static void forwarder_main(struct portfwd *pf)
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (i << 1) | TAG_LISTENER};
     epoll_ctl(ep, EPOLL_CTL_ADD, pf->listeners[i], &ev);
   }
+  struct epoll_event stop = {.events = EPOLLIN, .data.u64 = TAG_STOP};
+  epoll_ctl(ep, EPOLL_CTL_ADD, stop_fd, &stop);
+  bool stopping = false;
   struct epoll_event evs[64];
-  for (;;) {
+  while (!stopping || live > 0) {
     int n = epoll_wait(ep, evs, 64, -1);
     for (int k = 0; k < n; k++) {
       uint64_t d = evs[k].data.u64;
+      if (d == TAG_STOP) {
+        /* No new connections; the open ones run to their end. */
+        stopping = true;
+        for (size_t i = 0; i < pf->n; i++)
+          close_fd(&pf->listeners[i]);
+        continue;
+      }
       if (d & TAG_LISTENER) {
+        if (stopping)
+          continue;
         size_t i = (size_t) (d >> 1);
         accept_one(ep, pf->listeners[i], pf->targets[i]);
         continue;
@@ -246,6 +275,7 @@ static void forwarder_main(struct portfwd *pf)
       free(c);
     }
   }
+  _exit(0);
 }
 
 struct forwarder_args {
@@ -278,7 +308,16 @@ static void forwarder_start(void *arg)
     _exit(1);
   }
   signal(SIGPIPE, SIG_IGN);
-  forwarder_main(a->pf);
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_BLOCK, &term, NULL);
+  int stop_fd = signalfd(-1, &term, SFD_CLOEXEC);
+  if (stop_fd < 0) {
+    dprintf(STDERR_FILENO, "hutch: port forwarder: signalfd: %s\n", strerror(errno));
+    _exit(1);
+  }
+  forwarder_main(a->pf, stop_fd);
 }
 
 int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err)
@@ -302,6 +341,12 @@ int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err)
 
 void portfwd_stop(struct portfwd *pf)
 {
+  if (pf->pid > 0) {
+    _cleanup_close_ int pidfd = proc_pidfd_open(pf->pid);
+    struct pollfd p = {.fd = pidfd, .events = POLLIN};
+    if (pidfd >= 0 && kill(pf->pid, SIGTERM) == 0 && poll(&p, 1, FINISH_MS) == 0)
+      log_debug("the port forwarder did not finish its connections within %d ms: stopped", FINISH_MS);
+  }
   proc_kill(&pf->pid, SIGKILL);
   portfwd_free(pf);
 }

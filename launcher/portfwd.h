@@ -18,7 +18,8 @@ int portfwd_listen(const struct port_map *ports, size_t n_ports, struct portfwd 
 /* In the keeper, once init's network namespace is known: fork the forwarder
  * into it. */
 int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err);
-/* Stop the forwarder and free everything. */
+/* Stop the forwarder, once it has finished the connections it carries (at
+ * most 2 s), and free everything. */
 void portfwd_stop(struct portfwd *pf);
 /* Close the listeners and free the arrays (hutch's side). */
 void portfwd_free(struct portfwd *pf);
