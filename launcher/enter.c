@@ -127,7 +127,7 @@ static void run_command(struct launch *l, const struct request *rq, int errfd, i
   struct launch lc = *l;
   lc.plan = &pc;
   lc.sigpipe_ignored = false;
-  exec_command(&lc, errfd, slave);
+  exec_command(&lc, errfd, slave, -1);
 }
 
 /* The waiter: the request, the namespaces, the command, its status. */

@@ -5,8 +5,9 @@
  *
  * The stages, in the order bubblewrap and crun use:
  * session and terminal, environment, working directory, ids, capabilities,
- * no_new_privs, Landlock, seccomp, then exec. Failures go back to init
- * through errfd. */
+ * no_new_privs, Landlock, seccomp, then exec. Where hutch still has the
+ * network to wait for, GO comes just before seccomp. Failures go back to
+ * init through errfd. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include "exec.h"
 #include "seccomp.h"
 #include "sockact.h"
+#include "sync.h"
 #include "tty.h"
 #include "util.h"
 
@@ -49,7 +51,7 @@ static void fail(int errfd, struct error *err)
   _exit(err->status);
 }
 
-void exec_command(struct launch *l, int errfd, int slave)
+void exec_command(struct launch *l, int errfd, int slave, int go_sock)
 {
   const struct plan *p = l->plan;
   struct error err = {0};
@@ -90,8 +92,14 @@ void exec_command(struct launch *l, int errfd, int slave)
    * on only what the profile allows can run, and exec must be among it.
    * The limits go between them: Landlock needs descriptors that a small
    * --ulimit nofile would refuse, and nothing after needs a privilege. */
-  if (landlock_apply(p->landlock, &err) < 0 || limits_apply(&p->limits, &err) < 0 || caps_mdwe(p->mdwe, &err) < 0 ||
-      seccomp_filter_install(&p->seccomp, &err) < 0)
+  if (landlock_apply(p->landlock, &err) < 0 || limits_apply(&p->limits, &err) < 0 || caps_mdwe(p->mdwe, &err) < 0)
+    fail(errfd, &err);
+  /* sync 7, where hutch has something to finish first (init.c's
+   * start_command): before the filter, which may deny the wait. */
+  struct sync_msg m;
+  if (go_sock >= 0 && sync_expect(go_sock, SYNC_GO, &m, NULL, &err) < 0)
+    fail(errfd, &err);
+  if (seccomp_filter_install(&p->seccomp, &err) < 0)
     fail(errfd, &err);
 
   environ = p->env;

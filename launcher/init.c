@@ -1,7 +1,7 @@
 /* init.c: pid 1 of the sandbox.
  *
- * It builds the root (rootfs_build), waits for hutch's GO (with a keeper,
- * or a terminal), forks the command
+ * It builds the root (rootfs_build), forks the command (which waits for
+ * hutch's GO, with a keeper or a terminal)
  * and then only reaps zombies and passes signals on. When the command exits,
  * init exits with its status, and the kernel kills whatever the command left
  * running in the pid namespace.
@@ -138,21 +138,27 @@ static int open_pty(struct init *in, struct error *err)
   return r < 0 ? r : sync_send(in->l->keeper_sock, SYNC_PTY, 0, master);
 }
 
-/* sync 6 and 7. Without a keeper, READY carries our mount namespace,
- * which hutch reads only once we are gone (run.c's read_init_messages):
- * there it is held until the holder drops it. Then, unless the command gets
- * a terminal (whose window size hutch sets from the caller's), hutch has
- * nothing to set up before the command runs (no network helper, no
- * forwarder) and there is no GO to wait for; a launch hutch stops from now
- * on kills us, and the command with us. */
-static int ready_go(struct init *in, struct error *err)
+/* sync 6. Without a keeper, READY carries our mount namespace, which
+ * hutch reads only once we are gone (run.c's read_init_messages): there it
+ * is held until the holder drops it. */
+static int ready(struct init *in, struct error *err)
 {
-  struct sync_msg m;
+  (void) err;
   _cleanup_close_ int mnt = in->direct ? open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC) : -1;
   sync_send(in->l->keeper_sock, SYNC_READY, 0, mnt);
-  if ((!in->direct || in->l->plan->tty) && sync_expect(in->l->keeper_sock, SYNC_GO, &m, NULL, err) < 0)
-    _exit(EXIT_HUTCH_FAILED);  /* hutch stopped the launch; nobody to tell */
   return 0;
+}
+
+/* Whether the command waits for GO (sync 7): with a keeper, whose hutch
+ * may still wait for the network helper, and for a command with a
+ * terminal, whose window size hutch sets first. Without either, hutch has
+ * nothing to set up before the command runs (no network helper, no
+ * forwarder), and a launch hutch stops from now on kills us, and the
+ * command with us. The command's process waits for it itself, as late as
+ * it can (exec.c): what it does before runs while hutch waits. */
+static bool waits_for_go(const struct init *in)
+{
+  return !in->direct || in->l->plan->tty;
 }
 
 /* Start the command with vfork: a child sharing init's memory, init
@@ -178,7 +184,7 @@ static int start_command(struct init *in, struct error *err)
     return error_set(err, errno, "vfork the command");
   }
   if (pid == 0)
-    exec_command(in->l, errpipe[1], in->pty_slave);
+    exec_command(in->l, errpipe[1], in->pty_slave, waits_for_go(in) ? in->l->keeper_sock : -1);
   in->command = pid;
   close(errpipe[1]);
   close_fd(&in->pty_slave);
@@ -217,7 +223,7 @@ static const struct stage stages[] = {
   {"hostname", set_hostname},
   {"finish root", finish_root},
   {"open pty", open_pty},
-  {"ready, go", ready_go},
+  {"ready", ready},
   {"exec command", start_command},
   {"started", send_started},
 };

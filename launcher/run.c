@@ -575,7 +575,7 @@ static int spawn_init(struct parent *h, struct error *err)
 
 /* sync 7 without a keeper: only a command with a terminal waits for it,
  * so that the terminal's size is set before it starts (init.c's
- * ready_go). */
+ * waits_for_go). */
 static int send_go_for_tty(struct parent *h, struct error *err)
 {
   return h->l.plan->tty ? send_go(h, err) : 0;

@@ -190,7 +190,9 @@ void runtime_remove(struct runtime *rt)
   _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (base >= 0) {
     int r = rm_rf_at(base, name);
-    if (r < 0)
+    if (r == -ENOTEMPTY && rt->helper_writes)
+      log_debug("`%s`: the network helper wrote in it meanwhile; hutch removes it", rt->dir);
+    else if (r < 0)
       log_warn("could not remove `%s`: %s", rt->dir, strerror(-r));
   }
   close_fd(&rt->dir_fd);

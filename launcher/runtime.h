@@ -23,6 +23,9 @@ struct runtime {
                     * of a new one */
   bool rw_keep;    /* runtime_remove leaves rw alone (a named sandbox
                     * without --rm keeps its changes) */
+  bool helper_writes; /* a network helper may still write its files in dir
+                       * while runtime_remove runs (hutch removes them and
+                       * dir after it, runtime_remove_leftover) */
 };
 
 /* The base directory, made 0700 if missing: $XDG_RUNTIME_DIR/hutch or

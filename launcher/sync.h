@@ -26,7 +26,9 @@
  *   sync 4  keeper -> hutch   SANDBOX_PID: init's pid, as the keeper sees it
  *   sync 5  init -> hutch     PTY: the pseudo-terminal master (via keeper)
  *   sync 6  init -> hutch     READY: root built, waiting to exec (via keeper)
- *   sync 7  hutch -> init     GO: network up, exec the command (via keeper)
+ *   sync 7  hutch -> init     GO: network up, exec the command (via keeper);
+ *                             read by the command's process, which has done
+ *                             all but the seccomp filter and exec meanwhile
  *   sync 7b init -> hutch     STARTED: the command has exec'd (via keeper);
  *                             a detached run returns here
  *   sync 8  keeper -> hutch   EXIT: the command's status, all cleaned up
