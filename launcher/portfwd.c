@@ -15,7 +15,8 @@
  * with the keeper, and the keeper stops it when the sandbox ends: with
  * SIGTERM, on which it stops accepting and finishes the connections it
  * carries (what the sandbox sent just before it ended is still on its way
- * to the client), for at most FINISH_MS, then with SIGKILL. It never
+ * to the client) until their sandbox side is over, for at most FINISH_MS,
+ * then with SIGKILL. It never
  * enters the sandbox's pid or mount namespace. The sandbox's server sees
  * connections coming from 127.0.0.1.
  */
@@ -102,6 +103,7 @@ struct conn {
   struct flow flow[2]; /* flow[i] carries fd[i] -> fd[1 - i] */
   bool connecting;     /* the sandbox side's connect() is in progress */
   bool dead;           /* closed; freed once the current batch of events is done */
+  struct conn *prev, *next; /* the open ones (conns) */
   struct conn *next_dead;
 };
 
@@ -112,15 +114,19 @@ static void *tag_side(struct conn *c, int side)
   return (void *) ((uintptr_t) c | (uintptr_t) (side << 1));
 }
 
-static struct conn *dead_list;
-static size_t live;  /* connections not freed yet */
+static struct conn *conns, *dead_list;
 
 /* Close now, free later: the same batch of events may still name c. */
 static void conn_free(int ep, struct conn *c)
 {
   if (c->dead)
     return;
-  live--;
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    conns = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
   for (int i = 0; i < 2; i++) {
     if (c->fd[i] >= 0)
       epoll_ctl(ep, EPOLL_CTL_DEL, c->fd[i], NULL);
@@ -180,7 +186,10 @@ static void accept_one(int ep, int listener, unsigned short target)
   /* Made here, so it lives in the sandbox's network namespace. */
   int inner = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   struct conn *c = xcalloc(1, sizeof *c);
-  live++;
+  c->next = conns;
+  if (conns)
+    conns->prev = c;
+  conns = c;
   c->fd[0] = client;
   c->fd[1] = inner;
   c->flow[0].pipe_r = c->flow[0].pipe_w = c->flow[1].pipe_r = c->flow[1].pipe_w = -1;
@@ -217,6 +226,21 @@ static void accept_one(int ep, int listener, unsigned short target)
  * listener's or connection's can be. */
 #define TAG_STOP UINT64_MAX
 
+/* Once the sandbox has ended, a connection is over when its sandbox side
+ * is: all it sent has reached the client's socket (or its connect never
+ * went through). What the client sends from then on has nobody to read
+ * it: what it has sent already is read and dropped first, so that the
+ * close is not a reset, which could cost the client the end of the reply. */
+static bool over_after_sandbox(struct conn *c)
+{
+  if (!c->connecting && flow_pump(c, 1) == 0 && !c->flow[1].done)
+    return false;
+  char buf[4096];
+  while (recv(c->fd[0], buf, sizeof buf, MSG_DONTWAIT) > 0)
+    ;
+  return true;
+}
+
 static void forwarder_main(struct portfwd *pf, int stop_fd) __attribute__((noreturn));
 static void forwarder_main(struct portfwd *pf, int stop_fd)
 {
@@ -231,7 +255,7 @@ static void forwarder_main(struct portfwd *pf, int stop_fd)
   epoll_ctl(ep, EPOLL_CTL_ADD, stop_fd, &stop);
   bool stopping = false;
   struct epoll_event evs[64];
-  while (!stopping || live > 0) {
+  while (!stopping || conns) {
     int n = epoll_wait(ep, evs, 64, -1);
     for (int k = 0; k < n; k++) {
       uint64_t d = evs[k].data.u64;
@@ -240,6 +264,11 @@ static void forwarder_main(struct portfwd *pf, int stop_fd)
         stopping = true;
         for (size_t i = 0; i < pf->n; i++)
           close_fd(&pf->listeners[i]);
+        for (struct conn *c = conns, *next; c; c = next) {
+          next = c->next;
+          if (over_after_sandbox(c))
+            conn_free(ep, c);
+        }
         continue;
       }
       if (d & TAG_LISTENER) {
@@ -266,7 +295,8 @@ static void forwarder_main(struct portfwd *pf, int stop_fd)
       if (c->connecting)
         continue;
       if (flow_pump(c, 0) < 0 || flow_pump(c, 1) < 0 ||
-          (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN)))
+          (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN)) ||
+          (stopping && over_after_sandbox(c)))
         conn_free(ep, c);
     }
     while (dead_list) {

@@ -11,7 +11,7 @@
 # send a connection to the gateway to the real network.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 43
+plan 44
 root=$(busybox_layers)
 
 # fetch PORT [SECONDS] [PID]: GET / from 127.0.0.1:PORT, retrying until it
@@ -328,6 +328,34 @@ PY_
     is "$?/$got" "0/up-ok down-ok" "the forwarder carries 30 MiB up, a half-close, and 30 MB back to a late reader, byte for byte"
 else
     skip "the forwarder under load" "pasta or python3 missing"
+fi
+
+# --- ... and a client that keeps an idle connection open does not hold
+# the sandbox's end: once the server is gone, the connection is over.
+if command -v pasta > /dev/null && command -v python3 > /dev/null; then
+    port=$(free_port)
+    got=$(python3 - "$HUTCH" "$port" "$root" <<'PY_'
+import signal, socket, subprocess, sys, time
+hutch, port, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+p = subprocess.Popen([hutch, "run", "--network", "pasta", "-p", f"{port}:80", root, "nc", "-l", "-p", "80"],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+for _ in range(100):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"hello\n")
+        break
+    except OSError:
+        time.sleep(0.1)
+time.sleep(0.5)
+t = time.monotonic()
+p.send_signal(signal.SIGTERM)
+p.wait()
+print(p.returncode, "fast" if time.monotonic() - t < 1 else f"slow-{time.monotonic() - t:.1f}s")
+PY_
+)
+    is "$got" "143 fast" "SIGTERM with a client's idle connection open: hutch ends 143 within 1 s"
+else
+    skip "an idle connection at the end" "pasta or python3 missing"
 fi
 
 # --- bad -p forms: a clear message, 125, nothing started.
