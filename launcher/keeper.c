@@ -334,8 +334,7 @@ static void cleanup(struct keeper *k, int status)
   log_stage("keeper", "unmount overlay");
   /* pasta writes its pid file once it is set up, which may be after the
    * sandbox ended (hutch goes on when the routes are in, before that). */
-  l->rt.helper_writes = net_has_helper(l->plan);
-  runtime_remove(&l->rt);
+  runtime_remove(&l->rt, net_has_helper(l->plan));
   log_stage("keeper", "cleaned up");
   /* sync 8 */
   sync_send(l->parent_sock, SYNC_EXIT, status, -1);

@@ -276,10 +276,9 @@ static int setup_interrupted(int sigfd, struct error *err)
 }
 
 /* Wait for one step of the protocol, or a signal that stops the launch.
- * A step that has come is taken first: without a keeper, init goes on
- * after PTY, and the command may be running already when a signal comes
- * with it; the signal is then the command's (supervise_direct passes it
- * on), not a stop of the setup. */
+ * A step that has come is taken first; a signal that came with it stays
+ * for the next wait, or, after the last step, for supervise_direct, which
+ * passes it on to the command. */
 static int wait_step(struct parent *h, enum sync_type type, struct sync_msg *m, int *passfd, struct error *err)
 {
   for (;;) {
@@ -455,7 +454,7 @@ static void finish(struct parent *h)
   if (h->mapped)
     runtime_remove_leftover(&l->rt);
   else
-    runtime_remove(&l->rt);  /* the keeper never got to own it */
+    runtime_remove(&l->rt, false);  /* the keeper never got to own it; no helper started */
   close_fd(&h->init_pidfd);
   close_fd(&h->mntns_fd);
   close_fd(&l->parent_pidfd);

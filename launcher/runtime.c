@@ -171,7 +171,7 @@ static void remove_disk_rw(const char *run_name)
     rm_rf_at(fd, run_name);
 }
 
-void runtime_remove(struct runtime *rt)
+void runtime_remove(struct runtime *rt, bool helper_writes)
 {
   if (!rt->dir)
     return;
@@ -190,7 +190,7 @@ void runtime_remove(struct runtime *rt)
   _cleanup_close_ int base = open(rt->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (base >= 0) {
     int r = rm_rf_at(base, name);
-    if (r == -ENOTEMPTY && rt->helper_writes)
+    if (r == -ENOTEMPTY && helper_writes)
       log_debug("`%s`: the network helper wrote in it meanwhile; hutch removes it", rt->dir);
     else if (r < 0)
       log_warn("could not remove `%s`: %s", rt->dir, strerror(-r));

@@ -23,9 +23,6 @@ struct runtime {
                     * of a new one */
   bool rw_keep;    /* runtime_remove leaves rw alone (a named sandbox
                     * without --rm keeps its changes) */
-  bool helper_writes; /* a network helper may still write its files in dir
-                       * while runtime_remove runs (hutch removes them and
-                       * dir after it, runtime_remove_leftover) */
 };
 
 /* The base directory, made 0700 if missing: $XDG_RUNTIME_DIR/hutch or
@@ -42,8 +39,11 @@ int runtime_data_dir(char **out, struct error *err);
  * sandbox's writes under the data directory). */
 int runtime_create(struct runtime *rt, bool rw_on_disk, struct error *err);
 /* Remove the run directory. Called by the keeper, which has the capabilities
- * of the user namespace and so can remove files owned by subordinate ids. */
-void runtime_remove(struct runtime *rt);
+ * of the user namespace and so can remove files owned by subordinate ids.
+ * helper_writes: a network helper may still write its files in it meanwhile
+ * (pasta's pid file); then a directory left not empty is no warning, as
+ * hutch removes it once the helper is gone (runtime_remove_leftover). */
+void runtime_remove(struct runtime *rt, bool helper_writes);
 /* The run directory, if another process's late file (pasta's pid file,
  * removed before this) kept its owner from removing it: removed if empty. */
 void runtime_remove_leftover(const struct runtime *rt);
