@@ -34,7 +34,9 @@
  *
  * Launches without a keeper hand it their sandbox's mount namespace once
  * the sandbox has ended (holder_hand_over, DIR/drop): closing it here
- * unmounts the sandbox off the launch's path. The price is that those
+ * unmounts the sandbox off the launch's path. Launches that did not join
+ * it (--userns single, the helpers' path) do so too when a holder runs;
+ * they never start one for that. The price is that those
  * mounts, the writes in memory among them, outlive `hutch run` until the
  * holder has closed them. It closes whatever it receives, and nothing
  * else: only the caller can reach DIR.
@@ -433,13 +435,26 @@ fail:
   return r;
 }
 
-bool holder_wanted(const struct userns_plan *ids)
+/* Neither --no-holder nor HUTCH_NO_HOLDER=1. */
+static bool holder_allowed(const struct userns_plan *ids)
 {
   const char *off = getenv("HUTCH_NO_HOLDER");
-  if (off && *off && strcmp(off, "0"))
-    return false;
-  return !ids->no_holder && ids->mode != USERNS_SINGLE && ids->newuidmap && ids->newgidmap &&
+  return !ids->no_holder && !(off && *off && strcmp(off, "0"));
+}
+
+bool holder_wanted(const struct userns_plan *ids)
+{
+  return holder_allowed(ids) && ids->mode != USERNS_SINGLE && ids->newuidmap && ids->newgidmap &&
          ids->n_holder_uid_map > 0 && ids->n_holder_gid_map > 0;
+}
+
+void holder_find_drop(struct holder *h, const struct userns_plan *ids)
+{
+  _cleanup_free_ char *dir = NULL;
+  struct error ignored = {0};
+  /* The directory is checked as for a join: ours, 0700, no link. */
+  if (!h->drop && holder_allowed(ids) && runtime_holder_dir(&dir, &ignored) == 0)
+    h->drop = xasprintf("%s/drop", dir);
 }
 
 void holder_release(struct holder *h)
@@ -456,7 +471,7 @@ void holder_hand_over(struct holder *h, int fd)
 {
   _cleanup_close_ int mine = fd;
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  if (fd < 0 || h->pid <= 0 || !h->drop || strlen(h->drop) >= sizeof sa.sun_path)
+  if (fd < 0 || !h->drop || strlen(h->drop) >= sizeof sa.sun_path)
     return;
   memcpy(sa.sun_path, h->drop, strlen(h->drop));
   /* Never blocking: with the holder's queue full, we drop it here. */
@@ -464,6 +479,8 @@ void holder_hand_over(struct holder *h, int fd)
   int r = s < 0 || connect(s, (struct sockaddr *) &sa, sizeof sa) < 0 ? -errno : sync_send(s, SYNC_NSFD, 0, fd);
   if (r < 0)
     log_debug("the holder did not take the sandbox's mount namespace (%s); dropping it here", strerror(-r));
+  else
+    log_debug("the sandbox's mount namespace went to the holder, which unmounts it");
 }
 
 int holder_join(struct holder *h, const struct userns_plan *ids, struct error *err)

@@ -597,8 +597,9 @@ static const struct stage direct_stages[] = {
  * command at once, and its message stays queued, unread, so that nothing
  * wakes hutch while the command starts. The namespace it carries is held
  * by the queue meanwhile, so init's exit does not unmount the sandbox's
- * mounts; hutch takes it here and the holder drops it once the status is
- * known (holder_hand_over). */
+ * mounts; hutch takes it here and a running holder drops it once the
+ * status is known (holder_hand_over), even for a launch that did not join
+ * it (holder_find_drop); otherwise finish() does. */
 static void read_init_messages(struct parent *h, struct error *err)
 {
   struct pollfd p = {.fd = h->l.parent_sock, .events = POLLIN};
@@ -608,7 +609,7 @@ static void read_init_messages(struct parent *h, struct error *err)
          sync_recv(h->l.parent_sock, &m, &fd) == 0) {
     if (m.type == SYNC_ERROR)
       *err = m.err;
-    if (m.type == SYNC_READY && h->holder_mapped && h->mntns_fd < 0)
+    if (m.type == SYNC_READY && h->mntns_fd < 0)
       h->mntns_fd = fd;
     else if (fd >= 0)
       close(fd);
@@ -642,6 +643,8 @@ static int supervise_direct(struct parent *h, struct error *err)
       h->init_pid = 0;
       log_stage("hutch", "init exited");
       read_init_messages(h, err);
+      if (h->mntns_fd >= 0)
+        holder_find_drop(&h->holder, &h->l.plan->ids);
       holder_hand_over(&h->holder, h->mntns_fd);
       h->mntns_fd = -1;
       tty_drain(h->tty);

@@ -15,7 +15,7 @@ sub=$(awk -F: -v u="$(id -un)" -v i="$me" '($1 == u || $1 == i) { print $2 ":" $
 if [ -z "$sub" ]; then
     skip_all "$(id -un) has no subordinate uids in /etc/subuid"
 fi
-plan 59
+plan 66
 
 root=$(busybox_layers)
 hdir=$XDG_RUNTIME_DIR/hutch-holder
@@ -213,6 +213,25 @@ is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$direct/done" "HUTCH_NO_HOL
 run_hutch run --userns single "$root" /bin/sh -c "$show"
 is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$direct/done" "--userns single maps only the caller, without a holder"
 given ran 0 done -- check "... and starts none" test ! -e "$hdir/state"
+
+# --- a launch that does not join the holder (--userns single) still hands
+# it the sandbox's mount namespace to unmount, when one runs; never with
+# --no-holder, and without a holder it unmounts the sandbox itself.
+run_hutch run "$root" /bin/true
+hp=$(holder_pid)
+run_hutch run --log-level debug --userns single "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$direct/done" "--userns single beside a running holder keeps its own map"
+given ran 0 done -- like "$err" "mount namespace went to the holder, which unmounts it" \
+    "... and hands the holder its mount namespace once it has ended"
+given ran 0 done -- check "... without joining it: the same holder runs" test "$(holder_pid)" = "$hp"
+run_hutch run --log-level debug --no-holder "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")/$(grep -c 'holder, which unmounts\|dropping it here' <<< "$err")" "0/$direct/done/0" \
+    "--no-holder never hands the holder anything"
+run_hutch system reset
+run_hutch run --log-level debug --userns single "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$direct/done" "--userns single with no holder running"
+given ran 0 done -- like "$err" "did not take the sandbox's mount namespace" "... unmounts its sandbox itself"
+given ran 0 done -- check "... and starts no holder" test ! -e "$hdir/state"
 
 # --- a holder that cannot be had: the launch falls back to the helpers
 rm -rf "$hdir"
