@@ -41,4 +41,5 @@ for i in range(n):
         tb.append(run(b)), ta.append(run(a))
 diff = [y - x for x, y in zip(ta, tb)]
 print(f"A median {statistics.median(ta):.3f} ms, B median {statistics.median(tb):.3f} ms, "
-      f"B - A paired median {statistics.median(diff):+.3f} ms, B faster in {sum(d < 0 for d in diff)} of {n}")
+      f"B - A paired median {statistics.median(diff):+.3f} ms, B faster in {sum(d < 0 for d in diff)} of {n}, "
+      f"B / A {statistics.median(tb) / statistics.median(ta):.2f} x")

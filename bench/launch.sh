@@ -17,8 +17,10 @@
 #   unshare           `unshare -Urmpf --mount-proc true`, the floor
 #   podman            `podman run --rm --network none` of the same root
 #                     imported as an image, where podman runs rootless here
-# Then: one launch's --log-level debug timeline; 1,000 sequential launches
-# and 50 at once (time, failures, nothing left); the launch time against the
+# Then: the same targets with hutch and bwrap alternated one launch at a
+# time (bench/alternate.py, PAIRS pairs, default 300); one launch's
+# --log-level debug timeline; 1,000 sequential launches and 50 at once
+# (time, failures, nothing left); the launch time against the
 # layer count (1, 10, 100); the memory of the holder and of hutch's processes
 # while a sandbox runs. Run as an unprivileged user with subordinate ids,
 # ideally with XDG_RUNTIME_DIR on a tmpfs: bench/launch.sh [BUILD_DIR]
@@ -134,6 +136,18 @@ for name, target in (("hutch", 1.0), ("hutch-single", 0.9), ("hutch-first", 2.5)
     r = med[name] / med["bwrap"]
     print(f"target: {name} <= {target} x bwrap: {'met' if r <= target else 'NOT met'} ({r:.2f} x)")
 PY
+
+# The targets measured the other way too: hutch and bwrap alternated one
+# launch at a time (bench/alternate.py), so that the machine's drift, which
+# moves the per-round ratios above by +-0.2, reaches both alike. PAIRS
+# (default 300) pairs each.
+bwrap_cmd=(bwrap --unshare-all --die-with-parent --ro-bind "$work/merged" / --proc /proc --dev /dev --tmpfs /tmp /bin/true)
+echo
+echo "Alternated with bwrap, one launch at a time, ${PAIRS:-300} pairs each (A = bwrap, B = hutch):"
+for v in "hutch:" "hutch-single:--userns single" "hutch-unconfined:--seccomp unconfined"; do
+    opts=(${v#*:})
+    echo "${v%%:*}: $(python3 "$src/bench/alternate.py" "${PAIRS:-300}" "${bwrap_cmd[@]}" -- "$hutch" run "${opts[@]}" "$L" /bin/true | tail -n 1)"
+done
 
 # 1,000 in a row, then 50 at once: time, failures, and no run directory left.
 rundirs() { find "${XDG_RUNTIME_DIR:-/tmp/hutch-$(id -u)}/hutch" -maxdepth 1 -name 'run-*' 2>/dev/null | wc -l; }
