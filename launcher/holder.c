@@ -448,15 +448,6 @@ bool holder_wanted(const struct userns_plan *ids)
          ids->n_holder_uid_map > 0 && ids->n_holder_gid_map > 0;
 }
 
-void holder_find_drop(struct holder *h, const struct userns_plan *ids)
-{
-  _cleanup_free_ char *dir = NULL;
-  struct error ignored = {0};
-  /* The directory is checked as for a join: ours, 0700, no link. */
-  if (!h->drop && holder_allowed(ids) && runtime_holder_dir(&dir, &ignored) == 0)
-    h->drop = xasprintf("%s/drop", dir);
-}
-
 void holder_release(struct holder *h)
 {
   close_fd(&h->pidfd);
@@ -467,11 +458,19 @@ void holder_release(struct holder *h)
   h->pid = 0;
 }
 
-void holder_hand_over(struct holder *h, int fd)
+void holder_hand_over(struct holder *h, const struct userns_plan *ids, int fd)
 {
   _cleanup_close_ int mine = fd;
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  if (fd < 0 || !h->drop || strlen(h->drop) >= sizeof sa.sun_path)
+  if (fd < 0)
+    return;
+  /* A launch that did not join: the socket of a holder that may run. The
+   * directory is checked as for a join (ours, 0700, no link). */
+  _cleanup_free_ char *dir = NULL;
+  struct error ignored = {0};
+  if (!h->drop && holder_allowed(ids) && runtime_holder_dir(&dir, &ignored) == 0)
+    h->drop = xasprintf("%s/drop", dir);
+  if (!h->drop || strlen(h->drop) >= sizeof sa.sun_path)
     return;
   memcpy(sa.sun_path, h->drop, strlen(h->drop));
   /* Never blocking: with the holder's queue full, we drop it here. */

@@ -29,11 +29,6 @@ struct holder {
  * keep-id with subordinate ids and the helpers, no --no-holder, no
  * HUTCH_NO_HOLDER=1 in the environment. */
 bool holder_wanted(const struct userns_plan *ids);
-/* For a launch that did not join the holder (--userns single, or mapped by
- * the helpers): point h at the holder's socket, where holder_hand_over()
- * can still leave the sandbox's mount namespace if a holder runs. Never
- * starts one; nothing with --no-holder or HUTCH_NO_HOLDER=1. */
-void holder_find_drop(struct holder *h, const struct userns_plan *ids);
 /* Find the holder and check that it is the one recorded (pid, start time,
  * boot, namespace inode) and that its maps are those of /etc/subuid and
  * /etc/subgid now; start (or replace) it when not. Returns 0 when h can be
@@ -60,10 +55,12 @@ struct holder_clone_opts {
 pid_t holder_clone(struct holder *h, const struct userns_plan *ids, struct holder_clone_opts *o, struct error *err);
 /* Give the holder fd to close, and close ours: a sandbox's mount
  * namespace, whose last reference it then drops, and with it every mount
- * of the sandbox, after hutch has reported the command's status. Without a
- * holder's socket (holder_join, holder_find_drop), or if no holder answers
- * there, the caller's close drops it. */
-void holder_hand_over(struct holder *h, int fd);
+ * of the sandbox, after hutch has reported the command's status. A launch
+ * that did not join the holder (--userns single, mapped by the helpers)
+ * looks for one at its socket all the same, never starting one, and not
+ * with --no-holder or HUTCH_NO_HOLDER=1 (ids). Where no holder answers,
+ * the caller's close drops it. */
+void holder_hand_over(struct holder *h, const struct userns_plan *ids, int fd);
 /* Close what the launch holds of the holder (the keeper keeps its own copy
  * of the busy lock). */
 void holder_release(struct holder *h);

@@ -599,7 +599,7 @@ static const struct stage direct_stages[] = {
  * by the queue meanwhile, so init's exit does not unmount the sandbox's
  * mounts; hutch takes it here and a running holder drops it once the
  * status is known (holder_hand_over), even for a launch that did not join
- * it (holder_find_drop); otherwise finish() does. */
+ * it; otherwise finish() does. */
 static void read_init_messages(struct parent *h, struct error *err)
 {
   struct pollfd p = {.fd = h->l.parent_sock, .events = POLLIN};
@@ -643,9 +643,7 @@ static int supervise_direct(struct parent *h, struct error *err)
       h->init_pid = 0;
       log_stage("hutch", "init exited");
       read_init_messages(h, err);
-      if (h->mntns_fd >= 0)
-        holder_find_drop(&h->holder, &h->l.plan->ids);
-      holder_hand_over(&h->holder, h->mntns_fd);
+      holder_hand_over(&h->holder, &h->l.plan->ids, h->mntns_fd);
       h->mntns_fd = -1;
       tty_drain(h->tty);
       /* After an ERROR, its status (125, 126, 127...) is the one to
