@@ -122,7 +122,7 @@ static int early_netns(struct keeper *k, struct error *err)
    * before pasta exists: hutch reads its configuration coming there. */
   _cleanup_close_ int routes = net_route_socket(k->l->plan);
   int r = sync_send(k->l->parent_sock, SYNC_NETNS, 0, k->netns);
-  if (r == 0 && k->l->plan->network == NET_PASTA)
+  if (r == 0 && net_watches_routes(k->l->plan))
     r = sync_send(k->l->parent_sock, SYNC_ROUTES, 0, routes);
   return r < 0 ? error_set(err, -r, "pass the network namespace to hutch") : 0;
 }

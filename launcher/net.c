@@ -406,9 +406,14 @@ static int route_socket(unsigned groups, bool dump)
   return nl;
 }
 
+bool net_watches_routes(const struct plan *p)
+{
+  return p->network == NET_PASTA;
+}
+
 int net_route_socket(const struct plan *p)
 {
-  return p->network == NET_PASTA ? route_socket(RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE, false) : -1;
+  return net_watches_routes(p) ? route_socket(RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE, false) : -1;
 }
 
 /* Which families the host has a default route for: those pasta copies. */

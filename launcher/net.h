@@ -41,9 +41,12 @@ struct net_helper {
 #define NET_HELPER_INIT {.pid = 0, .ready_fd = -1, .exit_fd = -1, .watch_fd = -1}
 /* Whether the launch runs a network helper (pasta or slirp4netns). */
 bool net_has_helper(const struct plan *p);
+/* Whether the launch's helper is watched on the sandbox's route changes
+ * (pasta): then ROUTES (sync.h) follows NETNS, from the keeper to hutch. */
+bool net_watches_routes(const struct plan *p);
 /* In the sandbox's new network namespace, before the helper starts: a
- * netlink socket on its route changes, for net_start (with pasta; -1
- * otherwise, or if it cannot be had). */
+ * netlink socket on its route changes, for net_start (where
+ * net_watches_routes; -1 otherwise, or if it cannot be had). */
 int net_route_socket(const struct plan *p);
 /* Start the helper on netns_fd; routes_fd is net_route_socket's, or -1
  * (net_start takes a copy). */

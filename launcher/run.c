@@ -311,7 +311,7 @@ static int start_network(struct parent *h, struct error *err)
   struct sync_msg m;
   _cleanup_close_ int netns = -1, routes = -1;
   int r = wait_step(h, SYNC_NETNS, &m, &netns, err);
-  if (r == 0 && h->l.plan->network == NET_PASTA)
+  if (r == 0 && net_watches_routes(h->l.plan))
     r = wait_step(h, SYNC_ROUTES, &m, &routes, err);
   return r < 0 ? r : net_start(h->l.plan, &h->l.rt, netns, routes, &h->net, err);
 }
