@@ -38,8 +38,11 @@ given ran 3 -- like "$out" "0 ptmx " "... and the sandbox's devpts is a new inst
 # (a NUL byte that ends a line), and a switch to raw mode turned that mark
 # into a real NUL, which reached the command's terminal (echoed as ^@).
 # The command waits for input, so that anything relayed is surely echoed
-# before it prints; it gets the end of file script sent.
-in_pty "'$HUTCH' run '$root' /bin/sh -c 'read -t 3 l; echo \"read:\$?:\$l\"; tty'"
+# before it prints; it gets the end of file script sent. hutch starts a
+# moment late, so that the end of file is surely there before it: a
+# launch can otherwise switch to raw mode first, and script's EOF
+# character then comes as a byte of data, as a raw terminal passes it.
+in_pty "sleep 0.3; exec '$HUTCH' run '$root' /bin/sh -c 'read -t 3 l; echo \"read:\$?:\$l\"; tty'"
 is "$rc:$out" "0:read:1:
 /dev/pts/0" "switching the caller's terminal to raw mode injects no byte (the script </dev/null case)"
 
