@@ -33,8 +33,8 @@
  * running sandbox: a nested namespace keeps its parent alive.
  *
  * Launches without a keeper hand it their sandbox's mount namespace once
- * the sandbox has ended (holder_hand_over, DIR/drop): closing it here
- * unmounts the sandbox off the launch's path. Launches that did not join
+ * the sandbox has ended (holder_hand_over, DIR/drop): closing it here, a
+ * moment later (drain_drop), unmounts the sandbox off the launch's path. Launches that did not join
  * it (--userns single, the helpers' path) do so too when a holder runs;
  * they never start one for that. The price is that those
  * mounts, the writes in memory among them, outlive `hutch run` until the
@@ -252,14 +252,52 @@ static double now_on(clockid_t c)
   return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-/* What launches handed over (holder_hand_over): the descriptor a message
- * carries is closed (sync_recv closes what it is not asked to keep). The
- * socket does not block: this ends once the queue is empty. */
-static void drain_drop(int drop)
+/* What launches handed over (holder_hand_over): the mount namespaces of
+ * ended sandboxes, closed here once CLOSE_DELAY has passed. The launch
+ * closes its own copy right after its send; the kernel unmounts in the
+ * process that drops the last reference, so closing at once, before the
+ * launch's close, would often leave that work to the launch after all
+ * (this process, woken on the launch's CPU, may run first). */
+#define CLOSE_DELAY 0.01
+#define PENDING_MAX 64
+
+struct pending {
+  int fd[PENDING_MAX];
+  double since[PENDING_MAX];
+  size_t n;
+};
+
+/* Close what came at least CLOSE_DELAY ago (all of it: force); return
+ * the seconds until the next is due, or -1 when none is left. */
+static double close_due(struct pending *q, bool force)
+{
+  double now = now_on(CLOCK_MONOTONIC);
+  size_t kept = 0;
+  for (size_t i = 0; i < q->n; i++) {
+    if (force || now - q->since[i] >= CLOSE_DELAY) {
+      close(q->fd[i]);
+    } else {
+      q->fd[kept] = q->fd[i];
+      q->since[kept++] = q->since[i];
+    }
+  }
+  q->n = kept;
+  return kept ? q->since[0] + CLOSE_DELAY - now : -1;
+}
+
+/* The queue, until it is empty (the socket does not block). */
+static void drain_drop(int drop, struct pending *q)
 {
   struct sync_msg m;
-  while (sync_recv(drop, &m, NULL) == 0)
-    ;
+  int fd;
+  while (sync_recv(drop, &m, &fd) == 0) {
+    if (fd < 0)
+      continue;
+    if (q->n == PENDING_MAX)
+      close_due(q, true);
+    q->fd[q->n] = fd;
+    q->since[q->n++] = now_on(CLOCK_MONOTONIC);
+  }
 }
 
 /* Wait while sandboxes run or launches come, closing what they hand over;
@@ -275,13 +313,16 @@ static void holder_loop(const char *dir, unsigned idle, int drop)
   if (interval_ms > 10000)
     interval_ms = 10000;
   pid_t me = getpid();
+  struct pending q = {.n = 0};
   double last_busy = now_on(CLOCK_REALTIME), next = now_on(CLOCK_MONOTONIC) + interval_ms / 1000.0;
   for (;;) {
     double left = next - now_on(CLOCK_MONOTONIC);
     struct pollfd p = {.fd = drop, .events = POLLIN};
     if (left > 0) {
-      if (poll(&p, 1, (int) (left * 1000) + 1) > 0)
-        drain_drop(drop);
+      double due = close_due(&q, false);
+      double wait = due >= 0 && due < left ? due : left;
+      if (poll(&p, 1, (int) (wait * 1000) + 1) > 0)
+        drain_drop(drop, &q);
       continue;
     }
     next = now_on(CLOCK_MONOTONIC) + interval_ms / 1000.0;

@@ -15,7 +15,7 @@ sub=$(awk -F: -v u="$(id -un)" -v i="$me" '($1 == u || $1 == i) { print $2 ":" $
 if [ -z "$sub" ]; then
     skip_all "$(id -un) has no subordinate uids in /etc/subuid"
 fi
-plan 66
+plan 67
 
 root=$(busybox_layers)
 hdir=$XDG_RUNTIME_DIR/hutch-holder
@@ -63,7 +63,13 @@ set -- ${stat##*) }
 mysid=$(ps -o sid= -p $$ | tr -d ' ')
 given ran 0 done -- check "... out of the caller's session (${4:-}, not $mysid), with no terminal" \
     test -n "${4:-}" -a "${4:-}" != "$mysid" -a "${5:-}" = 0
-fds=$(ls "/proc/$hp/fd" 2> /dev/null | sort -n | tr '\n' ' ')
+# (The launch's mount namespace, handed over as it ended, is closed a
+# moment later: wait for that.)
+for _ in $(seq 20); do
+    fds=$(ls "/proc/$hp/fd" 2> /dev/null | sort -n | tr '\n' ' ')
+    [ "$fds" = "0 1 2 3 " ] && break
+    sleep 0.05
+done
 given ran 0 done -- is "$fds" "0 1 2 3 " "... holding no descriptor but its stdio and one more"
 given ran 0 done -- check "... which is its socket $hdir/drop, where launches hand over their mount namespace" \
     test -S "$hdir/drop" -a "$(readlink "/proc/$hp/fd/3" 2>&1 | cut -c1-8)" = "socket:["
@@ -224,6 +230,17 @@ is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$direct/done" "--userns sin
 given ran 0 done -- like "$err" "mount namespace went to the holder, which unmounts it" \
     "... and hands the holder its mount namespace once it has ended"
 given ran 0 done -- check "... without joining it: the same holder runs" test "$(holder_pid)" = "$hp"
+# It closes what it was handed a moment later (not at once, so that the
+# launch's own close is not the last one, which would unmount there): a
+# holder that kept them would hold every ended sandbox's mounts.
+for _ in 1 2 3; do run_hutch run "$root" /bin/true; done
+mnt_fds() {
+    local l
+    l=$(ls -l "/proc/$hp/fd" 2>&1) || { echo "unreadable: $l"; return; }
+    grep -c 'mnt:\[' <<< "$l"
+}
+for _ in $(seq 20); do [ "$(mnt_fds)" = 0 ] && break; sleep 0.05; done
+is "$rc/$(mnt_fds)" "0/0" "... and the holder lets go of the mount namespaces it was handed, within a second"
 run_hutch run --log-level debug --no-holder "$root" /bin/sh -c "$show"
 is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")/$(grep -c 'holder, which unmounts\|dropping it here' <<< "$err")" "0/$direct/done/0" \
     "--no-holder never hands the holder anything"
