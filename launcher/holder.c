@@ -34,12 +34,12 @@
  *
  * Launches without a keeper hand it their sandbox's mount namespace once
  * the sandbox has ended (holder_hand_over, DIR/drop): closing it here, a
- * moment later (drain_drop), unmounts the sandbox off the launch's path. Launches that did not join
- * it (--userns single, the helpers' path) do so too when a holder runs;
- * they never start one for that. The price is that those
- * mounts, the writes in memory among them, outlive `hutch run` until the
- * holder has closed them. It closes whatever it receives, and nothing
- * else: only the caller can reach DIR.
+ * moment later (drain_drop), unmounts the sandbox off the launch's path.
+ * Launches that did not join it (--userns single, the helpers' path) do
+ * so too when a holder runs; they never start one for that. The price is
+ * that those mounts, the writes in memory among them, outlive `hutch run`
+ * until the holder has closed them. It closes whatever it receives, and
+ * nothing else: only the caller can reach DIR.
  *
  * The files the sandbox's keeper touches on the host are the same on both
  * paths: in the holder's namespace the caller is root (0 -> the caller), so
@@ -267,14 +267,15 @@ struct pending {
   size_t n;
 };
 
-/* Close what came at least CLOSE_DELAY ago (all of it: force); return
- * the seconds until the next is due, or -1 when none is left. */
-static double close_due(struct pending *q, bool force)
+/* Close what came at least CLOSE_DELAY ago, and the oldest (first) ones
+ * beyond keep; return the seconds until the next is due, or -1 when none
+ * is left. */
+static double close_due(struct pending *q, size_t keep)
 {
   double now = now_on(CLOCK_MONOTONIC);
   size_t kept = 0;
   for (size_t i = 0; i < q->n; i++) {
-    if (force || now - q->since[i] >= CLOSE_DELAY) {
+    if (q->n - i > keep || now - q->since[i] >= CLOSE_DELAY) {
       close(q->fd[i]);
     } else {
       q->fd[kept] = q->fd[i];
@@ -285,7 +286,8 @@ static double close_due(struct pending *q, bool force)
   return kept ? q->since[0] + CLOSE_DELAY - now : -1;
 }
 
-/* The queue, until it is empty (the socket does not block). */
+/* The socket's queue, until it is empty (the socket does not block). A
+ * burst of more than PENDING_MAX closes the oldest early. */
 static void drain_drop(int drop, struct pending *q)
 {
   struct sync_msg m;
@@ -294,7 +296,7 @@ static void drain_drop(int drop, struct pending *q)
     if (fd < 0)
       continue;
     if (q->n == PENDING_MAX)
-      close_due(q, true);
+      close_due(q, PENDING_MAX - 1);
     q->fd[q->n] = fd;
     q->since[q->n++] = now_on(CLOCK_MONOTONIC);
   }
@@ -319,9 +321,9 @@ static void holder_loop(const char *dir, unsigned idle, int drop)
     double left = next - now_on(CLOCK_MONOTONIC);
     struct pollfd p = {.fd = drop, .events = POLLIN};
     if (left > 0) {
-      double due = close_due(&q, false);
-      double wait = due >= 0 && due < left ? due : left;
-      if (poll(&p, 1, (int) (wait * 1000) + 1) > 0)
+      double due = close_due(&q, PENDING_MAX);
+      double until = due >= 0 && due < left ? due : left;
+      if (poll(&p, 1, (int) (until * 1000) + 1) > 0)
         drain_drop(drop, &q);
       continue;
     }
