@@ -90,12 +90,21 @@ for prog in xterm xclock xlogo; do
         skip "hutch app $prog: its window on the X server" "$prog is not installed"
         continue
     fi
-    "$HUTCH" app "$prog" > "$TEST_TMP/$prog.log" 2>&1 < /dev/null &
-    pid=$!
-    win=$(window "$pid" "\"$prog\"" 10)
-    kill -TERM "$pid" 2>/dev/null
-    wait_exit "$pid" 10
-    st=$?
+    for attempt in 1 2; do
+        "$HUTCH" app "$prog" > "$TEST_TMP/$prog.log" 2>&1 < /dev/null &
+        pid=$!
+        win=$(window "$pid" "\"$prog\"" 10)
+        kill -TERM "$pid" 2>/dev/null
+        wait_exit "$pid" 10
+        st=$?
+        # Once in a CI run (noholder setup, the suites in parallel) an X
+        # client here failed its first connection to the test's Xvfb
+        # ("Can't open display"; not seen in 30 runs since, under load
+        # too). That is the X client's own failure, with the socket in
+        # place: try once more, and say so.
+        [ -z "$win" ] && [ $attempt = 1 ] && grep -q "Can't open display" "$TEST_TMP/$prog.log" || break
+        diag "hutch app $prog: the X client could not connect once ($(cat "$TEST_TMP/$prog.log")); again"
+    done
     like "$win" "\"$prog\"" "hutch app $prog (its shipped profile): the window is on the X server"
     [ -n "$win" ] || diag "hutch app $prog ended with $st, saying: $(cat "$TEST_TMP/$prog.log")"
 done
