@@ -73,6 +73,8 @@ echo "One default launch, --log-level debug (times from hutch's start):"
 # The side by side run. A --prepare per command: only hutch-first's stops
 # the holder.
 pport=$(port)
+# The peer, as in the alternated part below.
+bwrap_cmd=(bwrap --unshare-all --die-with-parent --ro-bind "$work/merged" / --proc /proc --dev /dev --tmpfs /tmp /bin/true)
 names=(hutch hutch-unconfined hutch-keeper hutch-first hutch-no-holder hutch-single hutch-fuse hutch-pasta bwrap unshare)
 cmds=(
     "$hutch run $L /bin/true"
@@ -83,7 +85,7 @@ cmds=(
     "$hutch run --userns single $L /bin/true"
     "$hutch run --overlay fuse $L /bin/true"
     "$hutch run -p $pport:80 $L /bin/true"
-    "bwrap --unshare-all --die-with-parent --ro-bind $work/merged / --proc /proc --dev /dev --tmpfs /tmp /bin/true"
+    "${bwrap_cmd[*]}"
     "unshare -Urmpf --mount-proc true"
 )
 if [ ${#podman_cmd[@]} -gt 0 ]; then
@@ -141,7 +143,6 @@ PY
 # launch at a time (bench/alternate.py), so that the machine's drift, which
 # moves the per-round ratios above by +-0.2, reaches both alike. PAIRS
 # (default 300) pairs each.
-bwrap_cmd=(bwrap --unshare-all --die-with-parent --ro-bind "$work/merged" / --proc /proc --dev /dev --tmpfs /tmp /bin/true)
 echo
 echo "Alternated with bwrap, one launch at a time, ${PAIRS:-300} pairs each (A = bwrap, B = hutch):"
 for v in "hutch:" "hutch-single:--userns single" "hutch-unconfined:--seccomp unconfined"; do
