@@ -100,8 +100,8 @@ for prog in xterm xclock xlogo; do
         # Once in a CI run (noholder setup, the suites in parallel) an X
         # client here failed its first connection to the test's Xvfb
         # ("Can't open display"; not seen in 30 runs since, under load
-        # too). That is the X client's own failure, with the socket in
-        # place: try once more, and say so.
+        # too). Its own connection failed, before any window: try once
+        # more, and say so.
         [ -z "$win" ] && [ $attempt = 1 ] && grep -q "Can't open display" "$TEST_TMP/$prog.log" || break
         diag "hutch app $prog: the X client could not connect once ($(cat "$TEST_TMP/$prog.log")); again"
     done
