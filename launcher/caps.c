@@ -107,12 +107,17 @@ static void select_caps(uint64_t caps, capng_type_t type)
       capng_update(CAPNG_ADD, type, (unsigned) c);
 }
 
+/* One PR_CAPBSET_DROP per capability outside the set, as the kernel
+ * offers it. libcap-ng's capng_apply(CAPNG_SELECT_BOUNDS) makes the same
+ * calls, but first and last reads /proc/self/status three times to learn
+ * the sets it is about to change: 0.05 ms of every launch (issue 9). A
+ * capability already outside the set drops again without error; without
+ * CAP_SETPCAP the first drop fails with EPERM. */
 int caps_trim_bounding(uint64_t caps, struct error *err)
 {
-  capng_clear(CAPNG_SELECT_BOUNDS);
-  select_caps(caps, CAPNG_BOUNDING_SET);
-  if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
-    return error_set(err, errno, "trim the capability bounding set");
+  for (int c = 0; c <= caps_last(); c++)
+    if (!(caps & (UINT64_C(1) << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+      return error_set(err, errno, "trim the capability bounding set (capability %d)", c);
   return 0;
 }
 
