@@ -177,7 +177,7 @@ static char *cache_path(const char *dir, const struct seccomp_cache_key *k)
   return xasprintf("%s/seccomp-%016llx.bpf", dir, (unsigned long long) h);
 }
 
-#define CACHE_MAGIC "hutch seccomp cache 1\n"
+#define CACHE_MAGIC "hutch seccomp cache 2\n"  /* 2: folded filters */
 
 bool seccomp_cache_load(const char *dir, const struct seccomp_cache_key *k, struct seccomp_bpf *out)
 {

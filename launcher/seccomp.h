@@ -12,9 +12,10 @@
 
 struct sc_profile;
 
-/* A compiled profile: up to two BPF programs, loaded in order. The second
- * exists only when the profile denies a call under some argument condition
- * (ioctl TIOCSTI) that it otherwise allows; see seccomp.c. */
+/* A compiled profile: up to two BPF programs, loaded in order. libseccomp
+ * makes a second one only when the profile denies a call under some
+ * argument condition (ioctl TIOCSTI) that it otherwise allows (see
+ * seccomp.c); folded (seccomp-fold.c), they are one. */
 #define SECCOMP_MAX_PROGS 2
 struct seccomp_bpf {
   struct sock_filter *prog[SECCOMP_MAX_PROGS];
@@ -31,8 +32,11 @@ struct seccomp_bpf {
  * the file and the entry. */
 int seccomp_filter_compile(enum seccomp_mode mode, const char *profile_path, uint64_t caps, bool multiarch,
                            struct seccomp_bpf *out, struct error *err);
-/* Compile a profile already read, without the cache. */
+/* Compile a profile already read, without the cache, and fold the result
+ * into one program (seccomp-fold.c). */
 int seccomp_filter_compile_profile(const struct sc_profile *p, struct seccomp_bpf *out, struct error *err);
+/* The same, as libseccomp made it (unfolded): for the tests. */
+int seccomp_filter_compile_libseccomp(const struct sc_profile *p, struct seccomp_bpf *out, struct error *err);
 /* Load the programs into the calling process. no_new_privs must be set. */
 int seccomp_filter_install(const struct seccomp_bpf *bpf, struct error *err);
 void seccomp_filter_free(struct seccomp_bpf *bpf);

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,7 +196,7 @@ static void sources(void)
   struct seccomp_bpf bpf = {0};
   if (r == 0) {
     r = seccomp_filter_compile_profile(&p, &bpf, &err);
-    tap_ok(r == 0 && bpf.n == 2, "hutch's default profile: compiled into two programs");
+    tap_ok(r == 0 && bpf.n == 1, "hutch's default profile: compiled, and folded into one program");
     seccomp_filter_free(&bpf);
     seccomp_profile_free(&p);
   }
@@ -266,6 +268,205 @@ static void families(void)
   TAP_CONTAINS(text, "int 0x80", "default profile with --multiarch: the int 0x80 entry too");
   free(text);
 #endif
+}
+
+/* -------------------------------------------------------------- folding */
+
+/* A small generator of its own, so that a failure repeats. */
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static uint32_t next_rand(void)
+{
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return (uint32_t) (rng >> 16);
+}
+
+/* The reference, written here apart from seccomp-fold.c, so that a
+ * mistake there is not made twice: a classic BPF program run as the
+ * kernel runs it (the loads, AND, jumps and returns libseccomp writes),
+ * and the kernel's rule for several programs: the newest runs first, and
+ * the lowest action, as a signed number, wins; on a tie, the first seen. */
+static bool run_prog(const struct sock_filter *p, unsigned len, const struct seccomp_data *d, uint32_t *ret)
+{
+  uint32_t a = 0;
+  for (unsigned pc = 0; pc < len; pc++) {
+    const struct sock_filter f = p[pc];
+    if (f.code == (BPF_LD | BPF_W | BPF_ABS) && f.k % 4 == 0 && f.k < sizeof *d)
+      memcpy(&a, (const char *) d + f.k, 4);
+    else if (f.code == (BPF_ALU | BPF_AND | BPF_K))
+      a &= f.k;
+    else if (f.code == (BPF_JMP | BPF_JA) && f.k < len - pc - 1)
+      pc += f.k;
+    else if (f.code == (BPF_RET | BPF_K))
+      return *ret = f.k, true;
+    else if (f.code == (BPF_JMP | BPF_JEQ | BPF_K))
+      pc += a == f.k ? f.jt : f.jf;
+    else if (f.code == (BPF_JMP | BPF_JGT | BPF_K))
+      pc += a > f.k ? f.jt : f.jf;
+    else if (f.code == (BPF_JMP | BPF_JGE | BPF_K))
+      pc += a >= f.k ? f.jt : f.jf;
+    else if (f.code == (BPF_JMP | BPF_JSET | BPF_K))
+      pc += (a & f.k) ? f.jt : f.jf;
+    else
+      return false;
+  }
+  return false;
+}
+
+static bool kernel_answer(const struct seccomp_bpf *b, const struct seccomp_data *d, uint32_t *out)
+{
+  uint32_t ret = SECCOMP_RET_ALLOW;
+  for (int i = b->n - 1; i >= 0; i--) {
+    uint32_t cur;
+    if (!run_prog(b->prog[i], b->len[i], d, &cur))
+      return false;
+    if ((int32_t) (cur & SECCOMP_RET_ACTION_FULL) < (int32_t) (ret & SECCOMP_RET_ACTION_FULL))
+      ret = cur;
+  }
+  *out = ret;
+  return true;
+}
+
+/* Every constant in the programs, to build inputs near what they test. */
+static size_t constants(const struct seccomp_bpf *b, uint32_t *ks, size_t max)
+{
+  size_t n = 0;
+  for (int i = 0; i < b->n; i++)
+    for (unsigned pc = 0; pc < b->len[i] && n < max; pc++)
+      ks[n++] = b->prog[i][pc].k;
+  return n;
+}
+
+static uint32_t word(const uint32_t *ks, size_t n_ks)
+{
+  uint32_t k = ks[next_rand() % n_ks];
+  switch (next_rand() % 6) {
+  case 0: return 0;
+  case 1: return UINT32_MAX;
+  case 2: return next_rand();
+  case 3: return k + 1;
+  case 4: return k - 1;
+  default: return k;
+  }
+}
+
+/* The folded program and libseccomp's programs give the same answer on
+ * `tries` inputs built from the programs' own constants. */
+static void same_answers(const struct sc_profile *p, const char *desc, unsigned tries, bool shorter)
+{
+  struct seccomp_bpf raw = {0}, folded = {0};
+  struct error err = {0};
+  int r = seccomp_filter_compile_libseccomp(p, &raw, &err);
+  if (r == 0)
+    r = seccomp_filter_compile_profile(p, &folded, &err);
+  TAP_INT_EQ(r, 0, "%s: compiled", desc);
+  if (r < 0) {
+    tap_diag("%s", err.msg);
+    return;
+  }
+  unsigned raw_len = raw.len[0] + (raw.n > 1 ? raw.len[1] : 0);
+  if (shorter)
+    tap_ok(folded.n == 1 && folded.len[0] < raw_len, "%s: %d program(s) of %u instructions folded into one of %u",
+           desc, raw.n, raw_len, folded.len[0]);
+  else
+    tap_diag("%s: %d program(s) of %u instructions; loaded: %d of %u", desc, raw.n, raw_len, folded.n,
+             folded.len[0] + (folded.n > 1 ? folded.len[1] : 0));
+  static uint32_t ks[8192];
+  size_t n_ks = constants(&raw, ks, N_ELEMENTS(ks));
+  unsigned differ = 0, unrun = 0;
+  for (unsigned t = 0; t < tries; t++) {
+    struct seccomp_data d = {0};
+    switch (next_rand() % 4) {
+    case 0: d.arch = ks[next_rand() % n_ks]; break;
+    case 1: d.arch = next_rand(); break;
+    default: d.arch = 0xc000003e; /* AUDIT_ARCH_X86_64 */
+    }
+    switch (next_rand() % 4) {
+    case 0: d.nr = (int) word(ks, n_ks); break;
+    case 1: d.nr = (int) (0x40000000u | (next_rand() % 600)); break;
+    default: d.nr = (int) (next_rand() % 600);
+    }
+    uint32_t w[sizeof d.args / 4 + 2];
+    for (size_t i = 0; i < N_ELEMENTS(w); i++)
+      w[i] = word(ks, n_ks);
+    memcpy(d.args, w, sizeof d.args);
+    memcpy(&d.instruction_pointer, w + sizeof d.args / 4, sizeof d.instruction_pointer);
+    uint32_t want, got;
+    if (!kernel_answer(&raw, &d, &want) || !kernel_answer(&folded, &d, &got)) {
+      unrun++;
+      continue;
+    }
+    if (want != got && differ++ < 3)
+      tap_diag("arch %#x nr %d args %#llx %#llx: libseccomp's %#x, folded %#x", d.arch, d.nr,
+               (unsigned long long) d.args[0], (unsigned long long) d.args[1], want, got);
+  }
+  tap_ok(differ == 0 && unrun == 0, "%s: the same answer on %u inputs (%u differ, %u not run)", desc, tries,
+         differ, unrun);
+  seccomp_filter_free(&raw);
+  seccomp_filter_free(&folded);
+}
+
+static void folding(void)
+{
+  struct sc_profile p;
+  struct error err = {0};
+  const uint64_t admin_raw = caps_default() | (UINT64_C(1) << 21) /* CAP_SYS_ADMIN */ | (UINT64_C(1) << 13);
+  if (seccomp_profile_load(SECCOMP_DEFAULT, NULL, caps_default(), &p, &err) == 0) {
+    same_answers(&p, "default profile", 200000, true);
+    seccomp_profile_add_compat(&p);
+    same_answers(&p, "default profile, --multiarch", 200000, true);
+    seccomp_profile_free(&p);
+  }
+  if (seccomp_profile_load(SECCOMP_DEFAULT, NULL, admin_raw, &p, &err) == 0) {
+    same_answers(&p, "default profile, CAP_SYS_ADMIN and CAP_NET_RAW", 100000, true);
+    seccomp_profile_free(&p);
+  }
+  _cleanup_free_ char *browser = data_path("seccomp/browser.json");
+  if (seccomp_profile_load(SECCOMP_FILE, browser, caps_default(), &p, &err) == 0) {
+    same_answers(&p, "browser profile", 100000, true);
+    seccomp_profile_free(&p);
+  } else {
+    tap_ok(false, "browser profile: read (%s)", err.msg);
+  }
+  /* Arguments compared as 64-bit numbers, several rules on one call, and
+   * every kind of action. */
+  int r = parse("{\"defaultAction\": \"SCMP_ACT_KILL_PROCESS\", \"architectures\": [\"SCMP_ARCH_X86_64\", "
+                "\"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"], \"syscalls\": ["
+                "{\"names\": [\"read\", \"write\", \"exit_group\", \"execve\", \"close\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+                "{\"names\": [\"mmap\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 2, "
+                "\"value\": 4294967300, \"op\": \"SCMP_CMP_LT\"}]},"
+                "{\"names\": [\"mmap\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13, \"args\": [{\"index\": 2, "
+                "\"value\": 4294967300, \"op\": \"SCMP_CMP_GE\"}]},"
+                "{\"names\": [\"openat\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 2, "
+                "\"value\": 3, \"valueTwo\": 0, \"op\": \"SCMP_CMP_MASKED_EQ\"}, {\"index\": 0, \"value\": 100, "
+                "\"op\": \"SCMP_CMP_NE\"}]},"
+                "{\"names\": [\"kill\"], \"action\": \"SCMP_ACT_TRAP\"},"
+                "{\"names\": [\"getpid\"], \"action\": \"SCMP_ACT_LOG\"},"
+                "{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_KILL_THREAD\"},"
+                "{\"names\": [\"prctl\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 38, "
+                "\"op\": \"SCMP_CMP_GT\"}]},"
+                "{\"names\": [\"prctl\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 4, "
+                "\"op\": \"SCMP_CMP_LE\"}]}"
+                "]}", &p, &err);
+  TAP_INT_EQ(r, 0, "a profile of 64-bit comparisons and every action: read");
+  if (r == 0) {
+    same_answers(&p, "64-bit comparisons and every action", 200000, false);
+    seccomp_profile_free(&p);
+  }
+  /* A deny list with conditional denials beside allows: two programs. */
+  r = parse("{" ALLOW_ALL ", \"syscalls\": [{\"names\": [\"mount\", \"umount2\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+            "{\"names\": [\"ioctl\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+            "{\"names\": [\"ioctl\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 1, "
+            "\"value\": 4294967295, \"valueTwo\": 21522, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},"
+            "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 97, \"args\": [{\"index\": 0, "
+            "\"value\": 16, \"op\": \"SCMP_CMP_GT\"}]}"
+            "]}", &p, &err);
+  TAP_INT_EQ(r, 0, "a deny list with conditional denials: read");
+  if (r == 0) {
+    same_answers(&p, "a deny list with conditional denials", 200000, false);
+    seccomp_profile_free(&p);
+  }
 }
 
 /* ---------------------------------------------------------------- cache */
@@ -412,6 +613,7 @@ int main(void)
   needed();
   sources();
   families();
+  folding();
   cache();
   file_key();
   return tap_done();
