@@ -41,6 +41,19 @@
  * until the holder has closed them. It closes whatever it receives, and
  * nothing else: only the caller can reach DIR.
  *
+ * The spare. The holder keeps one sandbox's user and network namespaces
+ * made ahead, in a child of its own (DIR/spare names it): a user namespace
+ * nested in the holder's with the map of --userns auto (the holder's ids,
+ * each to itself), and a network namespace it owns, with lo up. Making a
+ * network namespace is the dearest step of a launch (0.7 ms on the 2-vCPU
+ * VM of docs/benchmarks.md, against --network host). A launch that would
+ * make exactly these (no network helper, that map) takes the spare by
+ * renaming its file, which only one launch can do, joins its namespaces
+ * instead of making them, and kills it; the holder then makes the next one
+ * while the launch goes on. Each spare serves one launch: sandboxes never
+ * share a namespace. It dies with the holder (parent-death signal, and the
+ * end of its pipe).
+ *
  * The files the sandbox's keeper touches on the host are the same on both
  * paths: in the holder's namespace the caller is root (0 -> the caller), so
  * the keeper's root is the caller on the host either way.
@@ -53,6 +66,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,10 +74,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "proc.h"
 #include "runtime.h"
 #include "sync.h"
@@ -302,11 +318,132 @@ static void drain_drop(int drop, struct pending *q)
   }
 }
 
+/* ------------------------------------------------------------ the spare */
+
+/* The spare's maps, in the holder's ids: --userns auto's, each id of the
+ * holder's to itself (so root inside is root of the holder's namespace,
+ * the caller). A launch uses a spare only when its own map is this. */
+struct spare_maps {
+  struct id_map u[MAX_ID_MAPS], g[MAX_ID_MAPS];
+  size_t nu, ng;
+};
+
+static void spare_maps_of(const struct userns_plan *ids, struct spare_maps *m)
+{
+  m->nu = ids->n_holder_uid_map;
+  m->ng = ids->n_holder_gid_map;
+  for (size_t i = 0; i < m->nu; i++)
+    m->u[i] = (struct id_map) {ids->holder_uid_map[i].inside, ids->holder_uid_map[i].inside, ids->holder_uid_map[i].count};
+  for (size_t i = 0; i < m->ng; i++)
+    m->g[i] = (struct id_map) {ids->holder_gid_map[i].inside, ids->holder_gid_map[i].inside, ids->holder_gid_map[i].count};
+}
+
+struct spare {
+  pid_t pid;      /* 0: none */
+  int pidfd;      /* readable once it has ended */
+  int go;         /* our end of its pipe: its EOF when we end */
+  bool broken;    /* one failed to start: make no more */
+};
+
+/* The spare's process: a user namespace, mapped by the holder, then a
+ * network namespace with lo up; then it waits to be taken (killed) or for
+ * the holder's end. */
+static void spare_main(int up, int go) __attribute__((noreturn));
+static void spare_main(int up, int go)
+{
+  proc_set_title("hutch-spare");
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  close_all_but(up, go);
+  struct error err = {0};
+  char c;
+  if (unshare(CLONE_NEWUSER) < 0 || write(up, "u", 1) != 1 || read(go, &c, 1) != 1)
+    _exit(1);
+  if (unshare(CLONE_NEWNET) < 0 || net_loopback_up(&err) < 0 || write(up, "r", 1) != 1)
+    _exit(1);
+  close(up);
+  while (read(go, &c, 1) < 0 && errno == EINTR)
+    ;
+  _exit(0);
+}
+
+/* One byte from the spare, within a second. */
+static bool spare_said(int fd, char want)
+{
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  char c;
+  return poll(&p, 1, 1000) == 1 && read(fd, &c, 1) == 1 && c == want;
+}
+
+static void spare_end(const char *dir, struct spare *sp)
+{
+  if (sp->pid <= 0)
+    return;
+  proc_pidfd_signal(sp->pidfd, SIGKILL);
+  waitpid(sp->pid, NULL, 0);
+  close_fd(&sp->pidfd);
+  close_fd(&sp->go);
+  /* Its file, unless a launch took it (renamed it away). */
+  _cleanup_free_ char *path = xasprintf("%s/spare", dir);
+  pid_t named = 0;
+  _cleanup_free_ char *text = read_file(path, READ_FILE_SMALL, NULL);
+  if (text && sscanf(text, "pid %d", &named) == 1 && named == sp->pid)
+    unlink(path);
+  sp->pid = 0;
+}
+
+/* Make the next spare and name it in DIR/spare. */
+static void spare_start(const char *dir, const struct spare_maps *m, struct spare *sp)
+{
+  int up[2], go[2];
+  if (sp->broken || pipe2(up, O_CLOEXEC) < 0)
+    return;
+  if (pipe2(go, O_CLOEXEC) < 0) {
+    close(up[0]);
+    close(up[1]);
+    return;
+  }
+  pid_t pid = proc_clone(0, NULL);
+  if (pid == 0) {
+    close(up[0]);
+    close(go[1]);
+    spare_main(up[1], go[0]);
+  }
+  close(up[1]);
+  close(go[0]);
+  _cleanup_close_ int up_r = up[0];
+  struct error err = {0};
+  unsigned long long start = 0;
+  int pidfd = pid > 0 ? proc_pidfd_open(pid) : -1;
+  bool ok = pidfd >= 0 && spare_said(up_r, 'u') && userns_write_maps(pid, m->u, m->nu, m->g, m->ng, &err) == 0 &&
+            write(go[1], "m", 1) == 1 && spare_said(up_r, 'r') && proc_start_time(pid, &start) == 0;
+  *sp = (struct spare) {.pid = pid, .pidfd = pidfd, .go = go[1]};
+  if (ok) {
+    _cleanup_free_ char *path = xasprintf("%s/spare", dir), *tmp = xasprintf("%s/spare.new", dir);
+    _cleanup_free_ char *text = xasprintf("pid %d\nstart %llu\n", pid, start);
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    ok = fd >= 0 && write_all(fd, text, strlen(text)) == 0 && rename(tmp, path) == 0;
+  }
+  if (!ok) {
+    sp->broken = true;
+    if (pid > 0) {
+      if (pidfd >= 0)
+        proc_pidfd_signal(pidfd, SIGKILL);
+      else
+        kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+    }
+    close_fd(&sp->pidfd);
+    close_fd(&sp->go);
+    sp->pid = 0;
+  }
+}
+
 /* Wait while sandboxes run or launches come, closing what they hand over;
  * exit after idle seconds of neither, or when the state no longer names
  * us. */
-static void holder_loop(const char *dir, unsigned idle, int drop) __attribute__((noreturn));
-static void holder_loop(const char *dir, unsigned idle, int drop)
+static void holder_loop(const char *dir, unsigned idle, int drop, const struct spare_maps *maps)
+    __attribute__((noreturn));
+static void holder_loop(const char *dir, unsigned idle, int drop, const struct spare_maps *maps)
 {
   _cleanup_free_ char *busy = xasprintf("%s/busy", dir);
   int interval_ms = (int) (idle * 1000 / 4);
@@ -317,14 +454,23 @@ static void holder_loop(const char *dir, unsigned idle, int drop)
   pid_t me = getpid();
   struct pending q = {.n = 0};
   double last_busy = now_on(CLOCK_REALTIME), next = now_on(CLOCK_MONOTONIC) + interval_ms / 1000.0;
+  struct spare sp = {.pidfd = -1, .go = -1};
+  spare_start(dir, maps, &sp);
   for (;;) {
     double left = next - now_on(CLOCK_MONOTONIC);
-    struct pollfd p = {.fd = drop, .events = POLLIN};
+    struct pollfd p[2] = {{.fd = drop, .events = POLLIN}, {.fd = sp.pidfd, .events = POLLIN}};
     if (left > 0) {
       double due = close_due(&q, PENDING_MAX);
       double until = due >= 0 && due < left ? due : left;
-      if (poll(&p, 1, (int) (until * 1000) + 1) > 0)
-        drain_drop(drop, &q);
+      if (poll(p, 2, (int) (until * 1000) + 1) > 0) {
+        if (p[0].revents)
+          drain_drop(drop, &q);
+        /* Taken by a launch (or dead): the next one. */
+        if (p[1].revents) {
+          spare_end(dir, &sp);
+          spare_start(dir, maps, &sp);
+        }
+      }
       continue;
     }
     next = now_on(CLOCK_MONOTONIC) + interval_ms / 1000.0;
@@ -355,14 +501,16 @@ static void holder_loop(const char *dir, unsigned idle, int drop)
       unlink(state);
       unlink(sock);
     }
+    spare_end(dir, &sp);
     _exit(0);
   }
 }
 
 /* The holder's process: detach, make the user namespace, tell hutch our
  * pid, wait until hutch has mapped us, then wait in the loop. */
-static void holder_main(const char *dir, unsigned idle, int up, int go) __attribute__((noreturn));
-static void holder_main(const char *dir, unsigned idle, int up, int go)
+static void holder_main(const char *dir, unsigned idle, int up, int go, const struct spare_maps *maps)
+    __attribute__((noreturn));
+static void holder_main(const char *dir, unsigned idle, int up, int go, const struct spare_maps *maps)
 {
   proc_set_title("hutch-holder");
   sigset_t none;
@@ -397,7 +545,7 @@ static void holder_main(const char *dir, unsigned idle, int up, int go)
     _exit(1);
   close(up);
   close(go);
-  holder_loop(dir, idle, drop);
+  holder_loop(dir, idle, drop, maps);
 }
 
 static unsigned idle_seconds(void)
@@ -424,6 +572,8 @@ static int holder_create(const char *dir, const struct userns_plan *ids, struct 
     return error_set(err, e, "pipe");
   }
   unsigned idle = idle_seconds();
+  static struct spare_maps maps;  /* big: not on the stack */
+  spare_maps_of(ids, &maps);
   /* Double fork: the holder is nobody's child but the reaper's. */
   pid_t a = proc_clone(0, NULL);
   if (a == 0) {
@@ -432,7 +582,7 @@ static int holder_create(const char *dir, const struct userns_plan *ids, struct 
     setsid();
     pid_t b = proc_clone(0, NULL);
     if (b == 0)
-      holder_main(dir, idle, up[1], go[0]);
+      holder_main(dir, idle, up[1], go[0], &maps);
     _exit(b < 0);
   }
   close(up[1]);
@@ -497,7 +647,8 @@ void holder_release(struct holder *h)
   close_fd(&h->userns_fd);
   close_fd(&h->busy_fd);
   free(h->drop);
-  h->drop = NULL;
+  free(h->spare);
+  h->drop = h->spare = NULL;
   h->pid = 0;
 }
 
@@ -537,6 +688,7 @@ int holder_join(struct holder *h, const struct userns_plan *ids, struct error *e
   struct holder_state st;
   const char *why = "none is running";
   h->drop = xasprintf("%s/drop", dir);
+  h->spare = xasprintf("%s/spare", dir);
   h->busy_fd = open(busy, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (h->busy_fd < 0 || (r = flock_bounded(h->busy_fd, LOCK_SH, 2000)) < 0) {
     r = error_set(err, h->busy_fd < 0 ? errno : -r, "open and lock `%s`", busy);
@@ -583,6 +735,7 @@ fail:
 struct mid_report {
   pid_t pid;
   bool told;
+  bool spare;
   struct error err;
 };
 
@@ -602,12 +755,55 @@ struct mid_report {
 
 struct mid_args {
   const struct holder *h;
-  const struct holder_clone_opts *o;
+  struct holder_clone_opts *o;
   const struct id_map *u, *g;
   int nu, ng;
+  const char *taken;     /* where the spare's file goes when we take it; NULL: no spare fits */
   int report;            /* the pipe's write end */
   jmp_buf *grandchild;   /* where the sandbox's first process goes on */
 };
+
+/* A live map, as the mid (in the holder's namespace) reads it: the holder's
+ * ids on both sides. */
+static bool live_map_is(pid_t pid, const char *file, const struct id_map *m, int n)
+{
+  struct id_map got[MAX_NESTED_MAPS];
+  size_t k = 0;
+  return maps_read(pid, file, got, MAX_NESTED_MAPS, &k) == 0 && maps_equal(got, k, m, (size_t) n);
+}
+
+/* Take the holder's spare: rename its file (one launch wins), check that
+ * the process it names is it (start time) with our maps, and return a
+ * pidfd to join it by; -1 when there is none to take. A spare taken and
+ * found wrong is killed: the holder makes another. */
+static int take_spare(const struct mid_args *a)
+{
+  if (!a->taken || rename(a->h->spare, a->taken) < 0)
+    return -1;
+  char text[128];
+  int fd = open(a->taken, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+  if (fd >= 0)
+    close(fd);
+  unlink(a->taken);
+  pid_t pid = 0;
+  unsigned long long start = 0, now = 0;
+  if (n <= 0 || (text[n] = 0, sscanf(text, "pid %d\nstart %llu", &pid, &start)) != 2 || pid <= 0)
+    return -1;
+  int pidfd = proc_pidfd_open(pid);
+  if (pidfd < 0)
+    return -1;
+  if (proc_start_time(pid, &now) < 0 || now != start) {
+    close(pidfd);
+    return -1;
+  }
+  if (!live_map_is(pid, "uid_map", a->u, a->nu) || !live_map_is(pid, "gid_map", a->g, a->ng)) {
+    proc_pidfd_signal(pidfd, SIGKILL);
+    close(pidfd);
+    return -1;
+  }
+  return pidfd;
+}
 
 /* The mid process: joins the holder's user namespace (setns needs a
  * process of its own: it changes what the process is), clones the
@@ -625,7 +821,7 @@ struct mid_args {
 static int mid_main(void *arg)
 {
   struct mid_args *a = arg;
-  const struct holder_clone_opts *o = a->o;
+  struct holder_clone_opts *o = a->o;
   struct mid_report rep = {.pid = -1};
   pid_t k = -1;
   bool in_cgroup = o->cgroup_fd >= 0;
@@ -634,11 +830,23 @@ static int mid_main(void *arg)
   } else {
     close(a->h->userns_fd);
     close(a->h->pidfd);
+    unsigned long long flags = o->flags | CLONE_NEWUSER;
+    /* The spare's namespaces instead of new ones, mapped already. Set
+     * before the clone, so that the child's copy says so too. */
+    int spare = take_spare(a);
+    if (spare >= 0 && setns(spare, CLONE_NEWUSER | CLONE_NEWNET) == 0) {
+      flags &= ~(unsigned long long) (CLONE_NEWUSER | CLONE_NEWNET);
+      o->spare = rep.spare = true;
+    }
+    if (spare >= 0) {
+      proc_pidfd_signal(spare, SIGKILL);  /* taken: the holder makes the next */
+      close(spare);
+    }
     /* clone3 refuses an exit signal with CLONE_PARENT: the child takes
      * ours, SIGCHLD, which goes to our parent, hutch. Straight into the
      * sandbox's cgroup where there is one, which also roots its cgroup
      * namespace there. */
-    struct clone_args ca = {.flags = o->flags | CLONE_NEWUSER | CLONE_PARENT};
+    struct clone_args ca = {.flags = flags | CLONE_PARENT};
     if (in_cgroup) {
       ca.flags |= CLONE_INTO_CGROUP;
       ca.cgroup = (unsigned long long) o->cgroup_fd;
@@ -666,7 +874,7 @@ static int mid_main(void *arg)
     /* We are root in the holder's namespace, its parent: the map is ours
      * to write, within the holder's ids. A new process that is not in the
      * sandbox's cgroup yet is told by hutch, once hutch has placed it. */
-    int r = userns_write_maps(k, a->u, (size_t) a->nu, a->g, (size_t) a->ng, &rep.err);
+    int r = rep.spare ? 0 : userns_write_maps(k, a->u, (size_t) a->nu, a->g, (size_t) a->ng, &rep.err);
     if (r == 0 && (o->cgroup_fd < 0 || in_cgroup)) {
       if ((r = sync_send(o->mapped_fd, SYNC_MAPPED, 0, -1)) < 0)
         r = error_set(&rep.err, -r, "tell the new process that it is mapped");
@@ -686,9 +894,16 @@ pid_t holder_clone(struct holder *h, const struct userns_plan *ids, struct holde
                             MAX_NESTED_MAPS);
   int ng = userns_translate(ids->gid_map, ids->n_gid_map, ids->holder_gid_map, ids->n_holder_gid_map, g,
                             MAX_NESTED_MAPS);
-  o->told = false;
+  o->told = o->spare = false;
   if (nu < 0 || ng < 0)
     return error_set(err, 0, "the sandbox's map does not fit in the holder's");
+  /* The spare fits a launch that would make a network namespace and write
+   * the spare's map. */
+  static struct spare_maps sm;
+  spare_maps_of(ids, &sm);
+  bool fits = h->spare && (o->flags & CLONE_NEWNET) && (size_t) nu == sm.nu && (size_t) ng == sm.ng &&
+              maps_equal(u, (size_t) nu, sm.u, sm.nu) && maps_equal(g, (size_t) ng, sm.g, sm.ng);
+  _cleanup_free_ char *taken = fits ? xasprintf("%s.taken.%d", h->spare, getpid()) : NULL;
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0)
     return error_set(err, errno, "pipe");
@@ -700,7 +915,8 @@ pid_t holder_clone(struct holder *h, const struct userns_plan *ids, struct holde
     h->userns_fd = h->pidfd = -1;  /* closed by the mid before the clone */
     return 0;
   }
-  struct mid_args a = {.h = h, .o = o, .u = u, .g = g, .nu = nu, .ng = ng, .report = p[1], .grandchild = &grandchild};
+  struct mid_args a = {.h = h, .o = o, .u = u, .g = g, .nu = nu, .ng = ng, .taken = taken, .report = p[1],
+                       .grandchild = &grandchild};
 #if MID_SHARES_MEMORY
   static char mid_stack[64 * 1024] __attribute__((aligned(16)));
   pid_t mid = clone(mid_main, mid_stack + sizeof mid_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
@@ -730,6 +946,9 @@ pid_t holder_clone(struct holder *h, const struct userns_plan *ids, struct holde
     return err->errnum ? -err->errnum : -EINVAL;
   }
   o->told = rep.told;
+  o->spare = rep.spare;
+  if (rep.spare)
+    log_debug("the sandbox's user and network namespaces are the holder's spare");
   return rep.pid;
 }
 
@@ -763,7 +982,7 @@ int holder_reset(FILE *out, struct error *err)
     fprintf(out, "no holder was running\n");
   /* The sandboxes that run keep their namespaces; their shared locks on
    * busy go with their file, which we only unlink. */
-  static const char *const files[] = {"state", "busy", "lock", "drop"};
+  static const char *const files[] = {"state", "busy", "lock", "drop", "spare", "spare.new"};
   for (size_t i = 0; i < N_ELEMENTS(files); i++) {
     _cleanup_free_ char *p = xasprintf("%s/%s", dir, files[i]);
     unlink(p);

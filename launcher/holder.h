@@ -22,8 +22,9 @@ struct holder {
   int userns_fd;      /* the holder's user namespace */
   int busy_fd;        /* LOCK_SH for the sandbox's life (the keeper inherits it) */
   char *drop;         /* the holder's socket for holder_hand_over() */
+  char *spare;        /* the file that names its spare (holder.c) */
 };
-#define HOLDER_INIT {.pid = 0, .pidfd = -1, .userns_fd = -1, .busy_fd = -1, .drop = NULL}
+#define HOLDER_INIT {.pid = 0, .pidfd = -1, .userns_fd = -1, .busy_fd = -1, .drop = NULL, .spare = NULL}
 
 /* Whether a launch with these ids may use a holder: --userns auto or
  * keep-id with subordinate ids and the helpers, no --no-holder, no
@@ -42,9 +43,13 @@ struct holder_clone_opts {
   int mapped_fd;             /* where MAPPED (sync.h) goes once the child is mapped */
   bool told;                 /* out: MAPPED was sent (only when the child is
                               * in cgroup_fd's cgroup, if one was given) */
+  bool spare;                /* out, in the child too: its user and network
+                              * namespaces are the holder's spare, with lo up */
 };
 /* clone3(flags | CLONE_NEWUSER ...) with the new user namespace nested in
- * the holder's, mapped by ids (translated into the holder's ids), and the
+ * the holder's, mapped by ids (translated into the holder's ids), or in the
+ * holder's spare user and network namespaces when flags has CLONE_NEWNET
+ * and the map is the spare's; and the
  * child made the caller's own child (CLONE_PARENT from a short-lived
  * process that joined the holder's namespace). Once the map is written,
  * that process sends MAPPED on mapped_fd, so the child need not wait for

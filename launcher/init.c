@@ -250,7 +250,7 @@ static bool parent_gone(const struct launch *l)
 static int early_loopback(struct init *in, struct error *err)
 {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  return bring_lo_up(in, err);
+  return in->l->lo_up ? 0 : bring_lo_up(in, err);
 }
 
 static int wait_mapped(struct init *in, struct error *err)

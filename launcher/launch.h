@@ -24,4 +24,6 @@ struct launch {
                               * its namespaces for hutch exec (enter.c) */
   pid_t keeper_pid;          /* as hutch sees it */
   pid_t init_pid;            /* as the keeper sees it */
+  bool lo_up;                /* init's network namespace came with lo up
+                              * (the holder's spare, holder.c) */
 };

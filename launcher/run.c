@@ -172,6 +172,8 @@ static pid_t clone_in_holder(struct parent *h, unsigned long long flags, int soc
     h->holder_mapped = true;
     h->told_mapped = o.told;
   }
+  if (pid == 0)
+    h->l.lo_up = o.spare;
   return pid;
 }
 

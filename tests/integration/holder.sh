@@ -15,7 +15,7 @@ sub=$(awk -F: -v u="$(id -un)" -v i="$me" '($1 == u || $1 == i) { print $2 ":" $
 if [ -z "$sub" ]; then
     skip_all "$(id -un) has no subordinate uids in /etc/subuid"
 fi
-plan 67
+plan 82
 
 root=$(busybox_layers)
 hdir=$XDG_RUNTIME_DIR/hutch-holder
@@ -65,12 +65,24 @@ given ran 0 done -- check "... out of the caller's session (${4:-}, not $mysid),
     test -n "${4:-}" -a "${4:-}" != "$mysid" -a "${5:-}" = 0
 # (The launch's mount namespace, handed over as it ended, is closed a
 # moment later: wait for that.)
+# Besides its socket, it holds its spare's pidfd and pipe (below).
+fd_kinds() {
+    local fd l
+    for fd in $(ls "/proc/$hp/fd" 2> /dev/null | sort -n); do
+        l=$(readlink "/proc/$hp/fd/$fd" 2> /dev/null)
+        case $l in
+        /dev/null) printf 'null ' ;; socket:*) printf 'socket ' ;; pipe:*) printf 'pipe ' ;;
+        *pidfd*) printf 'pidfd ' ;; *) printf '%s ' "$l" ;;
+        esac
+    done
+}
 for _ in $(seq 20); do
-    fds=$(ls "/proc/$hp/fd" 2> /dev/null | sort -n | tr '\n' ' ')
-    [ "$fds" = "0 1 2 3 " ] && break
+    fds=$(fd_kinds)
+    [ "$fds" = "null null null socket pidfd pipe " ] && break
     sleep 0.05
 done
-given ran 0 done -- is "$fds" "0 1 2 3 " "... holding no descriptor but its stdio and one more"
+given ran 0 done -- is "$fds" "null null null socket pidfd pipe " \
+    "... holding no descriptor but its stdio, its socket, and its spare's pidfd and pipe"
 given ran 0 done -- check "... which is its socket $hdir/drop, where launches hand over their mount namespace" \
     test -S "$hdir/drop" -a "$(readlink "/proc/$hp/fd/3" 2>&1 | cut -c1-8)" = "socket:["
 given ran 0 done -- is "$(readlink "/proc/$hp/fd/0")/$(readlink "/proc/$hp/fd/1")/$(readlink "/proc/$hp/fd/2")" \
@@ -99,28 +111,72 @@ given ran 0 done -- is "$(stat -c %u "$TEST_TMP/vol/r" 2>&1)/$(stat -c %u "$TEST
 run_hutch run --userns keep-id "$root" /bin/sh -c 'id -u; echo done'
 is "$rc/$(head -n 1 <<< "$out")/$(tail -n 1 <<< "$out")" "0/$me/done" "--userns keep-id works on the holder path"
 
+# --- the spare: the next launch's user and network namespaces, made ahead
+spare_pid() { sed -n 's/^pid //p' "$hdir/spare" 2> /dev/null; }
+# wait_spare OLD: the pid of a live spare other than OLD, within 2 s.
+wait_spare() {
+    local i sp
+    for ((i = 0; i < 40; i++)); do
+        sp=$(spare_pid)
+        if [ -n "$sp" ] && [ "$sp" != "$1" ] && alive_pid "$sp"; then
+            echo "$sp"
+            return 0
+        fi
+        sleep 0.05
+    done
+    return 1
+}
+sp=$(wait_spare none)
+check "the holder keeps a spare, named in $hdir/spare" alive_pid "${sp:-0}"
+given test -n "$sp" -- is "$(cat "/proc/$sp/comm" 2>&1)/$(awk '{print $4}' "/proc/$sp/stat" 2>&1)" "hutch-spare/$hp" \
+    "... a process of the holder's, named hutch-spare"
+given test -n "$sp" -- is "$(awk '{print $1, $2, $3}' "/proc/$sp/uid_map" 2>&1 | tr '\n' ' ')" \
+    "0 $me 1 1 ${sub%%:*} ${sub##*:} " "... in a user namespace with a sandbox's map"
+given test -n "$sp" -- check "... nested in the holder's, with a network namespace of its own" \
+    test "$(readlink "/proc/$sp/ns/user")" != "$(readlink "/proc/$hp/ns/user")" \
+    -a "$(readlink "/proc/$sp/ns/net")" != "$(readlink "/proc/$hp/ns/net")"
+spare_net=$(readlink "/proc/$sp/ns/net" 2> /dev/null)
+spare_user=$(readlink "/proc/$sp/ns/user" 2> /dev/null)
+run_hutch run --log-level debug "$root" /bin/sh -c 'echo "net $(readlink /proc/self/ns/net)"; echo "user $(readlink /proc/self/ns/user)"; cat /sys/class/net/lo/flags; echo done'
+is "$rc/$(sed -n 's/^net //p' <<< "$out")/$(sed -n 's/^user //p' <<< "$out")/$(tail -n 1 <<< "$out")" \
+    "0/$spare_net/$spare_user/done" "a launch takes the spare: its network and user namespaces are the spare's"
+given ran 0 done -- like "$err" "namespaces are the holder's spare" "... and says so (--log-level debug)"
+given ran 0 done -- is "$(sed -n 3p <<< "$out")" "0x9" "... with lo up (IFF_UP|IFF_LOOPBACK)"
+given ran 0 done -- check "... the spare it took is gone" gone_within 2 "${sp:-0}"
+sp2=$(wait_spare "$sp")
+given ran 0 done -- check "... and the holder makes the next one ($sp2, not $sp)" alive_pid "${sp2:-0}"
+run_hutch run --network host "$root" /bin/true
+given ran 0 -- is "$(spare_pid)" "$sp2" "a launch with --network host leaves the spare alone (it makes no network namespace)"
+run_hutch run --userns keep-id "$root" /bin/true
+given ran 0 -- is "$(spare_pid)" "$sp2" "... as does --userns keep-id (another map)"
+
 # --- doctor shows it
 run_hutch doctor
 like "$out" "running, pid $hp," "hutch doctor shows the holder and its pid"
 
 # --- kill -9 of the holder while a sandbox runs
 rm -f "$ready/a"
-"$HUTCH" run -v "$ready:/ready" "$root" /bin/sh -c 'readlink /proc/self/ns/user > /ready/ns; echo up > /ready/a; sleep 3; echo survived' \
+"$HUTCH" run -v "$ready:/ready" "$root" /bin/sh -c 'readlink /proc/self/ns/user > /ready/ns; readlink /proc/self/ns/net > /ready/net; echo up > /ready/a; sleep 3; echo survived' \
     < /dev/null > "$TEST_TMP/out.a" 2>&1 &
 bg=$!
 if wait_for_file "$ready/a" up 10 "$bg"; then
-    run_hutch run "$root" /bin/sh -c "$show"
-    given ran 0 done -- check "two sandboxes at once are in user namespaces of their own ($(ns_of "$out"), $(cat "$ready/ns"))" \
+    run_hutch run "$root" /bin/sh -c "$show; echo \"net \$(readlink /proc/self/ns/net)\""
+    given ran 0 -- check "two sandboxes at once are in user namespaces of their own ($(ns_of "$out"), $(cat "$ready/ns"))" \
         test -n "$(ns_of "$out")" -a "$(ns_of "$out")" != "$(cat "$ready/ns")"
+    net_b=$(sed -n 's/^net //p' <<< "$out")
+    given ran 0 -- check "... and network namespaces of their own ($net_b, $(cat "$ready/net"))" \
+        test -n "$net_b" -a "$net_b" != "$(cat "$ready/net")"
     kill -KILL "$hp"
     wait "$bg"
     bg_rc=$?
     is "$bg_rc/$(tail -n 1 "$TEST_TMP/out.a")" "0/survived" "kill -9 of the holder leaves a running sandbox alone"
 else
     not_ok "two sandboxes at once are in user namespaces of their own (not run)"
+    not_ok "... and network namespaces of their own (not run)"
     not_ok "kill -9 of the holder leaves a running sandbox alone" "$(cat "$TEST_TMP/out.a")"
 fi
 check "... the holder is gone" gone_within 5 "$hp"
+check "... and its spare with it" gone_within 5 "${sp2:-0}"
 run_hutch run "$root" /bin/sh -c "$show"
 is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "... and the next launch recovers, with a new holder"
 hp2=$(holder_pid)
@@ -137,12 +193,14 @@ if wait_for_file "$ready/b" up 10 "$bg"; then
     check "the holder stays while a sandbox runs, past its idle time" alive_pid "${hp:-0}"
     wait "$bg"
     is "$?/$(tail -n 1 "$TEST_TMP/out.b")" "0/done" "... and the sandbox ends normally"
+    sp=$(spare_pid)
     check "... then it exits by itself after its idle time (HUTCH_HOLDER_IDLE=2)" gone_within 10 "$hp"
     check "... removing its state" test ! -e "$hdir/state"
+    check "... and its spare (${sp:-none}), and the spare's file" eval 'gone_within 5 "${sp:-0}" && test ! -e "$hdir/spare"'
     assert_clean "... and nothing else is left"
 else
     not_ok "the holder stays while a sandbox runs" "$(cat "$TEST_TMP/out.b")"
-    for i in 1 2 3 4; do not_ok "idle exit check $i (not run)"; done
+    for i in 1 2 3 4 5; do not_ok "idle exit check $i (not run)"; done
 fi
 
 # --- a stale record: another process under the recorded pid
@@ -202,10 +260,12 @@ check "... the holder before it exits (its record is gone)" gone_within 10 "$hp"
 
 # --- hutch system reset
 hp=$(holder_pid)
+sp=$(spare_pid)
 run_hutch system reset
 is "$rc/$out" "0/stopped the holder (pid $hp)
 removed $hdir" "hutch system reset stops the holder and says so"
 check "... it is gone" gone_within 5 "${hp:-0}"
+check "... and its spare" gone_within 5 "${sp:-0}"
 given test "$rc" = 0 -a -n "$hp" -- check "... with its directory" test ! -e "$hdir"
 run_hutch system reset
 is "$rc/$(head -n 1 <<< "$out")" "0/no holder was running" "... and a second reset finds none"
