@@ -374,20 +374,28 @@ static bool spare_said(int fd, char want)
   return poll(&p, 1, 1000) == 1 && read(fd, &c, 1) == 1 && c == want;
 }
 
+/* Whether DIR/spare names pid: not yet taken. */
+static bool spare_named(const char *dir, pid_t pid)
+{
+  _cleanup_free_ char *path = xasprintf("%s/spare", dir);
+  _cleanup_free_ char *text = read_file(path, READ_FILE_SMALL, NULL);
+  pid_t named = 0;
+  return text && sscanf(text, "pid %d", &named) == 1 && named == pid;
+}
+
 static void spare_end(const char *dir, struct spare *sp)
 {
   if (sp->pid <= 0)
     return;
+  /* Its file first, unless a launch took it (renamed it away). */
+  if (spare_named(dir, sp->pid)) {
+    _cleanup_free_ char *path = xasprintf("%s/spare", dir);
+    unlink(path);
+  }
   proc_pidfd_signal(sp->pidfd, SIGKILL);
   waitpid(sp->pid, NULL, 0);
   close_fd(&sp->pidfd);
   close_fd(&sp->go);
-  /* Its file, unless a launch took it (renamed it away). */
-  _cleanup_free_ char *path = xasprintf("%s/spare", dir);
-  pid_t named = 0;
-  _cleanup_free_ char *text = read_file(path, READ_FILE_SMALL, NULL);
-  if (text && sscanf(text, "pid %d", &named) == 1 && named == sp->pid)
-    unlink(path);
   sp->pid = 0;
 }
 
@@ -476,6 +484,11 @@ static void holder_loop(const char *dir, unsigned idle, int drop, const struct s
     next = now_on(CLOCK_MONOTONIC) + interval_ms / 1000.0;
     if (!state_names(dir, me))
       _exit(0);
+    /* A spare taken by a launch that died before it killed it. */
+    if (sp.pid > 0 && !spare_named(dir, sp.pid)) {
+      spare_end(dir, &sp);
+      spare_start(dir, maps, &sp);
+    }
     int fd = open(busy, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
       _exit(0);
