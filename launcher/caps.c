@@ -109,8 +109,8 @@ static void select_caps(uint64_t caps, capng_type_t type)
 
 /* One PR_CAPBSET_DROP per capability outside the set, as the kernel
  * offers it. libcap-ng's capng_apply(CAPNG_SELECT_BOUNDS) makes the same
- * calls, but first and last reads /proc/self/status three times to learn
- * the sets it is about to change: 0.05 ms of every launch (issue 9). A
+ * calls, but around them it reads /proc/self/status three times, to learn
+ * the sets before and after: 0.05 ms of every launch (issue 9). A
  * capability already outside the set drops again without error; without
  * CAP_SETPCAP the first drop fails with EPERM. */
 int caps_trim_bounding(uint64_t caps, struct error *err)

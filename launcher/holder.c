@@ -61,16 +61,17 @@
 #define _GNU_SOURCE
 #include "holder.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <setjmp.h>
-#include <sys/prctl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -338,6 +339,23 @@ static void spare_maps_of(const struct userns_plan *ids, struct spare_maps *m)
     m->g[i] = (struct id_map) {ids->holder_gid_map[i].inside, ids->holder_gid_map[i].inside, ids->holder_gid_map[i].count};
 }
 
+/* The limits the kernel copies into a user namespace from the process
+ * that makes it (since Linux 5.14), and enforces on it from then on: the
+ * spare's are the holder's, so a launch takes it only when they are its
+ * own (limits.c's --pids-limit relies on RLIMIT_NPROC's). */
+static const int ns_limits[] = {RLIMIT_NPROC, RLIMIT_MSGQUEUE, RLIMIT_SIGPENDING, RLIMIT_MEMLOCK};
+
+static char *ns_limits_text(void)
+{
+  unsigned long long v[N_ELEMENTS(ns_limits)];
+  for (size_t i = 0; i < N_ELEMENTS(ns_limits); i++) {
+    struct rlimit rl = {0};
+    getrlimit(ns_limits[i], &rl);
+    v[i] = (unsigned long long) rl.rlim_cur;
+  }
+  return xasprintf("%llu %llu %llu %llu", v[0], v[1], v[2], v[3]);
+}
+
 struct spare {
   pid_t pid;      /* 0: none */
   int pidfd;      /* readable once it has ended */
@@ -348,11 +366,11 @@ struct spare {
 /* The spare's process: a user namespace, mapped by the holder, then a
  * network namespace with lo up; then it waits to be taken (killed) or for
  * the holder's end. */
-static void spare_main(int up, int go) __attribute__((noreturn));
-static void spare_main(int up, int go)
+static void spare_main(pid_t holder, int up, int go) __attribute__((noreturn));
+static void spare_main(pid_t holder, int up, int go)
 {
   proc_set_title("hutch-spare");
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  proc_die_with_parent(holder, SIGKILL);
   close_all_but(up, go);
   struct error err = {0};
   char c;
@@ -410,28 +428,33 @@ static void spare_start(const char *dir, const struct spare_maps *m, struct spar
     close(up[1]);
     return;
   }
-  pid_t pid = proc_clone(0, NULL);
+  pid_t holder = getpid();
+  int pidfd = -1;
+  pid_t pid = proc_clone(0, &pidfd);
   if (pid == 0) {
     close(up[0]);
     close(go[1]);
-    spare_main(up[1], go[0]);
+    spare_main(holder, up[1], go[0]);
   }
   close(up[1]);
   close(go[0]);
   _cleanup_close_ int up_r = up[0];
   struct error err = {0};
   unsigned long long start = 0;
-  int pidfd = pid > 0 ? proc_pidfd_open(pid) : -1;
   bool ok = pidfd >= 0 && spare_said(up_r, 'u') && userns_write_maps(pid, m->u, m->nu, m->g, m->ng, &err) == 0 &&
             write(go[1], "m", 1) == 1 && spare_said(up_r, 'r') && proc_start_time(pid, &start) == 0;
   *sp = (struct spare) {.pid = pid, .pidfd = pidfd, .go = go[1]};
   if (ok) {
     _cleanup_free_ char *path = xasprintf("%s/spare", dir), *tmp = xasprintf("%s/spare.new", dir);
-    _cleanup_free_ char *text = xasprintf("pid %d\nstart %llu\n", pid, start);
+    _cleanup_free_ char *limits = ns_limits_text();
+    _cleanup_free_ char *text = xasprintf("pid %d\nstart %llu\nlimits %s\n", pid, start, limits);
     _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     ok = fd >= 0 && write_all(fd, text, strlen(text)) == 0 && rename(tmp, path) == 0;
+    if (!ok)
+      unlink(tmp);
   }
   if (!ok) {
+    /* None until the next regular check (holder_loop). */
     sp->broken = true;
     if (pid > 0) {
       if (pidfd >= 0)
@@ -484,9 +507,14 @@ static void holder_loop(const char *dir, unsigned idle, int drop, const struct s
     next = now_on(CLOCK_MONOTONIC) + interval_ms / 1000.0;
     if (!state_names(dir, me))
       _exit(0);
-    /* A spare taken by a launch that died before it killed it. */
-    if (sp.pid > 0 && !spare_named(dir, sp.pid)) {
+    /* A spare taken by a launch that died before it killed it; or none,
+     * after a failure (a namespace limit reached, a slow machine): try
+     * again. Before the lock on busy below, which the spare, a fork of
+     * ours, would otherwise hold too. */
+    if (sp.pid > 0 && !spare_named(dir, sp.pid))
       spare_end(dir, &sp);
+    if (sp.pid <= 0) {
+      sp.broken = false;
       spare_start(dir, maps, &sp);
     }
     int fd = open(busy, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
@@ -532,6 +560,8 @@ static void holder_main(const char *dir, unsigned idle, int up, int go, const st
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
       signal(sig, SIG_DFL);
+  /* A spare that dies while we write to its pipe must not take us along. */
+  signal(SIGPIPE, SIG_IGN);
   if (chdir("/") < 0)
     _exit(1);
   int null = open("/dev/null", O_RDWR);
@@ -748,7 +778,6 @@ fail:
 struct mid_report {
   pid_t pid;
   bool told;
-  bool spare;
   struct error err;
 };
 
@@ -768,54 +797,110 @@ struct mid_report {
 
 struct mid_args {
   const struct holder *h;
-  struct holder_clone_opts *o;
+  const struct holder_clone_opts *o;
   const struct id_map *u, *g;
   int nu, ng;
-  const char *taken;     /* where the spare's file goes when we take it; NULL: no spare fits */
   int report;            /* the pipe's write end */
   jmp_buf *grandchild;   /* where the sandbox's first process goes on */
 };
 
-/* A live map, as the mid (in the holder's namespace) reads it: the holder's
- * ids on both sides. */
-static bool live_map_is(pid_t pid, const char *file, const struct id_map *m, int n)
+/* ------------------------------------------------- taking the spare */
+
+/* A live map as hutch, on the host, reads it: host ids on both sides. */
+static bool live_map_is(pid_t pid, const char *file, const struct id_map *m, size_t n)
 {
-  struct id_map got[MAX_NESTED_MAPS];
+  struct id_map got[MAX_ID_MAPS];
   size_t k = 0;
-  return maps_read(pid, file, got, MAX_NESTED_MAPS, &k) == 0 && maps_equal(got, k, m, (size_t) n);
+  return maps_read(pid, file, got, MAX_ID_MAPS, &k) == 0 && maps_equal(got, k, m, n);
 }
 
-/* Take the holder's spare: rename its file (one launch wins), check that
- * the process it names is it (start time) with our maps, and return a
- * pidfd to join it by; -1 when there is none to take. A spare taken and
- * found wrong is killed: the holder makes another. */
-static int take_spare(const struct mid_args *a)
+/* Field 4 (the parent) and 22 (the start time) of /proc/PID/stat. */
+static int stat_parent_start(pid_t pid, pid_t *ppid, unsigned long long *start)
 {
-  if (!a->taken || rename(a->h->spare, a->taken) < 0)
-    return -1;
-  char text[128];
-  int fd = open(a->taken, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
-  if (fd >= 0)
-    close(fd);
-  unlink(a->taken);
-  pid_t pid = 0;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  _cleanup_free_ char *s = read_file(path, 4096, NULL);
+  char *p = s ? strrchr(s, ')') : NULL;
+  /* After ") " come field 3 (the state), 4, ... 22. */
+  if (!p || sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", ppid,
+                   start) != 2)
+    return -ESRCH;
+  return 0;
+}
+
+/* setns into the spare's user namespace, then its network namespace (the
+ * second needs the privilege the first gives). One call on a pidfd since
+ * Linux 5.8; through /proc/PID/ns before. 0 when in both, 1 when in the
+ * user namespace only, a negative errno when in neither. */
+static int join_namespaces(int pidfd, pid_t pid)
+{
+  if (setns(pidfd, CLONE_NEWUSER | CLONE_NEWNET) == 0)
+    return 0;
+  if (errno != EINVAL)
+    return -errno;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
+  _cleanup_close_ int user = open(path, O_RDONLY | O_CLOEXEC);
+  snprintf(path, sizeof path, "/proc/%d/ns/net", pid);
+  _cleanup_close_ int net = open(path, O_RDONLY | O_CLOEXEC);
+  if (user < 0 || net < 0 || setns(user, CLONE_NEWUSER) < 0)
+    return -errno;
+  return setns(net, CLONE_NEWNET) < 0 ? 1 : 0;
+}
+
+int holder_join_spare(struct holder *h, const struct userns_plan *ids)
+{
+  /* Only for the map the spare has: auto's, each holder id to itself. */
+  struct id_map u[MAX_NESTED_MAPS], g[MAX_NESTED_MAPS];
+  int nu = userns_translate(ids->uid_map, ids->n_uid_map, ids->holder_uid_map, ids->n_holder_uid_map, u,
+                            MAX_NESTED_MAPS);
+  int ng = userns_translate(ids->gid_map, ids->n_gid_map, ids->holder_gid_map, ids->n_holder_gid_map, g,
+                            MAX_NESTED_MAPS);
+  static struct spare_maps sm;
+  spare_maps_of(ids, &sm);
+  if (h->pid <= 0 || !h->spare || nu < 0 || ng < 0 || !maps_equal(u, (size_t) nu, sm.u, sm.nu) ||
+      !maps_equal(g, (size_t) ng, sm.g, sm.ng))
+    return -EINVAL;
+  /* Taken by renaming its file: of launches racing for it, one wins. */
+  _cleanup_free_ char *taken = xasprintf("%s.taken.%d", h->spare, getpid());
+  if (rename(h->spare, taken) < 0)
+    return -errno;
+  _cleanup_free_ char *text = read_file(taken, READ_FILE_SMALL, NULL);
+  unlink(taken);
+  pid_t pid = 0, parent = 0;
   unsigned long long start = 0, now = 0;
-  if (n <= 0 || (text[n] = 0, sscanf(text, "pid %d\nstart %llu", &pid, &start)) != 2 || pid <= 0)
-    return -1;
-  int pidfd = proc_pidfd_open(pid);
+  char limits[128];
+  _cleanup_free_ char *mine = ns_limits_text();
+  if (!text || sscanf(text, "pid %d\nstart %llu\nlimits %127[0-9 ]", &pid, &start, limits) != 3 || pid <= 0)
+    return -EINVAL;
+  _cleanup_close_ int pidfd = proc_pidfd_open(pid);
   if (pidfd < 0)
-    return -1;
-  if (proc_start_time(pid, &now) < 0 || now != start) {
-    close(pidfd);
-    return -1;
-  }
-  if (!live_map_is(pid, "uid_map", a->u, a->nu) || !live_map_is(pid, "gid_map", a->g, a->ng)) {
-    proc_pidfd_signal(pidfd, SIGKILL);
-    close(pidfd);
-    return -1;
-  }
-  return pidfd;
+    return -errno;
+  /* The holder's child that the file names, not a process that reuses its
+   * pid, nor any other process of ours (a running sandbox's, say, whose
+   * namespaces we could also join): its parent is the holder we checked,
+   * through a pidfd, at holder_join. Anything else is left alone. */
+  if (stat_parent_start(pid, &parent, &now) < 0 || now != start || parent != h->pid)
+    return -ESRCH;
+  /* With our limits, and the map we would write (seen from here: the host's
+   * ids, the plan's map itself). A spare of the holder's that does not fit
+   * goes: the holder makes another. */
+  int r = 0;
+  if (strcmp(limits, mine))
+    r = -EDQUOT;
+  else if (!live_map_is(pid, "uid_map", ids->uid_map, ids->n_uid_map) ||
+           !live_map_is(pid, "gid_map", ids->gid_map, ids->n_gid_map))
+    r = -EINVAL;
+  else
+    r = join_namespaces(pidfd, pid);
+  proc_pidfd_signal(pidfd, SIGKILL);
+  if (r == 0)
+    log_debug("joined the holder's spare (pid %d): the sandbox's user and network namespaces", pid);
+  else if (r > 0)
+    log_debug("joined the holder's spare (pid %d): its user namespace only", pid);
+  else
+    log_debug("the holder's spare (pid %d) did not fit: %s", pid, strerror(-r));
+  return r;
 }
 
 /* The mid process: joins the holder's user namespace (setns needs a
@@ -834,7 +919,7 @@ static int take_spare(const struct mid_args *a)
 static int mid_main(void *arg)
 {
   struct mid_args *a = arg;
-  struct holder_clone_opts *o = a->o;
+  const struct holder_clone_opts *o = a->o;
   struct mid_report rep = {.pid = -1};
   pid_t k = -1;
   bool in_cgroup = o->cgroup_fd >= 0;
@@ -843,23 +928,11 @@ static int mid_main(void *arg)
   } else {
     close(a->h->userns_fd);
     close(a->h->pidfd);
-    unsigned long long flags = o->flags | CLONE_NEWUSER;
-    /* The spare's namespaces instead of new ones, mapped already. Set
-     * before the clone, so that the child's copy says so too. */
-    int spare = take_spare(a);
-    if (spare >= 0 && setns(spare, CLONE_NEWUSER | CLONE_NEWNET) == 0) {
-      flags &= ~(unsigned long long) (CLONE_NEWUSER | CLONE_NEWNET);
-      o->spare = rep.spare = true;
-    }
-    if (spare >= 0) {
-      proc_pidfd_signal(spare, SIGKILL);  /* taken: the holder makes the next */
-      close(spare);
-    }
     /* clone3 refuses an exit signal with CLONE_PARENT: the child takes
      * ours, SIGCHLD, which goes to our parent, hutch. Straight into the
      * sandbox's cgroup where there is one, which also roots its cgroup
      * namespace there. */
-    struct clone_args ca = {.flags = flags | CLONE_PARENT};
+    struct clone_args ca = {.flags = o->flags | CLONE_NEWUSER | CLONE_PARENT};
     if (in_cgroup) {
       ca.flags |= CLONE_INTO_CGROUP;
       ca.cgroup = (unsigned long long) o->cgroup_fd;
@@ -887,7 +960,7 @@ static int mid_main(void *arg)
     /* We are root in the holder's namespace, its parent: the map is ours
      * to write, within the holder's ids. A new process that is not in the
      * sandbox's cgroup yet is told by hutch, once hutch has placed it. */
-    int r = rep.spare ? 0 : userns_write_maps(k, a->u, (size_t) a->nu, a->g, (size_t) a->ng, &rep.err);
+    int r = userns_write_maps(k, a->u, (size_t) a->nu, a->g, (size_t) a->ng, &rep.err);
     if (r == 0 && (o->cgroup_fd < 0 || in_cgroup)) {
       if ((r = sync_send(o->mapped_fd, SYNC_MAPPED, 0, -1)) < 0)
         r = error_set(&rep.err, -r, "tell the new process that it is mapped");
@@ -907,16 +980,9 @@ pid_t holder_clone(struct holder *h, const struct userns_plan *ids, struct holde
                             MAX_NESTED_MAPS);
   int ng = userns_translate(ids->gid_map, ids->n_gid_map, ids->holder_gid_map, ids->n_holder_gid_map, g,
                             MAX_NESTED_MAPS);
-  o->told = o->spare = false;
+  o->told = false;
   if (nu < 0 || ng < 0)
     return error_set(err, 0, "the sandbox's map does not fit in the holder's");
-  /* The spare fits a launch that would make a network namespace and write
-   * the spare's map. */
-  static struct spare_maps sm;
-  spare_maps_of(ids, &sm);
-  bool fits = h->spare && (o->flags & CLONE_NEWNET) && (size_t) nu == sm.nu && (size_t) ng == sm.ng &&
-              maps_equal(u, (size_t) nu, sm.u, sm.nu) && maps_equal(g, (size_t) ng, sm.g, sm.ng);
-  _cleanup_free_ char *taken = fits ? xasprintf("%s.taken.%d", h->spare, getpid()) : NULL;
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0)
     return error_set(err, errno, "pipe");
@@ -928,8 +994,7 @@ pid_t holder_clone(struct holder *h, const struct userns_plan *ids, struct holde
     h->userns_fd = h->pidfd = -1;  /* closed by the mid before the clone */
     return 0;
   }
-  struct mid_args a = {.h = h, .o = o, .u = u, .g = g, .nu = nu, .ng = ng, .taken = taken, .report = p[1],
-                       .grandchild = &grandchild};
+  struct mid_args a = {.h = h, .o = o, .u = u, .g = g, .nu = nu, .ng = ng, .report = p[1], .grandchild = &grandchild};
 #if MID_SHARES_MEMORY
   static char mid_stack[64 * 1024] __attribute__((aligned(16)));
   pid_t mid = clone(mid_main, mid_stack + sizeof mid_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
@@ -959,9 +1024,6 @@ pid_t holder_clone(struct holder *h, const struct userns_plan *ids, struct holde
     return err->errnum ? -err->errnum : -EINVAL;
   }
   o->told = rep.told;
-  o->spare = rep.spare;
-  if (rep.spare)
-    log_debug("the sandbox's user and network namespaces are the holder's spare");
   return rep.pid;
 }
 
@@ -995,11 +1057,21 @@ int holder_reset(FILE *out, struct error *err)
     fprintf(out, "no holder was running\n");
   /* The sandboxes that run keep their namespaces; their shared locks on
    * busy go with their file, which we only unlink. */
-  static const char *const files[] = {"state", "busy", "lock", "drop", "spare", "spare.new"};
+  static const char *const files[] = {"state", "busy", "lock", "drop"};
   for (size_t i = 0; i < N_ELEMENTS(files); i++) {
     _cleanup_free_ char *p = xasprintf("%s/%s", dir, files[i]);
     unlink(p);
   }
+  /* spare, spare.new, and spare.taken.PID of a launch killed as it took it. */
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  while (d && (de = readdir(d)))
+    if (!strncmp(de->d_name, "spare", 5)) {
+      _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
+      unlink(p);
+    }
+  if (d)
+    closedir(d);
   if (rmdir(dir) < 0 && errno != ENOENT)
     log_debug("rmdir `%s`: %s", dir, strerror(errno));
   else

@@ -43,13 +43,9 @@ struct holder_clone_opts {
   int mapped_fd;             /* where MAPPED (sync.h) goes once the child is mapped */
   bool told;                 /* out: MAPPED was sent (only when the child is
                               * in cgroup_fd's cgroup, if one was given) */
-  bool spare;                /* out, in the child too: its user and network
-                              * namespaces are the holder's spare, with lo up */
 };
 /* clone3(flags | CLONE_NEWUSER ...) with the new user namespace nested in
- * the holder's, mapped by ids (translated into the holder's ids), or in the
- * holder's spare user and network namespaces when flags has CLONE_NEWNET
- * and the map is the spare's; and the
+ * the holder's, mapped by ids (translated into the holder's ids), and the
  * child made the caller's own child (CLONE_PARENT from a short-lived
  * process that joined the holder's namespace). Once the map is written,
  * that process sends MAPPED on mapped_fd, so the child need not wait for
@@ -58,6 +54,17 @@ struct holder_clone_opts {
  * child left, on failure. After a failure, mapped_fd may hold a message
  * for a child that is gone: use a fresh socket. */
 pid_t holder_clone(struct holder *h, const struct userns_plan *ids, struct holder_clone_opts *o, struct error *err);
+/* Join, for good, the holder's spare (holder.c): a user namespace nested
+ * in the holder's with --userns auto's map, and a network namespace it
+ * owns, with lo up; the spare's process is killed, and the holder makes the
+ * next. For a launch whose map (ids) is auto's, with the holder's limits,
+ * that would make a network namespace: the caller then clones init with
+ * the other namespaces only. After a join the caller is root in that user
+ * namespace for good: it can no longer use the holder or the helpers.
+ * Returns 0 when it joined both namespaces, 1 when it joined the user
+ * namespace only (a kernel before 5.8 that refused the second), or a
+ * negative errno with the caller unchanged (no spare, or not this map). */
+int holder_join_spare(struct holder *h, const struct userns_plan *ids);
 /* Give the holder fd to close, and close ours: a sandbox's mount
  * namespace, whose last reference it then drops, and with it every mount
  * of the sandbox, after hutch has reported the command's status. A launch

@@ -257,7 +257,7 @@ static int wait_mapped(struct init *in, struct error *err)
 {
   struct launch *l = in->l;
   struct sync_msg m;
-  if (parent_gone(l) || sync_expect(l->keeper_sock, SYNC_MAPPED, &m, NULL, err) < 0)
+  if (parent_gone(l) || (!l->mapped && sync_expect(l->keeper_sock, SYNC_MAPPED, &m, NULL, err) < 0))
     _exit(EXIT_HUTCH_FAILED);  /* hutch gave up before mapping us; nobody to tell */
   proc_settle_mapped(SIGKILL);
   if (parent_gone(l))

@@ -26,4 +26,6 @@ struct launch {
   pid_t init_pid;            /* as the keeper sees it */
   bool lo_up;                /* init's network namespace came with lo up
                               * (the holder's spare, holder.c) */
+  bool mapped;               /* init was mapped and in its cgroup when
+                              * cloned: no MAPPED (sync 2) comes */
 };

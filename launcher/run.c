@@ -133,12 +133,21 @@ static int make_run_dir(struct parent *h, struct error *err)
   return runtime_create(&h->l.rt, h->l.plan->upper_on_disk, err);
 }
 
+/* hutch itself has joined the holder's spare user namespace
+ * (clone_with_sock): a state of the process, which setns cannot undo. A
+ * launch started again with a keeper (run_sandbox) clones the keeper from
+ * there, mapped already, and neither joins the holder (whose checks would
+ * fail from inside) nor maps with the helpers. */
+static bool in_spare;
+
 /* The holder (holder.c), when the launch may use one: never fails the
  * launch; without it the helpers map the keeper as before. */
 static int join_holder(struct parent *h, struct error *err)
 {
   (void) err;
   struct error herr = {0};
+  if (in_spare)
+    return 0;
   if (holder_wanted(&h->l.plan->ids) && holder_join(&h->holder, &h->l.plan->ids, &herr) < 0)
     log_debug("no holder for this launch (%s); mapping with newuidmap/newgidmap", herr.msg);
   return 0;
@@ -172,8 +181,34 @@ static pid_t clone_in_holder(struct parent *h, unsigned long long flags, int soc
     h->holder_mapped = true;
     h->told_mapped = o.told;
   }
-  if (pid == 0)
-    h->l.lo_up = o.spare;
+  return pid;
+}
+
+/* clone3 in the holder's spare, which hutch has joined (holder.c): its
+ * user namespace is mapped and its network namespace has lo up; init gets
+ * the other namespaces of flags. map_ids sends MAPPED. Returns as fork(). */
+static pid_t clone_in_spare(struct parent *h, unsigned long long flags, bool with_net, bool direct,
+                            struct error *err)
+{
+  unsigned long long rest = with_net ? flags & ~(unsigned long long) CLONE_NEWNET : flags;
+  pid_t pid = -1;
+  if (h->into_cgroup_fd >= 0 && (pid = proc_clone_into(rest, h->into_cgroup_fd)) < 0)
+    log_debug("clone into the sandbox's cgroup: %s; moving init there after", strerror(errno));
+  /* init, mapped before it was born: only a move into the cgroup, after
+   * the clone, is left for it to wait for (MAPPED, from map_ids). A keeper
+   * waits for MAPPED whatever. */
+  bool settled = direct && (pid >= 0 || h->into_cgroup_fd < 0);
+  if (pid < 0)
+    pid = proc_clone(rest, NULL);
+  if (pid < 0)
+    return error_set(err, errno, "clone in the holder's spare namespaces");
+  if (pid == 0) {
+    h->l.lo_up = with_net && direct;
+    h->l.mapped = settled;
+  } else {
+    h->holder_mapped = true;
+    h->told_mapped = settled;
+  }
   return pid;
 }
 
@@ -210,7 +245,22 @@ static pid_t clone_with_sock(struct parent *h, unsigned long long flags, int *ch
   if (r < 0)
     return r;
   bool tried = h->holder.pid > 0;
-  pid_t pid = tried ? clone_in_holder(h, flags, sp[0]) : -1;
+  pid_t pid = -1;
+  int joined = in_spare ? 2 : tried && (flags & CLONE_NEWNET) ? holder_join_spare(&h->holder, &h->l.plan->ids) : -1;
+  if (joined >= 0) {
+    /* In the spare's user namespace now, for good: no fallback from here,
+     * and a relaunch with a keeper (run_sandbox) starts from here too. */
+    in_spare = true;
+    pid = clone_in_spare(h, flags, joined == 0, child_main == init_main_direct, err);
+    if (pid < 0) {
+      close(sp[0]);
+      close(sp[1]);
+      return pid;
+    }
+    tried = false;
+  } else if (tried) {
+    pid = clone_in_holder(h, flags, sp[0]);
+  }
   if (pid < 0 && tried) {
     /* A message for a child that is gone may wait in the old pair. */
     close(sp[0]);

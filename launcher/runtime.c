@@ -57,7 +57,14 @@ static int base_named(char **out, const char *xdg_name, const char *tmp_name, st
   if (xdg && xdg[0] == '/' && access(xdg, W_OK | X_OK) == 0) {
     base = xasprintf("%s/%s", xdg, xdg_name);
   } else {
-    _cleanup_free_ char *parent = xasprintf("/tmp/hutch-%u", getuid());
+    /* Named by the caller's uid on the host, taken at the first call:
+     * always before a launch can join the holder's spare (holder.c), where
+     * getuid() says 0. (Owners, compared with getuid() in
+     * make_private_dir, read the same in either namespace.) */
+    static uid_t host_uid = (uid_t) -1;
+    if (host_uid == (uid_t) -1)
+      host_uid = getuid();
+    _cleanup_free_ char *parent = xasprintf("/tmp/hutch-%u", host_uid);
     if ((r = make_private_dir(parent, err)) < 0)
       return r;
     base = xasprintf("%s/%s", parent, tmp_name);

@@ -15,7 +15,8 @@ struct sc_profile;
 /* A compiled profile: up to two BPF programs, loaded in order. libseccomp
  * makes a second one only when the profile denies a call under some
  * argument condition (ioctl TIOCSTI) that it otherwise allows (see
- * seccomp.c); folded (seccomp-fold.c), they are one. */
+ * seccomp.c); folded (seccomp-fold.c) where that loads faster, they are
+ * one. */
 #define SECCOMP_MAX_PROGS 2
 struct seccomp_bpf {
   struct sock_filter *prog[SECCOMP_MAX_PROGS];

@@ -15,7 +15,7 @@ sub=$(awk -F: -v u="$(id -un)" -v i="$me" '($1 == u || $1 == i) { print $2 ":" $
 if [ -z "$sub" ]; then
     skip_all "$(id -un) has no subordinate uids in /etc/subuid"
 fi
-plan 82
+plan 89
 
 root=$(busybox_layers)
 hdir=$XDG_RUNTIME_DIR/hutch-holder
@@ -77,11 +77,11 @@ fd_kinds() {
     done
 }
 for _ in $(seq 20); do
-    fds=$(fd_kinds)
-    [ "$fds" = "null null null socket pidfd pipe " ] && break
+    fds=$(fd_kinds | tr ' ' '\n' | sed '/^$/d' | LC_ALL=C sort | tr '\n' ' ')
+    [ "$fds" = "null null null pidfd pipe socket " ] && break
     sleep 0.05
 done
-given ran 0 done -- is "$fds" "null null null socket pidfd pipe " \
+given ran 0 done -- is "$fds" "null null null pidfd pipe socket " \
     "... holding no descriptor but its stdio, its socket, and its spare's pidfd and pipe"
 given ran 0 done -- check "... which is its socket $hdir/drop, where launches hand over their mount namespace" \
     test -S "$hdir/drop" -a "$(readlink "/proc/$hp/fd/3" 2>&1 | cut -c1-8)" = "socket:["
@@ -140,7 +140,7 @@ spare_user=$(readlink "/proc/$sp/ns/user" 2> /dev/null)
 run_hutch run --log-level debug "$root" /bin/sh -c 'echo "net $(readlink /proc/self/ns/net)"; echo "user $(readlink /proc/self/ns/user)"; cat /sys/class/net/lo/flags; echo done'
 is "$rc/$(sed -n 's/^net //p' <<< "$out")/$(sed -n 's/^user //p' <<< "$out")/$(tail -n 1 <<< "$out")" \
     "0/$spare_net/$spare_user/done" "a launch takes the spare: its network and user namespaces are the spare's"
-given ran 0 done -- like "$err" "namespaces are the holder's spare" "... and says so (--log-level debug)"
+given ran 0 done -- like "$err" "joined the holder's spare" "... and says so (--log-level debug)"
 given ran 0 done -- is "$(sed -n 3p <<< "$out")" "0x9" "... with lo up (IFF_UP|IFF_LOOPBACK)"
 given ran 0 done -- check "... the spare it took is gone" gone_within 2 "${sp:-0}"
 sp2=$(wait_spare "$sp")
@@ -149,6 +149,40 @@ run_hutch run --network host "$root" /bin/true
 given ran 0 -- is "$(spare_pid)" "$sp2" "a launch with --network host leaves the spare alone (it makes no network namespace)"
 run_hutch run --userns keep-id "$root" /bin/true
 given ran 0 -- is "$(spare_pid)" "$sp2" "... as does --userns keep-id (another map)"
+# The kernel copies some of the creator's limits into a new user namespace
+# and enforces them there (RLIMIT_NPROC among them, which --pids-limit
+# relies on): a launch with other limits than the holder's makes its own.
+run bash -c "ulimit -u $(($(ulimit -u) - 1)) 2> /dev/null || ulimit -u 4000; exec \"\$0\" \"\$@\"" \
+    "$HUTCH" run --log-level debug "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "a launch with a lower ulimit -u than the holder's runs"
+given ran 0 done -- like "$err" "did not fit: Disk quota exceeded" "... in namespaces of its own, not the spare's (other limits)"
+# A file that names a process of ours that is not the holder's spare: left
+# alone, and not joined.
+sp3=$(wait_spare "$sp2")
+sleep 100 &
+decoy=$!
+dstat=$(cat "/proc/$decoy/stat")
+set -- ${dstat##*) }
+printf 'pid %s\nstart %s\nlimits %s\n' "$decoy" "${20}" "$(sed -n 's/^limits //p' "$hdir/spare" 2> /dev/null)" > "$hdir/spare"
+run_hutch run --log-level debug "$root" /bin/sh -c "$show"
+is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "a spare file naming a process that is not the holder's child: the launch runs"
+given ran 0 done -- unlike "$err" "joined the holder's spare (pid $decoy)" "... without joining it"
+given ran 0 done -- check "... and leaves that process alone" alive_pid "$decoy"
+kill "$decoy" 2> /dev/null
+wait "$decoy" 2> /dev/null
+# The kernel overlay refuses the host's own root: the launch starts again
+# with a keeper, from inside the spare it has joined for good.
+if command -v fuse-overlayfs > /dev/null && [ -w /dev/fuse ]; then
+    wait_spare none > /dev/null
+    run_hutch run --log-level debug / /bin/sh -c "$show"
+    is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" \
+        "a launch that took the spare and must start again with a keeper (the host's root) runs"
+    given ran 0 done -- is "$(grep -c -e "joined the holder's spare" -e "launching again with a keeper" <<< "$err")" 2 \
+        "... from inside the spare"
+else
+    skip "a launch that took the spare and must start again with a keeper" "no fuse-overlayfs or /dev/fuse"
+    skip "... from inside the spare" "no fuse-overlayfs or /dev/fuse"
+fi
 
 # --- doctor shows it
 run_hutch doctor
@@ -166,6 +200,7 @@ if wait_for_file "$ready/a" up 10 "$bg"; then
     net_b=$(sed -n 's/^net //p' <<< "$out")
     given ran 0 -- check "... and network namespaces of their own ($net_b, $(cat "$ready/net"))" \
         test -n "$net_b" -a "$net_b" != "$(cat "$ready/net")"
+    sp_now=$(wait_spare none)
     kill -KILL "$hp"
     wait "$bg"
     bg_rc=$?
@@ -176,7 +211,7 @@ else
     not_ok "kill -9 of the holder leaves a running sandbox alone" "$(cat "$TEST_TMP/out.a")"
 fi
 check "... the holder is gone" gone_within 5 "$hp"
-check "... and its spare with it" gone_within 5 "${sp2:-0}"
+check "... and its spare ($sp_now) with it" gone_within 5 "${sp_now:-0}"
 run_hutch run "$root" /bin/sh -c "$show"
 is "$rc/$(map_of "$out")/$(tail -n 1 <<< "$out")" "0/$nested/done" "... and the next launch recovers, with a new holder"
 hp2=$(holder_pid)
