@@ -47,12 +47,13 @@
  * each to itself), and a network namespace it owns, with lo up. Making a
  * network namespace is the dearest step of a launch (0.7 ms on the 2-vCPU
  * VM of docs/benchmarks.md, against --network host). A launch that would
- * make exactly these (no network helper, that map) takes the spare by
- * renaming its file, which only one launch can do, joins its namespaces
- * instead of making them, and kills it; the holder then makes the next one
- * while the launch goes on. Each spare serves one launch: sandboxes never
- * share a namespace. It dies with the holder (parent-death signal, and the
- * end of its pipe).
+ * make exactly these (no network helper, that map, the holder's namespace
+ * limits) takes the spare by renaming its file, which only one launch can
+ * do; hutch itself then joins its namespaces instead of making them
+ * (holder_join_spare), for good, and kills it; the holder makes the next
+ * one while the launch goes on. Each spare serves one launch: sandboxes
+ * never share a namespace. It dies with the holder (parent-death signal,
+ * and the end of its pipe).
  *
  * The files the sandbox's keeper touches on the host are the same on both
  * paths: in the holder's namespace the caller is root (0 -> the caller), so
