@@ -222,6 +222,13 @@ if holder:
         print(f"\nthe holder (pid {holder}): RSS {r} KiB, PSS {p} KiB, USS {u} KiB")
     except OSError as e:
         print(f"\nthe holder (pid {holder}): cannot read its memory: {e}")
+    # Its spare, the next launch's namespaces (launcher/holder.c).
+    for c in children(holder):
+        try:
+            r, p, u = mem(c)
+            print(f"its spare (pid {c}): RSS {r} KiB, PSS {p} KiB, USS {u} KiB")
+        except OSError as e:
+            print(f"its spare (pid {c}): cannot read its memory: {e}")
 else:
     print("\nthe holder: none found")
 procs, todo = [], [top]
