@@ -1103,7 +1103,16 @@ int holder_describe(char *buf, size_t size)
   size_t nu = 0, ng = 0;
   maps_read(st.pid, "uid_map", u, MAX_ID_MAPS, &nu);
   maps_read(st.pid, "gid_map", g, MAX_ID_MAPS, &ng);
-  snprintf(buf, size, "running, pid %d, in %s; %zu uid and %zu gid map lines; exits after %u s with no sandbox; "
-           "`hutch system reset` stops it%s", st.pid, dir, nu, ng, st.idle, note);
+  /* Its spare, if it has one ready: the file names its live child. */
+  _cleanup_free_ char *spare_path = xasprintf("%s/spare", dir);
+  _cleanup_free_ char *spare_text = read_file(spare_path, READ_FILE_SMALL, NULL);
+  pid_t sp = 0, parent = 0;
+  unsigned long long sp_start = 0;
+  char spare[96] = "; no spare ready (the next launch makes its own namespaces)";
+  if (spare_text && sscanf(spare_text, "pid %d", &sp) == 1 && sp > 0 &&
+      stat_parent_start(sp, &parent, &sp_start) == 0 && parent == st.pid)
+    snprintf(spare, sizeof spare, "; the next launch's namespaces made ahead (spare, pid %d)", sp);
+  snprintf(buf, size, "running, pid %d, in %s; %zu uid and %zu gid map lines; exits after %u s with no sandbox%s; "
+           "`hutch system reset` stops it%s", st.pid, dir, nu, ng, st.idle, spare, note);
   return 0;
 }

@@ -15,7 +15,7 @@ sub=$(awk -F: -v u="$(id -un)" -v i="$me" '($1 == u || $1 == i) { print $2 ":" $
 if [ -z "$sub" ]; then
     skip_all "$(id -un) has no subordinate uids in /etc/subuid"
 fi
-plan 89
+plan 90
 
 root=$(busybox_layers)
 hdir=$XDG_RUNTIME_DIR/hutch-holder
@@ -145,10 +145,10 @@ given ran 0 done -- is "$(sed -n 3p <<< "$out")" "0x9" "... with lo up (IFF_UP|I
 given ran 0 done -- check "... the spare it took is gone" gone_within 2 "${sp:-0}"
 sp2=$(wait_spare "$sp")
 given ran 0 done -- check "... and the holder makes the next one ($sp2, not $sp)" alive_pid "${sp2:-0}"
-run_hutch run --network host "$root" /bin/true
-given ran 0 -- is "$(spare_pid)" "$sp2" "a launch with --network host leaves the spare alone (it makes no network namespace)"
-run_hutch run --userns keep-id "$root" /bin/true
-given ran 0 -- is "$(spare_pid)" "$sp2" "... as does --userns keep-id (another map)"
+run_hutch run --network host "$root" /bin/sh -c "$show"
+given ran 0 done -- is "$(spare_pid)" "$sp2" "a launch with --network host leaves the spare alone (it makes no network namespace)"
+run_hutch run --userns keep-id "$root" /bin/sh -c "$show"
+given ran 0 done -- is "$(spare_pid)" "$sp2" "... as does --userns keep-id (another map)"
 # The kernel copies some of the creator's limits into a new user namespace
 # and enforces them there (RLIMIT_NPROC among them, which --pids-limit
 # relies on): a launch with other limits than the holder's makes its own.
@@ -185,8 +185,10 @@ else
 fi
 
 # --- doctor shows it
+sp_d=$(wait_spare none)
 run_hutch doctor
 like "$out" "running, pid $hp," "hutch doctor shows the holder and its pid"
+given ran 0 -- like "$out" "namespaces made ahead (spare, pid $sp_d)" "... and its spare"
 
 # --- kill -9 of the holder while a sandbox runs
 rm -f "$ready/a"
@@ -194,11 +196,11 @@ rm -f "$ready/a"
     < /dev/null > "$TEST_TMP/out.a" 2>&1 &
 bg=$!
 if wait_for_file "$ready/a" up 10 "$bg"; then
-    run_hutch run "$root" /bin/sh -c "$show; echo \"net \$(readlink /proc/self/ns/net)\""
-    given ran 0 -- check "two sandboxes at once are in user namespaces of their own ($(ns_of "$out"), $(cat "$ready/ns"))" \
+    run_hutch run "$root" /bin/sh -c "echo \"net \$(readlink /proc/self/ns/net)\"; $show"
+    given ran 0 done -- check "two sandboxes at once are in user namespaces of their own ($(ns_of "$out"), $(cat "$ready/ns"))" \
         test -n "$(ns_of "$out")" -a "$(ns_of "$out")" != "$(cat "$ready/ns")"
     net_b=$(sed -n 's/^net //p' <<< "$out")
-    given ran 0 -- check "... and network namespaces of their own ($net_b, $(cat "$ready/net"))" \
+    given ran 0 done -- check "... and network namespaces of their own ($net_b, $(cat "$ready/net"))" \
         test -n "$net_b" -a "$net_b" != "$(cat "$ready/net")"
     sp_now=$(wait_spare none)
     kill -KILL "$hp"
