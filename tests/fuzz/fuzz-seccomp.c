@@ -8,6 +8,8 @@
  * libseccomp's compile time bounds the executions per second; the input
  * size is bounded by -max_len in meson.build. */
 #define _GNU_SOURCE
+#include <seccomp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +57,31 @@ static void same_answers(const struct seccomp_bpf *raw, const uint8_t *data, siz
   free(one);
 }
 
+/* libseccomp 2.5.4 (Debian 12) never returns from seccomp_rule_add when a
+ * call gets a second rule with conditions and the rules compare an
+ * argument by order (<, <=, >, >=): `kill` with [arg0 < 1, arg1 == 9] and
+ * [arg0 < 1, arg2 == 0] spins in _db_tree_put. That is libseccomp's, not
+ * ours, and it would stop every run that meets it as a hang, so those
+ * profiles are not compiled here (noted on issue 9). */
+static bool libseccomp_hangs(const struct sc_profile *p)
+{
+  for (size_t i = 0; i < p->n_rules; i++)
+    for (size_t j = 0; j < p->n_rules; j++) {
+      if (i == j || !p->rules[i].n_conds || !p->rules[j].n_conds)
+        continue;
+      bool ordered = false;
+      for (unsigned c = 0; c < p->rules[i].n_conds; c++) {
+        enum scmp_compare op = p->rules[i].conds[c].op;
+        ordered = ordered || op == SCMP_CMP_LT || op == SCMP_CMP_LE || op == SCMP_CMP_GT || op == SCMP_CMP_GE;
+      }
+      for (size_t a = 0; ordered && a < p->rules[i].n_names; a++)
+        for (size_t b = 0; b < p->rules[j].n_names; b++)
+          if (!strcmp(p->rules[i].names[a], p->rules[j].names[b]))
+            return true;
+    }
+  return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   struct sc_profile p = {0};
@@ -64,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   /* Compiled once (libseccomp's time bounds the runs per second): what
    * seccomp_filter_compile_profile() does, with the folding checked. */
   struct seccomp_bpf bpf;
-  if (seccomp_filter_compile_libseccomp(&p, &bpf, &err) == 0) {
+  if (!libseccomp_hangs(&p) && seccomp_filter_compile_libseccomp(&p, &bpf, &err) == 0) {
     if (bpf.n < 1 || bpf.n > SECCOMP_MAX_PROGS)
       abort();
     same_answers(&bpf, data, size);
