@@ -188,6 +188,15 @@ static bool maps_equal(const struct id_map *a, size_t na, const struct id_map *b
   return true;
 }
 
+/* Whether pid's live map (as hutch, on the host, reads it: host ids on
+ * both sides) is m. */
+static bool live_map_is(pid_t pid, const char *file, const struct id_map *m, size_t n)
+{
+  struct id_map got[MAX_ID_MAPS];
+  size_t k = 0;
+  return maps_read(pid, file, got, MAX_ID_MAPS, &k) == 0 && maps_equal(got, k, m, n);
+}
+
 /* Is st the live holder it claims, with the maps ids wants? Fills h. On
  * failure *why says what did not match, and h->pidfd stays open when the
  * recorded process is the holder (so that it can be stopped). */
@@ -222,12 +231,8 @@ static int holder_check(struct holder *h, const struct holder_state *st, const s
     *why = "its user namespace is not the one recorded";
     return -ESTALE;
   }
-  struct id_map live[MAX_ID_MAPS];
-  size_t n;
-  if (maps_read(st->pid, "uid_map", live, MAX_ID_MAPS, &n) < 0 ||
-      !maps_equal(live, n, ids->holder_uid_map, ids->n_holder_uid_map) ||
-      maps_read(st->pid, "gid_map", live, MAX_ID_MAPS, &n) < 0 ||
-      !maps_equal(live, n, ids->holder_gid_map, ids->n_holder_gid_map)) {
+  if (!live_map_is(st->pid, "uid_map", ids->holder_uid_map, ids->n_holder_uid_map) ||
+      !live_map_is(st->pid, "gid_map", ids->holder_gid_map, ids->n_holder_gid_map)) {
     close_fd(&h->userns_fd);
     *why = "its maps are not those of /etc/subuid and /etc/subgid now";
     return -ESTALE;
@@ -361,7 +366,6 @@ struct spare {
   pid_t pid;      /* 0: none */
   int pidfd;      /* readable once it has ended */
   int go;         /* our end of its pipe: its EOF when we end */
-  bool broken;    /* one failed to start: make no more */
 };
 
 /* The spare's process: a user namespace, mapped by the holder, then a
@@ -404,25 +408,41 @@ static bool spare_named(const char *dir, pid_t pid)
 
 static void spare_end(const char *dir, struct spare *sp)
 {
-  if (sp->pid <= 0)
-    return;
-  /* Its file first, unless a launch took it (renamed it away). */
-  if (spare_named(dir, sp->pid)) {
-    _cleanup_free_ char *path = xasprintf("%s/spare", dir);
-    unlink(path);
+  if (sp->pid > 0) {
+    /* Its file first, unless a launch took it (renamed it away). */
+    if (spare_named(dir, sp->pid)) {
+      _cleanup_free_ char *path = xasprintf("%s/spare", dir);
+      unlink(path);
+    }
+    proc_pidfd_signal(sp->pidfd, SIGKILL);
+    waitpid(sp->pid, NULL, 0);
   }
-  proc_pidfd_signal(sp->pidfd, SIGKILL);
-  waitpid(sp->pid, NULL, 0);
   close_fd(&sp->pidfd);
   close_fd(&sp->go);
   sp->pid = 0;
+}
+
+/* The files of launches killed between taking a spare and reading it
+ * (DIR/spare.taken.PID, PID gone). */
+static void spare_reap_taken(const char *dir)
+{
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  pid_t pid;
+  while (d && (de = readdir(d)))
+    if (sscanf(de->d_name, "spare.taken.%d", &pid) == 1 && pid > 0 && kill(pid, 0) < 0 && errno == ESRCH) {
+      _cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
+      unlink(path);
+    }
+  if (d)
+    closedir(d);
 }
 
 /* Make the next spare and name it in DIR/spare. */
 static void spare_start(const char *dir, const struct spare_maps *m, struct spare *sp)
 {
   int up[2], go[2];
-  if (sp->broken || pipe2(up, O_CLOEXEC) < 0)
+  if (pipe2(up, O_CLOEXEC) < 0)
     return;
   if (pipe2(go, O_CLOEXEC) < 0) {
     close(up[0]);
@@ -454,20 +474,9 @@ static void spare_start(const char *dir, const struct spare_maps *m, struct spar
     if (!ok)
       unlink(tmp);
   }
-  if (!ok) {
-    /* None until the next regular check (holder_loop). */
-    sp->broken = true;
-    if (pid > 0) {
-      if (pidfd >= 0)
-        proc_pidfd_signal(pidfd, SIGKILL);
-      else
-        kill(pid, SIGKILL);
-      waitpid(pid, NULL, 0);
-    }
-    close_fd(&sp->pidfd);
-    close_fd(&sp->go);
-    sp->pid = 0;
-  }
+  /* None until the next regular check (holder_loop) tries again. */
+  if (!ok)
+    spare_end(dir, sp);
 }
 
 /* Wait while sandboxes run or launches come, closing what they hand over;
@@ -514,10 +523,9 @@ static void holder_loop(const char *dir, unsigned idle, int drop, const struct s
      * ours, would otherwise hold too. */
     if (sp.pid > 0 && !spare_named(dir, sp.pid))
       spare_end(dir, &sp);
-    if (sp.pid <= 0) {
-      sp.broken = false;
+    if (sp.pid <= 0)
       spare_start(dir, maps, &sp);
-    }
+    spare_reap_taken(dir);
     int fd = open(busy, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
       _exit(0);
@@ -807,28 +815,6 @@ struct mid_args {
 
 /* ------------------------------------------------- taking the spare */
 
-/* A live map as hutch, on the host, reads it: host ids on both sides. */
-static bool live_map_is(pid_t pid, const char *file, const struct id_map *m, size_t n)
-{
-  struct id_map got[MAX_ID_MAPS];
-  size_t k = 0;
-  return maps_read(pid, file, got, MAX_ID_MAPS, &k) == 0 && maps_equal(got, k, m, n);
-}
-
-/* Field 4 (the parent) and 22 (the start time) of /proc/PID/stat. */
-static int stat_parent_start(pid_t pid, pid_t *ppid, unsigned long long *start)
-{
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  _cleanup_free_ char *s = read_file(path, 4096, NULL);
-  char *p = s ? strrchr(s, ')') : NULL;
-  /* After ") " come field 3 (the state), 4, ... 22. */
-  if (!p || sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", ppid,
-                   start) != 2)
-    return -ESRCH;
-  return 0;
-}
-
 /* setns into the spare's user namespace, then its network namespace (the
  * second needs the privilege the first gives). One call on a pidfd since
  * Linux 5.8; through /proc/PID/ns before. 0 when in both, 1 when in the
@@ -881,7 +867,7 @@ int holder_join_spare(struct holder *h, const struct userns_plan *ids)
    * pid, nor any other process of ours (a running sandbox's, say, whose
    * namespaces we could also join): its parent is the holder we checked,
    * through a pidfd, at holder_join. Anything else is left alone. */
-  if (stat_parent_start(pid, &parent, &now) < 0 || now != start || parent != h->pid)
+  if (proc_parent_start(pid, &parent, &now) < 0 || now != start || parent != h->pid)
     return -ESRCH;
   /* With our limits, and the map we would write (seen from here: the host's
    * ids, the plan's map itself). A spare of the holder's that does not fit
@@ -1110,7 +1096,7 @@ int holder_describe(char *buf, size_t size)
   unsigned long long sp_start = 0;
   char spare[96] = "; no spare ready (the next launch makes its own namespaces)";
   if (spare_text && sscanf(spare_text, "pid %d", &sp) == 1 && sp > 0 &&
-      stat_parent_start(sp, &parent, &sp_start) == 0 && parent == st.pid)
+      proc_parent_start(sp, &parent, &sp_start) == 0 && parent == st.pid)
     snprintf(spare, sizeof spare, "; the next launch's namespaces made ahead (spare, pid %d)", sp);
   snprintf(buf, size, "running, pid %d, in %s; %zu uid and %zu gid map lines; exits after %u s with no sandbox%s; "
            "`hutch system reset` stops it%s", st.pid, dir, nu, ng, st.idle, spare, note);

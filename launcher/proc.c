@@ -198,7 +198,7 @@ void proc_settle_mapped(int death_signal)
   prctl(PR_SET_PDEATHSIG, death_signal);
 }
 
-int proc_start_time(pid_t pid, unsigned long long *out)
+int proc_parent_start(pid_t pid, pid_t *ppid, unsigned long long *start)
 {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
@@ -206,15 +206,21 @@ int proc_start_time(pid_t pid, unsigned long long *out)
   char *p = s ? strrchr(s, ')') : NULL;
   if (!p)
     return -ESRCH;
-  /* After ") " comes field 3; field 22 is the 20th from there. */
-  p++;
-  for (int field = 2; field < 21; field++) {
-    p = strchr(p + 1, ' ');
-    if (!p)
-      return -EINVAL;
-  }
-  *out = strtoull(p + 1, NULL, 10);
+  /* After ") " come field 3 (the state), 4 (the parent), ... 22. */
+  pid_t parent;
+  unsigned long long st;
+  if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &parent,
+             &st) != 2)
+    return -EINVAL;
+  if (ppid)
+    *ppid = parent;
+  *start = st;
   return 0;
+}
+
+int proc_start_time(pid_t pid, unsigned long long *out)
+{
+  return proc_parent_start(pid, NULL, out);
 }
 
 int proc_pidfd_open(pid_t pid)

@@ -15,6 +15,8 @@
  * which tells a process from a later one of the same pid. 0, or -ESRCH or
  * -EINVAL. */
 int proc_start_time(pid_t pid, unsigned long long *out);
+/* The same, with the parent's pid (field 4) in *ppid unless ppid is NULL. */
+int proc_parent_start(pid_t pid, pid_t *ppid, unsigned long long *start);
 /* pidfd_open(2) and pidfd_send_signal(2) (sig 0: is it alive?), as the
  * system calls return: -1 with errno set on failure. */
 int proc_pidfd_open(pid_t pid);
