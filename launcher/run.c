@@ -246,7 +246,11 @@ static pid_t clone_with_sock(struct parent *h, unsigned long long flags, int *ch
     return r;
   bool tried = h->holder.pid > 0;
   pid_t pid = -1;
-  int joined = in_spare ? 2 : tried && (flags & CLONE_NEWNET) ? holder_join_spare(&h->holder, &h->l.plan->ids) : -1;
+  /* 0: in the spare's user and network namespaces; 1 or in_spare: in its
+   * user namespace (holder_join_spare); < 0: not in it. */
+  int joined = in_spare ? 1 : -1;
+  if (!in_spare && tried && (flags & CLONE_NEWNET))
+    joined = holder_join_spare(&h->holder, &h->l.plan->ids);
   if (joined >= 0) {
     /* In the spare's user namespace now, for good: no fallback from here,
      * and a relaunch with a keeper (run_sandbox) starts from here too. */

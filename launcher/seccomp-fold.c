@@ -600,28 +600,31 @@ static void pool_ref(struct layout *l, size_t at, bool jt, uint32_t v)
   l->pool_ref[l->n_pool_ref++].v = v;
 }
 
+static void pooled_tree(struct layout *l, const struct interval *iv, size_t lo, size_t hi);
+
+/* One side of a test in pooled_tree, iv[lo..hi): a leaf that is an answer
+ * is the pool's (the test jumps there by jt when taken, else by jf); a
+ * leaf with residues jumps to its block; more is a search of its own. */
+static void pooled_side(struct layout *l, const struct interval *iv, size_t lo, size_t hi, size_t test, bool taken)
+{
+  uint32_t v;
+  if (hi - lo > 1)
+    pooled_tree(l, iv, lo, hi);
+  else if (leaf_answer(l, &iv[lo], &v))
+    pool_ref(l, test, taken, v);
+  else
+    jump_to_block(l, iv[lo].res);
+}
+
 /* The same search, with the leaves that are answers taken from the pool:
  * a test jumps straight to the `ret`. For hi - lo >= 2. */
 static void pooled_tree(struct layout *l, const struct interval *iv, size_t lo, size_t hi)
 {
   size_t mid = lo + (hi - lo) / 2;
-  uint32_t lv, rv;
-  bool left_pooled = mid - lo == 1 && leaf_answer(l, &iv[lo], &lv);
-  bool right_pooled = hi - mid == 1 && leaf_answer(l, &iv[mid], &rv);
-  size_t left = left_pooled ? 0 : tree_size(l, iv, lo, mid, true);
-  size_t at = put(&l->main, OP_JGE, (uint8_t) left, 0, iv[mid].start);
-  if (left_pooled)
-    pool_ref(l, at, false, lv);
-  else if (mid - lo == 1)
-    jump_to_block(l, iv[lo].res);
-  else
-    pooled_tree(l, iv, lo, mid);
-  if (right_pooled)
-    pool_ref(l, at, true, rv);
-  else if (hi - mid == 1)
-    jump_to_block(l, iv[mid].res);
-  else
-    pooled_tree(l, iv, mid, hi);
+  /* Taken: past the left side's code (none when it is the pool's). */
+  size_t test = put(&l->main, OP_JGE, (uint8_t) tree_size(l, iv, lo, mid, true), 0, iv[mid].start);
+  pooled_side(l, iv, lo, mid, test, false);
+  pooled_side(l, iv, mid, hi, test, true);
 }
 
 /* One class's search. When it and its answers fit in a jump's reach, the
@@ -763,9 +766,8 @@ struct sock_filter *seccomp_fold(struct sock_filter *const *prog, const unsigned
    * walks go (each class may reveal more), then all the others as one. */
   struct arch_class cls[KS_MAX + 1] = {{0}};
   size_t n_cls = 0;
-  bool ok = true;
   cls[n_cls++].arch = unnamed_arch(&fd);
-  ok = classify(&fd, &cls[0]);
+  bool ok = classify(&fd, &cls[0]);
   for (size_t done = 0; ok && done < fd.n_arches; done++) {
     cls[n_cls].arch = fd.arches[done];
     ok = classify(&fd, &cls[n_cls++]);

@@ -191,7 +191,7 @@ int seccomp_filter_compile_profile(const struct sc_profile *p, struct seccomp_bp
     free(one);
     return 0;
   }
-  log_debug("seccomp: %d program(s), %u instructions with their fixed cost, folded into one of %u", out->n,
+  log_debug("seccomp: %d program(s) of %u instructions folded into one of %u", out->n,
             cost - PROGRAM_COST * (unsigned) out->n, len);
   unsigned int flags = out->flags;
   seccomp_filter_free(out);
