@@ -420,6 +420,19 @@ static void same_answers(const struct sc_profile *p, const char *desc, unsigned 
   seccomp_filter_free(&folded);
 }
 
+/* same_answers() for a profile's text, which must read (read_desc). */
+static void profile_answers(const char *text, const char *read_desc, const char *desc)
+{
+  struct sc_profile p;
+  struct error err;
+  int r = parse(text, &p, &err);
+  TAP_INT_EQ(r, 0, "%s", read_desc);
+  if (r == 0) {
+    same_answers(&p, desc, 200000, false);
+    seccomp_profile_free(&p);
+  }
+}
+
 static void folding(void)
 {
   struct sc_profile p;
@@ -444,42 +457,34 @@ static void folding(void)
   }
   /* Arguments compared as 64-bit numbers, several rules on one call, and
    * every kind of action. */
-  int r = parse("{\"defaultAction\": \"SCMP_ACT_KILL_PROCESS\", \"architectures\": [\"SCMP_ARCH_X86_64\", "
-                "\"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"], \"syscalls\": ["
-                "{\"names\": [\"read\", \"write\", \"exit_group\", \"execve\", \"close\"], \"action\": \"SCMP_ACT_ALLOW\"},"
-                "{\"names\": [\"mmap\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 2, "
-                "\"value\": 4294967300, \"op\": \"SCMP_CMP_LT\"}]},"
-                "{\"names\": [\"mmap\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13, \"args\": [{\"index\": 2, "
-                "\"value\": 4294967300, \"op\": \"SCMP_CMP_GE\"}]},"
-                "{\"names\": [\"openat\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 2, "
-                "\"value\": 3, \"valueTwo\": 0, \"op\": \"SCMP_CMP_MASKED_EQ\"}, {\"index\": 0, \"value\": 100, "
-                "\"op\": \"SCMP_CMP_NE\"}]},"
-                "{\"names\": [\"kill\"], \"action\": \"SCMP_ACT_TRAP\"},"
-                "{\"names\": [\"getpid\"], \"action\": \"SCMP_ACT_LOG\"},"
-                "{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_KILL_THREAD\"},"
-                "{\"names\": [\"prctl\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 38, "
-                "\"op\": \"SCMP_CMP_GT\"}]},"
-                "{\"names\": [\"prctl\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 4, "
-                "\"op\": \"SCMP_CMP_LE\"}]}"
-                "]}", &p, &err);
-  TAP_INT_EQ(r, 0, "a profile of 64-bit comparisons and every action: read");
-  if (r == 0) {
-    same_answers(&p, "64-bit comparisons and every action", 200000, false);
-    seccomp_profile_free(&p);
-  }
+  profile_answers("{\"defaultAction\": \"SCMP_ACT_KILL_PROCESS\", \"architectures\": [\"SCMP_ARCH_X86_64\", "
+                  "\"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"], \"syscalls\": ["
+                  "{\"names\": [\"read\", \"write\", \"exit_group\", \"execve\", \"close\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+                  "{\"names\": [\"mmap\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 2, "
+                  "\"value\": 4294967300, \"op\": \"SCMP_CMP_LT\"}]},"
+                  "{\"names\": [\"mmap\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13, \"args\": [{\"index\": 2, "
+                  "\"value\": 4294967300, \"op\": \"SCMP_CMP_GE\"}]},"
+                  "{\"names\": [\"openat\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 2, "
+                  "\"value\": 3, \"valueTwo\": 0, \"op\": \"SCMP_CMP_MASKED_EQ\"}, {\"index\": 0, \"value\": 100, "
+                  "\"op\": \"SCMP_CMP_NE\"}]},"
+                  "{\"names\": [\"kill\"], \"action\": \"SCMP_ACT_TRAP\"},"
+                  "{\"names\": [\"getpid\"], \"action\": \"SCMP_ACT_LOG\"},"
+                  "{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_KILL_THREAD\"},"
+                  "{\"names\": [\"prctl\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 38, "
+                  "\"op\": \"SCMP_CMP_GT\"}]},"
+                  "{\"names\": [\"prctl\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 4, "
+                  "\"op\": \"SCMP_CMP_LE\"}]}"
+                  "]}",
+                  "a profile of 64-bit comparisons and every action: read", "64-bit comparisons and every action");
   /* A deny list with conditional denials beside allows: two programs. */
-  r = parse("{" ALLOW_ALL ", \"syscalls\": [{\"names\": [\"mount\", \"umount2\"], \"action\": \"SCMP_ACT_ERRNO\"},"
-            "{\"names\": [\"ioctl\"], \"action\": \"SCMP_ACT_ALLOW\"},"
-            "{\"names\": [\"ioctl\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 1, "
-            "\"value\": 4294967295, \"valueTwo\": 21522, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},"
-            "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 97, \"args\": [{\"index\": 0, "
-            "\"value\": 16, \"op\": \"SCMP_CMP_GT\"}]}"
-            "]}", &p, &err);
-  TAP_INT_EQ(r, 0, "a deny list with conditional denials: read");
-  if (r == 0) {
-    same_answers(&p, "a deny list with conditional denials", 200000, false);
-    seccomp_profile_free(&p);
-  }
+  profile_answers("{" ALLOW_ALL ", \"syscalls\": [{\"names\": [\"mount\", \"umount2\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+                  "{\"names\": [\"ioctl\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+                  "{\"names\": [\"ioctl\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 1, "
+                  "\"value\": 4294967295, \"valueTwo\": 21522, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},"
+                  "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 97, \"args\": [{\"index\": 0, "
+                  "\"value\": 16, \"op\": \"SCMP_CMP_GT\"}]}"
+                  "]}",
+                  "a deny list with conditional denials: read", "a deny list with conditional denials");
 }
 
 /* ---------------------------------------------------------------- cache */
