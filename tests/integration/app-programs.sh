@@ -73,9 +73,17 @@ browser() {
         skip_n 2 "hutch app $name" "$name is not installed"
         return
     fi
-    "$HUTCH" app --network none "$name" "$@" > "$TEST_TMP/$name.log" 2>&1 < /dev/null &
-    pid=$!
-    win=$(window "$pid" "$pattern" 90)
+    for attempt in 1 2; do
+        "$HUTCH" app --network none "$name" "$@" > "$TEST_TMP/$name.log" 2>&1 < /dev/null &
+        pid=$!
+        win=$(window "$pid" "$pattern" 90)
+        # As start() above: a program that could not connect to the X
+        # server, once (seen in the sanitizers' CI runs), gets one more try.
+        [ -z "$win" ] && [ $attempt = 1 ] && grep -qi "open display\|Missing X server" "$TEST_TMP/$name.log" || break
+        diag "hutch app $name: the program could not connect to the X server once ($(tail -n 3 "$TEST_TMP/$name.log")); again"
+        wait_exit "$pid" 20 > /dev/null
+    done
+    [ -n "$win" ] || diag "hutch app $name: no window; it said: $(tail -n 5 "$TEST_TMP/$name.log")"
     # Content processes come a moment after the window.
     for _ in $(seq 100); do
         main_ns= child_ns=
