@@ -37,19 +37,34 @@ static int make_private_dir(const char *path, struct error *err)
   return 0;
 }
 
-static int base_named(char **out, const char *xdg_name, const char *tmp_name, struct error *err);
+static int base_named(char **out, const char *xdg_name, const char *tmp_name, bool make, struct error *err);
 
 int runtime_base(char **out, bool cache, struct error *err)
 {
-  return base_named(out, cache ? "hutch-cache" : "hutch", cache ? "cache" : "run", err);
+  return base_named(out, cache ? "hutch-cache" : "hutch", cache ? "cache" : "run", true, err);
+}
+
+int runtime_cache_existing(char **out)
+{
+  struct error ignored = {0};
+  return base_named(out, "hutch-cache", "cache", false, &ignored);
 }
 
 int runtime_holder_dir(char **out, struct error *err)
 {
-  return base_named(out, "hutch-holder", "holder", err);
+  return base_named(out, "hutch-holder", "holder", true, err);
 }
 
-static int base_named(char **out, const char *xdg_name, const char *tmp_name, struct error *err)
+/* make_private_dir, or, without make, its checks of a directory that is
+ * there (-ENOENT when it is not). */
+static int private_dir(const char *path, bool make, struct error *err)
+{
+  if (!make && access(path, F_OK) < 0)
+    return -ENOENT;
+  return make_private_dir(path, err);
+}
+
+static int base_named(char **out, const char *xdg_name, const char *tmp_name, bool make, struct error *err)
 {
   const char *xdg = getenv("XDG_RUNTIME_DIR");
   int r;
@@ -65,12 +80,12 @@ static int base_named(char **out, const char *xdg_name, const char *tmp_name, st
     if (host_uid == (uid_t) -1)
       host_uid = getuid();
     _cleanup_free_ char *parent = xasprintf("/tmp/hutch-%u", host_uid);
-    if ((r = make_private_dir(parent, err)) < 0)
+    if ((r = private_dir(parent, make, err)) < 0)
       return r;
     base = xasprintf("%s/%s", parent, tmp_name);
   }
-  if ((r = make_private_dir(base, err)) < 0)
-    return error_wrap(err, r, "runtime directory");
+  if ((r = private_dir(base, make, err)) < 0)
+    return make ? error_wrap(err, r, "runtime directory") : r;
   *out = steal_pointer(&base);
   return 0;
 }

@@ -29,6 +29,9 @@ struct runtime {
  * /tmp/hutch-UID/run. With cache, the cache directory beside it instead:
  * $XDG_RUNTIME_DIR/hutch-cache or /tmp/hutch-UID/cache. */
 int runtime_base(char **out, bool cache, struct error *err);
+/* The cache directory only if it is there already (a lookup must not
+ * create anything: bad input leaves no trace); -ENOENT if not. */
+int runtime_cache_existing(char **out);
 /* The holder's directory (holder.c), made 0700 if missing:
  * $XDG_RUNTIME_DIR/hutch-holder or /tmp/hutch-UID/holder. */
 int runtime_holder_dir(char **out, struct error *err);

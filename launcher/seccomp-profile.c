@@ -552,6 +552,33 @@ bool seccomp_rule_conditional_denial(const struct sc_rule *r)
   return r->n_conds > 0 && !seccomp_action_permissive(r->action);
 }
 
+static bool compares_by_order(const struct sc_rule *r)
+{
+  for (unsigned c = 0; c < r->n_conds; c++) {
+    enum scmp_compare op = r->conds[c].op;
+    if (op == SCMP_CMP_LT || op == SCMP_CMP_LE || op == SCMP_CMP_GT || op == SCMP_CMP_GE)
+      return true;
+  }
+  return false;
+}
+
+const char *seccomp_profile_loop_suspect(const struct sc_profile *p)
+{
+  for (size_t i = 0; i < p->n_rules; i++) {
+    if (!compares_by_order(&p->rules[i]))
+      continue;
+    for (size_t j = 0; j < p->n_rules; j++) {
+      if (i == j || !p->rules[j].n_conds)
+        continue;
+      for (size_t a = 0; a < p->rules[i].n_names; a++)
+        for (size_t b = 0; b < p->rules[j].n_names; b++)
+          if (!strcmp(p->rules[i].names[a], p->rules[j].names[b]))
+            return p->rules[i].names[a];
+    }
+  }
+  return NULL;
+}
+
 /* ------------------------------------------------------ what hutch needs
  *
  * The filter is loaded in the command's process just before exec, by

@@ -72,6 +72,12 @@ bool seccomp_action_permissive(uint32_t action);
 /* Does the rule deny only under a condition on the arguments? Such rules
  * go into a filter of their own (see seccomp.c). */
 bool seccomp_rule_conditional_denial(const struct sc_rule *r);
+/* A call that libseccomp 2.5 may never finish compiling: it has a second
+ * rule with conditions, and one of its rules compares an argument by order
+ * (<, <=, >, >=). libseccomp 2.5.4 (Debian 12) spins in _db_tree_put on
+ * `kill` with [arg0 < 1, arg1 == 9] and [arg0 < 1, arg2 == 0]. Not every
+ * such profile hangs it; for the message when one does. NULL if none. */
+const char *seccomp_profile_loop_suspect(const struct sc_profile *p);
 /* "fail with EPERM (1)", "allow", "kill the process"... */
 void seccomp_action_describe(uint32_t action, char *buf, size_t len);
 /* "x86_64", "x86 (int 0x80)"... */

@@ -42,13 +42,17 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -199,6 +203,96 @@ int seccomp_filter_compile_profile(const struct sc_profile *p, struct seccomp_bp
   return 0;
 }
 
+/* libseccomp 2.5 may never return on some profiles (seccomp-profile.h's
+ * seccomp_profile_loop_suspect), and a hutch that hangs on its input is
+ * worse than one that refuses it. So a profile that is not in the cache
+ * is compiled in a child of ours, under a limit of CPU time, which writes
+ * the programs back on a pipe (the error, then the count, the flags, the
+ * lengths, the instructions); a child that spins is killed by the kernel
+ * (SIGXCPU, then SIGKILL) and the profile refused. The default profile
+ * compiles in some 10 ms here, the largest ones in well under a second. */
+#define COMPILE_CPU_SECONDS 4
+#define ANSWER_MAX \
+  (sizeof(struct error) + sizeof(struct seccomp_bpf) + SECCOMP_MAX_PROGS * BPF_MAXINSNS * sizeof(struct sock_filter))
+
+static void compile_child(const struct sc_profile *p, int fd) __attribute__((noreturn));
+static void compile_child(const struct sc_profile *p, int fd)
+{
+  struct rlimit cpu = {COMPILE_CPU_SECONDS, COMPILE_CPU_SECONDS + 1};
+  setrlimit(RLIMIT_CPU, &cpu);
+  struct error e = {0};
+  struct seccomp_bpf b = {0};
+  int r = seccomp_filter_compile_profile(p, &b, &e);
+  bool ok = write_all(fd, &e, sizeof e) == 0;
+  if (r == 0) {
+    ok = ok && write_all(fd, &b.n, sizeof b.n) == 0 && write_all(fd, &b.flags, sizeof b.flags) == 0 &&
+         write_all(fd, b.len, sizeof b.len) == 0;
+    for (int i = 0; ok && i < b.n; i++)
+      ok = write_all(fd, b.prog[i], b.len[i] * sizeof(struct sock_filter)) == 0;
+  }
+  _exit(ok ? 0 : 1);
+}
+
+static int compile_guarded(const struct sc_profile *p, struct seccomp_bpf *out, struct error *err)
+{
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) < 0)
+    return error_set(err, errno, "pipe");
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(pipefd[0]);
+    compile_child(p, pipefd[1]);
+  }
+  close(pipefd[1]);
+  size_t len = 0;
+  _cleanup_free_ char *buf = pid < 0 ? NULL : read_fd(pipefd[0], ANSWER_MAX, &len);
+  close(pipefd[0]);
+  if (pid < 0)
+    return error_set(err, errno, "fork to compile the seccomp profile");
+  int ws = 0;
+  while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+    ;
+  if (WIFSIGNALED(ws) && (WTERMSIG(ws) == SIGXCPU || WTERMSIG(ws) == SIGKILL)) {
+    const char *call = seccomp_profile_loop_suspect(p);
+    char why[256] = "";
+    if (call)
+      snprintf(why, sizeof why, "; here `%s` has two rules with conditions, one comparing an argument by order", call);
+    bad(err, p, "", "libseccomp did not finish compiling it within %d s of CPU time (libseccomp 2.5 loops forever on "
+        "some profiles where one call has two rules with conditions and one compares by order: <, <=, >, >=%s)",
+        COMPILE_CPU_SECONDS, why);
+    error_fix(err, "merge that call's rules into one, or compare with SCMP_CMP_EQ or SCMP_CMP_MASKED_EQ");
+    return -ETIME;
+  }
+  /* What the child sent: its error, then, without one, the programs. */
+  struct seccomp_bpf b = {0};
+  size_t at = sizeof(struct error), head = at + sizeof b.n + sizeof b.flags + sizeof b.len;
+  if (!buf || len < at || !WIFEXITED(ws))
+    return error_set(err, 0, "compiling the seccomp profile failed (the compiler's process ended with status %d)", ws);
+  memcpy(err, buf, sizeof *err);
+  if (err->msg[0])
+    return -EINVAL;
+  if (len < head)
+    return error_set(err, 0, "compiling the seccomp profile: a short answer (%zu bytes)", len);
+  memcpy(&b.n, buf + at, sizeof b.n);
+  memcpy(&b.flags, buf + at + sizeof b.n, sizeof b.flags);
+  memcpy(b.len, buf + at + sizeof b.n + sizeof b.flags, sizeof b.len);
+  at = head;
+  for (int i = 0; b.n >= 1 && b.n <= SECCOMP_MAX_PROGS && i < b.n; i++) {
+    size_t size = b.len[i] * sizeof(struct sock_filter);
+    if (b.len[i] == 0 || len - at < size)
+      break;
+    b.prog[i] = xmalloc(size);
+    memcpy(b.prog[i], buf + at, size);
+    at += size;
+  }
+  if (b.n < 1 || b.n > SECCOMP_MAX_PROGS || !b.prog[b.n - 1] || at != len) {
+    seccomp_filter_free(&b);
+    return error_set(err, 0, "compiling the seccomp profile: a malformed answer (%zu bytes)", len);
+  }
+  *out = b;
+  return 0;
+}
+
 /* The profile's text and the identity of the file it came from, read
  * through one descriptor. NULL if it cannot be read: seccomp_profile_load()
  * then says why. */
@@ -220,17 +314,16 @@ int seccomp_filter_compile(enum seccomp_mode mode, const char *profile_path, uin
   struct stat st;
   size_t len = 0;
   _cleanup_free_ char *text = read_profile(path, &st, &len);
-  /* The cache's directory is made only for a profile that could be read:
-   * bad input creates nothing. */
-  struct error ignored = {0};
+  /* The cache's directory is looked up, and made only to store a filter
+   * compiled: bad input creates nothing. */
   _cleanup_free_ char *dir = NULL;
-  bool cache = text && runtime_base(&dir, true, &ignored) == 0;
+  bool cache = text && runtime_cache_existing(&dir) == 0;
 
   /* The quick path: this very file, with this text, was compiled before. */
   struct seccomp_cache_key file_key = {0};
-  if (cache && text) {
+  if (text) {
     seccomp_cache_file_key_make(&st, text, len, caps, multiarch, &file_key);
-    if (seccomp_cache_load(dir, &file_key, out)) {
+    if (cache && seccomp_cache_load(dir, &file_key, out)) {
       seccomp_cache_key_free(&file_key);
       log_debug("seccomp: filter for `%s` from the cache, unparsed", path);
       return 0;
@@ -248,12 +341,18 @@ int seccomp_filter_compile(enum seccomp_mode mode, const char *profile_path, uin
     seccomp_profile_add_compat(&p);
   struct seccomp_cache_key key = {0};
   seccomp_cache_key_make(&p, &key);
-  if (!cache || !seccomp_cache_load(dir, &key, out)) {
-    r = seccomp_filter_compile_profile(&p, out, err);
-    if (r == 0 && cache)
-      seccomp_cache_store(dir, &key, out);
+  bool compiled = !cache || !seccomp_cache_load(dir, &key, out);
+  if (compiled)
+    r = compile_guarded(&p, out, err);
+  struct error ignored = {0};
+  if (r == 0 && text && !cache) {
+    free(dir);
+    dir = NULL;
+    cache = runtime_base(&dir, true, &ignored) == 0;
   }
-  if (r == 0 && file_key.len)
+  if (r == 0 && cache && compiled)
+    seccomp_cache_store(dir, &key, out);
+  if (r == 0 && cache && file_key.len)
     seccomp_cache_store(dir, &file_key, out);
   seccomp_cache_key_free(&file_key);
   seccomp_cache_key_free(&key);

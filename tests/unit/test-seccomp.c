@@ -33,6 +33,12 @@ int runtime_base(char **out, bool cache, struct error *err)
   return error_set(err, 0, "stub: no runtime directory in the unit test");
 }
 
+int runtime_cache_existing(char **out)
+{
+  (void) out;
+  return -ENOENT;
+}
+
 /* CPU time, not the wall clock: a loaded machine (or a sanitizer build)
  * must not fail the bound, which is there to catch the quadratic 33 s. */
 static double now_s(void)
