@@ -2,6 +2,7 @@
  * here as a value and is printed once. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -323,6 +324,12 @@ int main(int argc, char **argv)
 {
   log_start();
   proc_title_init(argc, argv);
+  /* A caller that ignores SIGCHLD (to have its own children reaped unseen)
+   * passes that on to us, and then every child of ours would vanish
+   * unwaited: init would never see the command end. Every process of
+   * hutch's, the command too, starts from the default, as in podman's
+   * containers. */
+  signal(SIGCHLD, SIG_DFL);
   /* 0, 1 and 2 open, whatever the caller left closed: otherwise the next
    * descriptor hutch opens would take one of their numbers, and a helper's
    * stdin or stderr would be that. */

@@ -55,13 +55,17 @@ int runtime_holder_dir(char **out, struct error *err)
   return base_named(out, "hutch-holder", "holder", true, err);
 }
 
-/* make_private_dir, or, without make, its checks of a directory that is
- * there (-ENOENT when it is not). */
+/* make_private_dir, or, without make, whether it is there as that would
+ * leave it (-ENOENT when it is not, -EPERM when it is not ours alone):
+ * nothing made, nothing changed. */
 static int private_dir(const char *path, bool make, struct error *err)
 {
-  if (!make && access(path, F_OK) < 0)
+  if (make)
+    return make_private_dir(path, err);
+  struct stat st;
+  if (lstat(path, &st) < 0)
     return -ENOENT;
-  return make_private_dir(path, err);
+  return S_ISDIR(st.st_mode) && st.st_uid == getuid() && !(st.st_mode & 0077) ? 0 : -EPERM;
 }
 
 static int base_named(char **out, const char *xdg_name, const char *tmp_name, bool make, struct error *err)

@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -209,8 +210,9 @@ int seccomp_filter_compile_profile(const struct sc_profile *p, struct seccomp_bp
  * is compiled in a child of ours, under a limit of CPU time, which writes
  * the programs back on a pipe (the error, then the count, the flags, the
  * lengths, the instructions); a child that spins is killed by the kernel
- * (SIGXCPU, then SIGKILL) and the profile refused. The default profile
- * compiles in some 10 ms here, the largest ones in well under a second. */
+ * (SIGKILL at the limit: no core dump) and the profile refused. The default
+ * profile compiles in some 10 ms here, the largest ones in well under a
+ * second. */
 #define COMPILE_CPU_SECONDS 4
 #define ANSWER_MAX \
   (sizeof(struct error) + sizeof(struct seccomp_bpf) + SECCOMP_MAX_PROGS * BPF_MAXINSNS * sizeof(struct sock_filter))
@@ -218,8 +220,10 @@ int seccomp_filter_compile_profile(const struct sc_profile *p, struct seccomp_bp
 static void compile_child(const struct sc_profile *p, int fd) __attribute__((noreturn));
 static void compile_child(const struct sc_profile *p, int fd)
 {
-  struct rlimit cpu = {COMPILE_CPU_SECONDS, COMPILE_CPU_SECONDS + 1};
+  /* Soft and hard limits alike: SIGKILL, not SIGXCPU's core dump. */
+  struct rlimit cpu = {COMPILE_CPU_SECONDS, COMPILE_CPU_SECONDS};
   setrlimit(RLIMIT_CPU, &cpu);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   struct error e = {0};
   struct seccomp_bpf b = {0};
   int r = seccomp_filter_compile_profile(p, &b, &e);
@@ -246,12 +250,12 @@ static int compile_guarded(const struct sc_profile *p, struct seccomp_bpf *out, 
   close(pipefd[1]);
   size_t len = 0;
   _cleanup_free_ char *buf = pid < 0 ? NULL : read_fd(pipefd[0], ANSWER_MAX, &len);
+  int e = errno, ws = 0;
   close(pipefd[0]);
-  if (pid < 0)
-    return error_set(err, errno, "fork to compile the seccomp profile");
-  int ws = 0;
-  while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+  while (pid > 0 && waitpid(pid, &ws, 0) < 0 && errno == EINTR)
     ;
+  if (pid < 0)
+    return error_set(err, e, "fork to compile the seccomp profile");
   if (WIFSIGNALED(ws) && (WTERMSIG(ws) == SIGXCPU || WTERMSIG(ws) == SIGKILL)) {
     const char *call = seccomp_profile_loop_suspect(p);
     char why[256] = "";
@@ -267,7 +271,8 @@ static int compile_guarded(const struct sc_profile *p, struct seccomp_bpf *out, 
   struct seccomp_bpf b = {0};
   size_t at = sizeof(struct error), head = at + sizeof b.n + sizeof b.flags + sizeof b.len;
   if (!buf || len < at || !WIFEXITED(ws))
-    return error_set(err, 0, "compiling the seccomp profile failed (the compiler's process ended with status %d)", ws);
+    return error_set(err, 0, "compiling the seccomp profile failed: its process ended %s %d",
+                     WIFSIGNALED(ws) ? "by signal" : "with status", WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
   memcpy(err, buf, sizeof *err);
   if (err->msg[0])
     return -EINVAL;
@@ -276,16 +281,18 @@ static int compile_guarded(const struct sc_profile *p, struct seccomp_bpf *out, 
   memcpy(&b.n, buf + at, sizeof b.n);
   memcpy(&b.flags, buf + at + sizeof b.n, sizeof b.flags);
   memcpy(b.len, buf + at + sizeof b.n + sizeof b.flags, sizeof b.len);
+  if (b.n < 1 || b.n > SECCOMP_MAX_PROGS)
+    return error_set(err, 0, "compiling the seccomp profile: a malformed answer (%d programs)", b.n);
   at = head;
-  for (int i = 0; b.n >= 1 && b.n <= SECCOMP_MAX_PROGS && i < b.n; i++) {
+  for (int i = 0; i < b.n; i++) {
     size_t size = b.len[i] * sizeof(struct sock_filter);
-    if (b.len[i] == 0 || len - at < size)
+    if (b.len[i] == 0 || b.len[i] > BPF_MAXINSNS || len - at < size)
       break;
     b.prog[i] = xmalloc(size);
     memcpy(b.prog[i], buf + at, size);
     at += size;
   }
-  if (b.n < 1 || b.n > SECCOMP_MAX_PROGS || !b.prog[b.n - 1] || at != len) {
+  if (!b.prog[b.n - 1] || at != len) {
     seccomp_filter_free(&b);
     return error_set(err, 0, "compiling the seccomp profile: a malformed answer (%zu bytes)", len);
   }

@@ -5,7 +5,7 @@
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
 signals="INT TERM HUP QUIT USR1 USR2 WINCH"
-plan $((2 * 7 + 2))
+plan $((2 * 7 + 4))
 
 root=$(busybox_layers)
 # Job control: background jobs then keep SIGINT and SIGQUIT (a shell without
@@ -63,5 +63,16 @@ if start_trapping "" "$f"; then
 else
     not_ok "SIGTERM to hutch kills an untrapping command: 143" "$(cat "$f")"
 fi
+# A caller that ignores SIGCHLD (so that its own children are reaped
+# unseen) passes that on to hutch: hutch hung there for ever, its init
+# never seeing the command end. Without a keeper, and with one.
+for how in "" "--upper disk"; do
+    # shellcheck disable=SC2086
+    run timeout -k 5 15 python3 -c 'import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])' "$HUTCH" run $how "$root" /bin/sh -c 'echo ran; exit 7'
+    is "$rc/$out" "7/ran" "hutch run ${how:+$how }started with SIGCHLD ignored: the command's status (was: hutch hung)"
+    [ "$rc" = 7 ] && n_started=$((n_started + 1))
+done
 # Only sandboxes that ran can have left something behind.
-given test "$((n_started + n_ignored))" = 8 -- assert_clean "nothing is left behind after the signals"
+given test "$((n_started + n_ignored))" = 10 -- assert_clean "nothing is left behind after the signals"
