@@ -22,6 +22,7 @@
 #include "caps.h"
 #include "landlock.h"
 #include "limits.h"
+#include "proc.h"
 #include "exec.h"
 #include "seccomp.h"
 #include "sockact.h"
@@ -63,6 +64,7 @@ void exec_command(struct launch *l, int errfd, int slave, int go_sock)
     signal(SIGPIPE, SIG_IGN);
   else
     signal(SIGPIPE, SIG_DFL);
+  umask(proc_umask_caller());
   prctl(PR_SET_PDEATHSIG, SIGKILL);
 
   /* A session of its own: without a terminal, the command has no controlling

@@ -330,6 +330,7 @@ int main(int argc, char **argv)
    * hutch's, the command too, starts from the default, as in podman's
    * containers. */
   signal(SIGCHLD, SIG_DFL);
+  proc_umask_own();
   /* 0, 1 and 2 open, whatever the caller left closed: otherwise the next
    * descriptor hutch opens would take one of their numbers, and a helper's
    * stdin or stderr would be that. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -231,6 +232,18 @@ int proc_pidfd_open(pid_t pid)
 int proc_pidfd_signal(int pidfd, int sig)
 {
   return (int) syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+static mode_t caller_umask = 022;
+
+void proc_umask_own(void)
+{
+  caller_umask = umask(022);
+}
+
+mode_t proc_umask_caller(void)
+{
+  return caller_umask;
 }
 
 void proc_kill(pid_t *pid, int sig)

@@ -75,6 +75,11 @@ int proc_wait(pid_t pid);
 int proc_siginfo_status(const siginfo_t *si);
 /* SIGKILL and reap; for helpers that hold no state worth a clean stop. */
 void proc_kill(pid_t *pid, int sig);
+/* hutch's own umask, 022, so that what it makes has the modes it asks for
+ * (a run directory 0700, not 0000 under the caller's 0777); the caller's,
+ * kept for the command (exec.c), which gets it back as without hutch. */
+void proc_umask_own(void);
+mode_t proc_umask_caller(void);
 
 /* In a child just forked from `parent`: die with signal sig when the parent
  * dies, and at once if it already has. */

@@ -5,7 +5,7 @@
 # named as one; pid 1's command line shows no host path.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 12
+plan 15
 
 root=$(busybox_layers)
 
@@ -60,3 +60,25 @@ if command -v pasta > /dev/null; then
 else
     skip "--log-level debug: pasta's messages in hutch's log" "pasta is not installed"
 fi
+
+# The caller's umask is the command's (as bwrap passes it on), not hutch's:
+# under umask 0777 hutch made its run base, cache and holder directories
+# mode 0000, and every launch after, whatever its umask, failed to make its
+# run directory there. Both paths: without a keeper, and with one.
+run_umask() {
+    (umask "$1" && shift && run_hutch "$@"; umask 022 && declare -p rc out err | sed 's/^declare /declare -g /' > "$TEST_TMP/umask.vars")
+    . "$TEST_TMP/umask.vars"
+}
+# A fresh XDG_RUNTIME_DIR: its directories are first made under 0777.
+mkdir -m 0700 "$TEST_TMP/xdg-umask"
+export XDG_RUNTIME_DIR=$TEST_TMP/xdg-umask
+run_umask 0777 run "$root" /bin/sh -c 'umask; echo ran'
+is "$rc/$out" "0/0777
+ran" "under umask 0777: the command runs, with that umask"
+run_umask 0777 run --upper disk "$root" /bin/sh -c 'umask; echo ran'
+is "$rc/$out" "0/0777
+ran" "under umask 0777, --upper disk (the keeper's run directory): the same"
+run_hutch run --upper disk "$root" /bin/sh -c 'umask; echo ran'
+is "$rc/$out" "0/0022
+ran" "the next launch, under umask 022, runs (was: mkdtemp in the run base: Permission denied)"
+export XDG_RUNTIME_DIR=$TEST_TMP/xdg
