@@ -169,7 +169,11 @@ int xnest_start(const struct xnest_plan *x, const char *run_dir, struct xnest *h
   snprintf(fdnum, sizeof fdnum, "%d", dfd[1]);
   char *const argv[] = {
     (char *) "Xephyr", (char *) "-displayfd", fdnum, (char *) "-auth", auth, (char *) "-nolisten", (char *) "tcp",
-    (char *) "-resizeable", (char *) "-screen", (char *) XNEST_SCREEN, (char *) "-title", x->title, NULL,
+    /* Without it, the server resets when its last client goes, and a
+     * client that connects meanwhile is refused: an app that opens a
+     * second connection as its first closes (a wrapper script, a toolkit's
+     * probe) would fail to start. */
+    (char *) "-noreset", (char *) "-resizeable", (char *) "-screen", (char *) XNEST_SCREEN, (char *) "-title", x->title, NULL,
   };
   struct proc_spawn ps = {
     .argv = argv, .keep = &dfd[1], .n_keep = 1, .out = PROC_DEBUG, .errout = PROC_DEBUG, .err_fd = -1,

@@ -17,11 +17,17 @@ free_display() {
 # start_xvfb N SIZE [XVFB-ARG...]: an Xvfb of the test's own on display :N,
 # one screen of SIZE (WIDTHxHEIGHTxDEPTH), with XVFB-ARGs (-auth FILE);
 # its log $TEST_TMP/xvfb-N.log; stopped when the script ends. Returns once
-# it listens.
+# it listens. -noreset: an X server resets when its last client goes, and a
+# client that connects meanwhile is refused ("Can't open display", or
+# "Invalid MIT-MAGIC-COOKIE-1 key" as the cookies are read again). The
+# tests' window() polls with xwininfo, a client that comes and goes, while
+# the app connects: that was the "first connection fails" seen in CI
+# (reproduced: 19 of 300 connections refused beside an xwininfo loop; 0
+# with -noreset).
 start_xvfb() {
     local n=$1 size=$2
     shift 2
-    Xvfb ":$n" -nolisten tcp "$@" -screen 0 "$size" > "$TEST_TMP/xvfb-$n.log" 2>&1 &
+    Xvfb ":$n" -nolisten tcp -noreset "$@" -screen 0 "$size" > "$TEST_TMP/xvfb-$n.log" 2>&1 &
     kill_on_exit $!
     wait_for_socket "/tmp/.X11-unix/X$n" 10 || bail_out "Xvfb :$n did not start: $(tail -n 3 "$TEST_TMP/xvfb-$n.log")"
 }

@@ -42,7 +42,9 @@ start() {
         # As in app.sh: once in a CI run (the sanitizers' build) the first
         # program here failed its own first connection to the test's Xvfb
         # (GTK: "Cannot open display"), before any window, and the next
-        # program connected. Try once more, and say so.
+        # program connected: the X server's reset as window()'s xwininfo
+        # left (app-lib.sh's start_xvfb now runs it with -noreset). Kept
+        # as a guard that says so if it comes back: try once more.
         [ -z "$win" ] && [ $attempt = 1 ] && grep -q "Cannot open display" "$TEST_TMP/$name.log" || break
         diag "hutch app $name: the program could not connect to the X server once ($(tail -n 3 "$TEST_TMP/$name.log")); again"
     done

@@ -99,9 +99,9 @@ for prog in xterm xclock xlogo; do
         st=$?
         # Once in a CI run (noholder setup, the suites in parallel) an X
         # client here failed its first connection to the test's Xvfb
-        # ("Can't open display"; not seen in 30 runs since, under load
-        # too). Its own connection failed, before any window: try once
-        # more, and say so.
+        # ("Can't open display"): the server's reset as window()'s
+        # xwininfo left, which start_xvfb's -noreset now prevents. Kept as a
+        # guard that says so if it comes back: try once more.
         [ -z "$win" ] && [ $attempt = 1 ] && grep -q "Can't open display" "$TEST_TMP/$prog.log" || break
         diag "hutch app $prog: the X client could not connect once ($(cat "$TEST_TMP/$prog.log")); again"
     done
