@@ -752,8 +752,12 @@ static bool self_check(const struct folder *fd, const struct arch_class *cls, si
 }
 
 struct sock_filter *seccomp_fold(struct sock_filter *const *prog, const unsigned short *len, int n,
-                                 unsigned short *out_len)
+                                 unsigned short *out_len, const char **why)
 {
+  const char *unused;
+  if (!why)
+    why = &unused;
+  *why = "no program";
   if (n < 1)
     return NULL;
   struct folder fd = {.prog = prog, .len = len, .n = n};
@@ -772,6 +776,7 @@ struct sock_filter *seccomp_fold(struct sock_filter *const *prog, const unsigned
     cls[n_cls].arch = fd.arches[done];
     ok = classify(&fd, &cls[n_cls++]);
   }
+  *why = ok ? "more architectures or constants than it keeps" : "an instruction outside the subset it reads";
   ok = ok && fd.n_arches < KS_MAX && fd.n_ks < KS_MAX;
 
   struct sock_filter *out = NULL;
@@ -790,6 +795,7 @@ struct sock_filter *seccomp_fold(struct sock_filter *const *prog, const unsigned
       ok = dispatch(&l, &cls[c]);
     }
     free(to);
+    *why = ok ? "the result would be longer than the kernel takes" : "a class of calls it cannot lay out";
     for (size_t i = 0; i < l.n_fix; i++)
       l.main.ins[l.fix[i].at].k = (uint32_t) (l.main.n + l.fix[i].block - l.fix[i].at - 1);
     size_t total = l.main.n + l.blocks.n;
@@ -799,6 +805,7 @@ struct sock_filter *seccomp_fold(struct sock_filter *const *prog, const unsigned
       if (l.blocks.n)
         memcpy(out + l.main.n, l.blocks.ins, l.blocks.n * sizeof *out);
       *out_len = (unsigned short) total;
+      *why = "its self-check against the programs found a difference";
       if (!self_check(&fd, cls, n_cls, out, *out_len)) {
         free(out);
         out = NULL;

@@ -11,10 +11,11 @@
 /* prog[0..n-1], in the order they would be loaded. Returns the folded
  * program (xmalloc'ed, *out_len instructions), or NULL when it cannot be
  * folded: an instruction outside the subset libseccomp writes, a result
- * too long, or a self-check that fails. The caller then loads the
- * programs as they are. */
+ * too long, or a self-check that fails; then *why (unless why is NULL)
+ * says which, for the debug log. The caller then loads the programs as
+ * they are. */
 struct sock_filter *seccomp_fold(struct sock_filter *const *prog, const unsigned short *len, int n,
-                                 unsigned short *out_len);
+                                 unsigned short *out_len, const char **why);
 
 /* One program's answer for one call, run as the kernel runs it, for the
  * subset seccomp_fold() handles; false outside it. */

@@ -190,9 +190,11 @@ int seccomp_filter_compile_profile(const struct sc_profile *p, struct seccomp_bp
   unsigned cost = 0;
   for (int i = 0; i < out->n; i++)
     cost += PROGRAM_COST + out->len[i];
-  struct sock_filter *one = seccomp_fold(out->prog, out->len, out->n, &len);
+  const char *why = NULL;
+  struct sock_filter *one = seccomp_fold(out->prog, out->len, out->n, &len, &why);
   if (!one || PROGRAM_COST + len >= cost) {
-    log_debug("seccomp: %d program(s) as libseccomp made them (%s)", out->n, one ? "folded, no shorter" : "not foldable");
+    log_debug("seccomp: %d program(s) as libseccomp made them (%s%s)", out->n,
+              one ? "folded, no shorter" : "not foldable: ", one ? "" : why);
     free(one);
     return 0;
   }

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void same_answers(const struct seccomp_bpf *raw, const uint8_t *data, size_t size)
 {
   unsigned short len = 0;
-  struct sock_filter *one = seccomp_fold(raw->prog, raw->len, raw->n, &len);
+  struct sock_filter *one = seccomp_fold(raw->prog, raw->len, raw->n, &len, NULL);
   if (!one)
     return;
   uint32_t ks[512];

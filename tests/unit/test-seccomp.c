@@ -383,7 +383,7 @@ static void same_answers(const struct sc_profile *p, const char *desc, unsigned 
    * loaded (no cheaper) still tests it. */
   unsigned short one_len = 0;
   struct seccomp_bpf one = {.n = 1, .flags = raw.flags};
-  one.prog[0] = seccomp_fold(raw.prog, raw.len, raw.n, &one_len);
+  one.prog[0] = seccomp_fold(raw.prog, raw.len, raw.n, &one_len, NULL);
   one.len[0] = one_len;
   tap_ok(one.prog[0] != NULL, "%s: the programs fold (%u instructions)", desc, one_len);
   static uint32_t ks[8192];
