@@ -51,6 +51,7 @@ int main(int argc, char **argv)
 {
   log_start();
   proc_title_init(argc, argv);
+  proc_umask_own();
   struct error err = {0};
   int r;
   /* hutch-import [--root DIR] import|pull ARGS...; hutch's cmd_import

@@ -368,7 +368,8 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int layer, 
   }
   case AE_IFIFO:
     clear_name(dir, name, false);
-    if (mknodat(dir, name, S_IFIFO | mode, 0) < 0)
+    /* mknodat's mode is masked by the umask: set it as the layer says. */
+    if (mknodat(dir, name, S_IFIFO | mode, 0) < 0 || fchmodat(dir, name, mode, 0) < 0)
       return error_set(err, errno, "fifo `%s`", path);
     set_owner(dir, name, uid, gid, unmapped);
     return 0;

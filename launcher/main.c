@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "ctl.h"
@@ -229,6 +230,7 @@ static int cmd_import(int argc, char **argv)
   }
   for (int i = 0; i < argc; i++)
     args[n++] = argv[i];
+  umask(proc_umask_caller());  /* hutch-import keeps it as we do (proc.c) */
   execv(prog, args);
   fprintf(stderr, "hutch: cannot run `%s`: %s\nhutch: fix: reinstall hutch (meson install)\n", prog, strerror(errno));
   free(args);

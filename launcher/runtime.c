@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "util.h"
 
 static int make_private_dir(const char *path, struct error *err)
@@ -32,7 +33,10 @@ static int make_private_dir(const char *path, struct error *err)
   /* Under a shared /tmp someone else could have made it first. */
   if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
     return error_set(err, 0, "`%s` is not a directory owned by you\nremove it or set XDG_RUNTIME_DIR", path);
-  if ((st.st_mode & 0077) && chmod(path, 0700) < 0)
+  /* 0700 exactly: more would let others in, less (made 0000 under a
+   * caller's umask 0777 by hutch before it had its own umask) would lock
+   * us out. */
+  if ((st.st_mode & 07777) != 0700 && chmod(path, 0700) < 0)
     return error_set(err, errno, "chmod `%s`", path);
   return 0;
 }
@@ -113,8 +117,10 @@ int runtime_data_dir(char **out, struct error *err)
       return error_set(err, 0, "neither XDG_DATA_HOME nor HOME is set\nset HOME to your home directory");
     _cleanup_free_ char *local = xasprintf("%s/.local", home);
     share = xasprintf("%s/.local/share", home);
-    mkdir(local, 0755);
-    mkdir(share, 0755);
+    /* The user's own directories, as `mkdir -p` would make them: under
+     * the caller's umask, not hutch's (proc.c). */
+    mkdir(local, 0777 & ~proc_umask_caller());
+    mkdir(share, 0777 & ~proc_umask_caller());
   }
   _cleanup_free_ char *dir = xasprintf("%s/hutch", share);
   int r = make_private_dir(dir, err);

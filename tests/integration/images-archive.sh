@@ -10,7 +10,7 @@
 images_setup skopeo
 images_built_in import docker-archive:/nonexistent
 
-plan 22
+plan 23
 
 O=$TEST_TMP/oci
 {
@@ -103,6 +103,15 @@ is "$rc/$out/$(layer_dirs)" "0/done/3" \
     "tar:FILE NAME: an uncompressed tarball is the same layer as the gzipped one (named by its diff_id), stored once"
 run_hutch import "tar:$TEST_TMP/nonexistent.tar" none
 check "tarball: a file that is not there is refused" refused "nonexistent.tar"
+# A FIFO keeps the mode the archive gives it: mknod's mode goes through
+# the umask (hutch's own 022 would make 0666 0644).
+mkdir -p "$TEST_TMP/fifo-root/run"
+cp -a "$(base_layer)/." "$TEST_TMP/fifo-root/"
+mkfifo -m 0666 "$TEST_TMP/fifo-root/run/pipe"
+tar -C "$TEST_TMP/fifo-root" -cf "$TEST_TMP/fifo.tar" . || bail_out "tar failed"
+run_hutch import "tar:$TEST_TMP/fifo.tar" fifo:1
+run_hutch run --overlay kernel fifo:1 /bin/sh -c 'stat -c "%A" /run/pipe'
+is "$rc/$out" "0/prw-rw-rw-" "tarball: a FIFO keeps its mode (0666), whatever the umask"
 
 # ------------------------------------------------- run SOURCE directly
 export XDG_DATA_HOME=$TEST_TMP/data-run

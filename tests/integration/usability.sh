@@ -5,7 +5,7 @@
 # named as one; pid 1's command line shows no host path.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 15
+plan 17
 
 root=$(busybox_layers)
 
@@ -64,21 +64,23 @@ fi
 # The caller's umask is the command's (as bwrap passes it on), not hutch's:
 # under umask 0777 hutch made its run base, cache and holder directories
 # mode 0000, and every launch after, whatever its umask, failed to make its
-# run directory there. Both paths: without a keeper, and with one.
-run_umask() {
-    (umask "$1" && shift && run_hutch "$@"; umask 022 && declare -p rc out err | sed 's/^declare /declare -g /' > "$TEST_TMP/umask.vars")
-    . "$TEST_TMP/umask.vars"
-}
-# A fresh XDG_RUNTIME_DIR: its directories are first made under 0777.
+# run directory there. Both paths: without a keeper, and with one. In a
+# fresh XDG_RUNTIME_DIR: its directories are first made under 0777.
 mkdir -m 0700 "$TEST_TMP/xdg-umask"
 export XDG_RUNTIME_DIR=$TEST_TMP/xdg-umask
-run_umask 0777 run "$root" /bin/sh -c 'umask; echo ran'
+under_umask() { run sh -c 'umask "$1"; shift; exec "$@"' sh "$@"; }
+under_umask 0777 "$HUTCH" run "$root" /bin/sh -c 'umask; echo ran'
 is "$rc/$out" "0/0777
 ran" "under umask 0777: the command runs, with that umask"
-run_umask 0777 run --upper disk "$root" /bin/sh -c 'umask; echo ran'
+under_umask 0777 "$HUTCH" run --upper disk "$root" /bin/sh -c 'umask; echo ran'
 is "$rc/$out" "0/0777
 ran" "under umask 0777, --upper disk (the keeper's run directory): the same"
 run_hutch run --upper disk "$root" /bin/sh -c 'umask; echo ran'
 is "$rc/$out" "0/0022
 ran" "the next launch, under umask 022, runs (was: mkdtemp in the run base: Permission denied)"
+# A run base that an older hutch left mode 0000 is mended.
+chmod 000 "$XDG_RUNTIME_DIR/hutch"
+run_hutch run --upper disk "$root" /bin/sh -c 'echo ran'
+is "$rc/$out/$(stat -c %a "$XDG_RUNTIME_DIR/hutch")" "0/ran/700" "a run base left mode 0000 is made 0700 again, and the launch runs"
+given ran 0 ran -- is "$(find "$XDG_RUNTIME_DIR/hutch" -mindepth 1)" "" "the launches under umask 0777 left no run directory"
 export XDG_RUNTIME_DIR=$TEST_TMP/xdg
