@@ -179,21 +179,26 @@ static char *cache_path(const char *dir, const struct seccomp_cache_key *k)
 
 #define CACHE_MAGIC "hutch seccomp cache 2\n"  /* 2: folded filters */
 
-bool seccomp_cache_load(const char *dir, const struct seccomp_cache_key *k, struct seccomp_bpf *out)
+int seccomp_bpf_write(int fd, const struct seccomp_bpf *bpf)
 {
-  _cleanup_free_ char *path = cache_path(dir, k);
-  _cleanup_close_ int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-  size_t len;
-  _cleanup_free_ char *data = fd >= 0 ? read_fd(fd, SECCOMP_CACHE_MAX, &len) : NULL;
-  size_t mlen = strlen(CACHE_MAGIC), off = mlen + k->len;
-  uint32_t hdr[4];  /* flags, n, len[0], len[1] */
-  if (!data || len < off + sizeof hdr || memcmp(data, CACHE_MAGIC, mlen) || memcmp(data + mlen, k->data, k->len))
+  uint32_t hdr[2 + SECCOMP_MAX_PROGS] = {bpf->flags, (uint32_t) bpf->n};  /* flags, n, len[0], len[1] */
+  for (int i = 0; i < bpf->n && i < SECCOMP_MAX_PROGS; i++)
+    hdr[2 + i] = bpf->len[i];
+  int r = write_all(fd, hdr, sizeof hdr);
+  for (int i = 0; i < bpf->n && r == 0; i++)
+    r = write_all(fd, bpf->prog[i], bpf->len[i] * sizeof(struct sock_filter));
+  return r;
+}
+
+bool seccomp_bpf_read(const char *data, size_t len, struct seccomp_bpf *out)
+{
+  uint32_t hdr[2 + SECCOMP_MAX_PROGS];
+  if (len < sizeof hdr)
     return false;
-  memcpy(hdr, data + off, sizeof hdr);
-  off += sizeof hdr;
+  memcpy(hdr, data, sizeof hdr);
   if (hdr[1] > SECCOMP_MAX_PROGS)
     return false;
-  size_t need = 0;
+  size_t off = sizeof hdr, need = 0;
   for (uint32_t i = 0; i < hdr[1]; i++) {
     if (hdr[2 + i] == 0 || hdr[2 + i] > BPF_MAXINSNS)
       return false;
@@ -201,7 +206,7 @@ bool seccomp_cache_load(const char *dir, const struct seccomp_cache_key *k, stru
   }
   if (len != off + need)
     return false;
-  out->flags = hdr[0];
+  *out = (struct seccomp_bpf) {.flags = hdr[0]};
   for (uint32_t i = 0; i < hdr[1]; i++) {
     size_t bytes = hdr[2 + i] * sizeof(struct sock_filter);
     out->prog[i] = xmalloc(bytes);
@@ -210,6 +215,19 @@ bool seccomp_cache_load(const char *dir, const struct seccomp_cache_key *k, stru
     off += bytes;
     out->n++;
   }
+  return true;
+}
+
+bool seccomp_cache_load(const char *dir, const struct seccomp_cache_key *k, struct seccomp_bpf *out)
+{
+  _cleanup_free_ char *path = cache_path(dir, k);
+  _cleanup_close_ int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+  size_t len;
+  _cleanup_free_ char *data = fd >= 0 ? read_fd(fd, SECCOMP_CACHE_MAX, &len) : NULL;
+  size_t mlen = strlen(CACHE_MAGIC), off = mlen + k->len;
+  if (!data || len < off || memcmp(data, CACHE_MAGIC, mlen) || memcmp(data + mlen, k->data, k->len) ||
+      !seccomp_bpf_read(data + off, len - off, out))
+    return false;
   /* Used now: the last to be pruned. */
   futimens(fd, NULL);
   return true;
@@ -222,11 +240,8 @@ void seccomp_cache_store(const char *dir, const struct seccomp_cache_key *k, con
   _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0)
     return;
-  uint32_t hdr[4] = {bpf->flags, (uint32_t) bpf->n, bpf->n > 0 ? bpf->len[0] : 0, bpf->n > 1 ? bpf->len[1] : 0};
   bool ok = write_all(fd, CACHE_MAGIC, strlen(CACHE_MAGIC)) == 0 && write_all(fd, k->data, k->len) == 0 &&
-            write_all(fd, hdr, sizeof hdr) == 0;
-  for (int i = 0; i < bpf->n && ok; i++)
-    ok = write_all(fd, bpf->prog[i], bpf->len[i] * sizeof(struct sock_filter)) == 0;
+            seccomp_bpf_write(fd, bpf) == 0;
   /* Renamed into place whole, so a reader never sees half a filter. */
   if (!ok || rename(tmp, path) < 0)
     unlink(tmp);

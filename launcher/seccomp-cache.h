@@ -36,6 +36,12 @@ bool seccomp_cache_load(const char *dir, const struct seccomp_cache_key *k, stru
 /* Store a filter, then prune dir to SECCOMP_CACHE_KEEP entries. Best
  * effort: a cache that cannot be written costs time, nothing else. */
 void seccomp_cache_store(const char *dir, const struct seccomp_cache_key *k, const struct seccomp_bpf *bpf);
+/* A compiled filter as bytes, as the cache keeps it after its key (and as
+ * seccomp.c's compiling child hands it back): the flags, the count and
+ * the lengths, then the instructions. Write: 0 or a negative errno. Read:
+ * data[0..len) must be one filter exactly; out is set only when it is. */
+int seccomp_bpf_write(int fd, const struct seccomp_bpf *bpf);
+bool seccomp_bpf_read(const char *data, size_t len, struct seccomp_bpf *out);
 /* Remove all but the `keep` most recently used filters in dir, and
  * temporary files a killed hutch left. Returns how many it removed. */
 size_t seccomp_cache_prune(const char *dir, size_t keep);

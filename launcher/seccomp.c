@@ -48,7 +48,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -57,6 +56,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "proc.h"
 #include "runtime.h"
 #include "seccomp-cache.h"
 #include "seccomp-fold.h"
@@ -210,32 +210,25 @@ int seccomp_filter_compile_profile(const struct sc_profile *p, struct seccomp_bp
  * seccomp_profile_loop_suspect), and a hutch that hangs on its input is
  * worse than one that refuses it. So a profile that is not in the cache
  * is compiled in a child of ours, under a limit of CPU time, which writes
- * the programs back on a pipe (the error, then the count, the flags, the
- * lengths, the instructions); a child that spins is killed by the kernel
+ * back on a pipe its error, then the filter as the cache keeps it
+ * (seccomp-cache.c's seccomp_bpf_write); a child that spins is killed by the kernel
  * (SIGKILL at the limit: no core dump) and the profile refused. The default
  * profile compiles in some 10 ms here, the largest ones in well under a
  * second. */
 #define COMPILE_CPU_SECONDS 4
-#define ANSWER_MAX \
-  (sizeof(struct error) + sizeof(struct seccomp_bpf) + SECCOMP_MAX_PROGS * BPF_MAXINSNS * sizeof(struct sock_filter))
+#define ANSWER_MAX (sizeof(struct error) + 64 + SECCOMP_MAX_PROGS * BPF_MAXINSNS * sizeof(struct sock_filter))
 
-static void compile_child(const struct sc_profile *p, int fd) __attribute__((noreturn));
-static void compile_child(const struct sc_profile *p, int fd)
+static void compile_child(const struct sc_profile *p, pid_t parent, int fd) __attribute__((noreturn));
+static void compile_child(const struct sc_profile *p, pid_t parent, int fd)
 {
   /* Soft and hard limits alike: SIGKILL, not SIGXCPU's core dump. */
   struct rlimit cpu = {COMPILE_CPU_SECONDS, COMPILE_CPU_SECONDS};
   setrlimit(RLIMIT_CPU, &cpu);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  proc_die_with_parent(parent, SIGKILL);
   struct error e = {0};
   struct seccomp_bpf b = {0};
   int r = seccomp_filter_compile_profile(p, &b, &e);
-  bool ok = write_all(fd, &e, sizeof e) == 0;
-  if (r == 0) {
-    ok = ok && write_all(fd, &b.n, sizeof b.n) == 0 && write_all(fd, &b.flags, sizeof b.flags) == 0 &&
-         write_all(fd, b.len, sizeof b.len) == 0;
-    for (int i = 0; ok && i < b.n; i++)
-      ok = write_all(fd, b.prog[i], b.len[i] * sizeof(struct sock_filter)) == 0;
-  }
+  bool ok = write_all(fd, &e, sizeof e) == 0 && (r < 0 || seccomp_bpf_write(fd, &b) == 0);
   _exit(ok ? 0 : 1);
 }
 
@@ -244,10 +237,10 @@ static int compile_guarded(const struct sc_profile *p, struct seccomp_bpf *out, 
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) < 0)
     return error_set(err, errno, "pipe");
-  pid_t pid = fork();
+  pid_t parent = getpid(), pid = fork();
   if (pid == 0) {
     close(pipefd[0]);
-    compile_child(p, pipefd[1]);
+    compile_child(p, parent, pipefd[1]);
   }
   close(pipefd[1]);
   size_t len = 0;
@@ -269,36 +262,15 @@ static int compile_guarded(const struct sc_profile *p, struct seccomp_bpf *out, 
     error_fix(err, "merge that call's rules into one, or compare with SCMP_CMP_EQ or SCMP_CMP_MASKED_EQ");
     return -ETIME;
   }
-  /* What the child sent: its error, then, without one, the programs. */
-  struct seccomp_bpf b = {0};
-  size_t at = sizeof(struct error), head = at + sizeof b.n + sizeof b.flags + sizeof b.len;
-  if (!buf || len < at || !WIFEXITED(ws))
+  /* What the child sent: its error, then, without one, the filter. */
+  if (!buf || len < sizeof *err || !WIFEXITED(ws))
     return error_set(err, 0, "compiling the seccomp profile failed: its process ended %s %d",
                      WIFSIGNALED(ws) ? "by signal" : "with status", WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
   memcpy(err, buf, sizeof *err);
   if (err->msg[0])
     return -EINVAL;
-  if (len < head)
-    return error_set(err, 0, "compiling the seccomp profile: a short answer (%zu bytes)", len);
-  memcpy(&b.n, buf + at, sizeof b.n);
-  memcpy(&b.flags, buf + at + sizeof b.n, sizeof b.flags);
-  memcpy(b.len, buf + at + sizeof b.n + sizeof b.flags, sizeof b.len);
-  if (b.n < 1 || b.n > SECCOMP_MAX_PROGS)
-    return error_set(err, 0, "compiling the seccomp profile: a malformed answer (%d programs)", b.n);
-  at = head;
-  for (int i = 0; i < b.n; i++) {
-    size_t size = b.len[i] * sizeof(struct sock_filter);
-    if (b.len[i] == 0 || b.len[i] > BPF_MAXINSNS || len - at < size)
-      break;
-    b.prog[i] = xmalloc(size);
-    memcpy(b.prog[i], buf + at, size);
-    at += size;
-  }
-  if (!b.prog[b.n - 1] || at != len) {
-    seccomp_filter_free(&b);
+  if (!seccomp_bpf_read(buf + sizeof *err, len - sizeof *err, out) || out->n < 1)
     return error_set(err, 0, "compiling the seccomp profile: a malformed answer (%zu bytes)", len);
-  }
-  *out = b;
   return 0;
 }
 

@@ -83,6 +83,7 @@ browser() {
         # server, once (seen in the sanitizers' CI runs), gets one more try.
         [ -z "$win" ] && [ $attempt = 1 ] && grep -qi "open display\|Missing X server" "$TEST_TMP/$name.log" || break
         diag "hutch app $name: the program could not connect to the X server once ($(tail -n 3 "$TEST_TMP/$name.log")); again"
+        kill -TERM "$pid" 2> /dev/null
         wait_exit "$pid" 20 > /dev/null
     done
     [ -n "$win" ] || diag "hutch app $name: no window; it said: $(tail -n 5 "$TEST_TMP/$name.log")"
