@@ -80,13 +80,17 @@ printf '%s\n' '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
   {"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_LT"}, {"index": 1, "value": 9, "op": "SCMP_CMP_EQ"}]},
   {"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_LT"}, {"index": 2, "value": 0, "op": "SCMP_CMP_EQ"}]}]}' \
     > "$TEST_TMP/loop.json"
-mkdir -m 0700 "$TEST_TMP/fresh-loop"
-start=$(date +%s)
-XDG_RUNTIME_DIR=$TEST_TMP/fresh-loop run timeout 60 "$HUTCH" run --seccomp "$TEST_TMP/loop.json" "$(busybox_layers)" /bin/echo ran
-s=$(( $(date +%s) - start ))
-if [ "$rc/$out" = 0/ran ]; then
-    skip_n 2 "a profile libseccomp never finishes" "this libseccomp ($(dpkg-query -W -f '${Version}' libseccomp2 2> /dev/null)) compiles it"
+# Known to loop in libseccomp 2.5.4, which hutch is built with here
+# (Debian 12, linked statically): asked of libseccomp's version, never of
+# hutch, which could pass a skip decided by its own answer.
+lsv=$(pkg-config --modversion libseccomp 2> /dev/null)
+if [ "$lsv" != 2.5.4 ]; then
+    skip_n 2 "a profile libseccomp never finishes" "libseccomp ${lsv:-unknown} here; the loop is known in 2.5.4"
 else
+    mkdir -m 0700 "$TEST_TMP/fresh-loop"
+    start=$(date +%s)
+    XDG_RUNTIME_DIR=$TEST_TMP/fresh-loop run timeout 60 "$HUTCH" run --seccomp "$TEST_TMP/loop.json" "$(busybox_layers)" /bin/echo ran
+    s=$(( $(date +%s) - start ))
     given test "$s" -lt 30 -- check "a profile libseccomp never finishes compiling: refused in $s s (exit $rc), naming the call (was: hutch hung)" \
         refused "\`kill\` has two rules with conditions"
     given refused "did not finish compiling" -- is "$(leftovers; find "$TEST_TMP/fresh-loop" -mindepth 1)" "" \
