@@ -328,7 +328,9 @@ static void cleanup(struct keeper *k, int status)
     if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) || relay(k, l->keeper_sock, l->parent_sock) < 0)
       break;
   }
-  portfwd_stop(&l->pf);
+  /* A signal hutch passes on (sent as a request) or the keeper's own
+   * (hutch died) ends the wait for the forwarder's last bytes. */
+  portfwd_stop(&l->pf, l->parent_sock, k->sigfd);
   log_stage("keeper", "sandbox ended");
   rootfs_unmount_overlay(&l->ov);
   log_stage("keeper", "unmount overlay");

@@ -15,8 +15,10 @@
  * with the keeper, and the keeper stops it when the sandbox ends: with
  * SIGTERM, on which it stops accepting and finishes the connections it
  * carries (what the sandbox sent just before it ended is still on its way
- * to the client) until their sandbox side is over, for at most FINISH_MS,
- * then with SIGKILL. It never
+ * to the client) until their sandbox side is over. A client that reads
+ * slowly gets all of it; one that stops reading for FINISH_IDLE_MS does
+ * not hold the sandbox's end, and the keeper waits FINISH_MAX_MS at most,
+ * or until hutch passes it a signal, then sends SIGKILL. It never
  * enters the sandbox's pid or mount namespace. The sandbox's server sees
  * connections coming from 127.0.0.1.
  */
@@ -47,10 +49,12 @@
 
 /* Asked for; the kernel may give less (fs.pipe-user-pages-soft). */
 #define PIPE_SIZE (256 << 10)
-/* How long the forwarder may take to finish its connections once the
- * sandbox has ended: a client that stopped reading must not hold the
- * sandbox's end. */
-#define FINISH_MS 2000
+/* Once the sandbox has ended: how long the forwarder waits for a client to
+ * take more of what the sandbox sent, and how long the keeper waits for
+ * the forwarder in all (a client that takes a byte now and then must not
+ * hold the sandbox's end for ever either). */
+#define FINISH_IDLE_MS 2000
+#define FINISH_MAX_MS 30000
 
 int portfwd_listen(const struct port_map *ports, size_t n_ports, struct portfwd *pf, struct error *err)
 {
@@ -115,6 +119,8 @@ static void *tag_side(struct conn *c, int side)
 }
 
 static struct conn *conns, *dead_list;
+/* When bytes last reached a client's socket (µs, monotonic). */
+static unsigned long long last_delivery;
 
 /* Close now, free later: the same batch of events may still name c. */
 static void conn_free(int ep, struct conn *c)
@@ -164,6 +170,8 @@ static int flow_pump(struct conn *c, int i)
       if (n > 0) {
         f->queued -= (size_t) n;
         progress = true;
+        if (i == 1)
+          last_delivery = now_usec();
       } else if (n < 0 && errno != EAGAIN) {
         return -1;
       }
@@ -256,12 +264,25 @@ static void forwarder_main(struct portfwd *pf, int stop_fd)
   bool stopping = false;
   struct epoll_event evs[64];
   while (!stopping || conns) {
-    int n = epoll_wait(ep, evs, 64, -1);
+    int timeout = -1;
+    if (stopping) {
+      unsigned long long idle_ms = (now_usec() - last_delivery) / 1000;
+      if (idle_ms >= FINISH_IDLE_MS) {
+        log_debug("the port forwarder: no client took any of the sandbox's last bytes for %d ms; closing", FINISH_IDLE_MS);
+        break;
+      }
+      timeout = (int) (FINISH_IDLE_MS - idle_ms);
+    }
+    int n = epoll_wait(ep, evs, 64, timeout);
     for (int k = 0; k < n; k++) {
       uint64_t d = evs[k].data.u64;
       if (d == TAG_STOP) {
-        /* No new connections; the open ones run to their end. */
+        /* No new connections; the open ones run to their end. The
+         * signalfd stays readable (level-triggered): out of the set, or
+         * every wait would return at once. */
         stopping = true;
+        last_delivery = now_usec();
+        epoll_ctl(ep, EPOLL_CTL_DEL, stop_fd, NULL);
         for (size_t i = 0; i < pf->n; i++)
           close_fd(&pf->listeners[i]);
         for (struct conn *c = conns, *next; c; c = next) {
@@ -369,13 +390,19 @@ int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err)
   return 0;
 }
 
-void portfwd_stop(struct portfwd *pf)
+void portfwd_stop(struct portfwd *pf, int wake_a, int wake_b)
 {
   if (pf->pid > 0) {
     _cleanup_close_ int pidfd = proc_pidfd_open(pf->pid);
-    struct pollfd p = {.fd = pidfd, .events = POLLIN};
-    if (pidfd >= 0 && kill(pf->pid, SIGTERM) == 0 && poll(&p, 1, FINISH_MS) == 0)
-      log_debug("the port forwarder did not finish its connections within %d ms: stopped", FINISH_MS);
+    struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN}, {.fd = wake_a, .events = POLLIN}, {.fd = wake_b, .events = POLLIN}};
+    int r = -1;
+    if (pidfd >= 0 && kill(pf->pid, SIGTERM) == 0)
+      while ((r = poll(p, 3, FINISH_MAX_MS)) < 0 && errno == EINTR)
+        ;
+    if (r == 0)
+      log_debug("the port forwarder did not finish its connections within %d ms: stopped", FINISH_MAX_MS);
+    else if (r > 0 && !p[0].revents)
+      log_debug("the port forwarder stopped before it finished its connections: hutch was told to stop");
   }
   proc_kill(&pf->pid, SIGKILL);
   portfwd_free(pf);

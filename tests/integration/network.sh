@@ -11,7 +11,7 @@
 # send a connection to the gateway to the real network.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 44
+plan 46
 root=$(busybox_layers)
 
 # fetch PORT [SECONDS] [PID]: GET / from 127.0.0.1:PORT, retrying until it
@@ -328,6 +328,74 @@ PY_
     is "$?/$got" "0/up-ok down-ok" "the forwarder carries 30 MiB up, a half-close, and 30 MB back to a late reader, byte for byte"
 else
     skip "the forwarder under load" "pasta or python3 missing"
+fi
+
+# A client of the tests below: connect() returns a connection on which the
+# sandbox's server has sent its first byte (hutch's forwarder accepts at
+# once, and closes again while nothing listens inside yet).
+cat > "$TEST_TMP/client.py" <<'PY_'
+import socket, time
+def connect(port):
+    for _ in range(100):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=20)
+            if s.recv(1, socket.MSG_PEEK):
+                return s
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("no-answer")
+PY_
+
+# --- A client that reads slowly but steadily gets all of the reply, however
+# long that takes after the sandbox ended (here 8 MB at about 2.5 MB/s:
+# the last MBs wait in the forwarder's sockets and pipe for seconds after
+# the sandbox's end; the forwarder used to be stopped after 2 s of that).
+if command -v pasta > /dev/null && command -v python3 > /dev/null; then
+    port=$(free_port)
+    "$HUTCH" run --network pasta -p "$port:80" "$root" nc -l -p 80 -e sh -c 'head -c 8000000 /dev/zero' \
+        < /dev/null > "$TEST_TMP/slow.log" 2>&1 &
+    pid=$!
+    got=$(PYTHONPATH=$TEST_TMP python3 - "$port" <<'PY_'
+import sys, time
+from client import connect
+s = connect(int(sys.argv[1]))
+back = bytearray()
+while chunk := s.recv(256 << 10):
+    back += chunk
+    time.sleep(0.1)
+print("all" if back == bytes(8000000) else f"short-{len(back)}")
+PY_
+)
+    wait_exit "$pid" 20
+    is "$?/$got" "0/all" "a client that reads slowly (256 KiB each 0.1 s) gets all 8 MB the sandbox sent before it ended"
+else
+    skip "a slow reader after the sandbox's end" "pasta or python3 missing"
+fi
+
+# --- ... but one that stops reading does not hold the sandbox's end: 2 s
+# after the last byte it took, the forwarder lets go. The server sends
+# without end in the background; the command ends after 1 s.
+if command -v pasta > /dev/null && command -v python3 > /dev/null; then
+    port=$(free_port)
+    "$HUTCH" run --network pasta -p "$port:80" "$root" nc -l -p 80 -e sh -c 'cat /dev/zero & sleep 1; exit 0' \
+        < /dev/null > "$TEST_TMP/stalled.log" 2>&1 &
+    pid=$!
+    PYTHONPATH=$TEST_TMP python3 - "$port" > "$TEST_TMP/stalled.client" <<'PY_' &
+import sys, time
+from client import connect
+s = connect(int(sys.argv[1]))
+print("connected", flush=True)
+time.sleep(30)
+PY_
+    reader=$!
+    wait_exit "$pid" 8
+    st=$?
+    kill "$reader" 2> /dev/null
+    wait "$reader" 2> /dev/null
+    is "$st/$(cat "$TEST_TMP/stalled.client")/$(cat "$TEST_TMP/stalled.log")" "0/connected/" "a client that stops reading: hutch ends with the command's status within 8 s (1 s of command, 2 s without a byte taken)"
+else
+    skip "a client that stops reading" "pasta or python3 missing"
 fi
 
 # --- ... and a client that keeps an idle connection open does not hold
