@@ -45,6 +45,8 @@ struct keeper {
                        * namespace, until the forwarder has it */
   int nsfds[SYNC_N_NAMESPACES]; /* a joinable sandbox's, for hutch exec */
   bool error_sent;    /* an ERROR already reached hutch */
+  bool stop_asked;    /* the sandbox was stopped (hutch stop, a signal
+                       * passed on, hutch gone): no wait for its clients */
 };
 
 /* Wait until fd is readable; -EINTR when the keeper is told to stop,
@@ -184,6 +186,9 @@ static int start_forwarder(struct keeper *k, struct error *err)
 {
   int r = portfwd_start(&k->l->pf, k->netns, err);
   close_fd(&k->netns);
+  /* The forwarder holds the listeners now: when it closes them, the
+   * ports refuse at once. */
+  portfwd_close_listeners(&k->l->pf);
   return r;
 }
 
@@ -229,6 +234,13 @@ static const struct {
 
 /* ---------------------------------------------------------------- serving */
 
+/* A signal the user sends to stop the sandbox (hutch passes on what it
+ * gets). */
+static bool stops(int sig)
+{
+  return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT || sig == SIGKILL;
+}
+
 static void answer(struct keeper *k, const struct sync_msg *m, int passfd)
 {
   struct launch *l = k->l;
@@ -243,10 +255,13 @@ static void answer(struct keeper *k, const struct sync_msg *m, int passfd)
     break;
   case SYNC_REQ_SIGNAL:
     value = kill(l->init_pid, m->value) < 0 ? -errno : 0;
+    if (stops(m->value))
+      k->stop_asked = true;
     break;
   case SYNC_REQ_STOP:
     /* Killing pid 1 kills the whole pid namespace. */
     value = kill(l->init_pid, SIGKILL) < 0 ? -errno : 0;
+    k->stop_asked = true;
     break;
   case SYNC_MAPPED:
   case SYNC_SANDBOX_PID:
@@ -297,8 +312,10 @@ static int serve(struct keeper *k)
       answer(k, &m, fd);
       close_fd(&fd);
     }
-    if (p[3].revents & POLLIN)
+    if (p[3].revents & POLLIN) {
+      k->stop_asked = true;
       return EXIT_HUTCH_FAILED;    /* hutch died (parent-death signal) or we were asked to stop */
+    }
     if (p[2].revents & POLLIN) {
       siginfo_t si = {0};
       if (waitid(P_PIDFD, (id_t) k->init_pidfd, &si, WEXITED) < 0)
@@ -307,6 +324,44 @@ static int serve(struct keeper *k)
       return proc_siginfo_status(&si);
     }
   }
+}
+
+/* After the sandbox's end, hutch's port forwarder carries what it sent to
+ * its clients, for as long as they keep taking it, FINISH_MAX_MS at most
+ * (a client that takes a byte now and then must not hold hutch for ever),
+ * unless the sandbox was stopped, or hutch is told to stop or goes away
+ * meanwhile. Requests that come meanwhile find the sandbox gone. */
+#define FINISH_MAX_MS 30000
+
+static void finish_forwarder(struct keeper *k)
+{
+  struct launch *l = k->l;
+  _cleanup_close_ int done = k->stop_asked ? -1 : portfwd_finish(&l->pf);
+  unsigned long long until = now_usec() + FINISH_MAX_MS * 1000ULL;
+  while (done >= 0) {
+    unsigned long long now = now_usec();
+    struct pollfd p[3] = {
+      {.fd = done, .events = POLLIN},
+      {.fd = l->parent_sock, .events = POLLIN},
+      {.fd = k->sigfd, .events = POLLIN},
+    };
+    int r = now < until ? poll(p, 3, (int) ((until - now) / 1000) + 1) : 0;
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r == 0)
+      log_debug("the port forwarder's clients did not take the sandbox's last bytes within %d ms", FINISH_MAX_MS);
+    if (r <= 0 || p[0].revents || p[2].revents)
+      break;
+    struct sync_msg m;
+    int fd = -1;
+    if (sync_recv(l->parent_sock, &m, &fd) < 0)
+      break;  /* hutch is gone */
+    close_fd(&fd);
+    if (m.type == SYNC_REQ_STOP || (m.type == SYNC_REQ_SIGNAL && stops(m.value)))
+      break;
+    sync_send(l->parent_sock, SYNC_REPLY, -ESRCH, -1);
+  }
+  portfwd_stop(&l->pf);
 }
 
 /* However the sandbox ended: nothing of it may outlive this function. */
@@ -328,9 +383,7 @@ static void cleanup(struct keeper *k, int status)
     if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) || relay(k, l->keeper_sock, l->parent_sock) < 0)
       break;
   }
-  /* A signal hutch passes on (sent as a request) or the keeper's own
-   * (hutch died) ends the wait for the forwarder's last bytes. */
-  portfwd_stop(&l->pf, l->parent_sock, k->sigfd);
+  finish_forwarder(k);
   log_stage("keeper", "sandbox ended");
   rootfs_unmount_overlay(&l->ov);
   log_stage("keeper", "unmount overlay");

@@ -16,9 +16,10 @@
  * SIGTERM, on which it stops accepting and finishes the connections it
  * carries (what the sandbox sent just before it ended is still on its way
  * to the client) until their sandbox side is over. A client that reads
- * slowly gets all of it; one that stops reading for FINISH_IDLE_MS does
- * not hold the sandbox's end, and the keeper waits FINISH_MAX_MS at most,
- * or until hutch passes it a signal, then sends SIGKILL. It never
+ * slowly gets all of it; once no client has taken anything for
+ * FINISH_IDLE_MS, the forwarder gives up, and so does it on SIGUSR1, which
+ * the keeper sends when it will wait no longer (keeper.c); a reply cut
+ * short ends with a reset. It never
  * enters the sandbox's pid or mount namespace. The sandbox's server sees
  * connections coming from 127.0.0.1.
  */
@@ -26,6 +27,7 @@
 #include "portfwd.h"
 
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <cap-ng.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -35,6 +37,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -49,12 +52,9 @@
 
 /* Asked for; the kernel may give less (fs.pipe-user-pages-soft). */
 #define PIPE_SIZE (256 << 10)
-/* Once the sandbox has ended: how long the forwarder waits for a client to
- * take more of what the sandbox sent, and how long the keeper waits for
- * the forwarder in all (a client that takes a byte now and then must not
- * hold the sandbox's end for ever either). */
+/* Once the sandbox has ended: how long the forwarder waits while no client
+ * takes any more of what the sandbox sent. */
 #define FINISH_IDLE_MS 2000
-#define FINISH_MAX_MS 30000
 
 int portfwd_listen(const struct port_map *ports, size_t n_ports, struct portfwd *pf, struct error *err)
 {
@@ -107,6 +107,7 @@ struct conn {
   struct flow flow[2]; /* flow[i] carries fd[i] -> fd[1 - i] */
   bool connecting;     /* the sandbox side's connect() is in progress */
   bool dead;           /* closed; freed once the current batch of events is done */
+  int outq;            /* after the sandbox's end: the host socket's unsent bytes, last seen */
   struct conn *prev, *next; /* the open ones (conns) */
   struct conn *next_dead;
 };
@@ -119,7 +120,9 @@ static void *tag_side(struct conn *c, int side)
 }
 
 static struct conn *conns, *dead_list;
-/* When bytes last reached a client's socket (µs, monotonic). */
+/* After the sandbox's end: when bytes last reached a client's socket (µs,
+ * monotonic). */
+static bool draining;
 static unsigned long long last_delivery;
 
 /* Close now, free later: the same batch of events may still name c. */
@@ -170,8 +173,10 @@ static int flow_pump(struct conn *c, int i)
       if (n > 0) {
         f->queued -= (size_t) n;
         progress = true;
-        if (i == 1)
+        if (i == 1 && draining) {
           last_delivery = now_usec();
+          ioctl(to, SIOCOUTQ, &c->outq);
+        }
       } else if (n < 0 && errno != EAGAIN) {
         return -1;
       }
@@ -230,27 +235,60 @@ static void accept_one(int ep, int listener, unsigned short target)
   }
 }
 
-/* epoll data of the signalfd (SIGTERM: the sandbox has ended), which no
- * listener's or connection's can be. */
-#define TAG_STOP UINT64_MAX
+/* epoll data of the signalfd, which no listener's or connection's can be:
+ * SIGTERM, the sandbox has ended (finish the connections); SIGUSR1, give
+ * up at once. */
+#define TAG_SIGNAL UINT64_MAX
+
+static void drop_input(struct conn *c)
+{
+  char buf[4096];
+  while (recv(c->fd[0], buf, sizeof buf, MSG_DONTWAIT) > 0)
+    ;
+}
 
 /* Once the sandbox has ended, a connection is over when its sandbox side
  * is: all it sent has reached the client's socket (or its connect never
  * went through). What the client sends from then on has nobody to read
- * it: what it has sent already is read and dropped first, so that the
- * close is not a reset, which could cost the client the end of the reply. */
+ * it, and passed on to the closed sandbox socket it would draw a reset
+ * that throws away the rest of the reply: it is read and dropped, and so
+ * is what it sent before, so that the close is not a reset either. */
 static bool over_after_sandbox(struct conn *c)
 {
-  if (!c->connecting && flow_pump(c, 1) == 0 && !c->flow[1].done)
-    return false;
-  char buf[4096];
-  while (recv(c->fd[0], buf, sizeof buf, MSG_DONTWAIT) > 0)
-    ;
-  return true;
+  drop_input(c);
+  return c->connecting || flow_pump(c, 1) < 0 || c->flow[1].done;
 }
 
-static void forwarder_main(struct portfwd *pf, int stop_fd) __attribute__((noreturn));
-static void forwarder_main(struct portfwd *pf, int stop_fd)
+/* Did a client take anything since the last look? Its socket's send queue
+ * shrinks as it reads, but the kernel wakes the forwarder only once a
+ * third of the queue is free: a slow reader can take bytes for longer
+ * than FINISH_IDLE_MS between two wakeups. */
+static bool clients_took_more(void)
+{
+  bool more = false;
+  for (struct conn *c = conns; c; c = c->next) {
+    int queued = 0;
+    if (ioctl(c->fd[0], SIOCOUTQ, &queued) == 0 && queued < c->outq)
+      more = true;
+    c->outq = queued;
+  }
+  return more;
+}
+
+/* A reply cut short must not look complete to its client: a reset, not
+ * an end of stream. */
+static void give_up(void) __attribute__((noreturn));
+static void give_up(void)
+{
+  struct linger reset = {.l_onoff = 1, .l_linger = 0};
+  for (struct conn *c = conns; c; c = c->next)
+    if (!c->flow[1].done)
+      setsockopt(c->fd[0], SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  _exit(0);
+}
+
+static void forwarder_main(struct portfwd *pf, int sig_fd) __attribute__((noreturn));
+static void forwarder_main(struct portfwd *pf, int sig_fd)
 {
   int ep = epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0)
@@ -259,32 +297,46 @@ static void forwarder_main(struct portfwd *pf, int stop_fd)
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (i << 1) | TAG_LISTENER};
     epoll_ctl(ep, EPOLL_CTL_ADD, pf->listeners[i], &ev);
   }
-  struct epoll_event stop = {.events = EPOLLIN, .data.u64 = TAG_STOP};
-  epoll_ctl(ep, EPOLL_CTL_ADD, stop_fd, &stop);
-  bool stopping = false;
+  struct epoll_event sig = {.events = EPOLLIN, .data.u64 = TAG_SIGNAL};
+  epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &sig);
   struct epoll_event evs[64];
-  while (!stopping || conns) {
+  while (!draining || conns) {
     int timeout = -1;
-    if (stopping) {
+    if (draining) {
       unsigned long long idle_ms = (now_usec() - last_delivery) / 1000;
       if (idle_ms >= FINISH_IDLE_MS) {
+        for (struct conn *c = conns; c; c = c->next)
+          flow_pump(c, 1);
+        if (clients_took_more() || (now_usec() - last_delivery) / 1000 < FINISH_IDLE_MS) {
+          last_delivery = now_usec();
+          continue;
+        }
         log_debug("the port forwarder: no client took any of the sandbox's last bytes for %d ms; closing", FINISH_IDLE_MS);
-        break;
+        give_up();
       }
       timeout = (int) (FINISH_IDLE_MS - idle_ms);
     }
     int n = epoll_wait(ep, evs, 64, timeout);
     for (int k = 0; k < n; k++) {
       uint64_t d = evs[k].data.u64;
-      if (d == TAG_STOP) {
-        /* No new connections; the open ones run to their end. The
-         * signalfd stays readable (level-triggered): out of the set, or
-         * every wait would return at once. */
-        stopping = true;
+      if (d == TAG_SIGNAL) {
+        struct signalfd_siginfo si;
+        if (read(sig_fd, &si, sizeof si) != sizeof si)
+          continue;
+        if (si.ssi_signo == SIGUSR1)
+          give_up();
+        if (draining)
+          continue;
+        /* No new connections (the keeper has closed its copies of the
+         * listeners: late clients are refused); the open ones run to their
+         * end. */
+        draining = true;
         last_delivery = now_usec();
-        epoll_ctl(ep, EPOLL_CTL_DEL, stop_fd, NULL);
-        for (size_t i = 0; i < pf->n; i++)
+        clients_took_more();  /* the send queues' first look */
+        for (size_t i = 0; i < pf->n; i++) {
+          epoll_ctl(ep, EPOLL_CTL_DEL, pf->listeners[i], NULL);
           close_fd(&pf->listeners[i]);
+        }
         for (struct conn *c = conns, *next; c; c = next) {
           next = c->next;
           if (over_after_sandbox(c))
@@ -293,7 +345,7 @@ static void forwarder_main(struct portfwd *pf, int stop_fd)
         continue;
       }
       if (d & TAG_LISTENER) {
-        if (stopping)
+        if (draining)
           continue;
         size_t i = (size_t) (d >> 1);
         accept_one(ep, pf->listeners[i], pf->targets[i]);
@@ -315,9 +367,9 @@ static void forwarder_main(struct portfwd *pf, int stop_fd)
       }
       if (c->connecting)
         continue;
-      if (flow_pump(c, 0) < 0 || flow_pump(c, 1) < 0 ||
-          (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN)) ||
-          (stopping && over_after_sandbox(c)))
+      if (draining ? over_after_sandbox(c)
+                   : flow_pump(c, 0) < 0 || flow_pump(c, 1) < 0 ||
+                     (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN)))
         conn_free(ep, c);
     }
     while (dead_list) {
@@ -359,16 +411,17 @@ static void forwarder_start(void *arg)
     _exit(1);
   }
   signal(SIGPIPE, SIG_IGN);
-  sigset_t term;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
-  sigprocmask(SIG_BLOCK, &term, NULL);
-  int stop_fd = signalfd(-1, &term, SFD_CLOEXEC);
-  if (stop_fd < 0) {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &sigs, NULL);
+  int sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
+  if (sig_fd < 0) {
     dprintf(STDERR_FILENO, "hutch: port forwarder: signalfd: %s\n", strerror(errno));
     _exit(1);
   }
-  forwarder_main(a->pf, stop_fd);
+  forwarder_main(a->pf, sig_fd);
 }
 
 int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err)
@@ -390,19 +443,24 @@ int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err)
   return 0;
 }
 
-void portfwd_stop(struct portfwd *pf, int wake_a, int wake_b)
+int portfwd_finish(struct portfwd *pf)
+{
+  if (pf->pid <= 0)
+    return -1;
+  int pidfd = proc_pidfd_open(pf->pid);
+  if (pidfd >= 0 && kill(pf->pid, SIGTERM) < 0)
+    close_fd(&pidfd);
+  return pidfd;
+}
+
+void portfwd_stop(struct portfwd *pf)
 {
   if (pf->pid > 0) {
+    /* Give up: the clients of replies cut short get a reset (give_up). */
     _cleanup_close_ int pidfd = proc_pidfd_open(pf->pid);
-    struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN}, {.fd = wake_a, .events = POLLIN}, {.fd = wake_b, .events = POLLIN}};
-    int r = -1;
-    if (pidfd >= 0 && kill(pf->pid, SIGTERM) == 0)
-      while ((r = poll(p, 3, FINISH_MAX_MS)) < 0 && errno == EINTR)
-        ;
-    if (r == 0)
-      log_debug("the port forwarder did not finish its connections within %d ms: stopped", FINISH_MAX_MS);
-    else if (r > 0 && !p[0].revents)
-      log_debug("the port forwarder stopped before it finished its connections: hutch was told to stop");
+    struct pollfd p = {.fd = pidfd, .events = POLLIN};
+    if (pidfd >= 0 && kill(pf->pid, SIGUSR1) == 0)
+      poll(&p, 1, 200);
   }
   proc_kill(&pf->pid, SIGKILL);
   portfwd_free(pf);

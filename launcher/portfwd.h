@@ -18,10 +18,13 @@ int portfwd_listen(const struct port_map *ports, size_t n_ports, struct portfwd 
 /* In the keeper, once init's network namespace is known: fork the forwarder
  * into it. */
 int portfwd_start(struct portfwd *pf, int netns_fd, struct error *err);
-/* Stop the forwarder once it has finished the connections it carries (a
- * client that stops reading for 2 s is left; 30 s at most), or at once
- * when wake_a or wake_b (-1: none) becomes readable; free everything. */
-void portfwd_stop(struct portfwd *pf, int wake_a, int wake_b);
+/* The sandbox has ended: the forwarder stops accepting and finishes the
+ * connections it carries (until no client has taken anything for 2 s).
+ * Returns a pidfd that becomes readable when it is done, or -1. */
+int portfwd_finish(struct portfwd *pf);
+/* Stop the forwarder now (replies not finished end with a reset) and free
+ * everything. */
+void portfwd_stop(struct portfwd *pf);
 /* Close the listeners and free the arrays (hutch's side). */
 void portfwd_free(struct portfwd *pf);
 /* Close hutch's copies of the listeners once the keeper holds them. */
