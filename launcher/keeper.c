@@ -45,8 +45,8 @@ struct keeper {
                        * namespace, until the forwarder has it */
   int nsfds[SYNC_N_NAMESPACES]; /* a joinable sandbox's, for hutch exec */
   bool error_sent;    /* an ERROR already reached hutch */
-  bool stop_asked;    /* the sandbox was stopped (hutch stop, a signal
-                       * passed on, hutch gone): no wait for its clients */
+  bool stop_asked;    /* hutch stop's kill, or hutch gone or told to stop:
+                       * no wait for the sandbox's clients */
 };
 
 /* Wait until fd is readable; -EINTR when the keeper is told to stop,
@@ -234,8 +234,8 @@ static const struct {
 
 /* ---------------------------------------------------------------- serving */
 
-/* A signal the user sends to stop the sandbox (hutch passes on what it
- * gets). */
+/* A signal that stops a sandbox: what Ctrl-C, kill or hutch stop send
+ * (passed on by hutch, or through the terminal). */
 static bool stops(int sig)
 {
   return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT || sig == SIGKILL;
@@ -255,8 +255,6 @@ static void answer(struct keeper *k, const struct sync_msg *m, int passfd)
     break;
   case SYNC_REQ_SIGNAL:
     value = kill(l->init_pid, m->value) < 0 ? -errno : 0;
-    if (stops(m->value))
-      k->stop_asked = true;
     break;
   case SYNC_REQ_STOP:
     /* Killing pid 1 kills the whole pid namespace. */
@@ -329,14 +327,18 @@ static int serve(struct keeper *k)
 /* After the sandbox's end, hutch's port forwarder carries what it sent to
  * its clients, for as long as they keep taking it, FINISH_MAX_MS at most
  * (a client that takes a byte now and then must not hold hutch for ever),
- * unless the sandbox was stopped, or hutch is told to stop or goes away
- * meanwhile. Requests that come meanwhile find the sandbox gone. */
+ * unless the sandbox was stopped (its command killed by a stopping signal,
+ * hutch stop's kill, hutch gone), or hutch is told to stop or goes away
+ * meanwhile. Other requests that come meanwhile find the sandbox gone. */
 #define FINISH_MAX_MS 30000
 
-static void finish_forwarder(struct keeper *k)
+static void finish_forwarder(struct keeper *k, int status)
 {
   struct launch *l = k->l;
-  _cleanup_close_ int done = k->stop_asked ? -1 : portfwd_finish(&l->pf);
+  /* Killed by such a signal (or ended by one it caught, 128+N): stopped,
+   * not ended by itself. */
+  bool stopped = k->stop_asked || (status > EXIT_SIGNAL_BASE && stops(status - EXIT_SIGNAL_BASE));
+  _cleanup_close_ int done = stopped ? -1 : portfwd_finish(&l->pf);
   unsigned long long until = now_usec() + FINISH_MAX_MS * 1000ULL;
   while (done >= 0) {
     unsigned long long now = now_usec();
@@ -383,7 +385,7 @@ static void cleanup(struct keeper *k, int status)
     if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN) || relay(k, l->keeper_sock, l->parent_sock) < 0)
       break;
   }
-  finish_forwarder(k);
+  finish_forwarder(k, status);
   log_stage("keeper", "sandbox ended");
   rootfs_unmount_overlay(&l->ov);
   log_stage("keeper", "unmount overlay");

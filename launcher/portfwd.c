@@ -130,6 +130,11 @@ static void conn_free(int ep, struct conn *c)
 {
   if (c->dead)
     return;
+  /* A reply cut short (the sandbox side failed, or it never came) must
+   * not look complete to its client: a reset, not an end of stream. */
+  struct linger reset = {.l_onoff = 1, .l_linger = 0};
+  if (!c->flow[1].done && c->fd[0] >= 0)
+    setsockopt(c->fd[0], SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -275,15 +280,13 @@ static bool clients_took_more(void)
   return more;
 }
 
-/* A reply cut short must not look complete to its client: a reset, not
- * an end of stream. */
-static void give_up(void) __attribute__((noreturn));
-static void give_up(void)
+/* Give up on the connections still open: each ends with a reset
+ * (conn_free), as its reply is cut short. */
+static void give_up(int ep) __attribute__((noreturn));
+static void give_up(int ep)
 {
-  struct linger reset = {.l_onoff = 1, .l_linger = 0};
-  for (struct conn *c = conns; c; c = c->next)
-    if (!c->flow[1].done)
-      setsockopt(c->fd[0], SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  while (conns)
+    conn_free(ep, conns);
   _exit(0);
 }
 
@@ -312,7 +315,7 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
           continue;
         }
         log_debug("the port forwarder: no client took any of the sandbox's last bytes for %d ms; closing", FINISH_IDLE_MS);
-        give_up();
+        give_up(ep);
       }
       timeout = (int) (FINISH_IDLE_MS - idle_ms);
     }
@@ -324,7 +327,7 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
         if (read(sig_fd, &si, sizeof si) != sizeof si)
           continue;
         if (si.ssi_signo == SIGUSR1)
-          give_up();
+          give_up(ep);
         if (draining)
           continue;
         /* No new connections (the keeper has closed its copies of the
@@ -460,7 +463,7 @@ void portfwd_stop(struct portfwd *pf)
     _cleanup_close_ int pidfd = proc_pidfd_open(pf->pid);
     struct pollfd p = {.fd = pidfd, .events = POLLIN};
     if (pidfd >= 0 && kill(pf->pid, SIGUSR1) == 0)
-      poll(&p, 1, 200);
+      poll(&p, 1, 1000);
   }
   proc_kill(&pf->pid, SIGKILL);
   portfwd_free(pf);

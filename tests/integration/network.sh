@@ -333,11 +333,11 @@ fi
 # A client of the tests below: connect(PORT, PID) returns a connection on
 # which the sandbox's server has sent its first byte (hutch's forwarder
 # accepts at once, and closes again while nothing listens inside yet),
-# giving up once hutch (PID) has ended; stop(POPEN) sends hutch SIGTERM and
-# says how soon it ended; wait_for(FILE, TEXT) waits until FILE holds TEXT,
-# 5 s at most.
+# giving up once hutch (PID) has ended; launch(ARGV...) starts hutch, to be
+# killed if the client ends first; stop(POPEN) sends it SIGTERM and says how
+# soon it ended; wait_for(FILE, TEXT, SECS) waits until FILE holds TEXT.
 cat > "$TEST_TMP/client.py" <<'PY_'
-import os, signal, socket, time
+import atexit, os, signal, socket, subprocess, time
 def running(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -356,15 +356,22 @@ def connect(port, pid):
             pass
         time.sleep(0.1)
     raise SystemExit("no-answer")
+def launch(*argv):
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    atexit.register(lambda: p.poll() is None and p.kill())
+    return p
 def stop(p):
     """SIGTERM to hutch (a Popen) half a second on: its status, and whether it ended within 1 s."""
     time.sleep(0.5)
     t = time.monotonic()
     p.send_signal(signal.SIGTERM)
-    p.wait()
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        return "still-running-after-10s"
     return f"{p.returncode} " + ("fast" if time.monotonic() - t < 1 else f"slow-{time.monotonic() - t:.1f}s")
-def wait_for(path, text):
-    deadline = time.monotonic() + 5
+def wait_for(path, text, secs):
+    deadline = time.monotonic() + secs
     while time.monotonic() < deadline and not (os.path.exists(path) and text in open(path).read()):
         time.sleep(0.05)
 PY_
@@ -400,19 +407,32 @@ fi
 # --- ... but one that stops reading does not hold the sandbox's end: 2 s
 # after a client last took a byte, the forwarder lets go, and the client
 # sees a reset, not an end of stream that would pass for the whole reply.
-# The server sends without end in the background; the command ends after
-# 1 s.
+# Meanwhile, after the command's end, a new client is refused. The server
+# sends without end in the background; the command ends after 1 s, saying
+# bye on stderr.
 if command -v pasta > /dev/null && command -v python3 > /dev/null; then
     port=$(free_port)
-    "$HUTCH" run --network pasta -p "$port:80" "$root" nc -l -p 80 -e sh -c 'cat /dev/zero & sleep 1; exit 0' \
+    "$HUTCH" run --network pasta -p "$port:80" "$root" nc -l -p 80 -e sh -c 'cat /dev/zero & sleep 1; echo bye >&2' \
         < /dev/null > "$TEST_TMP/stalled.log" 2>&1 &
     pid=$!
-    PYTHONPATH=$TEST_TMP python3 - "$port" "$pid" "$TEST_TMP/stalled.ended" > "$TEST_TMP/stalled.client" <<'PY_' &
-import sys
+    PYTHONPATH=$TEST_TMP python3 - "$port" "$pid" "$TEST_TMP/stalled.ended" "$TEST_TMP/stalled.log" > "$TEST_TMP/stalled.client" <<'PY_' &
+import socket, sys, time
 from client import connect, wait_for
 s = connect(int(sys.argv[1]), sys.argv[2])
 print("connected", flush=True)
-wait_for(sys.argv[3], "ended")
+wait_for(sys.argv[4], "bye", 10)
+late = "late-client-accepted"
+for _ in range(15):  # 1.5 s, within the 2 s the stalled client holds hutch
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+    except ConnectionRefusedError:
+        late = "late-client-refused"
+        break
+    except OSError:
+        pass
+    time.sleep(0.1)
+print(late)
+wait_for(sys.argv[3], "ended", 20)
 try:
     while s.recv(1 << 20):
         pass
@@ -423,12 +443,13 @@ except OSError as e:
     print(e)
 PY_
     reader=$!
-    wait_exit "$pid" 8
+    wait_exit "$pid" 12
     st=$?
     echo ended > "$TEST_TMP/stalled.ended"
     wait_exit "$reader" 10
     is "$st/$(cat "$TEST_TMP/stalled.client")/$(cat "$TEST_TMP/stalled.log")" "0/connected
-reset/" "a client that stops reading: hutch ends with the command's status within 8 s (1 s of command, 2 s without a byte taken), and the client sees a reset"
+late-client-refused
+reset/bye" "a client that stops reading: hutch ends with the command's status within 12 s (1 s of command, 2 s without a byte taken), a new client meanwhile is refused, and the stalled one sees a reset"
 else
     skip "a client that stops reading" "pasta or python3 missing"
 fi
@@ -439,11 +460,10 @@ fi
 if command -v pasta > /dev/null && command -v python3 > /dev/null; then
     port=$(free_port)
     got=$(PYTHONPATH=$TEST_TMP python3 - "$HUTCH" "$port" "$root" <<'PY_'
-import subprocess, sys, threading, time
-from client import connect, stop
+import sys, threading, time
+from client import connect, launch, stop
 hutch, port, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-p = subprocess.Popen([hutch, "run", "--network", "pasta", "-p", f"{port}:80", root, "nc", "-l", "-p", "80", "-e", "cat", "/dev/zero"],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+p = launch(hutch, "run", "--network", "pasta", "-p", f"{port}:80", root, "nc", "-l", "-p", "80", "-e", "cat", "/dev/zero")
 s = connect(port, p.pid)
 def read():
     try:
@@ -465,11 +485,10 @@ fi
 if command -v pasta > /dev/null && command -v python3 > /dev/null; then
     port=$(free_port)
     got=$(PYTHONPATH=$TEST_TMP python3 - "$HUTCH" "$port" "$root" <<'PY_'
-import socket, subprocess, sys, time
-from client import stop
+import socket, sys, time
+from client import launch, stop
 hutch, port, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-p = subprocess.Popen([hutch, "run", "--network", "pasta", "-p", f"{port}:80", root, "nc", "-l", "-p", "80"],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+p = launch(hutch, "run", "--network", "pasta", "-p", f"{port}:80", root, "nc", "-l", "-p", "80")
 for _ in range(100):
     try:
         s = socket.create_connection(("127.0.0.1", port), timeout=5)
