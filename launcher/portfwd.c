@@ -55,6 +55,8 @@
 /* Once the sandbox has ended: how long the forwarder waits while no client
  * takes any more of what the sandbox sent. */
 #define FINISH_IDLE_MS 2000
+/* How often it looks whether a client has acknowledged a reply's end. */
+#define TAIL_POLL_MS 20
 
 int portfwd_listen(const struct port_map *ports, size_t n_ports, struct portfwd *pf, struct error *err)
 {
@@ -245,23 +247,30 @@ static void accept_one(int ep, int listener, unsigned short target)
  * up at once. */
 #define TAG_SIGNAL UINT64_MAX
 
-static void drop_input(struct conn *c)
+/* Reads and drops what the client sent; true once it has shut its side. */
+static bool drop_input(struct conn *c)
 {
   char buf[4096];
-  while (recv(c->fd[0], buf, sizeof buf, MSG_DONTWAIT) > 0)
+  ssize_t n;
+  while ((n = recv(c->fd[0], buf, sizeof buf, MSG_DONTWAIT)) > 0)
     ;
+  return n == 0;
 }
 
 /* Once the sandbox has ended, a connection is over when its sandbox side
- * is: all it sent has reached the client's socket (or its connect never
- * went through). What the client sends from then on has nobody to read
- * it, and passed on to the closed sandbox socket it would draw a reset
- * that throws away the rest of the reply: it is read and dropped, and so
- * is what it sent before, so that the close is not a reset either. */
+ * is and its client has all of it: the client has acknowledged the last
+ * byte (its socket's send queue is empty) or shut its own side; or the
+ * connect never went through. What the client sends from then on has
+ * nobody to read it: it is read and dropped. Passed on to the closed
+ * sandbox socket, or sent to a socket the forwarder had closed, it would
+ * draw a reset, which throws away what the client was still to get. */
 static bool over_after_sandbox(struct conn *c)
 {
-  drop_input(c);
-  return c->connecting || flow_pump(c, 1) < 0 || c->flow[1].done;
+  bool client_done = drop_input(c);
+  if (c->connecting || flow_pump(c, 1) < 0)
+    return true;
+  int unsent = 0;
+  return c->flow[1].done && (client_done || ioctl(c->fd[0], SIOCOUTQ, &unsent) < 0 || unsent == 0);
 }
 
 /* Did a client take anything since the last look? Its socket's send queue
@@ -318,6 +327,11 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
         give_up(ep);
       }
       timeout = (int) (FINISH_IDLE_MS - idle_ms);
+      /* A reply whose end is still in the client's send queue: no event
+       * says when the client has acknowledged it; look again soon. */
+      for (struct conn *c = conns; c; c = c->next)
+        if (c->flow[1].done && timeout > TAIL_POLL_MS)
+          timeout = TAIL_POLL_MS;
     }
     int n = epoll_wait(ep, evs, 64, timeout);
     for (int k = 0; k < n; k++) {
@@ -373,6 +387,11 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
       if (draining ? over_after_sandbox(c)
                    : flow_pump(c, 0) < 0 || flow_pump(c, 1) < 0 ||
                      (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN)))
+        conn_free(ep, c);
+    }
+    for (struct conn *c = conns, *next; draining && c; c = next) {
+      next = c->next;
+      if (c->flow[1].done && over_after_sandbox(c))
         conn_free(ep, c);
     }
     while (dead_list) {
