@@ -15,7 +15,8 @@
  * with the keeper, and the keeper stops it when the sandbox ends: with
  * SIGTERM, on which it stops accepting and finishes the connections it
  * carries (what the sandbox sent just before it ended is still on its way
- * to the client) until their sandbox side is over. A client that reads
+ * to the client) until their sandbox side is over and the client has
+ * acknowledged the last byte. A client that reads
  * slowly gets all of it; once no client has taken anything for
  * FINISH_IDLE_MS, the forwarder gives up, and so does it on SIGUSR1, which
  * the keeper sends when it will wait no longer (keeper.c); a reply cut
@@ -227,7 +228,7 @@ static void accept_one(int ep, int listener, unsigned short target)
   }
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(target), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   if (inner < 0 || (connect(inner, (struct sockaddr *) &a, sizeof a) < 0 && errno != EINPROGRESS)) {
-    conn_free(ep, c);  /* nobody listens inside: the client sees the close */
+    conn_free(ep, c);  /* nobody listens inside: the client sees a reset */
     return;
   }
   c->connecting = true;
@@ -247,12 +248,14 @@ static void accept_one(int ep, int listener, unsigned short target)
  * up at once. */
 #define TAG_SIGNAL UINT64_MAX
 
-/* Reads and drops what the client sent; true once it has shut its side. */
+/* Reads and drops what the client sent, without copying it, 16 MiB at most
+ * at a time (a client that sends without end must not keep the forwarder
+ * from its other work; the rest waits for the next look); true once the
+ * client has shut its side. */
 static bool drop_input(struct conn *c)
 {
-  char buf[4096];
-  ssize_t n;
-  while ((n = recv(c->fd[0], buf, sizeof buf, MSG_DONTWAIT)) > 0)
+  ssize_t n = -1;
+  for (int i = 0; i < 16 && (n = recv(c->fd[0], NULL, 1 << 20, MSG_DONTWAIT | MSG_TRUNC)) > 0; i++)
     ;
   return n == 0;
 }
@@ -289,13 +292,17 @@ static bool clients_took_more(void)
   return more;
 }
 
-/* Give up on the connections still open: each ends with a reset
- * (conn_free), as its reply is cut short. */
+/* Give up on the connections still open. One whose reply is cut short ends
+ * with a reset (conn_free); one whose reply is whole, only not yet taken,
+ * with a close that lets the kernel deliver the rest (the client's unread
+ * bytes dropped first: unread, they would turn the close into a reset). */
 static void give_up(int ep) __attribute__((noreturn));
 static void give_up(int ep)
 {
-  while (conns)
+  while (conns) {
+    drop_input(conns);
     conn_free(ep, conns);
+  }
   _exit(0);
 }
 

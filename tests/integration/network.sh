@@ -11,7 +11,7 @@
 # send a connection to the gateway to the real network.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 47
+plan 48
 root=$(busybox_layers)
 
 # fetch PORT [SECONDS] [PID]: GET / from 127.0.0.1:PORT, retrying until it
@@ -335,9 +335,10 @@ fi
 # accepts at once, and closes again while nothing listens inside yet),
 # giving up once hutch (PID) has ended; launch(ARGV...) starts hutch, to be
 # killed if the client ends first; stop(POPEN) sends it SIGTERM and says how
-# soon it ended; wait_for(FILE, TEXT, SECS) waits until FILE holds TEXT.
+# soon it ended; read_slowly(SOCKET) takes a reply at 640 KiB/s in a thread;
+# wait_for(FILE, TEXT, SECS) waits until FILE holds TEXT.
 cat > "$TEST_TMP/client.py" <<'PY_'
-import atexit, os, signal, socket, subprocess, time
+import atexit, os, signal, socket, subprocess, threading, time
 def running(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -360,6 +361,15 @@ def launch(*argv):
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     atexit.register(lambda: p.poll() is None and p.kill())
     return p
+def read_slowly(s):
+    """Takes what comes on s, 64 KiB each 0.1 s, in a thread of its own."""
+    def read():
+        try:
+            while s.recv(64 << 10):
+                time.sleep(0.1)
+        except OSError:
+            pass
+    threading.Thread(target=read, daemon=True).start()
 def stop(p):
     """SIGTERM to hutch (a Popen) half a second on: its status, and whether it ended within 1 s."""
     time.sleep(0.5)
@@ -469,24 +479,63 @@ fi
 if command -v pasta > /dev/null && command -v python3 > /dev/null; then
     port=$(free_port)
     got=$(PYTHONPATH=$TEST_TMP python3 - "$HUTCH" "$port" "$root" <<'PY_'
-import sys, threading, time
-from client import connect, launch, stop
+import sys
+from client import connect, launch, read_slowly, stop
 hutch, port, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 p = launch(hutch, "run", "--network", "pasta", "-p", f"{port}:80", root, "nc", "-l", "-p", "80", "-e", "cat", "/dev/zero")
 s = connect(port, p.pid)
-def read():
-    try:
-        while s.recv(64 << 10):
-            time.sleep(0.1)
-    except OSError:
-        pass
-threading.Thread(target=read, daemon=True).start()
+read_slowly(s)
 print(stop(p))
 PY_
 )
     is "$got" "143 fast" "SIGTERM while a client still takes the reply: hutch ends 143 within 1 s"
 else
     skip "a stop while a client reads" "pasta or python3 missing"
+fi
+
+# --- The same with Ctrl-C on hutch's terminal, which reaches the command
+# through its pty, not through hutch: the command killed by SIGINT counts
+# as stopped, and hutch ends 130 within 1 s.
+if command -v pasta > /dev/null && command -v python3 > /dev/null; then
+    port=$(free_port)
+    got=$(PYTHONPATH=$TEST_TMP python3 - "$HUTCH" "$port" "$root" <<'PY_'
+import os, pty, sys, threading, time
+from client import connect, read_slowly
+hutch, port, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(hutch, [hutch, "run", "--network", "pasta", "-p", f"{port}:80", root, "nc", "-l", "-p", "80", "-e", "cat", "/dev/zero"])
+def drain_terminal():
+    try:
+        while os.read(fd, 4096):
+            pass
+    except OSError:
+        pass
+threading.Thread(target=drain_terminal, daemon=True).start()
+try:
+    s = connect(port, pid)
+except SystemExit:
+    os.kill(pid, 9)
+    raise
+read_slowly(s)
+time.sleep(0.5)
+t = time.monotonic()
+os.write(fd, b"\x03")
+for _ in range(100):
+    done, st = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.1)
+else:
+    os.kill(pid, 9)
+    print("still-running-after-10s")
+    sys.exit()
+print(os.waitstatus_to_exitcode(st), "fast" if time.monotonic() - t < 1 else f"slow-{time.monotonic() - t:.1f}s")
+PY_
+)
+    is "$got" "130 fast" "Ctrl-C on hutch's terminal while a client still takes the reply: hutch ends 130 within 1 s"
+else
+    skip "Ctrl-C while a client reads" "pasta or python3 missing"
 fi
 
 # --- ... and a client that keeps an idle connection open does not hold
