@@ -234,13 +234,6 @@ static const struct {
 
 /* ---------------------------------------------------------------- serving */
 
-/* A signal that stops a sandbox: what Ctrl-C, kill or hutch stop send
- * (passed on by hutch, or through the terminal). */
-static bool stops(int sig)
-{
-  return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT || sig == SIGKILL;
-}
-
 static void answer(struct keeper *k, const struct sync_msg *m, int passfd)
 {
   struct launch *l = k->l;
@@ -337,7 +330,7 @@ static void finish_forwarder(struct keeper *k, int status)
   struct launch *l = k->l;
   /* Killed by such a signal (or ended by one it caught, 128+N): stopped,
    * not ended by itself. */
-  bool stopped = k->stop_asked || (status > EXIT_SIGNAL_BASE && stops(status - EXIT_SIGNAL_BASE));
+  bool stopped = k->stop_asked || (status > EXIT_SIGNAL_BASE && proc_signal_stops(status - EXIT_SIGNAL_BASE));
   _cleanup_close_ int done = stopped ? -1 : portfwd_finish(&l->pf);
   unsigned long long until = now_usec() + FINISH_MAX_MS * 1000ULL;
   while (done >= 0) {
@@ -359,7 +352,7 @@ static void finish_forwarder(struct keeper *k, int status)
     if (sync_recv(l->parent_sock, &m, &fd) < 0)
       break;  /* hutch is gone */
     close_fd(&fd);
-    if (m.type == SYNC_REQ_STOP || (m.type == SYNC_REQ_SIGNAL && stops(m.value)))
+    if (m.type == SYNC_REQ_STOP || (m.type == SYNC_REQ_SIGNAL && proc_signal_stops(m.value)))
       break;
     sync_send(l->parent_sock, SYNC_REPLY, -ESRCH, -1);
   }

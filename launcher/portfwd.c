@@ -361,11 +361,6 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
           epoll_ctl(ep, EPOLL_CTL_DEL, pf->listeners[i], NULL);
           close_fd(&pf->listeners[i]);
         }
-        for (struct conn *c = conns, *next; c; c = next) {
-          next = c->next;
-          if (over_after_sandbox(c))
-            conn_free(ep, c);
-        }
         continue;
       }
       if (d & TAG_LISTENER) {
@@ -391,14 +386,15 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
       }
       if (c->connecting)
         continue;
-      if (draining ? over_after_sandbox(c)
-                   : flow_pump(c, 0) < 0 || flow_pump(c, 1) < 0 ||
-                     (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN)))
+      if (!draining && (flow_pump(c, 0) < 0 || flow_pump(c, 1) < 0 ||
+                        (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN))))
         conn_free(ep, c);
     }
+    /* Draining: every connection is looked at after each wakeup (an event,
+     * or the look for a reply's acknowledged end). */
     for (struct conn *c = conns, *next; draining && c; c = next) {
       next = c->next;
-      if (c->flow[1].done && over_after_sandbox(c))
+      if (over_after_sandbox(c))
         conn_free(ep, c);
     }
     while (dead_list) {

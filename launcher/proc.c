@@ -36,6 +36,11 @@ pid_t proc_clone_into(unsigned long long flags, int cgroup_fd)
   return (pid_t) syscall(SYS_clone3, &args, sizeof args);
 }
 
+bool proc_signal_stops(int sig)
+{
+  return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT || sig == SIGKILL;
+}
+
 void proc_die_with_parent(pid_t parent, int sig)
 {
   prctl(PR_SET_PDEATHSIG, sig);

@@ -81,6 +81,10 @@ void proc_kill(pid_t *pid, int sig);
 void proc_umask_own(void);
 mode_t proc_umask_caller(void);
 
+/* A signal that means "stop" to a sandbox: what Ctrl-C, kill and hutch stop
+ * send (INT, TERM, HUP, QUIT, KILL). */
+bool proc_signal_stops(int sig);
+
 /* In a child just forked from `parent`: die with signal sig when the parent
  * dies, and at once if it already has. */
 void proc_die_with_parent(pid_t parent, int sig);

@@ -324,7 +324,7 @@ static int setup_interrupted(int sigfd, struct error *err)
   struct signalfd_siginfo si;
   if (read(sigfd, &si, sizeof si) != sizeof si)
     return 0;
-  if (si.ssi_signo != SIGINT && si.ssi_signo != SIGTERM && si.ssi_signo != SIGHUP && si.ssi_signo != SIGQUIT)
+  if (!proc_signal_stops((int) si.ssi_signo))
     return 0;  /* SIGWINCH, SIGUSR1/2: nothing to do yet */
   error_set(err, 0, "stopped by signal %u during setup; nothing was left running", si.ssi_signo);
   err->status = EXIT_SIGNAL_BASE + (int) si.ssi_signo;
