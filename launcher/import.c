@@ -58,7 +58,7 @@
 static int open_beneath(int dirfd, const char *path, uint64_t flags, struct error *err, const char *what)
 {
   struct open_how how = {.flags = flags | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-  int fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  int fd = openat2_retry(dirfd, path, &how);
   if (fd < 0)
     return error_set(err, errno, "%s `%s`", what, path);
   return fd;
@@ -191,9 +191,9 @@ static int open_parent(int layer, char **comps, size_t n, const char *entry, str
     }
     struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
                            .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
-    int next = (int) syscall(SYS_openat2, layer, prefix, &how, sizeof how);
+    int next = openat2_retry(layer, prefix, &how);
     if (next < 0 && errno == ENOENT && mkdirat(fd, comps[i], 0755) == 0)
-      next = (int) syscall(SYS_openat2, layer, prefix, &how, sizeof how);
+      next = openat2_retry(layer, prefix, &how);
     int saved = errno;
     close(fd);
     if (next < 0) {

@@ -43,7 +43,7 @@ static int openat2_in_root(int rootfd, const char *path, int flags)
     .flags = (unsigned long long) (flags | O_CLOEXEC),
     .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
   };
-  int fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+  int fd = openat2_retry(rootfd, path, &how);
   return fd < 0 ? -errno : fd;
 }
 

@@ -69,7 +69,7 @@ int users_open_image_file(char *const *layers, size_t n_layers, const char *rel,
       .flags = O_PATH | O_CLOEXEC,
       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
     };
-    _cleanup_close_ int fd = (int) syscall(SYS_openat2, dir, rel, &how, sizeof how);
+    _cleanup_close_ int fd = openat2_retry(dir, rel, &how);
     if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
       continue;
     if (fd < 0)

@@ -4,6 +4,9 @@
 
 #include "config.h"
 
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+
 #include <dirent.h>
 #include <malloc.h>
 #include <fcntl.h>
@@ -233,6 +236,15 @@ int rm_rf_at(int parent, const char *name)
       ret = r;
   }
   return ret;
+}
+
+int openat2_retry(int dirfd, const char *path, const struct open_how *how)
+{
+  int fd;
+  for (int i = 0; i < 100; i++)
+    if ((fd = (int) syscall(SYS_openat2, dirfd, path, how, sizeof *how)) >= 0 || errno != EAGAIN)
+      break;
+  return fd;
 }
 
 unsigned long long now_usec(void)

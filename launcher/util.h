@@ -75,6 +75,12 @@ int rm_rf_at(int dirfd, const char *name);
 /* Monotonic time in microseconds, for stage timing. */
 unsigned long long now_usec(void);
 
+/* openat2(2), fd or -1 with errno. A lookup that goes through ".." under
+ * RESOLVE_BENEATH or RESOLVE_IN_ROOT fails with EAGAIN when a rename or a
+ * mount anywhere on the system raced with it; it is tried again. */
+struct open_how;
+int openat2_retry(int dirfd, const char *path, const struct open_how *how);
+
 /* Look a program up in PATH; returns a newly allocated path or NULL. */
 char *find_program(const char *name);
 
