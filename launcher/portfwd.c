@@ -23,6 +23,14 @@
  * short ends with a reset. It never
  * enters the sandbox's pid or mount namespace. The sandbox's server sees
  * connections coming from 127.0.0.1.
+ *
+ * While the sandbox starts, its command may not listen yet: a client that
+ * comes then waits, and the forwarder tries the sandbox port again (each
+ * 1 ms at first, each 32 ms at most) until the command listens, rather
+ * than passing the refusal on as a reset. Only in the first START_WAIT_MS
+ * of the forwarder, and only until the port has taken a connection: a port
+ * nobody will ever listen on costs a client that long once, and a command
+ * that stops listening later is not waited for.
  */
 #define _GNU_SOURCE
 #include "portfwd.h"
@@ -58,6 +66,10 @@
 #define FINISH_IDLE_MS 2000
 /* How often it looks whether a client has acknowledged a reply's end. */
 #define TAIL_POLL_MS 20
+/* While the sandbox starts: for how long after the forwarder's start a
+ * client whose connection the sandbox port refuses waits for the command
+ * to listen there, until the port has taken one connection. */
+#define START_WAIT_MS 10000
 
 int portfwd_listen(const struct port_map *ports, size_t n_ports, struct portfwd *pf, struct error *err)
 {
@@ -108,7 +120,10 @@ struct flow {
 struct conn {
   int fd[2];           /* 0: the host side, 1: the sandbox side */
   struct flow flow[2]; /* flow[i] carries fd[i] -> fd[1 - i] */
-  bool connecting;     /* the sandbox side's connect() is in progress */
+  bool connecting;     /* the sandbox side's connect() is in progress, or waits for its next try */
+  size_t port;         /* the index of its listener */
+  unsigned tries;      /* connects the sandbox port refused */
+  unsigned long long retry_at; /* µs, monotonic: when to try again; 0: no try waits */
   bool dead;           /* closed; freed once the current batch of events is done */
   int outq;            /* after the sandbox's end: the host socket's unsent bytes, last seen */
   struct conn *prev, *next; /* the open ones (conns) */
@@ -123,6 +138,12 @@ static void *tag_side(struct conn *c, int side)
 }
 
 static struct conn *conns, *dead_list;
+/* While the sandbox starts (START_WAIT_MS): the forwarder's start, and
+ * which ports have taken a connection. */
+static unsigned long long started;
+static bool *port_reached;
+static unsigned short *port_target;
+static size_t n_waiting;  /* connections with a try to come (retry_at) */
 /* After the sandbox's end: when bytes last reached a client's socket (µs,
  * monotonic). */
 static bool draining;
@@ -151,6 +172,9 @@ static void conn_free(int ep, struct conn *c)
     close_fd(&c->flow[i].pipe_r);
     close_fd(&c->flow[i].pipe_w);
   }
+  if (c->retry_at)
+    n_waiting--;
+  c->retry_at = 0;
   c->dead = true;
   c->next_dead = dead_list;
   dead_list = c;
@@ -199,20 +223,65 @@ static int flow_pump(struct conn *c, int i)
   return c->flow[0].done && c->flow[1].done ? -1 : 0;
 }
 
-static void accept_one(int ep, int listener, unsigned short target)
+/* Whether a connection the sandbox port refused may wait for it: the
+ * command may not listen yet. Only while the sandbox starts, and only
+ * until the port has taken a connection: a refusal after that (the
+ * command closed its socket) is passed on at once. */
+static bool may_wait(const struct conn *c)
+{
+  return !draining && !port_reached[c->port] && (now_usec() - started) / 1000 < START_WAIT_MS;
+}
+
+/* Schedule the next connect of a refused connection: each 1 ms at first,
+ * then less often, each 32 ms at most. */
+static void wait_for_port(int ep, struct conn *c)
+{
+  if (c->fd[1] >= 0)
+    epoll_ctl(ep, EPOLL_CTL_DEL, c->fd[1], NULL);
+  close_fd(&c->fd[1]);
+  if (!c->retry_at)
+    n_waiting++;
+  c->retry_at = now_usec() + (1000ULL << (c->tries < 40 ? c->tries / 8 : 5));
+  c->tries++;
+}
+
+/* Connect the sandbox side, on the sandbox's own loopback. */
+static void dial(int ep, struct conn *c)
+{
+  if (c->retry_at)
+    n_waiting--;
+  c->retry_at = 0;
+  /* Made here, so it lives in the sandbox's network namespace. */
+  c->fd[1] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port_target[c->port]),
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  if (c->fd[1] < 0 || (connect(c->fd[1], (struct sockaddr *) &a, sizeof a) < 0 && errno != EINPROGRESS)) {
+    if (c->fd[1] >= 0 && errno == ECONNREFUSED && may_wait(c))
+      wait_for_port(ep, c);
+    else
+      conn_free(ep, c);  /* nobody listens inside: the client sees a reset */
+    return;
+  }
+  c->connecting = true;
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = tag_side(c, 1)};
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd[1], &ev) < 0)
+    conn_free(ep, c);
+}
+
+static void accept_one(int ep, size_t port, int listener)
 {
   int client = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (client < 0)
     return;
-  /* Made here, so it lives in the sandbox's network namespace. */
-  int inner = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   struct conn *c = xcalloc(1, sizeof *c);
   c->next = conns;
   if (conns)
     conns->prev = c;
   conns = c;
   c->fd[0] = client;
-  c->fd[1] = inner;
+  c->fd[1] = -1;
+  c->port = port;
+  c->connecting = true;
   c->flow[0].pipe_r = c->flow[0].pipe_w = c->flow[1].pipe_r = c->flow[1].pipe_w = -1;
   for (int i = 0; i < 2; i++) {
     int p[2];
@@ -226,21 +295,15 @@ static void accept_one(int ep, int listener, unsigned short target)
     c->flow[i].pipe_r = p[0];
     c->flow[i].pipe_w = p[1];
   }
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(target), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  if (inner < 0 || (connect(inner, (struct sockaddr *) &a, sizeof a) < 0 && errno != EINPROGRESS)) {
-    conn_free(ep, c);  /* nobody listens inside: the client sees a reset */
+  /* Each side registered once, for everything, edge-triggered: no
+   * epoll_ctl per event (which was a third of the forwarder's system
+   * calls). What the client sends meanwhile waits in its socket. */
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = tag_side(c, 0)};
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd[0], &ev) < 0) {
+    conn_free(ep, c);
     return;
   }
-  c->connecting = true;
-  /* Registered once, for everything, edge-triggered: no epoll_ctl per event
-   * (which was a third of the forwarder's system calls). */
-  for (int i = 0; i < 2; i++) {
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = tag_side(c, i)};
-    if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd[i], &ev) < 0) {
-      conn_free(ep, c);
-      return;
-    }
-  }
+  dial(ep, c);
 }
 
 /* epoll data of the signalfd, which no listener's or connection's can be:
@@ -318,9 +381,20 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
   }
   struct epoll_event sig = {.events = EPOLLIN, .data.u64 = TAG_SIGNAL};
   epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &sig);
+  started = now_usec();
+  port_reached = xcalloc(pf->n, sizeof *port_reached);
+  port_target = pf->targets;
   struct epoll_event evs[64];
   while (!draining || conns) {
     int timeout = -1;
+    /* The next try of a connection that waits for its port. */
+    unsigned long long now = n_waiting ? now_usec() : 0;
+    for (struct conn *c = n_waiting ? conns : NULL; c; c = c->next)
+      if (c->retry_at) {
+        int ms = c->retry_at > now ? (int) ((c->retry_at - now + 999) / 1000) : 0;
+        if (timeout < 0 || ms < timeout)
+          timeout = ms;
+      }
     if (draining) {
       unsigned long long idle_ms = (now_usec() - last_delivery) / 1000;
       if (idle_ms >= FINISH_IDLE_MS) {
@@ -333,7 +407,7 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
         log_debug("the port forwarder: no client took any of the sandbox's last bytes for %d ms; closing", FINISH_IDLE_MS);
         give_up(ep);
       }
-      timeout = (int) (FINISH_IDLE_MS - idle_ms);
+      timeout = (int) (FINISH_IDLE_MS - idle_ms);  /* no connection waits for its port any more */
       /* A reply whose end is still in the client's send queue: no event
        * says when the client has acknowledged it; look again soon. */
       for (struct conn *c = conns; c; c = c->next)
@@ -367,7 +441,7 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
         if (draining)
           continue;
         size_t i = (size_t) (d >> 1);
-        accept_one(ep, pf->listeners[i], pf->targets[i]);
+        accept_one(ep, i, pf->listeners[i]);
         continue;
       }
       struct conn *c = (struct conn *) (uintptr_t) (d & ~(uint64_t) 3);
@@ -375,20 +449,34 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
       if (c->dead)
         continue;
       if (c->connecting && side == 1) {
+        if (c->fd[1] < 0)
+          continue;  /* an event of a refused try, closed in this batch */
         int soerr = 0;
         socklen_t len = sizeof soerr;
         getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &soerr, &len);
+        if (soerr == ECONNREFUSED && may_wait(c)) {
+          wait_for_port(ep, c);
+          continue;
+        }
         if (soerr) {
           conn_free(ep, c);
           continue;
         }
         c->connecting = false;
+        port_reached[c->port] = true;
       }
       if (c->connecting)
         continue;
       if (!draining && (flow_pump(c, 0) < 0 || flow_pump(c, 1) < 0 ||
                         (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN))))
         conn_free(ep, c);
+    }
+    /* The connections whose port refused them, when their time comes. */
+    now = n_waiting ? now_usec() : 0;
+    for (struct conn *c = n_waiting ? conns : NULL, *next; !draining && c; c = next) {
+      next = c->next;
+      if (c->retry_at && c->retry_at <= now)
+        dial(ep, c);
     }
     /* Draining: every connection is looked at after each wakeup (an event,
      * or the look for a reply's acknowledged end). */

@@ -11,7 +11,7 @@
 # send a connection to the gateway to the real network.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 48
+plan 49
 root=$(busybox_layers)
 
 # fetch PORT [SECONDS] [PID]: GET / from 127.0.0.1:PORT, retrying until it
@@ -332,7 +332,7 @@ fi
 
 # A client of the tests below: connect(PORT, PID) returns a connection on
 # which the sandbox's server has sent its first byte (hutch's forwarder
-# accepts at once, and closes again while nothing listens inside yet),
+# accepts at once, and holds the connection while nothing listens inside yet),
 # giving up once hutch (PID) has ended; launch(ARGV...) starts hutch, to be
 # killed if the client ends first; stop(POPEN) sends it SIGTERM and says how
 # soon it ended; read_slowly(SOCKET) takes a reply at 640 KiB/s in a thread;
@@ -560,6 +560,53 @@ PY_
     is "$got" "143 fast" "SIGTERM with a client's idle connection open: hutch ends 143 within 1 s"
 else
     skip "an idle connection at the end" "pasta or python3 missing"
+fi
+
+# --- A client that comes while the command is starting waits for it: the
+# forwarder tries the sandbox port again until the command listens (here
+# after 1 s), rather than passing the refusal on as a reset. Once the port
+# has taken a connection, a client that nobody serves (nc has served one
+# and gone) is not kept waiting: it sees the end at once.
+if command -v pasta > /dev/null && command -v python3 > /dev/null; then
+    port=$(free_port)
+    got=$(PYTHONPATH=$TEST_TMP python3 - "$HUTCH" "$port" "$root" <<'PY_'
+import socket, sys, time
+from client import launch, running, stop
+hutch, port, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+p = launch(hutch, "run", "--network", "pasta", "-p", f"{port}:80", root,
+           "sh", "-c", "sleep 1; nc -l -p 80 -e echo served; sleep 30")
+def ask():
+    """Connect once, as soon as hutch listens: what comes, and after how long."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and running(p.pid):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            break
+        except OSError:
+            time.sleep(0.02)
+    else:
+        raise SystemExit("no-listener")
+    t = time.monotonic()
+    s.settimeout(15)
+    try:
+        got = s.recv(100).decode().strip() or "end"
+    except ConnectionResetError:
+        got = "reset"
+    except OSError as e:
+        got = type(e).__name__
+    return got, time.monotonic() - t
+got, secs = ask()
+print("early:", got, "waited" if secs > 0.5 else f"after-{secs:.2f}s")
+got, secs = ask()
+print("later:", "ended" if got in ("reset", "end") else got, "at-once" if secs < 2 else f"after-{secs:.1f}s")
+print(stop(p))
+PY_
+)
+    is "$got" "early: served waited
+later: ended at-once
+143 fast" "a client that connects before the command listens waits and is served; once the port has served, a client nobody serves is ended at once"
+else
+    skip "a client while the command starts" "pasta or python3 missing"
 fi
 
 # --- bad -p forms: a clear message, 125, nothing started.
