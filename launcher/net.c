@@ -15,8 +15,10 @@
  *
  * The helper dies with hutch: it is hutch's child with a parent-death signal,
  * and slirp4netns also watches an exit fd. Readiness comes from the helpers'
- * own mechanisms: pasta's pid file (written once it is set up, seen through
- * inotify) and slirp4netns's ready fd. pasta has configured the namespace
+ * own mechanisms: pasta's pid file (written once it is set up; its path is
+ * /proc/self/fd/N of a pipe to hutch, so no file is written, and a pasta
+ * that dies closes the pipe) and slirp4netns's ready fd. pasta has
+ * configured the namespace
  * (link, addresses, default routes) well before it writes its pid file: it
  * then zeroes its tables and opens pools of spare sockets, as long again.
  * Where pasta publishes no port of its own, hutch listens to the sandbox's
@@ -41,7 +43,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -437,15 +438,17 @@ static void start_route_watch(int routes_fd, struct net_helper *h)
   h->watch_fd = fcntl(routes_fd, F_DUPFD_CLOEXEC, 3);
 }
 
-static int start_pasta(const struct plan *s, const struct runtime *rt, int netns, int userns, int routes_fd,
+static int start_pasta(const struct plan *s, int netns, int userns, int routes_fd,
                        struct net_helper *h, struct error *err)
 {
   char **argv = NULL;
   size_t n = 0;
-  h->pid_file = xasprintf("%s/pasta.pid", rt->dir);
-  h->ready_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-  if (h->ready_fd < 0 || inotify_add_watch(h->ready_fd, rt->dir, IN_CLOSE_WRITE | IN_MOVED_TO) < 0)
-    return error_set(err, errno, "inotify on `%s`", rt->dir);
+  int pid_pipe[2];
+  if (pipe2(pid_pipe, O_CLOEXEC) < 0)
+    return error_set(err, errno, "pipe for pasta's pid file");
+  h->ready_fd = pid_pipe[0];
+  _cleanup_close_ int pid_out = pid_pipe[1];
+  fcntl(h->ready_fd, F_SETFL, O_NONBLOCK);
   strv_append(&argv, &n, xstrdup("pasta"));
   strv_append(&argv, &n, xstrdup("--config-net"));
   strv_append(&argv, &n, xstrdup("--foreground"));
@@ -493,12 +496,12 @@ static int start_pasta(const struct plan *s, const struct runtime *rt, int netns
   strv_append(&argv, &n, xstrdup("--userns"));
   strv_append(&argv, &n, xasprintf("/proc/self/fd/%d", userns));
   strv_append(&argv, &n, xstrdup("--pid"));
-  strv_append(&argv, &n, xstrdup(h->pid_file));
+  strv_append(&argv, &n, xasprintf("/proc/self/fd/%d", pid_out));
   _cleanup_strv_ char **args = argv;
-  int keep[] = {netns, userns, log_fd};
+  int keep[] = {netns, userns, pid_out, log_fd};
   /* With a log pipe, what pasta also prints on stderr would come twice. */
   _cleanup_free_ char *path = pasta_program();
-  h->pid = spawn_helper(args, path, keep, log_fd >= 0 ? 3 : 2, log_fd >= 0 ? PROC_NULL : PROC_DEBUG, err);
+  h->pid = spawn_helper(args, path, keep, log_fd >= 0 ? 4 : 3, log_fd >= 0 ? PROC_NULL : PROC_DEBUG, err);
   if (h->pid < 0) {
     int r = h->pid;
     h->pid = 0;
@@ -570,7 +573,7 @@ int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, int 
   if (userns < 0)
     return error_set(err, errno, "find the sandbox's user namespace");
   if (s->network == NET_PASTA)
-    return start_pasta(s, rt, netns_fd, userns, routes_fd, h, err);
+    return start_pasta(s, netns_fd, userns, routes_fd, h, err);
   return start_slirp(s, rt, netns_fd, userns, h, err);
 }
 
@@ -632,11 +635,6 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
   const char *name = s->network == NET_PASTA ? "pasta" : "slirp4netns";
   unsigned long long deadline = now_usec() + 10ULL * 1000000ULL;
   for (;;) {
-    if (s->network == NET_PASTA) {
-      struct stat st;
-      if (stat(h->pid_file, &st) == 0 && st.st_size > 0)
-        break;
-    }
     unsigned long long now = now_usec();
     if (now >= deadline)
       return error_set(err, 0, "%s did not set up the sandbox's network within 10 s\nrun with --log-level debug "
@@ -666,15 +664,12 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
       if (w < 0)
         close_fd(&h->watch_fd);  /* lost events (ENOBUFS): the pid file decides */
     }
-    if (r > 0 && (p[0].revents & POLLIN)) {
-      if (s->network == NET_SLIRP4NETNS) {
-        if (read(h->ready_fd, &c, 1) == 1)
-          break;
-      } else {
-        char buf[4096];
-        while (read(h->ready_fd, buf, sizeof buf) > 0)
-          ;  /* drain inotify events; the stat above decides */
-      }
+    if (r > 0 && p[0].revents) {
+      /* slirp4netns's "1"; pasta's pid. An end without it: the helper
+       * died, which waitpid sees within 100 ms. */
+      if (read(h->ready_fd, &c, 1) == 1)
+        break;
+      close_fd(&h->ready_fd);
     }
   }
   close_fd(&h->watch_fd);
@@ -695,11 +690,8 @@ void net_stop(struct net_helper *h)
   close_fd(&h->ready_fd);
   close_fd(&h->watch_fd);
   proc_kill(&h->pid, SIGTERM);
-  if (h->pid_file)
-    unlink(h->pid_file);
   if (h->api_socket)
     unlink(h->api_socket);
-  free(h->pid_file);
   free(h->api_socket);
-  h->pid_file = h->api_socket = NULL;
+  h->api_socket = NULL;
 }

@@ -30,10 +30,9 @@ int net_loopback_up(struct error *err);
 /* In hutch: the helper serving the sandbox's network namespace. */
 struct net_helper {
   pid_t pid;
-  int ready_fd;     /* readable when the helper is ready */
+  int ready_fd;     /* readable when the helper is ready (pasta: its pid file) */
   int exit_fd;      /* slirp4netns: closing it stops the helper */
   char *api_socket; /* slirp4netns: for port forwarding */
-  char *pid_file;   /* pasta: written once it is ready */
   int watch_fd;     /* pasta: the sandbox's route changes (net_route_socket) */
   bool want4, want6;  /* ... the default routes awaited there */
   bool have4, have6;  /* ... and those seen */

@@ -505,8 +505,8 @@ static void finish(struct parent *h)
   cgroup_sandbox_remove(&h->cg);
   dbusproxy_stop(&h->dbus);
   xnest_stop(&h->xnest);
-  /* The keeper removed the run directory, but pasta writes its pid file
-   * once it is set up, which may come after: gone now that pasta is. */
+  /* The keeper removed the run directory, but slirp4netns's API socket was
+   * still in it: gone now that slirp4netns is. */
   if (h->mapped)
     runtime_remove_leftover(&l->rt);
   else
