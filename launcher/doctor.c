@@ -470,7 +470,7 @@ static bool try_backend(enum net_mode mode, const char *base, char **why)
       ok = true;
     else
       *why = xstrdup(err.msg[0] ? err.msg : "could not attach");
-    net_stop(&h);
+    net_stop(&h, false);
     if (netns >= 0)
       close(netns);
   }

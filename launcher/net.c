@@ -510,6 +510,7 @@ static int start_pasta(const struct plan *s, int netns, int userns, int routes_f
   /* After pasta, so as not to delay it: it reads the host's routes. */
   if (!have_tcp && !have_udp)
     start_route_watch(routes_fd, h);
+  h->binds_host = have_tcp || have_udp;
   return 0;
 }
 
@@ -547,6 +548,7 @@ static int start_slirp(const struct plan *s, const struct runtime *rt, int netns
   close(ex[0]);
   h->ready_fd = ready[0];
   h->exit_fd = ex[1];
+  h->binds_host = true;
   if (h->pid < 0) {
     int r = h->pid;
     h->pid = 0;
@@ -684,8 +686,12 @@ void net_stop_begin(struct net_helper *h)
     kill(h->pid, SIGTERM);
 }
 
-void net_stop(struct net_helper *h)
+void net_stop(struct net_helper *h, bool let_go)
 {
+  if (let_go && h->pid > 0 && !h->binds_host) {
+    kill(h->pid, SIGKILL);
+    h->pid = 0;
+  }
   close_fd(&h->exit_fd);
   close_fd(&h->ready_fd);
   close_fd(&h->watch_fd);

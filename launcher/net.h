@@ -34,6 +34,8 @@ struct net_helper {
   int exit_fd;      /* slirp4netns: closing it stops the helper */
   char *api_socket; /* slirp4netns: for port forwarding */
   int watch_fd;     /* pasta: the sandbox's route changes (net_route_socket) */
+  bool binds_host;  /* it listens on host ports itself (pasta's own
+                     * forwarding, a UDP port; slirp4netns always) */
   bool want4, want6;  /* ... the default routes awaited there */
   bool have4, have6;  /* ... and those seen */
 };
@@ -54,8 +56,13 @@ int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, int 
 /* Wait until the helper is ready and the ports are published, at most 10 s.
  * Returns -EINTR, without reading it, when stop_fd becomes readable. */
 int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, struct error *err);
-void net_stop(struct net_helper *h);
-/* Only tell the helper to stop (net_stop still waits for it): pasta's exit
- * takes 15-45 ms of the kernel's time, which can pass while the sandbox
- * is torn down too. */
+/* Stop the helper and wait for its end. With let_go, when hutch is about
+ * to exit and the helper holds nothing on the host that a next launch could
+ * meet (no host port: hutch's forwarder carries TCP), it is killed and not
+ * waited for: pasta's exit takes 15-45 ms of the kernel's time (its tap
+ * device's teardown), which then no longer holds back the command's status.
+ * Whoever reaps hutch's orphans reaps it. */
+void net_stop(struct net_helper *h, bool let_go);
+/* Only tell the helper to stop (net_stop still waits for it): its exit can
+ * pass while the sandbox is torn down too. */
 void net_stop_begin(struct net_helper *h);

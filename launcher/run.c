@@ -501,7 +501,7 @@ static void finish(struct parent *h)
   }
   if (l->keeper_pid > 0)
     proc_wait(l->keeper_pid);
-  net_stop(&h->net);
+  net_stop(&h->net, !h->mon);  /* hutch exits next, unless a monitor launches again */
   cgroup_sandbox_remove(&h->cg);
   dbusproxy_stop(&h->dbus);
   xnest_stop(&h->xnest);
