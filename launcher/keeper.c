@@ -382,8 +382,8 @@ static void cleanup(struct keeper *k, int status)
   log_stage("keeper", "sandbox ended");
   rootfs_unmount_overlay(&l->ov);
   log_stage("keeper", "unmount overlay");
-  /* pasta writes its pid file once it is set up, which may be after the
-   * sandbox ended (hutch goes on when the routes are in, before that). */
+  /* A network helper stopped halfway through its start (a launch that
+   * failed) may still make its files here (slirp4netns's API socket). */
   runtime_remove(&l->rt, net_has_helper(l->plan));
   log_stage("keeper", "cleaned up");
   /* sync 8 */

@@ -669,9 +669,11 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
     if (r > 0 && p[0].revents) {
       /* slirp4netns's "1"; pasta's pid. An end without it: the helper
        * died, which waitpid sees within 100 ms. */
-      if (read(h->ready_fd, &c, 1) == 1)
+      ssize_t n = read(h->ready_fd, &c, 1);
+      if (n == 1)
         break;
-      close_fd(&h->ready_fd);
+      if (n == 0 || (errno != EAGAIN && errno != EINTR))
+        close_fd(&h->ready_fd);
     }
   }
   close_fd(&h->watch_fd);

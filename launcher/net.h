@@ -63,6 +63,6 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
  * device's teardown), which then no longer holds back the command's status.
  * Whoever reaps hutch's orphans reaps it. */
 void net_stop(struct net_helper *h, bool let_go);
-/* Only tell the helper to stop (net_stop still waits for it): its exit can
- * pass while the sandbox is torn down too. */
+/* Only tell the helper to stop (net_stop then waits for it, or lets it
+ * go): its exit can pass while the sandbox is torn down too. */
 void net_stop_begin(struct net_helper *h);

@@ -28,9 +28,12 @@
  * comes then waits, and the forwarder tries the sandbox port again (each
  * 1 ms at first, each 32 ms at most) until the command listens, rather
  * than passing the refusal on as a reset. Only in the first START_WAIT_MS
- * of the forwarder, and only until the port has taken a connection: a port
- * nobody will ever listen on costs a client that long once, and a command
- * that stops listening later is not waited for.
+ * of the forwarder (which starts just before the command), and only until
+ * the port has taken a connection: a command that stops listening later is
+ * not waited for. Every client that comes in that window to a port nobody
+ * listens on (or only on ::1, or another address) waits until the window
+ * ends; one that shuts its side while it waits is let go, so that what an
+ * impatient client sent never reaches the command after it left.
  */
 #define _GNU_SOURCE
 #include "portfwd.h"
@@ -144,6 +147,20 @@ static unsigned long long started;
 static bool *port_reached;
 static unsigned short *port_target;
 static size_t n_waiting;  /* connections with a try to come (retry_at) */
+/* The listeners, and whether they are out of epoll because accept ran out
+ * of descriptors (until a connection is freed). */
+static struct portfwd *fwd;
+static bool accept_paused;
+
+static void listeners_watch(int ep, bool on)
+{
+  for (size_t i = 0; i < fwd->n; i++) {
+    struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.u64 = (i << 1) | TAG_LISTENER};
+    if (fwd->listeners[i] >= 0)
+      epoll_ctl(ep, EPOLL_CTL_MOD, fwd->listeners[i], &ev);
+  }
+  accept_paused = !on;
+}
 /* After the sandbox's end: when bytes last reached a client's socket (µs,
  * monotonic). */
 static bool draining;
@@ -175,6 +192,8 @@ static void conn_free(int ep, struct conn *c)
   if (c->retry_at)
     n_waiting--;
   c->retry_at = 0;
+  if (accept_paused && !draining)
+    listeners_watch(ep, true);
   c->dead = true;
   c->next_dead = dead_list;
   dead_list = c;
@@ -232,6 +251,38 @@ static bool may_wait(const struct conn *c)
   return !draining && !port_reached[c->port] && (now_usec() - started) / 1000 < START_WAIT_MS;
 }
 
+/* A connection's pipes, each as large as the kernel gives; false when
+ * they cannot be had. Made once the command listens: a connection that
+ * waits for its port holds one descriptor, its client's. */
+static void conn_pipes_close(struct conn *c)
+{
+  for (int i = 0; i < 2; i++) {
+    close_fd(&c->flow[i].pipe_r);
+    close_fd(&c->flow[i].pipe_w);
+  }
+}
+
+static bool conn_pipes(struct conn *c)
+{
+  for (int i = 0; i < 2; i++) {
+    if (c->flow[i].pipe_r >= 0)
+      continue;
+    int p[2];
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
+      int e = errno;
+      conn_pipes_close(c);
+      errno = e;
+      return false;
+    }
+    fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
+    int cap = fcntl(p[1], F_GETPIPE_SZ);
+    c->flow[i].capacity = cap > 0 ? (size_t) cap : 4096;
+    c->flow[i].pipe_r = p[0];
+    c->flow[i].pipe_w = p[1];
+  }
+  return true;
+}
+
 /* Schedule the next connect of a refused connection: each 1 ms at first,
  * then less often, each 32 ms at most. */
 static void wait_for_port(int ep, struct conn *c)
@@ -239,10 +290,18 @@ static void wait_for_port(int ep, struct conn *c)
   if (c->fd[1] >= 0)
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd[1], NULL);
   close_fd(&c->fd[1]);
+  conn_pipes_close(c);
   if (!c->retry_at)
     n_waiting++;
   c->retry_at = now_usec() + (1000ULL << (c->tries < 40 ? c->tries / 8 : 5));
   c->tries++;
+}
+
+/* Whether a connection that could not get its descriptors (errno) may try
+ * again: while the sandbox starts, many clients may wait at once. */
+static bool out_of_fds(void)
+{
+  return (errno == EMFILE || errno == ENFILE) && !draining && (now_usec() - started) / 1000 < START_WAIT_MS;
 }
 
 /* Connect the sandbox side, on the sandbox's own loopback. */
@@ -251,12 +310,25 @@ static void dial(int ep, struct conn *c)
   if (c->retry_at)
     n_waiting--;
   c->retry_at = 0;
+  /* Once the command listens, the pipes come first: of many connections
+   * that waited, each then takes all it needs at once or nothing (were the
+   * pipes made once through, sockets in progress could take every
+   * descriptor, and no connection get its pipes). */
+  if (port_reached[c->port] && !conn_pipes(c)) {
+    if (out_of_fds())
+      wait_for_port(ep, c);
+    else
+      conn_free(ep, c);
+    return;
+  }
   /* Made here, so it lives in the sandbox's network namespace. */
   c->fd[1] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port_target[c->port]),
                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   if (c->fd[1] < 0 || (connect(c->fd[1], (struct sockaddr *) &a, sizeof a) < 0 && errno != EINPROGRESS)) {
-    if (c->fd[1] >= 0 && errno == ECONNREFUSED && may_wait(c))
+    /* Refused while the command starts, or no descriptor for the socket
+     * (many clients came while it started): try again soon. */
+    if ((c->fd[1] >= 0 && errno == ECONNREFUSED && may_wait(c)) || (c->fd[1] < 0 && out_of_fds()))
       wait_for_port(ep, c);
     else
       conn_free(ep, c);  /* nobody listens inside: the client sees a reset */
@@ -271,8 +343,13 @@ static void dial(int ep, struct conn *c)
 static void accept_one(int ep, size_t port, int listener)
 {
   int client = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (client < 0)
+  if (client < 0) {
+    /* Out of descriptors: the listener would wake the forwarder at once,
+     * again and again; it waits for a connection to end instead. */
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+      listeners_watch(ep, false);
     return;
+  }
   struct conn *c = xcalloc(1, sizeof *c);
   c->next = conns;
   if (conns)
@@ -283,18 +360,6 @@ static void accept_one(int ep, size_t port, int listener)
   c->port = port;
   c->connecting = true;
   c->flow[0].pipe_r = c->flow[0].pipe_w = c->flow[1].pipe_r = c->flow[1].pipe_w = -1;
-  for (int i = 0; i < 2; i++) {
-    int p[2];
-    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
-      conn_free(ep, c);
-      return;
-    }
-    fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
-    int cap = fcntl(p[1], F_GETPIPE_SZ);
-    c->flow[i].capacity = cap > 0 ? (size_t) cap : 4096;
-    c->flow[i].pipe_r = p[0];
-    c->flow[i].pipe_w = p[1];
-  }
   /* Each side registered once, for everything, edge-triggered: no
    * epoll_ctl per event (which was a third of the forwarder's system
    * calls). What the client sends meanwhile waits in its socket. */
@@ -382,6 +447,7 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
   struct epoll_event sig = {.events = EPOLLIN, .data.u64 = TAG_SIGNAL};
   epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &sig);
   started = now_usec();
+  fwd = pf;
   port_reached = xcalloc(pf->n, sizeof *port_reached);
   port_target = pf->targets;
   struct epoll_event evs[64];
@@ -448,6 +514,12 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
       int side = (int) ((d >> 1) & 1);
       if (c->dead)
         continue;
+      /* A client that shuts its side while it waits for its port has left
+       * (or soon will): what it sent must not reach the command later. */
+      if (c->connecting && c->tries > 0 && side == 0 && (evs[k].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+        conn_free(ep, c);
+        continue;
+      }
       if (c->connecting && side == 1) {
         if (c->fd[1] < 0)
           continue;  /* an event of a refused try, closed in this batch */
@@ -460,6 +532,13 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
         }
         if (soerr) {
           conn_free(ep, c);
+          continue;
+        }
+        if (!conn_pipes(c)) {
+          if (out_of_fds())
+            wait_for_port(ep, c);
+          else
+            conn_free(ep, c);
           continue;
         }
         c->connecting = false;

@@ -505,8 +505,9 @@ static void finish(struct parent *h)
   cgroup_sandbox_remove(&h->cg);
   dbusproxy_stop(&h->dbus);
   xnest_stop(&h->xnest);
-  /* The keeper removed the run directory, but slirp4netns's API socket was
-   * still in it: gone now that slirp4netns is. */
+  /* The keeper removed the run directory, unless a network helper stopped
+   * halfway through its start made its files there after: gone now that
+   * the helper is (net_stop). */
   if (h->mapped)
     runtime_remove_leftover(&l->rt);
   else
@@ -584,7 +585,7 @@ bool launch_needs_keeper(const struct plan *p)
   if (p->upper_on_disk)
     why[n++] = "--upper disk: the writes' directory is removed afterwards";
   if (net_has_helper(p))
-    why[n++] = "the network helper keeps its files in the run directory";
+    why[n++] = "the network helper starts on the keeper's network namespace, made first";
   if (p->pf.n > 0)
     why[n++] = "published TCP ports: hutch's forwarder is the keeper's child";
   if (p->xnest.on || p->dbus.n_args > 0)

@@ -43,11 +43,12 @@ int runtime_data_dir(char **out, struct error *err);
 int runtime_create(struct runtime *rt, bool rw_on_disk, struct error *err);
 /* Remove the run directory. Called by the keeper, which has the capabilities
  * of the user namespace and so can remove files owned by subordinate ids.
- * helper_writes: a network helper may still write its files in it meanwhile
- * (pasta's pid file); then a directory left not empty is no warning, as
- * hutch removes it once the helper is gone (runtime_remove_leftover). */
+ * helper_writes: a network helper may still make its files in it meanwhile
+ * (slirp4netns's API socket, in a launch that failed while it started);
+ * then a directory left not empty is no warning, as hutch removes it once
+ * the helper is gone (runtime_remove_leftover). */
 void runtime_remove(struct runtime *rt, bool helper_writes);
-/* The run directory, if another process's late file (pasta's pid file,
+/* The run directory, if another process's late file (a network helper's,
  * removed before this) kept its owner from removing it: removed if empty. */
 void runtime_remove_leftover(const struct runtime *rt);
 /* Close and free what hutch holds of the run directory (not removing it). */

@@ -11,7 +11,7 @@
 # send a connection to the gateway to the real network.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 49
+plan 50
 root=$(busybox_layers)
 
 # fetch PORT [SECONDS] [PID]: GET / from 127.0.0.1:PORT, retrying until it
@@ -607,6 +607,48 @@ later: ended at-once
 143 fast" "a client that connects before the command listens waits and is served; once the port has served, a client nobody serves is ended at once"
 else
     skip "a client while the command starts" "pasta or python3 missing"
+fi
+
+# --- ... but a client that leaves while it waits is let go: what it sent
+# must not reach the command after it left. Client A sends a line and
+# closes before the command listens; B comes once it does. The command
+# serves one connection: B's line, not A's.
+if command -v pasta > /dev/null && command -v python3 > /dev/null; then
+    port=$(free_port)
+    mkdir -m 0777 "$TEST_TMP/left"
+    got=$(PYTHONPATH=$TEST_TMP python3 - "$HUTCH" "$port" "$root" "$TEST_TMP/left" <<'PY_'
+import os, socket, sys, time
+from client import launch, running, stop
+hutch, port, root, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+p = launch(hutch, "run", "--network", "pasta", "-p", f"{port}:80", "-v", f"{out}:/out", root, "sh", "-c",
+           "sleep 1; nc -l -p 80 -e sh -c 'read l; echo \"$l\" > /out/got; echo served'; sleep 30")
+def reach():
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and running(p.pid):
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=5)
+        except OSError:
+            time.sleep(0.02)
+    raise SystemExit("no-listener")
+a = reach()
+a.sendall(b"abandoned\n")
+time.sleep(0.1)
+a.close()
+time.sleep(1.2)
+b = reach()
+b.sendall(b"second\n")
+b.settimeout(15)
+try:
+    answer = b.recv(100).decode().strip() or "end"
+except OSError as e:
+    answer = type(e).__name__
+seen = open(f"{out}/got").read().strip() if os.path.exists(f"{out}/got") else "nothing"
+print(answer, seen, stop(p))
+PY_
+)
+    is "$got" "served second 143 fast" "a client that leaves while it waits for the command is let go: the command gets the next client's request, not the one that left"
+else
+    skip "a client that leaves while it waits" "pasta or python3 missing"
 fi
 
 # --- bad -p forms: a clear message, 125, nothing started.
