@@ -246,9 +246,12 @@ static int flow_pump(struct conn *c, int i)
  * command may not listen yet. Only while the sandbox starts, and only
  * until the port has taken a connection: a refusal after that (the
  * command closed its socket) is passed on at once. */
-static bool may_wait(const struct conn *c)
+static bool may_wait(const struct conn *c, int error)
 {
-  return !draining && !port_reached[c->port] && (now_usec() - started) / 1000 < START_WAIT_MS;
+  /* Refused: nothing listens yet. Unreachable: the forwarder starts while
+   * init brings lo up, and a connection may come before that. */
+  bool not_yet = error == ECONNREFUSED || error == ENETUNREACH || error == EHOSTUNREACH;
+  return not_yet && !draining && !port_reached[c->port] && (now_usec() - started) / 1000 < START_WAIT_MS;
 }
 
 /* A connection's pipes, each as large as the kernel gives; false when
@@ -328,7 +331,7 @@ static void dial(int ep, struct conn *c)
   if (c->fd[1] < 0 || (connect(c->fd[1], (struct sockaddr *) &a, sizeof a) < 0 && errno != EINPROGRESS)) {
     /* Refused while the command starts, or no descriptor for the socket
      * (many clients came while it started): try again soon. */
-    if ((c->fd[1] >= 0 && errno == ECONNREFUSED && may_wait(c)) || (c->fd[1] < 0 && out_of_fds()))
+    if ((c->fd[1] >= 0 && may_wait(c, errno)) || (c->fd[1] < 0 && out_of_fds()))
       wait_for_port(ep, c);
     else
       conn_free(ep, c);  /* nobody listens inside: the client sees a reset */
@@ -526,7 +529,7 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
         int soerr = 0;
         socklen_t len = sizeof soerr;
         getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &soerr, &len);
-        if (soerr == ECONNREFUSED && may_wait(c)) {
+        if (may_wait(c, soerr)) {
           wait_for_port(ep, c);
           continue;
         }
