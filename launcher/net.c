@@ -438,7 +438,7 @@ static void start_route_watch(int routes_fd, struct net_helper *h)
   h->watch_fd = fcntl(routes_fd, F_DUPFD_CLOEXEC, 3);
 }
 
-static int start_pasta(const struct plan *s, int netns, int userns, int routes_fd,
+static int start_pasta(const struct plan *s, const struct runtime *rt, int netns, int userns, int routes_fd,
                        struct net_helper *h, struct error *err)
 {
   char **argv = NULL;
@@ -449,7 +449,10 @@ static int start_pasta(const struct plan *s, int netns, int userns, int routes_f
   h->ready_fd = pid_pipe[0];
   _cleanup_close_ int pid_out = pid_pipe[1];
   fcntl(h->ready_fd, F_SETFL, O_NONBLOCK);
-  strv_append(&argv, &n, xstrdup("pasta"));
+  /* Named after the run directory (pasta only looks at its last part):
+   * `ps` shows which sandbox a pasta serves, as its arguments, all
+   * descriptors, would not; the tests find one that outlived it so. */
+  strv_append(&argv, &n, xasprintf("%s/pasta", rt->dir));
   strv_append(&argv, &n, xstrdup("--config-net"));
   strv_append(&argv, &n, xstrdup("--foreground"));
   _cleanup_close_ int log_fd = -1;
@@ -499,8 +502,12 @@ static int start_pasta(const struct plan *s, int netns, int userns, int routes_f
   strv_append(&argv, &n, xasprintf("/proc/self/fd/%d", pid_out));
   _cleanup_strv_ char **args = argv;
   int keep[] = {netns, userns, pid_out, log_fd};
-  /* With a log pipe, what pasta also prints on stderr would come twice. */
-  _cleanup_free_ char *path = pasta_program();
+  /* With a log pipe, what pasta also prints on stderr would come twice.
+   * The program by its path: argv[0] is no name to look up. */
+  char *avx2 = pasta_program();
+  _cleanup_free_ char *path = avx2 ? avx2 : find_program("pasta");
+  if (!path)
+    return error_set(err, ENOENT, "`pasta` not found\ninstall it (Debian: apt install passt)");
   h->pid = spawn_helper(args, path, keep, log_fd >= 0 ? 4 : 3, log_fd >= 0 ? PROC_NULL : PROC_DEBUG, err);
   if (h->pid < 0) {
     int r = h->pid;
@@ -575,7 +582,7 @@ int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, int 
   if (userns < 0)
     return error_set(err, errno, "find the sandbox's user namespace");
   if (s->network == NET_PASTA)
-    return start_pasta(s, netns_fd, userns, routes_fd, h, err);
+    return start_pasta(s, rt, netns_fd, userns, routes_fd, h, err);
   return start_slirp(s, rt, netns_fd, userns, h, err);
 }
 
