@@ -444,11 +444,11 @@ static int start_pasta(const struct plan *s, const struct runtime *rt, int netns
   char **argv = NULL;
   size_t n = 0;
   int pid_pipe[2];
-  if (pipe2(pid_pipe, O_CLOEXEC) < 0)
+  /* Non-blocking at both ends: pasta opens the write end afresh. */
+  if (pipe2(pid_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
     return error_set(err, errno, "pipe for pasta's pid file");
   h->ready_fd = pid_pipe[0];
   _cleanup_close_ int pid_out = pid_pipe[1];
-  fcntl(h->ready_fd, F_SETFL, O_NONBLOCK);
   /* Named after the run directory (pasta only looks at its last part):
    * `ps` shows which sandbox a pasta serves, as its arguments, all
    * descriptors, would not; the tests find one that outlived it so. */

@@ -145,12 +145,14 @@ static struct conn *conns, *dead_list;
  * which ports have taken a connection. */
 static unsigned long long started;
 static bool *port_reached;
-static unsigned short *port_target;
 static size_t n_waiting;  /* connections with a try to come (retry_at) */
-/* The listeners, and whether they are out of epoll because accept ran out
- * of descriptors (until a connection is freed). */
+/* The listeners and their targets; whether the listeners are out of epoll
+ * because accept ran out of descriptors or memory: until a connection is
+ * freed, or ACCEPT_PAUSE_MS at most (accept_resume_at). */
 static struct portfwd *fwd;
 static bool accept_paused;
+static unsigned long long accept_resume_at;
+#define ACCEPT_PAUSE_MS 100
 
 static void listeners_watch(int ep, bool on)
 {
@@ -160,7 +162,9 @@ static void listeners_watch(int ep, bool on)
       epoll_ctl(ep, EPOLL_CTL_MOD, fwd->listeners[i], &ev);
   }
   accept_paused = !on;
+  accept_resume_at = on ? 0 : now_usec() + ACCEPT_PAUSE_MS * 1000ULL;
 }
+
 /* After the sandbox's end: when bytes last reached a client's socket (µs,
  * monotonic). */
 static bool draining;
@@ -242,6 +246,12 @@ static int flow_pump(struct conn *c, int i)
   return c->flow[0].done && c->flow[1].done ? -1 : 0;
 }
 
+/* The sandbox's start (START_WAIT_MS), while it has not ended. */
+static bool starting(void)
+{
+  return !draining && (now_usec() - started) / 1000 < START_WAIT_MS;
+}
+
 /* Whether a connection the sandbox port refused may wait for it: the
  * command may not listen yet. Only while the sandbox starts, and only
  * until the port has taken a connection: a refusal after that (the
@@ -251,12 +261,9 @@ static bool may_wait(const struct conn *c, int error)
   /* Refused: nothing listens yet. Unreachable: the forwarder starts while
    * init brings lo up, and a connection may come before that. */
   bool not_yet = error == ECONNREFUSED || error == ENETUNREACH || error == EHOSTUNREACH;
-  return not_yet && !draining && !port_reached[c->port] && (now_usec() - started) / 1000 < START_WAIT_MS;
+  return not_yet && !port_reached[c->port] && starting();
 }
 
-/* A connection's pipes, each as large as the kernel gives; false when
- * they cannot be had. Made once the command listens: a connection that
- * waits for its port holds one descriptor, its client's. */
 static void conn_pipes_close(struct conn *c)
 {
   for (int i = 0; i < 2; i++) {
@@ -265,6 +272,9 @@ static void conn_pipes_close(struct conn *c)
   }
 }
 
+/* A connection's pipes, each as large as the kernel gives; false when
+ * they cannot be had. Made once the command listens: a connection that
+ * waits for its port holds one descriptor, its client's. */
 static bool conn_pipes(struct conn *c)
 {
   for (int i = 0; i < 2; i++) {
@@ -300,11 +310,15 @@ static void wait_for_port(int ep, struct conn *c)
   c->tries++;
 }
 
-/* Whether a connection that could not get its descriptors (errno) may try
- * again: while the sandbox starts, many clients may wait at once. */
-static bool out_of_fds(void)
+/* A connection that could not get its descriptors (errno) tries again
+ * while the sandbox starts (many clients may wait at once); otherwise it
+ * ends, with a reset. */
+static void retry_if_out_of_fds(int ep, struct conn *c)
 {
-  return (errno == EMFILE || errno == ENFILE) && !draining && (now_usec() - started) / 1000 < START_WAIT_MS;
+  if ((errno == EMFILE || errno == ENFILE) && starting())
+    wait_for_port(ep, c);
+  else
+    conn_free(ep, c);
 }
 
 /* Connect the sandbox side, on the sandbox's own loopback. */
@@ -318,23 +332,22 @@ static void dial(int ep, struct conn *c)
    * pipes made once through, sockets in progress could take every
    * descriptor, and no connection get its pipes). */
   if (port_reached[c->port] && !conn_pipes(c)) {
-    if (out_of_fds())
-      wait_for_port(ep, c);
-    else
-      conn_free(ep, c);
+    retry_if_out_of_fds(ep, c);
     return;
   }
   /* Made here, so it lives in the sandbox's network namespace. */
   c->fd[1] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port_target[c->port]),
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(fwd->targets[c->port]),
                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   if (c->fd[1] < 0 || (connect(c->fd[1], (struct sockaddr *) &a, sizeof a) < 0 && errno != EINPROGRESS)) {
-    /* Refused while the command starts, or no descriptor for the socket
-     * (many clients came while it started): try again soon. */
-    if ((c->fd[1] >= 0 && may_wait(c, errno)) || (c->fd[1] < 0 && out_of_fds()))
+    /* Refused while the command starts: try again soon; otherwise nobody
+     * listens inside, and the client sees a reset. */
+    if (c->fd[1] < 0)
+      retry_if_out_of_fds(ep, c);
+    else if (may_wait(c, errno))
       wait_for_port(ep, c);
     else
-      conn_free(ep, c);  /* nobody listens inside: the client sees a reset */
+      conn_free(ep, c);
     return;
   }
   c->connecting = true;
@@ -347,8 +360,9 @@ static void accept_one(int ep, size_t port, int listener)
 {
   int client = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (client < 0) {
-    /* Out of descriptors: the listener would wake the forwarder at once,
-     * again and again; it waits for a connection to end instead. */
+    /* Out of descriptors or memory: the listener would wake the forwarder
+     * at once, again and again; it waits for a connection to end instead,
+     * ACCEPT_PAUSE_MS at most. */
     if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
       listeners_watch(ep, false);
     return;
@@ -452,7 +466,6 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
   started = now_usec();
   fwd = pf;
   port_reached = xcalloc(pf->n, sizeof *port_reached);
-  port_target = pf->targets;
   struct epoll_event evs[64];
   while (!draining || conns) {
     int timeout = -1;
@@ -464,6 +477,12 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
         if (timeout < 0 || ms < timeout)
           timeout = ms;
       }
+    if (accept_paused) {
+      unsigned long long t = now_usec();
+      int ms = accept_resume_at > t ? (int) ((accept_resume_at - t + 999) / 1000) : 0;
+      if (timeout < 0 || ms < timeout)
+        timeout = ms;
+    }
     if (draining) {
       unsigned long long idle_ms = (now_usec() - last_delivery) / 1000;
       if (idle_ms >= FINISH_IDLE_MS) {
@@ -538,10 +557,7 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
           continue;
         }
         if (!conn_pipes(c)) {
-          if (out_of_fds())
-            wait_for_port(ep, c);
-          else
-            conn_free(ep, c);
+          retry_if_out_of_fds(ep, c);
           continue;
         }
         c->connecting = false;
@@ -553,6 +569,8 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
                         (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN))))
         conn_free(ep, c);
     }
+    if (accept_paused && !draining && now_usec() >= accept_resume_at)
+      listeners_watch(ep, true);
     /* The connections whose port refused them, when their time comes. */
     now = n_waiting ? now_usec() : 0;
     for (struct conn *c = n_waiting ? conns : NULL, *next; !draining && c; c = next) {
