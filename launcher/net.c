@@ -15,9 +15,10 @@
  *
  * The helper dies with hutch: it is hutch's child with a parent-death signal,
  * and slirp4netns also watches an exit fd. Readiness comes from the helpers'
- * own mechanisms: pasta's pid file (written once it is set up; its path is
- * /proc/self/fd/N of a pipe to hutch, so no file is written, and a pasta
- * that dies closes the pipe) and slirp4netns's ready fd. pasta has
+ * own mechanisms: pasta's pid file (written once it is set up; its path
+ * names a pipe to hutch, so no file is written) and slirp4netns's ready fd.
+ * pasta opens that pipe, its namespaces and its log by path, through a
+ * small child of hutch's that holds them (the lender, below). pasta has
  * configured the namespace
  * (link, addresses, default routes) well before it writes its pid file: it
  * then zeroes its tables and opens pools of spare sockets, as long again.
@@ -39,6 +40,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <cap-ng.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -438,34 +440,85 @@ static void start_route_watch(int routes_fd, struct net_helper *h)
   h->watch_fd = fcntl(routes_fd, F_DUPFD_CLOEXEC, 3);
 }
 
+/* The lender. pasta gets its namespaces, its pid file and its log as paths,
+ * not as descriptors it inherits: passt closes every descriptor but the
+ * standard three as it starts (since 2024; Debian 12's does not). The
+ * paths are /proc/LENDER/fd/N, of a child of hutch's that holds them until
+ * the helper stops. Not hutch's own /proc/PID/fd: pasta opens the network
+ * namespace (and a newer pasta its pid file) once it has joined the
+ * sandbox's user namespace, and from there the kernel's ptrace access
+ * check, which guards /proc/PID/fd, lets it only into a process of that
+ * namespace that holds no capability pasta lacks. So the lender joins the
+ * namespace and drops every capability, before proc_spawn returns, and
+ * then only waits to be killed. Dumpable still: hutch's user owns the
+ * namespace (or its parent, the holder's), so joining it changes no
+ * credential the kernel weighs for that. */
+static int lender_join(void *arg)
+{
+  if (setns(*(const int *) arg, CLONE_NEWUSER) < 0)
+    return -errno;
+  capng_clear(CAPNG_SELECT_CAPS);
+  return capng_apply(CAPNG_SELECT_CAPS) < 0 ? -EPERM : 0;
+}
+
+static void lender_wait(void *arg)
+{
+  (void) arg;
+  for (;;)
+    pause();
+}
+
+static pid_t spawn_lender(int userns, const int *fds, size_t n_fds, struct error *err)
+{
+  char *const argv[] = {"pasta's lender", NULL};
+  struct proc_spawn ps = {
+    .argv = argv, .fn = lender_wait, .prepare = lender_join, .arg = &userns, .keep = fds, .n_keep = n_fds,
+    .out = PROC_NULL, .errout = PROC_NULL, .err_fd = -1, .death_signal = SIGKILL,
+  };
+  return proc_spawn(&ps, err);
+}
+
+static char *lent_path(const struct net_helper *h, int fd)
+{
+  return xasprintf("/proc/%d/fd/%d", (int) h->lender, fd);
+}
+
 static int start_pasta(const struct plan *s, const struct runtime *rt, int netns, int userns, int routes_fd,
                        struct net_helper *h, struct error *err)
 {
-  char **argv = NULL;
-  size_t n = 0;
   int pid_pipe[2];
   /* Non-blocking at both ends: pasta opens the write end afresh. */
   if (pipe2(pid_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
     return error_set(err, errno, "pipe for pasta's pid file");
   h->ready_fd = pid_pipe[0];
   _cleanup_close_ int pid_out = pid_pipe[1];
+  _cleanup_close_ int log_fd = -1;
+  bool logs = log_level >= LOG_DEBUG;
+  if (logs) {
+    int r = pasta_log_pipe(&log_fd, err);
+    if (r < 0)
+      return r;
+  }
+  int lent[] = {userns, netns, pid_out, log_fd};
+  h->lender = spawn_lender(userns, lent, logs ? 4 : 3, err);
+  if (h->lender < 0) {
+    int r = h->lender;
+    h->lender = 0;
+    return error_wrap(err, r, "hold pasta's descriptors");
+  }
+  char **argv = NULL;
+  size_t n = 0;
   /* Named after the run directory (pasta only looks at its last part):
    * `ps` shows which sandbox a pasta serves, as its arguments, all
    * descriptors, would not; the tests find one that outlived it so. */
   strv_append(&argv, &n, xasprintf("%s/pasta", rt->dir));
   strv_append(&argv, &n, xstrdup("--config-net"));
   strv_append(&argv, &n, xstrdup("--foreground"));
-  _cleanup_close_ int log_fd = -1;
-  if (log_level < LOG_DEBUG) {
+  if (!logs) {
     strv_append(&argv, &n, xstrdup("--quiet"));
   } else {
-    int r = pasta_log_pipe(&log_fd, err);
-    if (r < 0) {
-      strvfreep(&argv);
-      return r;
-    }
     strv_append(&argv, &n, xstrdup("--log-file"));
-    strv_append(&argv, &n, xasprintf("/proc/self/fd/%d", log_fd));
+    strv_append(&argv, &n, lent_path(h, log_fd));
   }
   /* pasta forwards every port both ways by default ("auto"): publish only
    * what was asked, and nothing from the sandbox to the host's loopback. */
@@ -495,20 +548,20 @@ static int start_pasta(const struct plan *s, const struct runtime *rt, int netns
   if (!s->allow_host_loopback)
     strv_append(&argv, &n, xstrdup("--no-map-gw"));
   strv_append(&argv, &n, xstrdup("--netns"));
-  strv_append(&argv, &n, xasprintf("/proc/self/fd/%d", netns));
+  strv_append(&argv, &n, lent_path(h, netns));
   strv_append(&argv, &n, xstrdup("--userns"));
-  strv_append(&argv, &n, xasprintf("/proc/self/fd/%d", userns));
+  strv_append(&argv, &n, lent_path(h, userns));
   strv_append(&argv, &n, xstrdup("--pid"));
-  strv_append(&argv, &n, xasprintf("/proc/self/fd/%d", pid_out));
+  strv_append(&argv, &n, lent_path(h, pid_out));
   _cleanup_strv_ char **args = argv;
-  int keep[] = {netns, userns, pid_out, log_fd};
-  /* With a log pipe, what pasta also prints on stderr would come twice.
-   * The program by its path: argv[0] is no name to look up. */
+  /* It inherits no descriptor but the standard three. With a log pipe,
+   * what pasta also prints on stderr would come twice. The program by its
+   * path: argv[0] is no name to look up. */
   char *avx2 = pasta_program();
   _cleanup_free_ char *path = avx2 ? avx2 : find_program("pasta");
   if (!path)
     return error_set(err, ENOENT, "`pasta` not found\ninstall it (Debian: apt install passt)");
-  h->pid = spawn_helper(args, path, keep, log_fd >= 0 ? 4 : 3, log_fd >= 0 ? PROC_NULL : PROC_DEBUG, err);
+  h->pid = spawn_helper(args, path, NULL, 0, logs ? PROC_NULL : PROC_DEBUG, err);
   if (h->pid < 0) {
     int r = h->pid;
     h->pid = 0;
@@ -572,7 +625,7 @@ bool net_has_helper(const struct plan *p)
 int net_start(const struct plan *s, const struct runtime *rt, int netns_fd, int routes_fd, struct net_helper *h,
               struct error *err)
 {
-  h->pid = 0;
+  h->pid = h->lender = 0;
   h->ready_fd = h->exit_fd = h->watch_fd = -1;
   if (!net_has_helper(s))
     return 0;
@@ -700,11 +753,15 @@ void net_stop(struct net_helper *h, bool let_go)
   if (let_go && h->pid > 0 && !h->binds_host) {
     kill(h->pid, SIGKILL);
     h->pid = 0;
+    if (h->lender > 0)
+      kill(h->lender, SIGKILL);
+    h->lender = 0;
   }
   close_fd(&h->exit_fd);
   close_fd(&h->ready_fd);
   close_fd(&h->watch_fd);
   proc_kill(&h->pid, SIGTERM);
+  proc_kill(&h->lender, SIGKILL);
   if (h->api_socket)
     unlink(h->api_socket);
   free(h->api_socket);

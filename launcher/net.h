@@ -34,12 +34,13 @@ struct net_helper {
   int exit_fd;      /* slirp4netns: closing it stops the helper */
   char *api_socket; /* slirp4netns: for port forwarding */
   int watch_fd;     /* pasta: the sandbox's route changes (net_route_socket) */
+  pid_t lender;     /* pasta: holds what pasta opens by path (net.c) */
   bool binds_host;  /* it listens on host ports itself (pasta's own
                      * forwarding, a UDP port; slirp4netns always) */
   bool want4, want6;  /* ... the default routes awaited there */
   bool have4, have6;  /* ... and those seen */
 };
-#define NET_HELPER_INIT {.pid = 0, .ready_fd = -1, .exit_fd = -1, .watch_fd = -1}
+#define NET_HELPER_INIT {.pid = 0, .lender = 0, .ready_fd = -1, .exit_fd = -1, .watch_fd = -1}
 /* Whether the launch runs a network helper (pasta or slirp4netns). */
 bool net_has_helper(const struct plan *p);
 /* Whether the launch's helper is watched on the sandbox's route changes

@@ -116,6 +116,11 @@ static void child(const struct proc_spawn *ps, pid_t parent, int report)
     fcntl(ps->keep[i], F_SETFD, 0);
 
   if (ps->fn) {
+    int r = ps->prepare ? ps->prepare(ps->arg) : 0;
+    if (r < 0) {
+      errno = -r;
+      goto fail;
+    }
     close(report);
     ps->fn(ps->arg);
     _exit(EXIT_HUTCH_FAILED);

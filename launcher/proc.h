@@ -47,14 +47,17 @@ enum proc_stdio {
  *   - a process group of its own with own_pgrp, out of the terminal's
  *     reach: ^C is hutch's to pass on.
  * Then it execs argv (argv[0] looked up in PATH when it has no slash), or,
- * with fn set, runs fn(arg), which must not return. An exec failure is
- * reported back through a close-on-exec pipe, so proc_spawn fails with its
- * errno instead of a helper that exits 127. */
+ * with fn set, runs prepare(arg) if set, then fn(arg), which must not
+ * return. An exec failure (or prepare's, a negative errno) is reported back
+ * through a close-on-exec pipe, so proc_spawn fails with its errno instead
+ * of a helper that exits 127; with prepare, proc_spawn returns once it has
+ * run. */
 #define PROC_MAX_KEEP 256
 struct proc_spawn {
   char *const *argv;
   const char *path;      /* the file to exec with argv, if not argv[0] */
   void (*fn)(void *arg);
+  int (*prepare)(void *arg);
   void *arg;
   const int *keep;
   size_t n_keep;

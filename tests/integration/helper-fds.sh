@@ -1,9 +1,16 @@
 #!/bin/bash
 # The helpers hutch starts (pasta, slirp4netns, fuse-overlayfs) get no
 # descriptor but stdin, stdout, stderr and those their command line names:
-# pasta its --netns and --userns /proc/self/fd/N; slirp4netns its
-# --ready-fd, --exit-fd and the namespace fds. Anything else is a door a
-# helper was never meant to have (and that outlives hutch's own use of it).
+# pasta none (it opens what it needs by path, /proc/PID/fd/N of a child of
+# hutch's that holds them); slirp4netns its --ready-fd, --exit-fd and the
+# namespace fds. Anything else is a door a helper was never meant to have
+# (and that outlives hutch's own use of it).
+#
+# A last case runs pasta as passt has started itself since 2024: closing
+# every descriptor it inherits but the standard three (the snoop does it for
+# Debian 12's pasta, which does not). The sandbox must still get its
+# network, with pasta's pid file (a published UDP port is pasta's own, so
+# the pid file says when it is ready) and its log (--log-level debug).
 #
 # Each case starts a sandbox running sleep in the background, with the
 # helper's name in PATH first pointing at fd-snoop, which writes down the
@@ -19,7 +26,7 @@
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
 per_case=5
-plan $((3 * per_case))
+plan $((3 * per_case + 3))
 root=$(busybox_layers)
 
 snoop=${HUTCH_FD_SNOOP:-}
@@ -127,4 +134,25 @@ if have_fuse; then
     check_helper fuse-overlayfs --overlay fuse
 else
     skip_n "$per_case" "fuse-overlayfs: helper descriptors" "$(backend_missing_reason fuse)"
+fi
+
+# pasta closing what it inherits (passt since 2024).
+if command -v pasta > /dev/null; then
+    uport=$(free_port)
+    # The interfaces, one per line: lo and pasta's copy of the host's.
+    links='ls /sys/class/net'
+    pasta_link() { grep -qx lo <<< "$out" && grep -vx lo <<< "$out" | grep -q .; }
+    HUTCH_SNOOP_CLOSE=1 HUTCH_SNOOP_DIR=$records HUTCH_SNOOP_PATH=$PATH PATH=$wrap:$PATH \
+        run_hutch run --network pasta -p "$uport:5353/udp" "$root" /bin/sh -c "$links"
+    given ran 0 -- check "pasta closing what it inherits: the sandbox gets pasta's interface (ready by its pid file)" \
+        pasta_link
+    HUTCH_SNOOP_CLOSE=1 HUTCH_SNOOP_DIR=$records HUTCH_SNOOP_PATH=$PATH PATH=$wrap:$PATH \
+        run_hutch run --log-level debug --network pasta "$root" /bin/sh -c "$links"
+    logged=no
+    ran 0 && pasta_link && grep -q '^hutch: pasta: ' <<< "$err" && logged=yes
+    given ran 0 -- check "pasta closing what it inherits: its log reaches hutch's stderr at --log-level debug" \
+        test $logged = yes
+    given test $logged = yes -- assert_clean "pasta closing what it inherits: nothing left behind"
+else
+    skip_n 3 "pasta closing what it inherits" "pasta is not installed"
 fi

@@ -11,7 +11,10 @@
  * Environment: HUTCH_SNOOP_DIR, where the record goes (NAME.PID, one line
  * "fd N TARGET" per descriptor that survives exec, "sigblk MASK" (the
  * blocked signals, from /proc/self/status), then "argv ARG" lines);
- * HUTCH_SNOOP_PATH, the PATH to find the real helper in. */
+ * HUTCH_SNOOP_PATH, the PATH to find the real helper in; HUTCH_SNOOP_CLOSE
+ * set: close every descriptor but 0, 1 and 2 before that exec, as passt
+ * itself does as it starts since 2024 (isolate_initial), which the passt
+ * of Debian 12 does not. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int record(const char *dir, const char *name, char **argv)
@@ -87,6 +91,9 @@ int main(int argc, char **argv)
   struct stat self;
   if (stat("/proc/self/exe", &self) < 0)
     return 127;
+  if (getenv("HUTCH_SNOOP_CLOSE") && syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+    for (int fd = 3; fd < 65536; fd++)  /* a kernel before 5.9 */
+      close(fd);
   char *copy = strdup(search);
   for (char *save = NULL, *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
     char real[PATH_MAX];
