@@ -450,15 +450,25 @@ static void start_route_watch(int routes_fd, struct net_helper *h)
  * check, which guards /proc/PID/fd, lets it only into a process of that
  * namespace that holds no capability pasta lacks. So the lender joins the
  * namespace and drops every capability, before proc_spawn returns, and
- * then only waits to be killed. Dumpable still: hutch's user owns the
- * namespace (or its parent, the holder's), so joining it changes no
- * credential the kernel weighs for that. */
+ * then only waits, every signal blocked and out of the terminal's process
+ * group (a ^C must not take pasta's namespace away), to be killed. It is
+ * dumpable, as it must be for that, where the keeper and init are not, and
+ * outside the sandbox's pid namespace: the sandbox cannot name it. Joining
+ * changes no credential the kernel weighs for dumpability or for the
+ * parent-death signal: hutch's user owns the namespace (or its parent, the
+ * holder's); the signal is set again all the same. */
 static int lender_join(void *arg)
 {
+  pid_t parent = getppid();
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, NULL);
   if (setns(*(const int *) arg, CLONE_NEWUSER) < 0)
     return -errno;
+  proc_die_with_parent(parent, SIGKILL);
   capng_clear(CAPNG_SELECT_CAPS);
-  return capng_apply(CAPNG_SELECT_CAPS) < 0 ? -EPERM : 0;
+  errno = EPERM;
+  return capng_apply(CAPNG_SELECT_CAPS) < 0 ? -errno : 0;
 }
 
 static void lender_wait(void *arg)
@@ -473,7 +483,7 @@ static pid_t spawn_lender(int userns, const int *fds, size_t n_fds, struct error
   char *const argv[] = {"pasta's lender", NULL};
   struct proc_spawn ps = {
     .argv = argv, .fn = lender_wait, .prepare = lender_join, .arg = &userns, .keep = fds, .n_keep = n_fds,
-    .out = PROC_NULL, .errout = PROC_NULL, .err_fd = -1, .death_signal = SIGKILL,
+    .out = PROC_NULL, .errout = PROC_NULL, .err_fd = -1, .death_signal = SIGKILL, .own_pgrp = true,
   };
   return proc_spawn(&ps, err);
 }
@@ -481,6 +491,16 @@ static pid_t spawn_lender(int userns, const int *fds, size_t n_fds, struct error
 static char *lent_path(const struct net_helper *h, int fd)
 {
   return xasprintf("/proc/%d/fd/%d", (int) h->lender, fd);
+}
+
+/* Whether /proc/LENDER/fd/netns is netns: a /proc of another pid
+ * namespace than hutch's (hutch in a container that did not mount its own)
+ * would name some other process. */
+static bool lent_right(const struct net_helper *h, int netns)
+{
+  _cleanup_free_ char *path = lent_path(h, netns);
+  struct stat a, b;
+  return stat(path, &a) == 0 && fstat(netns, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 static int start_pasta(const struct plan *s, const struct runtime *rt, int netns, int userns, int routes_fd,
@@ -506,6 +526,9 @@ static int start_pasta(const struct plan *s, const struct runtime *rt, int netns
     h->lender = 0;
     return error_wrap(err, r, "hold pasta's descriptors");
   }
+  if (!lent_right(h, netns))
+    return error_set(err, 0, "/proc/%d is not the process hutch started: /proc belongs to another pid namespace\n"
+                     "mount a /proc of hutch's own pid namespace (or use --network slirp4netns)", (int) h->lender);
   char **argv = NULL;
   size_t n = 0;
   /* Named after the run directory (pasta only looks at its last part):
@@ -727,8 +750,9 @@ int net_wait_ready(const struct plan *s, struct net_helper *h, int stop_fd, stru
         close_fd(&h->watch_fd);  /* lost events (ENOBUFS): the pid file decides */
     }
     if (r > 0 && p[0].revents) {
-      /* slirp4netns's "1"; pasta's pid. An end without it: the helper
-       * died, which waitpid sees within 100 ms. */
+      /* slirp4netns's "1"; pasta's pid. An end without it: slirp4netns
+       * died (pasta's lender holds the pipe: a dead pasta closes nothing),
+       * which waitpid sees within 100 ms. */
       ssize_t n = read(h->ready_fd, &c, 1);
       if (n == 1)
         break;
