@@ -22,7 +22,10 @@
  * the keeper sends when it will wait no longer (keeper.c); a reply cut
  * short ends with a reset. It never
  * enters the sandbox's pid or mount namespace. The sandbox's server sees
- * connections coming from 127.0.0.1.
+ * connections coming from 127.0.0.1, or from ::1 where it listens there
+ * and not on 127.0.0.1 (a server told to listen on "localhost" may take
+ * ::1 alone): a refused connect to one is tried at once on the other, and
+ * the port's next connections try first the one that took the last.
  *
  * While the sandbox starts, its command may not listen yet: a client that
  * comes then waits, and the forwarder tries the sandbox port again (each
@@ -31,9 +34,9 @@
  * of the forwarder (which starts just before the command), and only until
  * the port has taken a connection: a command that stops listening later is
  * not waited for. Every client that comes in that window to a port nobody
- * listens on (or only on ::1, or another address) waits until the window
- * ends; one that shuts its side while it waits is let go, so that what an
- * impatient client sent never reaches the command after it left.
+ * listens on (on the loopback) waits until the window ends; one that
+ * shuts its side while it waits is let go, so that what an impatient
+ * client sent never reaches the command after it left.
  */
 #define _GNU_SOURCE
 #include "portfwd.h"
@@ -126,6 +129,8 @@ struct conn {
   bool connecting;     /* the sandbox side's connect() is in progress, or waits for its next try */
   size_t port;         /* the index of its listener */
   unsigned tries;      /* connects the sandbox port refused */
+  bool v6;             /* the sandbox side tries ::1 (else 127.0.0.1) */
+  bool other_tried;    /* ... after the other address refused, in this try */
   unsigned long long retry_at; /* µs, monotonic: when to try again; 0: no try waits */
   bool dead;           /* closed; freed once the current batch of events is done */
   int outq;            /* after the sandbox's end: the host socket's unsent bytes, last seen */
@@ -145,6 +150,7 @@ static struct conn *conns, *dead_list;
  * which ports have taken a connection. */
 static unsigned long long started;
 static bool *port_reached;
+static bool *port_v6;     /* the port's last connection went to ::1 */
 static size_t n_waiting;  /* connections with a try to come (retry_at) */
 /* The listeners and their targets; whether the listeners are out of epoll
  * because accept ran out of descriptors or memory: until a connection is
@@ -296,13 +302,18 @@ static bool conn_pipes(struct conn *c)
   return true;
 }
 
-/* Schedule the next connect of a refused connection: each 1 ms at first,
- * then less often, each 32 ms at most. */
-static void wait_for_port(int ep, struct conn *c)
+static void sandbox_side_close(int ep, struct conn *c)
 {
   if (c->fd[1] >= 0)
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd[1], NULL);
   close_fd(&c->fd[1]);
+}
+
+/* Schedule the next connect of a refused connection: each 1 ms at first,
+ * then less often, each 32 ms at most. */
+static void wait_for_port(int ep, struct conn *c)
+{
+  sandbox_side_close(ep, c);
   conn_pipes_close(c);
   if (!c->retry_at)
     n_waiting++;
@@ -321,11 +332,43 @@ static void retry_if_out_of_fds(int ep, struct conn *c)
     conn_free(ep, c);
 }
 
-/* Connect the sandbox side, on the sandbox's own loopback. */
+static void dial(int ep, struct conn *c);
+
+/* Whether a refused (or unreachable) connect goes on at once to the other
+ * loopback address: once per try. */
+static bool dial_other(int ep, struct conn *c, int error)
+{
+  bool refused = error == ECONNREFUSED || error == ENETUNREACH || error == EHOSTUNREACH || error == EADDRNOTAVAIL ||
+                 error == EAFNOSUPPORT;
+  if (!refused || c->other_tried)
+    return false;
+  sandbox_side_close(ep, c);
+  c->other_tried = true;
+  c->v6 = !c->v6;
+  dial(ep, c);
+  return true;
+}
+
+/* The sandbox side's connect failed with error (after the other address):
+ * wait for the port while the command starts, else end with a reset. */
+static void dial_failed(int ep, struct conn *c, int error)
+{
+  c->v6 = port_v6[c->port];
+  if (may_wait(c, error == EADDRNOTAVAIL || error == EAFNOSUPPORT ? ECONNREFUSED : error))
+    wait_for_port(ep, c);
+  else
+    conn_free(ep, c);
+}
+
+/* Connect the sandbox side, on the sandbox's own loopback: 127.0.0.1 or
+ * ::1, the one the port's last connection took first. */
 static void dial(int ep, struct conn *c)
 {
-  if (c->retry_at)
+  if (c->retry_at) {
     n_waiting--;
+    c->other_tried = false;
+    c->v6 = port_v6[c->port];
+  }
   c->retry_at = 0;
   /* Once the command listens, the pipes come first: of many connections
    * that waited, each then takes all it needs at once or nothing (were the
@@ -336,18 +379,29 @@ static void dial(int ep, struct conn *c)
     return;
   }
   /* Made here, so it lives in the sandbox's network namespace. */
-  c->fd[1] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(fwd->targets[c->port]),
-                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  if (c->fd[1] < 0 || (connect(c->fd[1], (struct sockaddr *) &a, sizeof a) < 0 && errno != EINPROGRESS)) {
-    /* Refused while the command starts: try again soon; otherwise nobody
-     * listens inside, and the client sees a reset. */
-    if (c->fd[1] < 0)
-      retry_if_out_of_fds(ep, c);
-    else if (may_wait(c, errno))
-      wait_for_port(ep, c);
-    else
-      conn_free(ep, c);
+  struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(fwd->targets[c->port]),
+                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(fwd->targets[c->port]),
+                            .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+  c->fd[1] = socket(c->v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (c->fd[1] < 0 && errno == EAFNOSUPPORT) {  /* a kernel without IPv6: as if refused */
+    if (!dial_other(ep, c, EAFNOSUPPORT))
+      dial_failed(ep, c, EAFNOSUPPORT);
+    return;
+  }
+  if (c->fd[1] < 0) {
+    retry_if_out_of_fds(ep, c);
+    return;
+  }
+  int r = c->v6 ? connect(c->fd[1], (struct sockaddr *) &a6, sizeof a6)
+                : connect(c->fd[1], (struct sockaddr *) &a4, sizeof a4);
+  if (r < 0 && errno != EINPROGRESS) {
+    /* Refused: the other address; then, while the command starts, try
+     * again soon; otherwise nobody listens inside, and the client sees a
+     * reset. */
+    int e = errno;
+    if (!dial_other(ep, c, e))
+      dial_failed(ep, c, e);
     return;
   }
   c->connecting = true;
@@ -375,6 +429,7 @@ static void accept_one(int ep, size_t port, int listener)
   c->fd[0] = client;
   c->fd[1] = -1;
   c->port = port;
+  c->v6 = port_v6[port];
   c->connecting = true;
   c->flow[0].pipe_r = c->flow[0].pipe_w = c->flow[1].pipe_r = c->flow[1].pipe_w = -1;
   /* Each side registered once, for everything, edge-triggered: no
@@ -466,6 +521,7 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
   started = now_usec();
   fwd = pf;
   port_reached = xcalloc(pf->n, sizeof *port_reached);
+  port_v6 = xcalloc(pf->n, sizeof *port_v6);
   struct epoll_event evs[64];
   while (!draining || conns) {
     int timeout = -1;
@@ -548,12 +604,9 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
         int soerr = 0;
         socklen_t len = sizeof soerr;
         getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &soerr, &len);
-        if (may_wait(c, soerr)) {
-          wait_for_port(ep, c);
-          continue;
-        }
         if (soerr) {
-          conn_free(ep, c);
+          if (!dial_other(ep, c, soerr))
+            dial_failed(ep, c, soerr);
           continue;
         }
         if (!conn_pipes(c)) {
@@ -562,6 +615,7 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
         }
         c->connecting = false;
         port_reached[c->port] = true;
+        port_v6[c->port] = c->v6;
       }
       if (c->connecting)
         continue;

@@ -11,7 +11,7 @@
 # send a connection to the gateway to the real network.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 50
+plan 51
 root=$(busybox_layers)
 
 # fetch PORT [SECONDS] [PID]: GET / from 127.0.0.1:PORT, retrying until it
@@ -649,6 +649,25 @@ PY_
     is "$got" "served second 143 fast" "a client that leaves while it waits for the command is let go: the command gets the next client's request, not the one that left"
 else
     skip "a client that leaves while it waits" "pasta or python3 missing"
+fi
+
+# --- A server that listens on ::1 alone (one told to listen on
+# "localhost" may) is reached through -p: a connect that 127.0.0.1 refuses
+# is tried at once on ::1. Where a new network namespace has no ::1 (IPv6
+# off on this host), skipped.
+v6lo=$(unshare -Urn sh -c 'ip link set lo up && ip -6 -o addr show dev lo' 2>/dev/null)
+if ! command -v pasta > /dev/null; then
+    skip "a server on ::1 alone" "pasta missing"
+elif [[ $v6lo != *"::1/128"* ]]; then
+    skip "a server on ::1 alone" "a new network namespace has no ::1 here (IPv6 off)"
+else
+    port=$(free_port)
+    "$HUTCH" run --network pasta -p "$port:80" "$root" httpd -f -p '[::1]:80' -h /var/www \
+        < /dev/null > "$TEST_TMP/v6only.out" 2>&1 &
+    pid=$!
+    like "$(fetch "$port" 5 "$pid")" "Hello from a hutch sandbox" "a server that listens on ::1 alone is reached through -p $port:80"
+    kill -TERM $pid 2>/dev/null
+    wait_exit $pid 5
 fi
 
 # --- bad -p forms: a clear message, 125, nothing started.
