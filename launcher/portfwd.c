@@ -24,8 +24,7 @@
  * enters the sandbox's pid or mount namespace. The sandbox's server sees
  * connections coming from 127.0.0.1, or from ::1 where it listens there
  * and not on 127.0.0.1 (a server told to listen on "localhost" may take
- * ::1 alone): a refused connect to one is tried at once on the other, and
- * the port's next connections try first the one that took the last.
+ * ::1 alone): a connect that 127.0.0.1 refuses is tried at once on ::1.
  *
  * While the sandbox starts, its command may not listen yet: a client that
  * comes then waits, and the forwarder tries the sandbox port again (each
@@ -129,8 +128,8 @@ struct conn {
   bool connecting;     /* the sandbox side's connect() is in progress, or waits for its next try */
   size_t port;         /* the index of its listener */
   unsigned tries;      /* connects the sandbox port refused */
-  bool v6;             /* the sandbox side tries ::1 (else 127.0.0.1) */
-  bool other_tried;    /* ... after the other address refused, in this try */
+  bool v6;             /* this try has gone on to ::1, 127.0.0.1 refused */
+  int v4_error;        /* ... with this error */
   unsigned long long retry_at; /* µs, monotonic: when to try again; 0: no try waits */
   bool dead;           /* closed; freed once the current batch of events is done */
   int outq;            /* after the sandbox's end: the host socket's unsent bytes, last seen */
@@ -150,7 +149,6 @@ static struct conn *conns, *dead_list;
  * which ports have taken a connection. */
 static unsigned long long started;
 static bool *port_reached;
-static bool *port_v6;     /* the port's last connection went to ::1 */
 static size_t n_waiting;  /* connections with a try to come (retry_at) */
 /* The listeners and their targets; whether the listeners are out of epoll
  * because accept ran out of descriptors or memory: until a connection is
@@ -334,40 +332,38 @@ static void retry_if_out_of_fds(int ep, struct conn *c)
 
 static void dial(int ep, struct conn *c);
 
-/* Whether a refused (or unreachable) connect goes on at once to the other
- * loopback address: once per try. */
-static bool dial_other(int ep, struct conn *c, int error)
+/* Whether a connect that 127.0.0.1 refused (or could not reach) goes on
+ * at once to ::1. */
+static bool dial_v6(int ep, struct conn *c, int error)
 {
-  bool refused = error == ECONNREFUSED || error == ENETUNREACH || error == EHOSTUNREACH || error == EADDRNOTAVAIL ||
-                 error == EAFNOSUPPORT;
-  if (!refused || c->other_tried)
+  bool refused = error == ECONNREFUSED || error == ENETUNREACH || error == EHOSTUNREACH;
+  if (!refused || c->v6 || draining)
     return false;
   sandbox_side_close(ep, c);
-  c->other_tried = true;
-  c->v6 = !c->v6;
+  c->v6 = true;
+  c->v4_error = error;
   dial(ep, c);
   return true;
 }
 
-/* The sandbox side's connect failed with error (after the other address):
- * wait for the port while the command starts, else end with a reset. */
+/* The sandbox side's connect failed with error (on ::1 too, if tried):
+ * wait for the port while the command starts, if either address's error
+ * lets it (::1's may only say there is no IPv6), else end with a reset. */
 static void dial_failed(int ep, struct conn *c, int error)
 {
-  c->v6 = port_v6[c->port];
-  if (may_wait(c, error == EADDRNOTAVAIL || error == EAFNOSUPPORT ? ECONNREFUSED : error))
+  if (may_wait(c, error) || (c->v6 && may_wait(c, c->v4_error)))
     wait_for_port(ep, c);
   else
     conn_free(ep, c);
 }
 
-/* Connect the sandbox side, on the sandbox's own loopback: 127.0.0.1 or
- * ::1, the one the port's last connection took first. */
+/* Connect the sandbox side, on the sandbox's own loopback: 127.0.0.1, then
+ * ::1 if 127.0.0.1 refuses. */
 static void dial(int ep, struct conn *c)
 {
   if (c->retry_at) {
     n_waiting--;
-    c->other_tried = false;
-    c->v6 = port_v6[c->port];
+    c->v6 = false;
   }
   c->retry_at = 0;
   /* Once the command listens, the pipes come first: of many connections
@@ -384,9 +380,8 @@ static void dial(int ep, struct conn *c)
   struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(fwd->targets[c->port]),
                             .sin6_addr = IN6ADDR_LOOPBACK_INIT};
   c->fd[1] = socket(c->v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (c->fd[1] < 0 && errno == EAFNOSUPPORT) {  /* a kernel without IPv6: as if refused */
-    if (!dial_other(ep, c, EAFNOSUPPORT))
-      dial_failed(ep, c, EAFNOSUPPORT);
+  if (c->fd[1] < 0 && c->v6 && errno == EAFNOSUPPORT) {  /* a kernel without IPv6 */
+    dial_failed(ep, c, errno);
     return;
   }
   if (c->fd[1] < 0) {
@@ -400,7 +395,7 @@ static void dial(int ep, struct conn *c)
      * again soon; otherwise nobody listens inside, and the client sees a
      * reset. */
     int e = errno;
-    if (!dial_other(ep, c, e))
+    if (!dial_v6(ep, c, e))
       dial_failed(ep, c, e);
     return;
   }
@@ -429,7 +424,6 @@ static void accept_one(int ep, size_t port, int listener)
   c->fd[0] = client;
   c->fd[1] = -1;
   c->port = port;
-  c->v6 = port_v6[port];
   c->connecting = true;
   c->flow[0].pipe_r = c->flow[0].pipe_w = c->flow[1].pipe_r = c->flow[1].pipe_w = -1;
   /* Each side registered once, for everything, edge-triggered: no
@@ -521,7 +515,6 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
   started = now_usec();
   fwd = pf;
   port_reached = xcalloc(pf->n, sizeof *port_reached);
-  port_v6 = xcalloc(pf->n, sizeof *port_v6);
   struct epoll_event evs[64];
   while (!draining || conns) {
     int timeout = -1;
@@ -605,7 +598,7 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
         socklen_t len = sizeof soerr;
         getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &soerr, &len);
         if (soerr) {
-          if (!dial_other(ep, c, soerr))
+          if (!dial_v6(ep, c, soerr))
             dial_failed(ep, c, soerr);
           continue;
         }
@@ -615,7 +608,6 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
         }
         c->connecting = false;
         port_reached[c->port] = true;
-        port_v6[c->port] = c->v6;
       }
       if (c->connecting)
         continue;
