@@ -163,7 +163,7 @@ static void check_subids(struct doctor *d, struct ids *ids)
   const char *user = ids->user;
   for (int is_gid = 0; is_gid < 2; is_gid++) {
     const char *what = is_gid ? "subordinate gids" : "subordinate uids";
-    unsigned long long total = 0;
+    unsigned long long total = 0, usable = 0;
     size_t n = 0;
     struct error err = {0};
     if (subid_hooked()) {
@@ -179,9 +179,20 @@ static void check_subids(struct doctor *d, struct ids *ids)
       for (int i = 0; i < k; i++)
         total += r[i].count;
       n = k > 0 ? (size_t) k : 0;
+      /* What a launch maps: each id once, never the caller's own. */
+      if (n > 0) {
+        r = xrealloc(r, (n + 1) * sizeof *r);
+        size_t m = userns_disjoin_ranges(r, n, is_gid ? getgid() : uid);
+        for (size_t i = 0; i < m; i++)
+          usable += r[i].count;
+      }
     }
     ids->ranges[is_gid] = n > 0;
-    if (n > 0)
+    if (n > 0 && usable && usable < total)
+      report(d, "ok", what, "%llu ids for %s in %zu range%s, %llu of them usable: lines of %s overlap (or name %s "
+             "own id); hutch maps each id once", total, user, n, n > 1 ? "s" : "", usable, subid_path(is_gid),
+             is_gid ? "the group's" : "your");
+    else if (n > 0)
       report(d, "ok", what, "%llu ids for %s in %zu range%s", total, user, n, n > 1 ? "s" : "");
     else if (err.msg[0])
       report(d, "warn", what, "none for %s: %s", user, err.msg);

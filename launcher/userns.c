@@ -21,6 +21,45 @@
 #include "subid-files.h"
 #include "util.h"
 
+static int range_cmp(const void *a, const void *b)
+{
+  const struct id_range *x = a, *y = b;
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+size_t userns_disjoin_ranges(struct id_range *r, size_t n, unsigned long own)
+{
+  qsort(r, n, sizeof *r, range_cmp);
+  size_t out = 0;
+  unsigned long end = 0;  /* past the last id kept */
+  for (size_t i = 0; i < n; i++) {
+    unsigned long start = r[i].start, stop = r[i].start + r[i].count;
+    if (out > 0 && start < end)
+      start = end;
+    if (start >= stop)
+      continue;
+    r[out++] = (struct id_range) {start, stop - start};
+    end = stop;
+  }
+  for (size_t i = 0; i < out; i++) {
+    unsigned long start = r[i].start, stop = start + r[i].count;
+    if (own < start || own >= stop)
+      continue;
+    if (own + 1 < stop) {  /* what follows own: a range of its own */
+      memmove(&r[i + 2], &r[i + 1], (out - i - 1) * sizeof *r);
+      r[i + 1] = (struct id_range) {own + 1, stop - own - 1};
+      out++;
+    }
+    r[i].count = own - start;
+    if (r[i].count == 0) {
+      memmove(&r[i], &r[i + 1], (out - i - 1) * sizeof *r);
+      out--;
+    }
+    break;
+  }
+  return out;
+}
+
 int userns_build_map(enum userns_mode mode, unsigned long host_id,
                      const struct id_range *ranges, size_t n_ranges,
                      struct id_map *out, size_t max_out)
@@ -104,6 +143,13 @@ static int plan_kind(enum userns_mode mode, const char *user, unsigned long uid,
   if (n <= 0) {
     *why = xasprintf("no subordinate %ss for %s in %s (`hutch doctor` gives the command that adds a free range)",
                      is_gid ? "gid" : "uid", user, is_gid ? "/etc/subgid" : "/etc/subuid");
+    return -1;
+  }
+  ranges = xrealloc(ranges, ((size_t) n + 1) * sizeof *ranges);
+  n = (int) userns_disjoin_ranges(ranges, (size_t) n, id);
+  if (n == 0) {
+    *why = xasprintf("the subordinate %ss of %s in %s hold no id but %s own", is_gid ? "gid" : "uid", user,
+                     is_gid ? "/etc/subgid" : "/etc/subuid", is_gid ? "the group's" : "the user's");
     return -1;
   }
   int m = userns_build_map(mode, id, ranges, (size_t) n, out, MAX_ID_MAPS);

@@ -1,6 +1,6 @@
 /* test-userns.c: userns_build_map of launcher/userns.c, the id maps made
  * from the caller's id and its subordinate ranges (as libsubid returns
- * them). Links userns.c with util.c and error.c only. */
+ * them), and userns_disjoin_ranges, which makes those ranges fit a map. Links userns.c with util.c and error.c only. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 
@@ -21,6 +21,26 @@ static void fmt_map(const struct id_map *m, int n, char *buf, size_t len)
     size_t used = strlen(buf);
     snprintf(buf + used, len - used, "%lu %lu %lu|", m[i].inside, m[i].outside, m[i].count);
   }
+}
+
+/* DESC: "start count,start count..." through userns_disjoin_ranges. */
+static void disjoin_case(const char *what, unsigned long own, const char *desc, const char *want)
+{
+  struct id_range r[MAX];
+  size_t n = 0;
+  for (const char *p = desc; *p && n < MAX - 1; n++) {
+    char *end;
+    r[n].start = strtoul(p, &end, 10);
+    r[n].count = strtoul(end, &end, 10);
+    p = *end == ',' ? end + 1 : end;
+  }
+  n = userns_disjoin_ranges(r, n, own);
+  char got[1024] = "";
+  for (size_t i = 0; i < n; i++) {
+    size_t used = strlen(got);
+    snprintf(got + used, sizeof got - used, "%lu %lu|", r[i].start, r[i].count);
+  }
+  TAP_STR_EQ(got, want, "%s", what);
 }
 
 static void map_case(const char *what, enum userns_mode mode, unsigned long id,
@@ -143,5 +163,18 @@ int main(void)
   fmt_map(out, userns_translate(across, 1, parent2, 2, out, MAX), got, sizeof got);
   TAP_STR_EQ(got, "0 5 5|5 10 5|", "translate: a line across two of the parent's lines is split");
   TAP_INT_EQ(userns_translate(across, 1, parent2, 2, out, 1), -1, "translate: a split that does not fit: -1");
+
+  /* --- userns_disjoin_ranges: each host id once, never the caller's. */
+  disjoin_case("disjoin: apart ranges stay as they are", 1001, "100000 65536,200000 65536", "100000 65536|200000 65536|");
+  disjoin_case("disjoin: sorted by start", 1001, "200000 10,100000 10", "100000 10|200000 10|");
+  disjoin_case("disjoin: an overlap is cut from the later range (usermod --add-subuids)", 1002,
+               "165536 65536,200000 65536", "165536 65536|231072 34464|");
+  disjoin_case("disjoin: a range inside another goes", 1002, "100000 1000,100010 10", "100000 1000|");
+  disjoin_case("disjoin: a duplicate line goes", 1002, "100000 1000,100000 1000", "100000 1000|");
+  disjoin_case("disjoin: own id inside a range splits it", 1000, "900 200", "900 100|1001 99|");
+  disjoin_case("disjoin: own id at a range's start", 900, "900 200", "901 199|");
+  disjoin_case("disjoin: own id at a range's end", 1099, "900 200", "900 199|");
+  disjoin_case("disjoin: a range of own id alone goes", 1000, "1000 1,5000 10", "5000 10|");
+  disjoin_case("disjoin: own id split, then more ranges", 1000, "900 200,3000 5", "900 100|1001 99|3000 5|");
   return tap_done();
 }
