@@ -11,6 +11,9 @@
 # Debian 12's pasta, which does not). The sandbox must still get its
 # network, with pasta's pid file (a published UDP port is pasta's own, so
 # the pid file says when it is ready) and its log (--log-level debug).
+# The child of hutch's that holds pasta's descriptors (its lender) must
+# outlive a ^C on hutch's terminal (SIGINT to hutch's process group) that
+# the command ignores: a newer pasta quits once the lender is gone.
 #
 # Each case starts a sandbox running sleep in the background, with the
 # helper's name in PATH first pointing at fd-snoop, which writes down the
@@ -26,7 +29,7 @@
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
 per_case=5
-plan $((3 * per_case + 3))
+plan $((3 * per_case + 5))
 root=$(busybox_layers)
 
 snoop=${HUTCH_FD_SNOOP:-}
@@ -155,4 +158,35 @@ if command -v pasta > /dev/null; then
     given test $logged = yes -- assert_clean "pasta closing what it inherits: nothing left behind"
 else
     skip_n 3 "pasta closing what it inherits" "pasta is not installed"
+fi
+
+# pasta's lender and a ^C: hutch in a session and process group of its own
+# (setsid), SIGINT to that group, as a terminal's ^C sends it. A job that a
+# script starts in the background ignores SIGINT: env gives it back its
+# default, as on a terminal.
+if command -v pasta > /dev/null && command -v setsid > /dev/null && env --default-signal=INT true 2> /dev/null; then
+    setsid env --default-signal=INT "$HUTCH" run --network pasta -v "$ready:/ready" "$root" /bin/sh -c 'trap "" INT; echo up > /ready/int; sleep 4' \
+        < /dev/null > "$TEST_TMP/int.out" 2>&1 &
+    pid=$!
+    lender=''
+    if wait_for_file "$ready/int" up 10 "$pid"; then
+        # The lender: a fork of hutch (hutch's own command line) in another
+        # user namespace, and dumpable (the keeper and init are not: their
+        # /proc/PID/ns cannot be read).
+        for k in $(descendants "$pid"); do
+            p=${k%%:*}
+            u=$(readlink "/proc/$p/ns/user" 2>/dev/null)
+            [ "$p" != "$pid" ] && [ -n "$u" ] && [ "$u" != "$(readlink /proc/self/ns/user)" ] &&
+                [ "$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null)" = "$(tr '\0' ' ' < "/proc/$pid/cmdline")" ] && lender=$p
+        done
+    fi
+    kill -INT -- "-$pid" 2>/dev/null
+    sleep 0.5
+    given test -n "$lender" -- check "pasta's lender (pid ${lender:-none}) outlives a SIGINT to hutch's process group" \
+        running "$lender"
+    kill -TERM "$pid" 2>/dev/null
+    wait_exit "$pid" 10
+    given test -n "$lender" -- assert_clean "pasta's lender and a ^C: nothing left behind"
+else
+    skip_n 2 "pasta's lender and a ^C" "pasta, setsid or env --default-signal (coreutils 8.31) missing"
 fi
