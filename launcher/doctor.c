@@ -180,12 +180,9 @@ static void check_subids(struct doctor *d, struct ids *ids)
         total += r[i].count;
       n = k > 0 ? (size_t) k : 0;
       /* What a launch maps: each id once, never the caller's own. */
-      if (n > 0) {
-        r = xrealloc(r, (n + 1) * sizeof *r);
-        size_t m = userns_disjoin_ranges(r, n, is_gid ? getgid() : uid);
-        for (size_t i = 0; i < m; i++)
-          usable += r[i].count;
-      }
+      size_t m = n > 0 ? userns_disjoin_ranges(&r, n, is_gid ? getgid() : uid) : 0;
+      for (size_t i = 0; i < m; i++)
+        usable += r[i].count;
     }
     ids->ranges[is_gid] = n > 0;
     if (n > 0 && usable && usable < total)

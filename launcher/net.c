@@ -295,31 +295,31 @@ static pid_t spawn_helper(char **argv, const char *path, const int *keep, size_t
   return proc_spawn(&ps, err);
 }
 
-/* passt's packages build it twice, and the plain pasta, first of all,
- * execs its AVX2 build (pasta.avx2, beside it) where the CPU has AVX2: on
- * the published port's path, that second exec costs 2-3 ms. Where that is
- * what pasta would do, exec pasta.avx2 from pasta's own directory at once
- * (argv[0] stays "pasta"). NULL: exec pasta as it is. The CPU's features
- * are asked of the C library, which the dynamic loader filled in at start:
- * GCC's __builtin_cpu_supports would link in a constructor that runs
- * cpuid at every start of hutch, and a virtual machine traps each cpuid
- * (8-9 us each on the benchmark's VM, about 0.1 ms a launch). */
+/* The pasta to exec, by its path (NULL: none in PATH). passt's packages
+ * build it twice, and the plain pasta, first of all, execs its AVX2 build
+ * (pasta.avx2, beside it) where the CPU has AVX2: on the published port's
+ * path, that second exec costs 2-3 ms. Where that is what pasta would do,
+ * this is pasta.avx2 from pasta's own directory (argv[0] stays "pasta").
+ * The CPU's features are asked of the C library, which the dynamic loader
+ * filled in at start: GCC's __builtin_cpu_supports would link in a
+ * constructor that runs cpuid at every start of hutch, and a virtual
+ * machine traps each cpuid (8-9 us each on the benchmark's VM, about 0.1 ms
+ * a launch). */
 static char *pasta_program(void)
 {
+  char *pasta = find_program("pasta");
 #if defined(__x86_64__) && defined(CPU_FEATURE_ACTIVE)
-  if (!CPU_FEATURE_ACTIVE(AVX2))
-    return NULL;
-  _cleanup_free_ char *pasta = find_program("pasta");
   char *slash = pasta ? strrchr(pasta, '/') : NULL;
-  if (!slash)
-    return NULL;
-  *slash = '\0';
-  char *avx2 = xasprintf("%s/pasta.avx2", pasta);
-  if (access(avx2, X_OK) == 0)
+  if (!slash || !CPU_FEATURE_ACTIVE(AVX2))
+    return pasta;
+  char *avx2 = xasprintf("%.*s/pasta.avx2", (int) (slash - pasta), pasta);
+  if (access(avx2, X_OK) == 0) {
+    free(pasta);
     return avx2;
+  }
   free(avx2);
 #endif
-  return NULL;
+  return pasta;
 }
 
 /* pasta logs to the system logger, or to a file it truncates: at debug
@@ -506,6 +506,10 @@ static bool lent_right(const struct net_helper *h, int netns)
 static int start_pasta(const struct plan *s, const struct runtime *rt, int netns, int userns, int routes_fd,
                        struct net_helper *h, struct error *err)
 {
+  /* By its path: argv[0] is no name to look up. */
+  _cleanup_free_ char *path = pasta_program();
+  if (!path)
+    return error_set(err, ENOENT, "`pasta` not found\ninstall it (Debian: apt install passt)");
   int pid_pipe[2];
   /* Non-blocking at both ends: pasta opens the write end afresh. */
   if (pipe2(pid_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
@@ -578,12 +582,7 @@ static int start_pasta(const struct plan *s, const struct runtime *rt, int netns
   strv_append(&argv, &n, lent_path(h, pid_out));
   _cleanup_strv_ char **args = argv;
   /* It inherits no descriptor but the standard three. With a log pipe,
-   * what pasta also prints on stderr would come twice. The program by its
-   * path: argv[0] is no name to look up. */
-  char *avx2 = pasta_program();
-  _cleanup_free_ char *path = avx2 ? avx2 : find_program("pasta");
-  if (!path)
-    return error_set(err, ENOENT, "`pasta` not found\ninstall it (Debian: apt install passt)");
+   * what pasta also prints on stderr would come twice. */
   h->pid = spawn_helper(args, path, NULL, 0, logs ? PROC_NULL : PROC_DEBUG, err);
   if (h->pid < 0) {
     int r = h->pid;

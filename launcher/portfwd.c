@@ -174,6 +174,14 @@ static void listeners_watch(int ep, bool on)
 static bool draining;
 static unsigned long long last_delivery;
 
+static void conn_pipes_close(struct conn *c)
+{
+  for (int i = 0; i < 2; i++) {
+    close_fd(&c->flow[i].pipe_r);
+    close_fd(&c->flow[i].pipe_w);
+  }
+}
+
 /* Close now, free later: the same batch of events may still name c. */
 static void conn_free(int ep, struct conn *c)
 {
@@ -194,9 +202,8 @@ static void conn_free(int ep, struct conn *c)
     if (c->fd[i] >= 0)
       epoll_ctl(ep, EPOLL_CTL_DEL, c->fd[i], NULL);
     close_fd(&c->fd[i]);
-    close_fd(&c->flow[i].pipe_r);
-    close_fd(&c->flow[i].pipe_w);
   }
+  conn_pipes_close(c);
   if (c->retry_at)
     n_waiting--;
   c->retry_at = 0;
@@ -250,10 +257,26 @@ static int flow_pump(struct conn *c, int i)
   return c->flow[0].done && c->flow[1].done ? -1 : 0;
 }
 
+/* Shorten an epoll timeout (ms, -1: none) to wake by at (µs, monotonic). */
+static void wake_by(int *timeout, unsigned long long at, unsigned long long now)
+{
+  int ms = at > now ? (int) ((at - now + 999) / 1000) : 0;
+  if (*timeout < 0 || ms < *timeout)
+    *timeout = ms;
+}
+
 /* The sandbox's start (START_WAIT_MS), while it has not ended. */
 static bool starting(void)
 {
   return !draining && (now_usec() - started) / 1000 < START_WAIT_MS;
+}
+
+/* Whether a connect's error says nobody listens there (yet). Refused:
+ * nothing listens. Unreachable: the forwarder starts while init brings lo
+ * up, and a connection may come before that. */
+static bool nobody_listens(int error)
+{
+  return error == ECONNREFUSED || error == ENETUNREACH || error == EHOSTUNREACH;
 }
 
 /* Whether a connection the sandbox port refused may wait for it: the
@@ -262,18 +285,7 @@ static bool starting(void)
  * command closed its socket) is passed on at once. */
 static bool may_wait(const struct conn *c, int error)
 {
-  /* Refused: nothing listens yet. Unreachable: the forwarder starts while
-   * init brings lo up, and a connection may come before that. */
-  bool not_yet = error == ECONNREFUSED || error == ENETUNREACH || error == EHOSTUNREACH;
-  return not_yet && !port_reached[c->port] && starting();
-}
-
-static void conn_pipes_close(struct conn *c)
-{
-  for (int i = 0; i < 2; i++) {
-    close_fd(&c->flow[i].pipe_r);
-    close_fd(&c->flow[i].pipe_w);
-  }
+  return nobody_listens(error) && !port_reached[c->port] && starting();
 }
 
 /* A connection's pipes, each as large as the kernel gives; false when
@@ -336,8 +348,7 @@ static void dial(int ep, struct conn *c);
  * at once to ::1. */
 static bool dial_v6(int ep, struct conn *c, int error)
 {
-  bool refused = error == ECONNREFUSED || error == ENETUNREACH || error == EHOSTUNREACH;
-  if (!refused || c->v6 || draining)
+  if (!nobody_listens(error) || c->v6 || draining)
     return false;
   sandbox_side_close(ep, c);
   c->v6 = true;
@@ -518,20 +529,14 @@ static void forwarder_main(struct portfwd *pf, int sig_fd)
   struct epoll_event evs[64];
   while (!draining || conns) {
     int timeout = -1;
-    /* The next try of a connection that waits for its port. */
-    unsigned long long now = n_waiting ? now_usec() : 0;
+    /* The next try of a connection that waits for its port, and the end
+     * of a pause of the listeners. */
+    unsigned long long now = n_waiting || accept_paused ? now_usec() : 0;
     for (struct conn *c = n_waiting ? conns : NULL; c; c = c->next)
-      if (c->retry_at) {
-        int ms = c->retry_at > now ? (int) ((c->retry_at - now + 999) / 1000) : 0;
-        if (timeout < 0 || ms < timeout)
-          timeout = ms;
-      }
-    if (accept_paused) {
-      unsigned long long t = now_usec();
-      int ms = accept_resume_at > t ? (int) ((accept_resume_at - t + 999) / 1000) : 0;
-      if (timeout < 0 || ms < timeout)
-        timeout = ms;
-    }
+      if (c->retry_at)
+        wake_by(&timeout, c->retry_at, now);
+    if (accept_paused)
+      wake_by(&timeout, accept_resume_at, now);
     if (draining) {
       unsigned long long idle_ms = (now_usec() - last_delivery) / 1000;
       if (idle_ms >= FINISH_IDLE_MS) {

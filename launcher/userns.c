@@ -27,8 +27,9 @@ static int range_cmp(const void *a, const void *b)
   return x->start < y->start ? -1 : x->start > y->start;
 }
 
-size_t userns_disjoin_ranges(struct id_range *r, size_t n, unsigned long own)
+size_t userns_disjoin_ranges(struct id_range **ranges, size_t n, unsigned long own)
 {
+  struct id_range *r = *ranges = xrealloc(*ranges, (n + 1) * sizeof **ranges);
   qsort(r, n, sizeof *r, range_cmp);
   size_t out = 0;
   unsigned long end = 0;  /* past the last id kept */
@@ -145,8 +146,7 @@ static int plan_kind(enum userns_mode mode, const char *user, unsigned long uid,
                      is_gid ? "gid" : "uid", user, is_gid ? "/etc/subgid" : "/etc/subuid");
     return -1;
   }
-  ranges = xrealloc(ranges, ((size_t) n + 1) * sizeof *ranges);
-  n = (int) userns_disjoin_ranges(ranges, (size_t) n, id);
+  n = (int) userns_disjoin_ranges(&ranges, (size_t) n, id);
   if (n == 0) {
     *why = xasprintf("the subordinate %ss of %s in %s hold no id but %s own", is_gid ? "gid" : "uid", user,
                      is_gid ? "/etc/subgid" : "/etc/subuid", is_gid ? "the group's" : "the user's");

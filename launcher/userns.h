@@ -36,14 +36,14 @@ int userns_build_map(enum userns_mode mode, unsigned long host_id,
                      const struct id_range *ranges, size_t n_ranges,
                      struct id_map *out, size_t max_out);
 
-/* Sort ranges (n of them, in room for n + 1) by start and make them
- * disjoint, without the caller's own id: the kernel (and newuidmap) refuse
- * a map that names a host id twice, which lines of /etc/subuid that
- * overlap (as `usermod --add-subuids` can leave), or a range holding the
- * caller's own id, would make. An id listed twice is mapped once; own is
- * cut out (a range may split in two around it). Pure, for unit tests;
- * returns the new count. */
-size_t userns_disjoin_ranges(struct id_range *r, size_t n, unsigned long own);
+/* Sort the n ranges of *r (malloc'd, as userns_ranges gives them) by start
+ * and make them disjoint, without the caller's own id: the kernel (and
+ * newuidmap) refuse a map that names a host id twice, which lines of
+ * /etc/subuid that overlap (as `usermod --add-subuids` can leave), or a
+ * range holding the caller's own id, would make. An id listed twice is
+ * mapped once; own is cut out (a range may split in two around it, so *r
+ * may be reallocated). Pure, for unit tests; returns the new count. */
+size_t userns_disjoin_ranges(struct id_range **ranges, size_t n, unsigned long own);
 
 /* Decide the mapping before anything starts: read the ranges, find the
  * helpers, fall back to single with a warning when auto cannot be had. */

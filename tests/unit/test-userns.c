@@ -1,6 +1,7 @@
 /* test-userns.c: userns_build_map of launcher/userns.c, the id maps made
  * from the caller's id and its subordinate ranges (as libsubid returns
- * them), and userns_disjoin_ranges, which makes those ranges fit a map. Links userns.c with util.c and error.c only. */
+ * them), and userns_disjoin_ranges, which makes those ranges fit a map.
+ * Links userns.c with util.c and error.c only. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 
@@ -26,21 +27,22 @@ static void fmt_map(const struct id_map *m, int n, char *buf, size_t len)
 /* DESC: "start count,start count..." through userns_disjoin_ranges. */
 static void disjoin_case(const char *what, unsigned long own, const char *desc, const char *want)
 {
-  struct id_range r[MAX];
+  struct id_range *r = calloc(MAX, sizeof *r);
   size_t n = 0;
-  for (const char *p = desc; *p && n < MAX - 1; n++) {
+  for (const char *p = desc; *p && n < MAX; n++) {
     char *end;
     r[n].start = strtoul(p, &end, 10);
     r[n].count = strtoul(end, &end, 10);
     p = *end == ',' ? end + 1 : end;
   }
-  n = userns_disjoin_ranges(r, n, own);
+  n = userns_disjoin_ranges(&r, n, own);
   char got[1024] = "";
   for (size_t i = 0; i < n; i++) {
     size_t used = strlen(got);
     snprintf(got + used, sizeof got - used, "%lu %lu|", r[i].start, r[i].count);
   }
   TAP_STR_EQ(got, want, "%s", what);
+  free(r);
 }
 
 static void map_case(const char *what, enum userns_mode mode, unsigned long id,
