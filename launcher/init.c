@@ -39,6 +39,7 @@
 
 #include "exec.h"
 #include "net.h"
+#include "netns-beside.h"
 #include "proc.h"
 #include "sync.h"
 #include "tty.h"
@@ -52,6 +53,7 @@ struct init {
   int pty_slave;       /* the command's terminal, or -1 */
   pid_t command;
   bool direct;         /* hutch's own child, without a keeper */
+  struct netns_beside net; /* the network namespace made beside, if any */
 };
 
 /* ----------------------------------------------------------------- stages */
@@ -66,10 +68,19 @@ static int init_setup(struct init *in, struct error *err)
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prctl(PR_SET_DUMPABLE, 0);
   proc_set_title("hutch-init");
-  int keep = l->keeper_sock, first = 3 + l->plan->preserve_fds;
-  if (keep > first)
-    syscall(SYS_close_range, first, keep - 1, 0);
-  syscall(SYS_close_range, keep + 1, ~0U, 0);
+  /* Closed from the preserved range on, but for the keeper's socket and
+   * the socket our network namespace comes on (netns-beside.c). */
+  int keep[2] = {l->keeper_sock, in->net.sock}, from = 3 + l->plan->preserve_fds;
+  if (keep[1] >= 0 && keep[1] < keep[0])
+    keep[0] = in->net.sock, keep[1] = l->keeper_sock;
+  for (size_t i = 0; i < N_ELEMENTS(keep); i++) {
+    if (keep[i] < 0)
+      continue;
+    if (keep[i] > from)
+      syscall(SYS_close_range, from, keep[i] - 1, 0);
+    from = keep[i] + 1 > from ? keep[i] + 1 : from;
+  }
+  syscall(SYS_close_range, from, ~0U, 0);
   l->parent_sock = l->parent_pidfd = l->rt.dir_fd = l->rt.lock_fd = -1;
   sigset_t mask;
   sigemptyset(&mask);
@@ -112,7 +123,9 @@ static int loopback_up(struct init *in, struct error *err)
 
 static int build_root(struct init *in, struct error *err)
 {
-  return rootfs_build(in->l->plan, &in->l->rt, &in->l->ov, err);
+  int r = rootfs_build(in->l->plan, &in->l->rt, &in->l->ov, &in->net, err);
+  /* A plan without /sys joins here (netns_beside_join does nothing twice). */
+  return r < 0 ? r : netns_beside_join(&in->net, err);
 }
 
 static int set_hostname(struct init *in, struct error *err)
@@ -175,6 +188,7 @@ static bool waits_for_go(const struct init *in)
 static int start_command(struct init *in, struct error *err)
 {
   int errpipe[2];
+  netns_beside_reap(&in->net);  /* long gone: nothing of it stays beside the command */
   if (pipe2(errpipe, O_CLOEXEC) < 0)
     return error_set(err, errno, "pipe");
   pid_t pid = vfork();
@@ -246,10 +260,13 @@ static bool parent_gone(const struct launch *l)
  * capability of its user namespace from the clone on), and it runs while
  * the process that cloned init writes the map, so that init seldom has to
  * sleep for MAPPED (on a VM, a sleeping process takes 0.1-0.2 ms to run
- * again). */
+ * again). When hutch cloned us without our network namespace, a child
+ * makes it, lo up, while we go on (netns-beside.c); build_root joins it. */
 static int early_loopback(struct init *in, struct error *err)
 {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (in->l->net_beside)
+    return netns_beside_start(&in->net, err);
   return in->l->lo_up ? 0 : bring_lo_up(in, err);
 }
 
@@ -339,14 +356,14 @@ static void run_stages(struct init *in, const struct stage *list, size_t n)
 
 void init_main(struct launch *l)
 {
-  struct init in = {.l = l, .sigfd = -1, .pty_slave = -1};
+  struct init in = {.l = l, .sigfd = -1, .pty_slave = -1, .net = NETNS_BESIDE_INIT};
   run_stages(&in, stages, N_ELEMENTS(stages));
   _exit(wait_command(&in));
 }
 
 void init_main_direct(struct launch *l)
 {
-  struct init in = {.l = l, .sigfd = -1, .pty_slave = -1, .direct = true};
+  struct init in = {.l = l, .sigfd = -1, .pty_slave = -1, .direct = true, .net = NETNS_BESIDE_INIT};
   run_stages(&in, direct_stages, N_ELEMENTS(direct_stages));
   run_stages(&in, stages, N_ELEMENTS(stages));
   _exit(wait_command(&in));

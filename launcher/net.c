@@ -270,17 +270,29 @@ char *net_resolv_conf(enum net_mode mode)
   return xstrdup("# hutch: this sandbox has no network (--network none)\n");
 }
 
+int net_loopback_up_quiet(const char **what)
+{
+  struct ifreq ifr = {.ifr_name = "lo"};
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+  *what = "read the flags of lo";
+  if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+    r = -errno;
+  } else {
+    *what = "bring lo up";
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+      r = -errno;
+  }
+  if (fd >= 0)
+    close(fd);
+  return r;
+}
+
 int net_loopback_up(struct error *err)
 {
-  _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  struct ifreq ifr = {0};
-  snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
-  if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-    return error_set(err, errno, "read the flags of lo");
-  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-    return error_set(err, errno, "bring lo up");
-  return 0;
+  const char *what;
+  int r = net_loopback_up_quiet(&what);
+  return r < 0 ? error_set(err, -r, "%s", what) : 0;
 }
 
 /* The helper, with the namespace fds at known numbers, dying with hutch,

@@ -26,6 +26,10 @@ char *net_resolv_conf(enum net_mode mode);
 
 /* In init: bring lo up in the sandbox's own network namespace. */
 int net_loopback_up(struct error *err);
+/* The same, with no message: 0, or the failed call's -errno, its name in
+ * *what. It allocates nothing and writes no errno on success, for a child
+ * that shares init's memory (netns-beside.c). */
+int net_loopback_up_quiet(const char **what);
 
 /* In hutch: the helper serving the sandbox's network namespace. */
 struct net_helper {

@@ -786,6 +786,7 @@ void rootfs_plan_masks(const struct spec *s, struct plan *p)
 struct build {
   int dev;
   int empty;
+  struct netns_beside *net;  /* joined before /sys is mounted */
 };
 
 static int mask_one(int rootfd, const char *path, bool hide, int *empty, struct error *err)
@@ -844,8 +845,10 @@ static int apply_one(int rootfd, const struct runtime *rt, const struct mount_en
     return mount_fs_in_root(rootfd, m->dst, "proc", no_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
   case MOUNT_DEV:
     return setup_dev(rootfd, &b->dev, err);
-  case MOUNT_SYS:
-    return setup_sys(rootfd, err);
+  case MOUNT_SYS: {
+    int r = netns_beside_join(b->net, err);
+    return r < 0 ? r : setup_sys(rootfd, err);
+  }
   case MOUNT_TMPFS:
     return mount_fs_in_root(rootfd, m->dst, "tmpfs", tmp,
                             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->read_only ? MOUNT_ATTR_RDONLY : 0), err);
@@ -888,7 +891,8 @@ static int apply_one(int rootfd, const struct runtime *rt, const struct mount_en
   return error_set(err, 0, "unknown mount kind %d", (int) m->kind);
 }
 
-int rootfs_build(const struct plan *p, const struct runtime *rt, const struct overlay *ov, struct error *err)
+int rootfs_build(const struct plan *p, const struct runtime *rt, const struct overlay *ov, struct netns_beside *net,
+                 struct error *err)
 {
   int r = 0;
   /* Every mount private first: otherwise what we mount here, or the unmount
@@ -902,7 +906,7 @@ int rootfs_build(const struct plan *p, const struct runtime *rt, const struct ov
   /* The plan, in order: /proc, /dev, /sys, /tmp, the /etc files, the
    * volumes, then the masks, last, so that no later mount can uncover
    * them. */
-  struct build b = {.dev = -1, .empty = -1};
+  struct build b = {.dev = -1, .empty = -1, .net = net};
   for (size_t i = 0; i < p->n_mounts && r == 0; i++)
     r = apply_one(rootfd, rt, &p->mounts[i], &b, err);
   close_fd(&b.dev);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "netns-beside.h"
 #include "plan.h"
 #include "runtime.h"
 #include "spec.h"
@@ -55,8 +56,10 @@ bool rootfs_is_masked_path(const char *path);
 
 /* Sandbox side, in init's own mount namespace: run the mount plan on the
  * merged overlay and pivot into it. Afterwards nothing of the host is
- * reachable. */
-int rootfs_build(const struct plan *p, const struct runtime *rt, const struct overlay *ov, struct error *err);
+ * reachable. Just before /sys, init joins the network namespace made
+ * beside it, if any (netns-beside.h). */
+int rootfs_build(const struct plan *p, const struct runtime *rt, const struct overlay *ov, struct netns_beside *net,
+                 struct error *err);
 /* Called after pivot: the last changes, such as making / read-only. */
 int rootfs_finish(const struct plan *p, struct error *err);
 

@@ -272,8 +272,14 @@ static pid_t clone_with_sock(struct parent *h, unsigned long long flags, int *ch
     if ((r = sync_pair(sp, err)) < 0)
       return r;
   }
-  if (pid < 0)
-    pid = clone_userns(h, flags, err);
+  if (pid < 0) {
+    /* Without a spare, init makes its network namespace beside, while it
+     * builds the root (netns-beside.c). */
+    h->l.net_beside = child_main == init_main_direct && (flags & CLONE_NEWNET);
+    pid = clone_userns(h, h->l.net_beside ? flags & ~(unsigned long long) CLONE_NEWNET : flags, err);
+    if (pid != 0)
+      h->l.net_beside = false;
+  }
   if (pid < 0) {
     close(sp[0]);
     close(sp[1]);

@@ -11,7 +11,7 @@
 # send a connection to the gateway to the real network.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 51
+plan 52
 root=$(busybox_layers)
 
 # fetch PORT [SECONDS] [PID]: GET / from 127.0.0.1:PORT, retrying until it
@@ -30,6 +30,11 @@ fetch() {
 run_hutch run "$root" /bin/sh -c 'ls /sys/class/net; ip -o link | grep -c UP'
 is "$rc/$out" "0/lo
 1" "--network none (the default): only lo, and it is up"
+# The same with --userns single, whose init joins a network namespace made
+# beside it before it mounts /sys (netns-beside.c).
+run_hutch run --userns single "$root" /bin/sh -c 'ls /sys/class/net; ip -o link | grep -c UP'
+is "$rc/$out" "0/lo
+1" "--userns single: only lo, and it is up"
 run_hutch run --network none "$root" /bin/cat /etc/resolv.conf
 given ran 0 -- like "$out" "no network" "--network none: resolv.conf says there is no network"
 

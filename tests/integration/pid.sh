@@ -4,7 +4,7 @@
 # hostname is its own.
 . "${HUTCH_SOURCE_DIR:?run me through meson test}/tests/lib.sh"
 
-plan 14
+plan 16
 root=$(busybox_layers)
 
 # A host process the sandbox must not see, with a unique marker.
@@ -58,16 +58,27 @@ else
 fi
 
 # --- namespaces of its own
-run_hutch run "$root" /bin/sh -c 'for n in user mnt pid ipc uts cgroup net; do echo "$n $(readlink /proc/self/ns/$n)"; done'
-same=''
-for n in user mnt pid ipc uts cgroup net; do
-    inside=$(awk -v n="$n" '$1 == n { print $2 }' <<< "$out")
-    host=$(readlink "/proc/self/ns/$n")
-    if [ -z "$inside" ] || [ "$inside" = "$host" ]; then
-        same="$same $n($inside)"
-    fi
-done
-is "$rc/$same" "0/" "user, mnt, pid, ipc, uts, cgroup and net namespaces all differ from the host's"
+namespaces='for n in user mnt pid ipc uts cgroup net; do echo "$n $(readlink /proc/self/ns/$n)"; done'
+# The namespaces of the last run's listing that are the host's, or missing.
+same_as_host() {
+    local n inside same=''
+    for n in user mnt pid ipc uts cgroup net; do
+        inside=$(awk -v n="$n" '$1 == n { print $2 }' <<< "$out")
+        if [ -z "$inside" ] || [ "$inside" = "$(readlink "/proc/self/ns/$n")" ]; then
+            same="$same $n($inside)"
+        fi
+    done
+    echo "$same"
+}
+run_hutch run "$root" /bin/sh -c "$namespaces"
+is "$rc/$(same_as_host)" "0/" "user, mnt, pid, ipc, uts, cgroup and net namespaces all differ from the host's"
+# With --userns single (and without a holder) a child of init's makes the
+# network namespace while init builds the root (netns-beside.c): the
+# namespaces are the sandbox's all the same, and that child is gone when
+# the command runs (the shell's glob forks nothing: init and the shell).
+run_hutch run --userns single "$root" /bin/sh -c "$namespaces"'; for p in /proc/[0-9]*; do echo "proc ${p#/proc/}"; done'
+is "$rc/$(same_as_host)" "0/" "--userns single: every namespace differs from the host's, the network one too"
+given ran 0 -- is "$(grep -c '^proc ' <<< "$out")" 2 "--userns single: only init and the command run in the sandbox"
 
 # --- hostname
 run_hutch run "$root" /bin/sh -c 'hostname; cat /etc/hostname; echo "$HOSTNAME"'
