@@ -275,13 +275,15 @@ int net_loopback_up_quiet(const char **what)
   struct ifreq ifr = {.ifr_name = "lo"};
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
   *what = "read the flags of lo";
+  /* errno may be another process's too (netns-beside.c): a failure stays
+   * one whatever it reads. */
   if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
-    r = -errno;
+    r = errno ? -errno : -EIO;
   } else {
     *what = "bring lo up";
     ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
     if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-      r = -errno;
+      r = errno ? -errno : -EIO;
   }
   if (fd >= 0)
     close(fd);

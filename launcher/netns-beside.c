@@ -18,9 +18,11 @@
  * (CLONE_VM), so that starting it copies no page tables; but not init's
  * descriptors, which init closes while the maker may still use its own.
  * It runs on its own stack, below, and may call nothing that allocates or
- * keeps state in libc (malloc, stdio, strerror): only system calls, whose
- * errno, thread-local, it shares with init; it writes it only when a call
- * fails, and the launch then fails anyway. It sends the namespace to init
+ * keeps state in libc (malloc, stdio, strerror, so no log_*() either):
+ * only system calls. Their errno, thread-local, it shares with init, which
+ * may write it meanwhile: a call that failed counts as failed whatever
+ * errno then reads, and the launch fails anyway. A sanitizer build keeps
+ * no per-thread fake stacks (sanitizer.c). It sends the namespace to init
  * on a socket pair and ends. It is pid 2 of the sandbox's pid namespace,
  * for that moment, so the command is pid 3 on this path; init reaps the
  * maker before the command starts. If init dies first, the kernel kills
@@ -45,22 +47,30 @@
  * deep. */
 static char maker_stack[32768] __attribute__((aligned(64)));
 
-/* What failed, sent as the message's value beside the errno. */
-enum { MADE, NOT_MADE, NO_LO, NOT_OPENED };
+/* What failed, sent as the message's value beside the errno; the text,
+ * a literal, is left in memory that init shares. */
+enum { MADE, NOT_MADE };
 #define STEP_SHIFT 16
+static const char *maker_failed;
+
+/* errno is init's as well (see above): a failed call stays a failure
+ * whatever it reads. */
+static int failure(void)
+{
+  return errno ? errno : EIO;
+}
 
 static int make(void *arg)
 {
   int sock = (int) (intptr_t) arg;  /* a value: init's stack moves on */
-  const char *what;
-  int step = MADE, r = 0, fd = -1;
+  const char *what = "create it";
+  int r = 0, fd = -1;
   if (unshare(CLONE_NEWNET) < 0)
-    step = NOT_MADE, r = errno;
-  else if ((r = -net_loopback_up_quiet(&what)) != 0)
-    step = NO_LO;
-  else if ((fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
-    step = NOT_OPENED, r = errno;
-  sync_send(sock, SYNC_NETNS, step << STEP_SHIFT | r, fd);
+    r = failure();
+  else if ((r = -net_loopback_up_quiet(&what)) == 0 && (fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+    r = failure(), what = "open /proc/self/ns/net";
+  maker_failed = r ? what : NULL;
+  sync_send(sock, SYNC_NETNS, (r ? NOT_MADE : MADE) << STEP_SHIFT | r, fd);
   return 0;
 }
 
@@ -83,9 +93,6 @@ int netns_beside_start(struct netns_beside *nb, struct error *err)
 
 int netns_beside_join(struct netns_beside *nb, struct error *err)
 {
-  static const char *const steps[] = {
-    [NOT_MADE] = "create it", [NO_LO] = "bring lo up", [NOT_OPENED] = "open /proc/self/ns/net",
-  };
   if (nb->sock < 0)
     return 0;
   struct sync_msg m;
@@ -94,10 +101,10 @@ int netns_beside_join(struct netns_beside *nb, struct error *err)
   close_fd(&nb->sock);
   if (r < 0 || m.type != SYNC_NETNS)
     return error_set(err, r < 0 && r != -EPIPE ? -r : 0, "the child making the sandbox's network namespace ended without it");
-  int step = m.value >> STEP_SHIFT, e = m.value & ((1 << STEP_SHIFT) - 1);
-  if (step != MADE || fd < 0)
+  int e = m.value & ((1 << STEP_SHIFT) - 1);
+  if (m.value >> STEP_SHIFT != MADE || fd < 0)
     return error_set(err, e ? e : EIO, "cannot make the sandbox's network namespace (%s)",
-                     step > MADE && step < (int) N_ELEMENTS(steps) ? steps[step] : "no namespace came");
+                     maker_failed ? maker_failed : "no namespace came");
   if (setns(fd, CLONE_NEWNET) < 0)
     return error_set(err, errno, "join the sandbox's network namespace");
   log_stage("init", "joined the network namespace");

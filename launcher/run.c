@@ -214,14 +214,23 @@ static pid_t clone_in_spare(struct parent *h, unsigned long long flags, bool wit
 
 /* clone3 into a new user namespace and the namespaces of flags, made
  * together so that they are owned by it; map_ids maps it with the helpers.
- * Returns as fork(). */
-static pid_t clone_userns(struct parent *h, unsigned long long flags, struct error *err)
+ * With beside, init makes its network namespace itself, beside its other
+ * steps (netns-beside.c), when it is born in the sandbox's cgroup: moved
+ * there after, it would leave that namespace's maker in ours. Returns as
+ * fork(). */
+static pid_t clone_userns(struct parent *h, unsigned long long flags, bool beside, struct error *err)
 {
+  unsigned long long lean = beside ? flags & ~(unsigned long long) CLONE_NEWNET : flags;
   pid_t pid = -1;
-  if (h->into_cgroup_fd >= 0 && (pid = proc_clone_into(CLONE_NEWUSER | flags, h->into_cgroup_fd)) < 0)
+  h->l.net_beside = beside;
+  if (h->into_cgroup_fd >= 0 && (pid = proc_clone_into(CLONE_NEWUSER | lean, h->into_cgroup_fd)) < 0)
     log_debug("clone into the sandbox's cgroup: %s; moving init there after", strerror(errno));
-  if (pid < 0)
-    pid = proc_clone(CLONE_NEWUSER | flags, NULL);
+  if (pid < 0) {
+    h->l.net_beside = beside && h->into_cgroup_fd < 0;
+    pid = proc_clone(CLONE_NEWUSER | (h->l.net_beside ? lean : flags), NULL);
+  }
+  if (pid != 0)
+    h->l.net_beside = false;
   if (pid < 0) {
     int e = errno;
     error_set(err, e, "cannot create a user namespace (clone)");
@@ -272,14 +281,8 @@ static pid_t clone_with_sock(struct parent *h, unsigned long long flags, int *ch
     if ((r = sync_pair(sp, err)) < 0)
       return r;
   }
-  if (pid < 0) {
-    /* Without a spare, init makes its network namespace beside, while it
-     * builds the root (netns-beside.c). */
-    h->l.net_beside = child_main == init_main_direct && (flags & CLONE_NEWNET);
-    pid = clone_userns(h, h->l.net_beside ? flags & ~(unsigned long long) CLONE_NEWNET : flags, err);
-    if (pid != 0)
-      h->l.net_beside = false;
-  }
+  if (pid < 0)  /* init may make its network namespace beside (netns-beside.c) */
+    pid = clone_userns(h, flags, child_main == init_main_direct && (flags & CLONE_NEWNET), err);
   if (pid < 0) {
     close(sp[0]);
     close(sp[1]);

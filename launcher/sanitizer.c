@@ -7,9 +7,19 @@
  * cannot be opened: UBSan would fall back to its defaults there (no stack,
  * exit status 1). This hook gives it the same settings as the tests'
  * UBSAN_OPTIONS (tests/meson.build), which still win where they can be read.
- * AddressSanitizer reads ASAN_OPTIONS at start, in hutch's own process, and
- * needs no hook. */
+ * AddressSanitizer reads ASAN_OPTIONS at start, in hutch's own process.
+ * Its hook here only pins one default: no fake stacks for use-after-return
+ * (GCC's libasan has them off; newer runtimes may turn them on), which are
+ * kept per thread and so would be shared by init and the child that makes
+ * its network namespace with init's memory and thread-local storage
+ * (netns-beside.c). */
 const char *__ubsan_default_options(void);
+const char *__asan_default_options(void);
+
+const char *__asan_default_options(void)
+{
+  return "detect_stack_use_after_return=0";
+}
 
 const char *__ubsan_default_options(void)
 {
