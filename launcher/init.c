@@ -53,7 +53,7 @@ struct init {
   int pty_slave;       /* the command's terminal, or -1 */
   pid_t command;
   bool direct;         /* hutch's own child, without a keeper */
-  struct netns_beside net; /* the network namespace made beside, if any */
+  int net_sock;        /* our network namespace comes on it (netns-beside.c), or -1 */
 };
 
 /* ----------------------------------------------------------------- stages */
@@ -70,9 +70,9 @@ static int init_setup(struct init *in, struct error *err)
   proc_set_title("hutch-init");
   /* Closed from the preserved range on, but for the keeper's socket and
    * the socket our network namespace comes on (netns-beside.c). */
-  int keep[2] = {l->keeper_sock, in->net.sock}, from = 3 + l->plan->preserve_fds;
+  int keep[2] = {l->keeper_sock, in->net_sock}, from = 3 + l->plan->preserve_fds;
   if (keep[1] >= 0 && keep[1] < keep[0])
-    keep[0] = in->net.sock, keep[1] = l->keeper_sock;
+    keep[0] = in->net_sock, keep[1] = l->keeper_sock;
   for (size_t i = 0; i < N_ELEMENTS(keep); i++) {
     if (keep[i] < 0)
       continue;
@@ -123,9 +123,9 @@ static int loopback_up(struct init *in, struct error *err)
 
 static int build_root(struct init *in, struct error *err)
 {
-  int r = rootfs_build(in->l->plan, &in->l->rt, &in->l->ov, &in->net, err);
+  int r = rootfs_build(in->l->plan, &in->l->rt, &in->l->ov, &in->net_sock, err);
   /* A plan without /sys joins here (netns_beside_join does nothing twice). */
-  return r < 0 ? r : netns_beside_join(&in->net, err);
+  return r < 0 ? r : netns_beside_join(&in->net_sock, err);
 }
 
 static int set_hostname(struct init *in, struct error *err)
@@ -188,7 +188,6 @@ static bool waits_for_go(const struct init *in)
 static int start_command(struct init *in, struct error *err)
 {
   int errpipe[2];
-  netns_beside_reap(&in->net);  /* long gone: nothing of it stays beside the command */
   if (pipe2(errpipe, O_CLOEXEC) < 0)
     return error_set(err, errno, "pipe");
   pid_t pid = vfork();
@@ -260,14 +259,12 @@ static bool parent_gone(const struct launch *l)
  * capability of its user namespace from the clone on), and it runs while
  * the process that cloned init writes the map, so that init seldom has to
  * sleep for MAPPED (on a VM, a sleeping process takes 0.1-0.2 ms to run
- * again). When hutch cloned us without our network namespace, a child
- * makes it, lo up, while we go on (netns-beside.c); build_root joins it. */
+ * again). Not when our network namespace is made beside (netns-beside.c),
+ * with lo up: build_root joins it. */
 static int early_loopback(struct init *in, struct error *err)
 {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (in->l->net_beside)
-    return netns_beside_start(&in->net, err);
-  return in->l->lo_up ? 0 : bring_lo_up(in, err);
+  return in->l->lo_up || in->net_sock >= 0 ? 0 : bring_lo_up(in, err);
 }
 
 static int wait_mapped(struct init *in, struct error *err)
@@ -356,14 +353,14 @@ static void run_stages(struct init *in, const struct stage *list, size_t n)
 
 void init_main(struct launch *l)
 {
-  struct init in = {.l = l, .sigfd = -1, .pty_slave = -1, .net = NETNS_BESIDE_INIT};
+  struct init in = {.l = l, .sigfd = -1, .pty_slave = -1, .net_sock = -1};
   run_stages(&in, stages, N_ELEMENTS(stages));
   _exit(wait_command(&in));
 }
 
 void init_main_direct(struct launch *l)
 {
-  struct init in = {.l = l, .sigfd = -1, .pty_slave = -1, .direct = true, .net = NETNS_BESIDE_INIT};
+  struct init in = {.l = l, .sigfd = -1, .pty_slave = -1, .direct = true, .net_sock = l->net_sock};
   run_stages(&in, direct_stages, N_ELEMENTS(direct_stages));
   run_stages(&in, stages, N_ELEMENTS(stages));
   _exit(wait_command(&in));

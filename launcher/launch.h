@@ -26,8 +26,8 @@ struct launch {
   pid_t init_pid;            /* as the keeper sees it */
   bool lo_up;                /* init's network namespace came with lo up
                               * (the holder's spare, holder.c) */
-  bool net_beside;           /* init was cloned without its network
-                              * namespace, to make it beside (init.c) */
+  int net_sock;              /* init's network namespace comes on this,
+                              * made beside (netns-beside.c); or -1 */
   bool mapped;               /* init was mapped and in its cgroup when
                               * cloned: no MAPPED (sync 2) comes */
 };

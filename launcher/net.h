@@ -28,7 +28,7 @@ char *net_resolv_conf(enum net_mode mode);
 int net_loopback_up(struct error *err);
 /* The same, with no message: 0, or the failed call's -errno, its name in
  * *what. It allocates nothing and writes no errno on success, for a child
- * that shares init's memory (netns-beside.c). */
+ * that shares hutch's memory (netns-beside.c). */
 int net_loopback_up_quiet(const char **what);
 
 /* In hutch: the helper serving the sandbox's network namespace. */

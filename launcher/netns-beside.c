@@ -1,32 +1,37 @@
-/* netns-beside.c: the sandbox's network namespace, made beside init.
+/* netns-beside.c: the sandbox's user and network namespaces, made beside.
  *
  * Making a network namespace is the dearest step of a launch that has no
  * spare of the holder's to take (--userns single, --no-holder): 0.36 ms
  * for the namespace and 0.08 ms to bring lo up on the 2-vCPU VM of
  * docs/benchmarks.md, most of it the kernel registering sysctl tables.
  * Made in init's clone, it delays everything after. So on that path hutch
- * clones init without CLONE_NEWNET (launch.h's net_beside), and init,
- * first thing, starts a child that makes the namespace, with lo up, while
- * init itself waits for its map and mounts the overlay, /proc and /dev.
- * init joins it just before it mounts /sys, the first step whose result
+ * makes the sandbox's user namespace, as the holder's spare would have
+ * been, in a child of its own (the maker, cloned with CLONE_NEWUSER), maps
+ * it through the maker's pid, joins it for good (run.c's clone_beside) and
+ * clones init in it, mapped from birth. Meanwhile the maker makes the
+ * network namespace, with lo up, and sends it on a socket pair whose other
+ * end init inherits. init mounts the overlay, /proc and /dev, and joins the
+ * namespace just before it mounts /sys, the first step whose result
  * depends on it (rootfs.c: a fresh sysfs shows the devices of its
  * mounter's network namespace, and is refused outside one of the
  * sandbox's own). Nothing of the sandbox runs before that: init runs only
  * hutch's code until the command starts.
  *
- * The child (the maker) shares init's memory, as a thread would
- * (CLONE_VM), so that starting it copies no page tables; but not init's
- * descriptors, which init closes while the maker may still use its own.
- * It runs on its own stack, below, and may call nothing that allocates or
- * keeps state in libc (malloc, stdio, strerror, so no log_*() either):
- * only system calls. Their errno, thread-local, it shares with init, which
- * may write it meanwhile: a call that failed counts as failed whatever
- * errno then reads, and the launch fails anyway. A sanitizer build keeps
- * no per-thread fake stacks (sanitizer.c). It sends the namespace to init
- * on a socket pair and ends. It is pid 2 of the sandbox's pid namespace,
- * for that moment, so the command is pid 3 on this path; init reaps the
- * maker before the command starts. If init dies first, the kernel kills
- * it with the pid namespace.
+ * The maker shares hutch's memory, as a thread would (CLONE_VM), so that
+ * starting it copies no page tables; its descriptors are a copy, which it
+ * closes but for its end of the socket. It runs on its own stack, below,
+ * and may call nothing that allocates or keeps state in libc (malloc,
+ * stdio, strerror, so no log_*() either): only system calls. Their errno,
+ * thread-local, it shares with hutch, which may write it meanwhile: a call
+ * that failed counts as failed whatever errno then reads, and the launch
+ * fails anyway. A sanitizer build keeps no per-thread fake stacks
+ * (sanitizer.c). Once it has sent the namespace, it waits until hutch,
+ * having mapped its user namespace through its pid and joined it, lets it
+ * go (or until no one holds the other end), and ends; hutch reaps it at
+ * once, through its pidfd, so that it does not count against the caller's
+ * processes (--pids-limit) while the sandbox runs. It dies with hutch
+ * (parent-death signal). It lives in hutch's pid namespace: the sandbox's
+ * command is pid 2, as on every path.
  */
 #define _GNU_SOURCE
 #include "netns-beside.h"
@@ -34,7 +39,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <stdint.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,17 +52,25 @@
 #include "sync.h"
 #include "util.h"
 
-/* One maker per process (init), and its stack: its calls are a few frames
- * deep. */
+/* One maker at a time per process (hutch), and its stack: its calls are a
+ * few frames deep. What it needs is set before the clone. */
 static char maker_stack[32768] __attribute__((aligned(64)));
+static struct {
+  int sock;           /* its end */
+  int peer;           /* the other end, closed at once */
+  pid_t parent;       /* hutch */
+} maker;
 
-/* What failed, sent as the message's value beside the errno; the text,
- * a literal, is left in memory that init shares. */
-enum { MADE, NOT_MADE };
+/* What failed, in the message's value beside the errno (init is a copy of
+ * hutch from before, so it is told, not shown). */
+enum { MADE, NOT_MADE, LO_UNREAD, LO_DOWN, NOT_OPENED };
+static const char *const steps[] = {
+  [NOT_MADE] = "create it", [LO_UNREAD] = "read the flags of lo", [LO_DOWN] = "bring lo up",
+  [NOT_OPENED] = "open /proc/self/ns/net",
+};
 #define STEP_SHIFT 16
-static const char *maker_failed;
 
-/* errno is init's as well (see above): a failed call stays a failure
+/* errno is hutch's as well (see above): a failed call stays a failure
  * whatever it reads. */
 static int failure(void)
 {
@@ -62,15 +79,33 @@ static int failure(void)
 
 static int make(void *arg)
 {
-  int sock = (int) (intptr_t) arg;  /* a value: init's stack moves on */
-  const char *what = "create it";
-  int r = 0, fd = -1;
+  (void) arg;
+  int sock = maker.sock;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != maker.parent)
+    return 0;
+  /* The copies of hutch's descriptors: the other end first, explicitly, so
+   * that init can see the end of the stream even where close_range is
+   * refused. */
+  close(maker.peer);
+  if (sock > 3)
+    syscall(SYS_close_range, 3, sock - 1, 0);
+  syscall(SYS_close_range, sock + 1, ~0U, 0);
+  const char *what;
+  int r = 0, step = MADE, fd = -1;
   if (unshare(CLONE_NEWNET) < 0)
-    r = failure();
-  else if ((r = -net_loopback_up_quiet(&what)) == 0 && (fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
-    r = failure(), what = "open /proc/self/ns/net";
-  maker_failed = r ? what : NULL;
-  sync_send(sock, SYNC_NETNS, (r ? NOT_MADE : MADE) << STEP_SHIFT | r, fd);
+    r = failure(), step = NOT_MADE;
+  else if ((r = -net_loopback_up_quiet(&what)) != 0)
+    step = strcmp(what, steps[LO_DOWN]) ? LO_UNREAD : LO_DOWN;
+  else if ((fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+    r = failure(), step = NOT_OPENED;
+  sync_send(sock, SYNC_NETNS, step << STEP_SHIFT | r, fd);
+  /* Nothing more comes from us, sent or not: init never waits in vain. */
+  shutdown(sock, SHUT_WR);
+  /* Alive while hutch maps our user namespace through our pid: until it
+   * lets us go, or the end of the stream. */
+  struct sync_msg m;
+  sync_recv(sock, &m, NULL);
   return 0;
 }
 
@@ -80,42 +115,62 @@ int netns_beside_start(struct netns_beside *nb, struct error *err)
   int r = sync_pair(sp, err);
   if (r < 0)
     return r;
-  nb->pid = clone(make, maker_stack + sizeof maker_stack, CLONE_VM, (void *) (intptr_t) sp[1]);
+  maker.sock = sp[1];
+  maker.peer = sp[0];
+  maker.parent = getpid();
+  nb->pid = clone(make, maker_stack + sizeof maker_stack, CLONE_VM | CLONE_NEWUSER | CLONE_PIDFD, NULL, &nb->pidfd);
+  int e = errno;
   close(sp[1]);
   if (nb->pid < 0) {
     nb->pid = 0;
     close(sp[0]);
-    return error_set(err, errno, "start the child that makes the sandbox's network namespace (clone)");
+    return error_set(err, e, "cannot create a user namespace (clone)");
   }
   nb->sock = sp[0];
   return 0;
 }
 
-int netns_beside_join(struct netns_beside *nb, struct error *err)
+int netns_beside_join(int *sock, struct error *err)
 {
-  if (nb->sock < 0)
+  if (*sock < 0)
     return 0;
   struct sync_msg m;
   _cleanup_close_ int fd = -1;
-  int r = sync_recv(nb->sock, &m, &fd);
-  close_fd(&nb->sock);
+  int r = sync_recv(*sock, &m, &fd);
+  close_fd(sock);
   if (r < 0 || m.type != SYNC_NETNS)
     return error_set(err, r < 0 && r != -EPIPE ? -r : 0, "the child making the sandbox's network namespace ended without it");
-  int e = m.value & ((1 << STEP_SHIFT) - 1);
-  if (m.value >> STEP_SHIFT != MADE || fd < 0)
+  int e = m.value & ((1 << STEP_SHIFT) - 1), step = m.value >> STEP_SHIFT;
+  if (step != MADE || fd < 0)
     return error_set(err, e ? e : EIO, "cannot make the sandbox's network namespace (%s)",
-                     maker_failed ? maker_failed : "no namespace came");
+                     step > MADE && step < (int) N_ELEMENTS(steps) ? steps[step] : "no namespace came");
   if (setns(fd, CLONE_NEWNET) < 0)
     return error_set(err, errno, "join the sandbox's network namespace");
   log_stage("init", "joined the network namespace");
   return 0;
 }
 
+void netns_beside_release(struct netns_beside *nb)
+{
+  if (nb->sock >= 0)
+    sync_send(nb->sock, SYNC_GO, 0, -1);
+}
+
 void netns_beside_reap(struct netns_beside *nb)
 {
-  if (nb->pid <= 0)
-    return;
-  while (waitpid(nb->pid, NULL, __WCLONE) < 0 && errno == EINTR)
-    ;
+  siginfo_t si = {0};
+  if (nb->pid > 0 && waitid(P_PIDFD, (id_t) nb->pidfd, &si, WEXITED | WNOHANG | __WCLONE) == 0 && si.si_pid) {
+    nb->pid = 0;
+    close_fd(&nb->pidfd);
+  }
+}
+
+void netns_beside_stop(struct netns_beside *nb)
+{
+  close_fd(&nb->sock);
+  if (nb->pid > 0)
+    while (waitid(P_PIDFD, (id_t) nb->pidfd, &(siginfo_t) {0}, WEXITED | __WCLONE) < 0 && errno == EINTR)
+      ;
   nb->pid = 0;
+  close_fd(&nb->pidfd);
 }

@@ -1,5 +1,6 @@
-/* netns-beside.h: the sandbox's network namespace, made by a child of
- * init's while init builds the root (netns-beside.c). */
+/* netns-beside.h: the sandbox's user and network namespaces, made by a
+ * child of hutch's while hutch maps them and init builds the root
+ * (netns-beside.c). */
 #pragma once
 
 #include <sys/types.h>
@@ -7,18 +8,25 @@
 #include "error.h"
 
 struct netns_beside {
-  pid_t pid;      /* the maker, in init's pid namespace; 0: none */
-  int sock;       /* init's end of the socket the namespace comes on; -1: joined, or none */
+  pid_t pid;      /* the maker, hutch's child, in the new user namespace; 0: none */
+  int pidfd;      /* its pidfd, readable once it has ended */
+  int sock;       /* the end that init inherits and reads the network namespace from; -1 */
 };
 
-#define NETNS_BESIDE_INIT {.sock = -1}
+#define NETNS_BESIDE_INIT {.pidfd = -1, .sock = -1}
 
-/* Start the maker (init, before its map: it holds every capability of
- * its user namespace from the clone on). */
+/* hutch: start the maker in a user namespace of its own, which hutch then
+ * maps through its pid and joins. */
 int netns_beside_start(struct netns_beside *nb, struct error *err);
-/* Join the namespace the maker made, waiting for it if it has not
- * finished. Does nothing once joined, or without a maker. */
-int netns_beside_join(struct netns_beside *nb, struct error *err);
-/* Reap the maker (it ends once it has sent the namespace), so that
- * nothing of it is left when the command starts. */
+/* hutch: its user namespace mapped and joined, let the maker end (once it
+ * has sent the network namespace). */
+void netns_beside_release(struct netns_beside *nb);
+/* hutch: reap the maker if it has ended (its pidfd is readable). */
 void netns_beside_reap(struct netns_beside *nb);
+/* init: join the network namespace that comes on *sock, waiting for it if
+ * the maker has not finished, and close *sock. Does nothing when *sock is
+ * -1 (none, or joined already). */
+int netns_beside_join(int *sock, struct error *err);
+/* hutch: close its end and reap the maker, which ends once released, or
+ * once no one can read the namespace any more. */
+void netns_beside_stop(struct netns_beside *nb);

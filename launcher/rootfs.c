@@ -786,7 +786,7 @@ void rootfs_plan_masks(const struct spec *s, struct plan *p)
 struct build {
   int dev;
   int empty;
-  struct netns_beside *net;  /* joined before /sys is mounted */
+  int *net_sock;  /* the network namespace to join before /sys (netns-beside.c) */
 };
 
 static int mask_one(int rootfd, const char *path, bool hide, int *empty, struct error *err)
@@ -846,7 +846,7 @@ static int apply_one(int rootfd, const struct runtime *rt, const struct mount_en
   case MOUNT_DEV:
     return setup_dev(rootfd, &b->dev, err);
   case MOUNT_SYS: {
-    int r = netns_beside_join(b->net, err);
+    int r = netns_beside_join(b->net_sock, err);
     return r < 0 ? r : setup_sys(rootfd, err);
   }
   case MOUNT_TMPFS:
@@ -891,7 +891,7 @@ static int apply_one(int rootfd, const struct runtime *rt, const struct mount_en
   return error_set(err, 0, "unknown mount kind %d", (int) m->kind);
 }
 
-int rootfs_build(const struct plan *p, const struct runtime *rt, const struct overlay *ov, struct netns_beside *net,
+int rootfs_build(const struct plan *p, const struct runtime *rt, const struct overlay *ov, int *net_sock,
                  struct error *err)
 {
   int r = 0;
@@ -906,7 +906,7 @@ int rootfs_build(const struct plan *p, const struct runtime *rt, const struct ov
   /* The plan, in order: /proc, /dev, /sys, /tmp, the /etc files, the
    * volumes, then the masks, last, so that no later mount can uncover
    * them. */
-  struct build b = {.dev = -1, .empty = -1, .net = net};
+  struct build b = {.dev = -1, .empty = -1, .net_sock = net_sock};
   for (size_t i = 0; i < p->n_mounts && r == 0; i++)
     r = apply_one(rootfd, rt, &p->mounts[i], &b, err);
   close_fd(&b.dev);

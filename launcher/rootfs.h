@@ -56,9 +56,9 @@ bool rootfs_is_masked_path(const char *path);
 
 /* Sandbox side, in init's own mount namespace: run the mount plan on the
  * merged overlay and pivot into it. Afterwards nothing of the host is
- * reachable. Just before /sys, init joins the network namespace made
- * beside it, if any (netns-beside.h). */
-int rootfs_build(const struct plan *p, const struct runtime *rt, const struct overlay *ov, struct netns_beside *net,
+ * reachable. Just before /sys, init joins the network namespace that
+ * comes on *net_sock, if any (netns-beside.h). */
+int rootfs_build(const struct plan *p, const struct runtime *rt, const struct overlay *ov, int *net_sock,
                  struct error *err);
 /* Called after pivot: the last changes, such as making / read-only. */
 int rootfs_finish(const struct plan *p, struct error *err);

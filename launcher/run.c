@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,9 +47,11 @@
 #include "init.h"
 #include "keeper.h"
 #include "net.h"
+#include "netns-beside.h"
 #include "proc.h"
 #include "sync.h"
 #include "tty.h"
+#include "userns.h"
 #include "util.h"
 #include "xnest.h"
 
@@ -72,6 +75,7 @@ struct parent {
   int mntns_fd;         /* init's mount namespace, for the holder to drop */
   struct cgroup_sandbox cg; /* the sandbox's own cgroup (cgroup.c), if any */
   int into_cgroup_fd;   /* while init is cloned: its cgroup, or -1 */
+  struct netns_beside beside; /* the sandbox's namespaces made beside (netns-beside.c) */
 };
 
 struct stage {
@@ -133,8 +137,9 @@ static int make_run_dir(struct parent *h, struct error *err)
   return runtime_create(&h->l.rt, h->l.plan->upper_on_disk, err);
 }
 
-/* hutch itself has joined the holder's spare user namespace
- * (clone_with_sock): a state of the process, which setns cannot undo. A
+/* hutch itself has joined the sandbox's user namespace, the holder's
+ * spare or one made beside (clone_with_sock, clone_beside): a state of the
+ * process, which setns cannot undo. A
  * launch started again with a keeper (run_sandbox) clones the keeper from
  * there, mapped already, and neither joins the holder (whose checks would
  * fail from inside) nor maps with the helpers. */
@@ -201,7 +206,7 @@ static pid_t clone_in_spare(struct parent *h, unsigned long long flags, bool wit
   if (pid < 0)
     pid = proc_clone(rest, NULL);
   if (pid < 0)
-    return error_set(err, errno, "clone in the holder's spare namespaces");
+    return error_set(err, errno, "clone in the sandbox's user namespace (the holder's spare, or made beside)");
   if (pid == 0) {
     h->l.lo_up = with_net && direct;
     h->l.mapped = settled;
@@ -212,33 +217,64 @@ static pid_t clone_in_spare(struct parent *h, unsigned long long flags, bool wit
   return pid;
 }
 
+/* A clone with CLONE_NEWUSER refused with r: the fix, where the machine
+ * refuses unprivileged user namespaces. Returns r. */
+static int userns_refused(int r, struct error *err)
+{
+  if (r == -EPERM || r == -ENOSPC)
+    error_fix(err, "unprivileged user namespaces are disabled here: check `sysctl user.max_user_namespaces` "
+                   "(must be > 0), on Ubuntu `kernel.apparmor_restrict_unprivileged_userns=0`, on old Debian "
+                   "`kernel.unprivileged_userns_clone=1`; `hutch doctor` checks them all");
+  return r;
+}
+
 /* clone3 into a new user namespace and the namespaces of flags, made
  * together so that they are owned by it; map_ids maps it with the helpers.
- * With beside, init makes its network namespace itself, beside its other
- * steps (netns-beside.c), when it is born in the sandbox's cgroup: moved
- * there after, it would leave that namespace's maker in ours. Returns as
- * fork(). */
-static pid_t clone_userns(struct parent *h, unsigned long long flags, bool beside, struct error *err)
+ * Returns as fork(). */
+static pid_t clone_userns(struct parent *h, unsigned long long flags, struct error *err)
 {
-  unsigned long long lean = beside ? flags & ~(unsigned long long) CLONE_NEWNET : flags;
   pid_t pid = -1;
-  h->l.net_beside = beside;
-  if (h->into_cgroup_fd >= 0 && (pid = proc_clone_into(CLONE_NEWUSER | lean, h->into_cgroup_fd)) < 0)
+  if (h->into_cgroup_fd >= 0 && (pid = proc_clone_into(CLONE_NEWUSER | flags, h->into_cgroup_fd)) < 0)
     log_debug("clone into the sandbox's cgroup: %s; moving init there after", strerror(errno));
-  if (pid < 0) {
-    h->l.net_beside = beside && h->into_cgroup_fd < 0;
-    pid = proc_clone(CLONE_NEWUSER | (h->l.net_beside ? lean : flags), NULL);
-  }
-  if (pid != 0)
-    h->l.net_beside = false;
+  if (pid < 0)
+    pid = proc_clone(CLONE_NEWUSER | flags, NULL);
   if (pid < 0) {
     int e = errno;
     error_set(err, e, "cannot create a user namespace (clone)");
-    if (e == EPERM || e == ENOSPC)
-      error_fix(err, "unprivileged user namespaces are disabled here: check `sysctl user.max_user_namespaces` "
-                     "(must be > 0), on Ubuntu `kernel.apparmor_restrict_unprivileged_userns=0`, on old Debian "
-                     "`kernel.unprivileged_userns_clone=1`; `hutch doctor` checks them all");
-    return -e;
+    return userns_refused(-e, err);
+  }
+  return pid;
+}
+
+/* init, where no spare of the holder's serves the launch: its user
+ * namespace made by a child of ours that makes the network namespace
+ * meanwhile (netns-beside.c). We map that user namespace through the
+ * child's pid and join it, for good, as the holder's spare, then clone
+ * init in it, mapped from birth; init joins the network namespace, which
+ * comes on the socket it inherits, before it mounts /sys. Returns as
+ * fork(). */
+static pid_t clone_beside(struct parent *h, unsigned long long flags, struct error *err)
+{
+  int r = netns_beside_start(&h->beside, err);
+  if (r < 0)
+    return userns_refused(r, err);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/user", (int) h->beside.pid);
+  _cleanup_close_ int userns = open(path, O_RDONLY | O_CLOEXEC);
+  if (userns < 0)
+    return error_set(err, errno, "open `%s`", path);
+  if ((r = userns_apply(&h->l.plan->ids, h->beside.pid, err)) < 0)
+    return r;
+  if (setns(userns, CLONE_NEWUSER) < 0)
+    return error_set(err, errno, "join the sandbox's user namespace");
+  netns_beside_release(&h->beside);
+  in_spare = true;
+  log_stage("hutch", "user namespace made beside, mapped");
+  h->l.net_sock = h->beside.sock;
+  pid_t pid = clone_in_spare(h, flags, true, true, err);
+  if (pid != 0) {
+    h->l.net_sock = -1;
+    close_fd(&h->beside.sock);  /* init's now, or no one's */
   }
   return pid;
 }
@@ -281,8 +317,10 @@ static pid_t clone_with_sock(struct parent *h, unsigned long long flags, int *ch
     if ((r = sync_pair(sp, err)) < 0)
       return r;
   }
-  if (pid < 0)  /* init may make its network namespace beside (netns-beside.c) */
-    pid = clone_userns(h, flags, child_main == init_main_direct && (flags & CLONE_NEWNET), err);
+  if (pid < 0 && child_main == init_main_direct && (flags & CLONE_NEWNET))
+    pid = clone_beside(h, flags, err);
+  else if (pid < 0)
+    pid = clone_userns(h, flags, err);
   if (pid < 0) {
     close(sp[0]);
     close(sp[1]);
@@ -510,6 +548,7 @@ static void finish(struct parent *h)
   }
   if (l->keeper_pid > 0)
     proc_wait(l->keeper_pid);
+  netns_beside_stop(&h->beside);  /* init is gone: it ends */
   net_stop(&h->net, !h->mon);  /* hutch exits next, unless a monitor launches again */
   cgroup_sandbox_remove(&h->cg);
   dbusproxy_stop(&h->dbus);
@@ -543,10 +582,10 @@ static struct tty_relay tty;  /* two 64 KiB buffers: not on the stack */
 static void parent_init(struct parent *h, const struct plan *p, const struct run_monitor *mon)
 {
   *h = (struct parent) {
-    .l = {.plan = p, .pf = p->pf, .parent_pid = getpid(), .parent_pidfd = -1, .parent_sock = -1,
+    .l = {.plan = p, .pf = p->pf, .net_sock = -1, .parent_pid = getpid(), .parent_pidfd = -1, .parent_sock = -1,
           .keeper_sock = -1, .rt = {.dir_fd = -1, .lock_fd = -1}},
     .sigfd = -1, .tty = &tty, .net = NET_HELPER_INIT, .holder = HOLDER_INIT, .init_pidfd = -1, .mntns_fd = -1,
-    .into_cgroup_fd = -1, .mon = mon, .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,
+    .into_cgroup_fd = -1, .mon = mon, .beside = NETNS_BESIDE_INIT, .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,
   };
   tty.master = -1;
 }
@@ -689,11 +728,12 @@ static void read_init_messages(struct parent *h, struct error *err)
 static int supervise_direct(struct parent *h, struct error *err)
 {
   for (;;) {
-    struct pollfd p[2 + TTY_POLLFDS] = {
+    struct pollfd p[3 + TTY_POLLFDS] = {
       {.fd = h->sigfd, .events = POLLIN},
       {.fd = h->init_pidfd, .events = POLLIN},
+      {.fd = h->beside.pid > 0 ? h->beside.pidfd : -1, .events = POLLIN},
     };
-    tty_poll_fds(h->tty, p + 2);
+    tty_poll_fds(h->tty, p + 3);
     if (poll(p, N_ELEMENTS(p), -1) < 0) {
       if (errno == EINTR)
         continue;
@@ -701,7 +741,9 @@ static int supervise_direct(struct parent *h, struct error *err)
     }
     if (p[0].revents & POLLIN)
       pass_signal(h);
-    tty_handle(h->tty, p + 2);
+    if (p[2].revents & POLLIN)
+      netns_beside_reap(&h->beside);  /* the namespaces' maker, done */
+    tty_handle(h->tty, p + 3);
     if (p[1].revents & POLLIN) {
       siginfo_t si = {0};
       if (waitid(P_PIDFD, (id_t) h->init_pidfd, &si, WEXITED) < 0)

@@ -10,8 +10,8 @@
  * AddressSanitizer reads ASAN_OPTIONS at start, in hutch's own process.
  * Its hook here only pins one default: no fake stacks for use-after-return
  * (GCC's libasan has them off; newer runtimes may turn them on), which are
- * kept per thread and so would be shared by init and the child that makes
- * its network namespace with init's memory and thread-local storage
+ * kept per thread and so would be shared by hutch and the child that makes
+ * the sandbox's namespaces with hutch's memory and thread-local storage
  * (netns-beside.c). */
 const char *__ubsan_default_options(void);
 const char *__asan_default_options(void);

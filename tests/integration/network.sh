@@ -31,7 +31,7 @@ run_hutch run "$root" /bin/sh -c 'ls /sys/class/net; ip -o link | grep -c UP'
 is "$rc/$out" "0/lo
 1" "--network none (the default): only lo, and it is up"
 # The same with --userns single, whose init joins a network namespace made
-# beside it before it mounts /sys (netns-beside.c).
+# beside by a child of hutch's, before it mounts /sys (netns-beside.c).
 run_hutch run --userns single "$root" /bin/sh -c 'ls /sys/class/net; ip -o link | grep -c UP'
 is "$rc/$out" "0/lo
 1" "--userns single: only lo, and it is up"

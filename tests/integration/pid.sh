@@ -72,10 +72,10 @@ same_as_host() {
 }
 run_hutch run "$root" /bin/sh -c "$namespaces"
 is "$rc/$(same_as_host)" "0/" "user, mnt, pid, ipc, uts, cgroup and net namespaces all differ from the host's"
-# With --userns single (and without a holder) a child of init's makes the
-# network namespace while init builds the root (netns-beside.c): the
-# namespaces are the sandbox's all the same, and that child is gone when
-# the command runs (the shell's glob forks nothing: init and the shell).
+# With --userns single (and without a holder) a child of hutch's makes the
+# user and network namespaces while init builds the root (netns-beside.c):
+# the namespaces are the sandbox's all the same, and nothing but init and
+# the command runs in it (the shell's glob forks nothing).
 run_hutch run --userns single "$root" /bin/sh -c "$namespaces"'; for p in /proc/[0-9]*; do echo "proc ${p#/proc/}"; done'
 is "$rc/$(same_as_host)" "0/" "--userns single: every namespace differs from the host's, the network one too"
 given ran 0 -- is "$(grep -c '^proc ' <<< "$out")" 2 "--userns single: only init and the command run in the sandbox"
