@@ -34,7 +34,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "exec.h"
@@ -70,17 +69,8 @@ static int init_setup(struct init *in, struct error *err)
   proc_set_title("hutch-init");
   /* Closed from the preserved range on, but for the keeper's socket and
    * the socket our network namespace comes on (netns-beside.c). */
-  int keep[2] = {l->keeper_sock, in->net_sock}, from = 3 + l->plan->preserve_fds;
-  if (keep[1] >= 0 && keep[1] < keep[0])
-    keep[0] = in->net_sock, keep[1] = l->keeper_sock;
-  for (size_t i = 0; i < N_ELEMENTS(keep); i++) {
-    if (keep[i] < 0)
-      continue;
-    if (keep[i] > from)
-      syscall(SYS_close_range, from, keep[i] - 1, 0);
-    from = keep[i] + 1 > from ? keep[i] + 1 : from;
-  }
-  syscall(SYS_close_range, from, ~0U, 0);
+  int keep[] = {l->keeper_sock, in->net_sock};
+  proc_close_all_but(3 + (unsigned int) l->plan->preserve_fds, keep, N_ELEMENTS(keep));
   l->parent_sock = l->parent_pidfd = l->rt.dir_fd = l->rt.lock_fd = -1;
   sigset_t mask;
   sigemptyset(&mask);
@@ -259,12 +249,12 @@ static bool parent_gone(const struct launch *l)
  * capability of its user namespace from the clone on), and it runs while
  * the process that cloned init writes the map, so that init seldom has to
  * sleep for MAPPED (on a VM, a sleeping process takes 0.1-0.2 ms to run
- * again). Not when our network namespace is made beside (netns-beside.c),
- * with lo up: build_root joins it. */
+ * again). Not in a namespace that came with lo up: the holder's spare, or
+ * one made beside (netns-beside.c), which build_root joins. */
 static int early_loopback(struct init *in, struct error *err)
 {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  return in->l->lo_up || in->net_sock >= 0 ? 0 : bring_lo_up(in, err);
+  return in->l->lo_up ? 0 : bring_lo_up(in, err);
 }
 
 static int wait_mapped(struct init *in, struct error *err)

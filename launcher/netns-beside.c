@@ -43,12 +43,12 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "net.h"
+#include "proc.h"
 #include "sync.h"
 #include "util.h"
 
@@ -88,9 +88,7 @@ static int make(void *arg)
    * that init can see the end of the stream even where close_range is
    * refused. */
   close(maker.peer);
-  if (sock > 3)
-    syscall(SYS_close_range, 3, sock - 1, 0);
-  syscall(SYS_close_range, sock + 1, ~0U, 0);
+  proc_close_all_but(3, &sock, 1);
   const char *what;
   int r = 0, step = MADE, fd = -1;
   if (unshare(CLONE_NEWNET) < 0)
@@ -156,21 +154,28 @@ void netns_beside_release(struct netns_beside *nb)
     sync_send(nb->sock, SYNC_GO, 0, -1);
 }
 
-void netns_beside_reap(struct netns_beside *nb)
+/* Reap the maker, if it has ended, or (block) once it has. */
+static void reap(struct netns_beside *nb, bool block)
 {
   siginfo_t si = {0};
-  if (nb->pid > 0 && waitid(P_PIDFD, (id_t) nb->pidfd, &si, WEXITED | WNOHANG | __WCLONE) == 0 && si.si_pid) {
+  int r;
+  while ((r = waitid(P_PIDFD, (id_t) nb->pidfd, &si, WEXITED | __WCLONE | (block ? 0 : WNOHANG))) < 0 && errno == EINTR)
+    ;
+  if (r < 0 || si.si_pid) {
     nb->pid = 0;
     close_fd(&nb->pidfd);
   }
 }
 
+void netns_beside_reap(struct netns_beside *nb)
+{
+  if (nb->pidfd >= 0)
+    reap(nb, false);
+}
+
 void netns_beside_stop(struct netns_beside *nb)
 {
   close_fd(&nb->sock);
-  if (nb->pid > 0)
-    while (waitid(P_PIDFD, (id_t) nb->pidfd, &(siginfo_t) {0}, WEXITED | __WCLONE) < 0 && errno == EINTR)
-      ;
-  nb->pid = 0;
-  close_fd(&nb->pidfd);
+  if (nb->pidfd >= 0)
+    reap(nb, true);
 }

@@ -9,7 +9,7 @@
 
 struct netns_beside {
   pid_t pid;      /* the maker, hutch's child, in the new user namespace; 0: none */
-  int pidfd;      /* its pidfd, readable once it has ended */
+  int pidfd;      /* its pidfd, readable once it has ended; -1 once reaped, or none */
   int sock;       /* the end that init inherits and reads the network namespace from; -1 */
 };
 

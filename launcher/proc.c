@@ -48,8 +48,7 @@ void proc_die_with_parent(pid_t parent, int sig)
     _exit(EXIT_HUTCH_FAILED);
 }
 
-/* Close every descriptor above stderr but those in keep. */
-static void close_all_but(const int *keep, size_t n)
+void proc_close_all_but(unsigned int from, const int *keep, size_t n)
 {
   int sorted[PROC_MAX_KEEP + 1];
   if (n > N_ELEMENTS(sorted))
@@ -61,9 +60,8 @@ static void close_all_but(const int *keep, size_t n)
       sorted[j] = sorted[j - 1];
     sorted[j] = keep[i];
   }
-  unsigned int from = 3;
   for (size_t i = 0; i < n; i++) {
-    if (sorted[i] < 3)
+    if (sorted[i] < 0 || (unsigned int) sorted[i] < from)
       continue;
     if ((unsigned int) sorted[i] > from)
       syscall(SYS_close_range, from, (unsigned int) sorted[i] - 1, 0);
@@ -110,7 +108,7 @@ static void child(const struct proc_spawn *ps, pid_t parent, int report)
   for (; n < ps->n_keep; n++)
     keep[n] = ps->keep[n];
   keep[n++] = report;
-  close_all_but(keep, n);
+  proc_close_all_but(3, keep, n);
   /* What it keeps survives exec; the report pipe closes at exec. */
   for (size_t i = 0; i < ps->n_keep; i++)
     fcntl(ps->keep[i], F_SETFD, 0);

@@ -88,6 +88,10 @@ mode_t proc_umask_caller(void);
  * send (INT, TERM, HUP, QUIT, KILL). */
 bool proc_signal_stops(int sig);
 
+/* Close every descriptor from `from` on but those in keep (-1 entries
+ * ignored; at most PROC_MAX_KEEP + 1). Only system calls: safe in a vfork
+ * child, or one that shares hutch's memory. */
+void proc_close_all_but(unsigned int from, const int *keep, size_t n);
 /* In a child just forked from `parent`: die with signal sig when the parent
  * dies, and at once if it already has. */
 void proc_die_with_parent(pid_t parent, int sig);

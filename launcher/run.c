@@ -731,7 +731,7 @@ static int supervise_direct(struct parent *h, struct error *err)
     struct pollfd p[3 + TTY_POLLFDS] = {
       {.fd = h->sigfd, .events = POLLIN},
       {.fd = h->init_pidfd, .events = POLLIN},
-      {.fd = h->beside.pid > 0 ? h->beside.pidfd : -1, .events = POLLIN},
+      {.fd = h->beside.pidfd, .events = POLLIN},  /* -1 once reaped */
     };
     tty_poll_fds(h->tty, p + 3);
     if (poll(p, N_ELEMENTS(p), -1) < 0) {
