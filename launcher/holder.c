@@ -252,12 +252,8 @@ static int holder_check(struct holder *h, const struct holder_state *st, const s
 
 static void close_all_but(int a, int b)
 {
-  int lo = a < b ? a : b, hi = a < b ? b : a;
-  if (lo > 3)
-    syscall(SYS_close_range, 3, lo - 1, 0);
-  if (hi > lo + 1)
-    syscall(SYS_close_range, lo + 1, hi - 1, 0);
-  syscall(SYS_close_range, hi + 1, ~0U, 0);
+  int keep[] = {a, b};
+  proc_close_all_but(3, keep, N_ELEMENTS(keep));
 }
 
 static bool state_names(const char *dir, pid_t me)
