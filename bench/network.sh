@@ -60,8 +60,10 @@ order=(host hutch-pasta hutch-pasta-via-pasta pasta-by-hand hutch-slirp4netns hu
 for k in "${order[@]}"; do wait_port "${PORT[$k]}"; done
 
 # The carrier of a hutch sandbox, found once it serves: with hutch's driver
-# the forwarder (the keeper's child named like hutch, without children of
-# its own), else the backend (pasta runs as passt.avx2 where the CPU has it).
+# the forwarder (named like hutch, a child of the keeper beside hutch-init,
+# without children of its own: pasta's lender, also named like hutch, is a
+# child of hutch itself), else the backend (pasta runs as pasta.avx2 where
+# the CPU has it).
 carrier_of() {
     python3 - "$1" "$2" <<'PY'
 import sys
@@ -71,15 +73,22 @@ def kids(p):
         return [int(x) for x in open(f"/proc/{p}/task/{p}/children").read().split()]
     except OSError:
         return []
+def comm(p):
+    try:
+        return open(f"/proc/{p}/comm").read().strip()
+    except OSError:
+        return ""
 todo, found = [top], []
 while todo:
     p = todo.pop()
-    found.append((p, open(f"/proc/{p}/comm").read().strip(), kids(p)))
+    found.append(p)
     todo += kids(p)
-for p, comm, ch in found[1:]:
-    if driver == "hutch" and comm == "hutch" and not ch:
-        print(p); break
-    if driver == "backend" and (comm.startswith("pass") or comm == "slirp4netns"):
+for p in found[1:]:
+    if driver == "hutch" and any(comm(k) == "hutch-init" for k in kids(p)):
+        fwd = [k for k in kids(p) if comm(k) == "hutch" and not kids(k)]
+        if fwd:
+            print(fwd[0]); break
+    if driver == "backend" and comm(p).startswith(("pasta", "passt", "slirp4netns")):
         print(p); break
 else:
     print(0)
@@ -92,19 +101,24 @@ for k in "${order[@]}"; do
     CARRIER[$k]=$(carrier_of "$top" "$driver")
 done
 cpu_ticks() { [ "${1:-0}" != 0 ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# The machine's CPU ticks: "idle total" (idle and iowait, all), from /proc/stat.
+machine_ticks() { awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 
 echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ); pasta $(pasta --version 2>&1 | head -1 | awk '{print $2}'), $(slirp4netns --version | head -1)"
 echo
 echo "Throughput of a $size download (curl to /dev/null), $rounds rounds interleaved, MB/s:"
-declare -A SPEEDS CPU
+declare -A SPEEDS CPU IDLE
 for ((r = 0; r < rounds; r++)); do
     for k in "${order[@]}"; do
         c0=$(cpu_ticks "${CARRIER[$k]:-0}")
+        read -r i0 t0 < <(machine_ticks)
         read -r s bytes < <(curl -s -o /dev/null -w '%{speed_download} %{size_download}\n' "http://127.0.0.1:${PORT[$k]}/big")
+        read -r i1 t1 < <(machine_ticks)
         c1=$(cpu_ticks "${CARRIER[$k]:-0}")
         SPEEDS[$k]="${SPEEDS[$k]:-} $s"
         CPU[$k]="${CPU[$k]:-} $(python3 -c "print(($c1 - $c0) / $(getconf CLK_TCK) / ($bytes / 1e9))")"
+        IDLE[$k]="${IDLE[$k]:-} $(( (t1 > t0) ? 100 * (i1 - i0) / (t1 - t0) : 0 ))"
     done
 done
 echo
@@ -147,15 +161,17 @@ python3 - <<PY
 import statistics as st
 order = "${order[*]}".split()
 cpu = {$(for k in "${order[@]}"; do printf '"%s": [%s], ' "$k" "$(echo ${CPU[$k]} | tr ' ' ',')"; done)}
+idle = {$(for k in "${order[@]}"; do printf '"%s": [%s], ' "$k" "$(echo ${IDLE[$k]} | tr ' ' ',')"; done)}
 speeds = {$(for k in "${order[@]}"; do printf '"%s": [%s], ' "$k" "$(echo ${SPEEDS[$k]} | tr ' ' ',')"; done)}
 rps = {$(for k in "${order[@]}"; do printf '"%s": %s, ' "$k" "${RPS[$k]}"; done)}
 ready = {$(for b in pasta slirp4netns; do printf '"%s": [%s], ' "$b" "$(echo ${READY[$b]} | tr ' ' ',')"; done)}
 med = {k: st.median(v) / 1e6 for k, v in speeds.items()}
-print(f"{'server':<36}{'MB/s median':>12}{'x host':>8}{'CPU s/GB':>9}{'req/s':>10}{'x host':>8}")
+print(f"{'server':<36}{'MB/s median':>12}{'x host':>8}{'CPU s/GB':>9}{'idle %':>7}{'req/s':>10}{'x host':>8}")
 for k in order:
     c = f"{st.median(cpu[k]):.2f}" if k != "host" else "-"
-    print(f"{k:<36}{med[k]:>12.0f}{med[k]/med['host']:>8.2f}{c:>9}{rps[k]:>10.0f}{rps[k]/rps['host']:>8.2f}")
+    print(f"{k:<36}{med[k]:>12.0f}{med[k]/med['host']:>8.2f}{c:>9}{st.median(idle[k]):>7.0f}{rps[k]:>10.0f}{rps[k]/rps['host']:>8.2f}")
 print("CPU s/GB: user + system time of the carrier (hutch's forwarder, pasta or slirp4netns) per GB downloaded")
+print("idle %: the share of all CPUs' time left idle during the download; above 0 the transfer is not bound by CPU time")
 for b in ("pasta", "slirp4netns"):
     v = f"hutch-{b}-via-{b}"
     print(f"hutch on {b}, ports through {b}: {med[v]/med[b+'-by-hand']:.2f} x the throughput of {b} by hand, "
