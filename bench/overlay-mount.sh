@@ -25,7 +25,8 @@ echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpui
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 for n in 1 10 100; do
     # top first, as overlayfs takes them
-    mapfile -t top_first < <(ls -d "$work/l$n"/* | sort -r)
+    bottom_first=("$work/l$n"/*) top_first=()
+    for ((i = ${#bottom_first[@]} - 1; i >= 0; i--)); do top_first+=("${bottom_first[i]}"); done
     for by_fd in 0 1; do
         unshare -Urm "$work/overlay-mount" "$runs" "$work/scratch" "$by_fd" "${top_first[@]}" ||
             echo "($n layers$([ "$by_fd" = 1 ] && echo " by descriptor"): not on this kernel)"
