@@ -15,7 +15,7 @@ if [ -z "$fx" ] || [ ! -d "$fx/root-owned" ]; then
     skip_all "no fixtures: root must make them first (set HUTCH_TEST_ROOT_FIXTURES; .ci/run does)"
 fi
 
-plan 17
+plan 19
 
 # --- a root-owned tree, all of it readable: root inside writes anywhere.
 run_hutch run "$fx/root-owned" /bin/sh -c '
@@ -36,6 +36,16 @@ run_hutch run --overlay kernel "$fx/root-owned" /bin/true
 check "root-owned tree with --overlay kernel: hutch refuses it (125)" refused "owned by uid 0"
 like "$err" "owned by uid 0" "root-owned tree with --overlay kernel: a warning names the owner"
 like "$err" "--overlay auto or fuse" "root-owned tree with --overlay kernel: ... and the way to writes"
+
+# --- the same tree as the lower layer of layers:DIR (a link to it), under
+# a layer of the caller's: the owners are read as the layers are listed.
+mkdir -p "$TEST_TMP/mixed/10-mine/etc"
+ln -s "$fx/root-owned" "$TEST_TMP/mixed/00-root"
+echo mine > "$TEST_TMP/mixed/10-mine/etc/mine"
+run_hutch run --log-level debug "layers:$TEST_TMP/mixed" /bin/sh -c \
+    'cat /etc/mine; echo e > /etc/written && cat /etc/written; stat -c %u /etc/passwd'
+is "$rc:$(echo $out)" "0:mine e 0" "layers:DIR with a layer of root's: root inside writes to /etc"
+like "$err" "squash_to_root" "layers:DIR with a layer of root's: found as root's (fuse-overlayfs shows it as root's)"
 
 # --- root-only files: said before anything starts, with which and why.
 run_hutch run "$fx/root-secret" /bin/sh -c 'echo ran >&2; echo w > /etc/w && echo etc:written'
