@@ -7,8 +7,10 @@
  *   overlay-mount RUNS SCRATCH BY_FD LAYER...   (LAYER top first)
  *
  * BY_FD 1 passes each layer as an O_PATH descriptor (FSCONFIG_SET_FD,
- * Linux 6.13) instead of its path. Prints the median microseconds of the
- * layers' fsconfig calls and of the whole mount. */
+ * Linux 6.13) instead of its path; the descriptors are opened once, before
+ * the timed runs. hutch gives each layer through a link of its run
+ * directory (rootfs.c), which this leaves out. Prints the median
+ * microseconds of the layers' fsconfig calls and of the whole mount. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +55,10 @@ int main(int argc, char **argv)
     return 2;
   }
   int runs = atoi(argv[1]), by_fd = atoi(argv[3]), n = argc - 4;
+  if (runs < 1) {
+    fprintf(stderr, "overlay-mount: RUNS must be 1 or more\n");
+    return 2;
+  }
   const char *scratch = argv[2];
   int *fds = calloc((size_t) n, sizeof *fds);
   double *layers_t = calloc((size_t) runs, sizeof *layers_t), *total_t = calloc((size_t) runs, sizeof *total_t);

@@ -2,7 +2,8 @@
 # bench/overlay-mount.sh: the kernel's own cost of a fresh overlay against
 # its layer count (1, 10, 100), the floor under bench/launch.sh's "launch
 # time against the layer count". overlay-mount.c mounts the overlay as
-# hutch does at each launch, with nothing else around it, inside
+# hutch does at each launch (but for the links of its run directory that
+# hutch names the layers by), with nothing else around it, inside
 # `unshare -Urm`; each layer is given by path, then (Linux 6.13) by an
 # O_PATH descriptor. The layers are made as bench/launch.sh makes them.
 # Run as an unprivileged user: bench/overlay-mount.sh [BUILD_DIR]
@@ -29,6 +30,6 @@ for n in 1 10 100; do
     for ((i = ${#bottom_first[@]} - 1; i >= 0; i--)); do top_first+=("${bottom_first[i]}"); done
     for by_fd in 0 1; do
         unshare -Urm "$work/overlay-mount" "$runs" "$work/scratch" "$by_fd" "${top_first[@]}" ||
-            echo "($n layers$([ "$by_fd" = 1 ] && echo " by descriptor"): not on this kernel)"
+            echo "($n layers$([ "$by_fd" = 1 ] && echo " by descriptor"): failed, see above)"
     done
 done

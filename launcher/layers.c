@@ -26,11 +26,6 @@ static int check_layer_dir(const char *path, const struct stat *st_known, const 
     return error_set(err, errno, "%s `%s`", what, path);
   if (!S_ISDIR(st.st_mode))
     return error_set(err, 0, "%s `%s` is not a directory", what, path);
-  /* The caller's own directory with r and x for its owner: access() would
-   * say yes (an ACL's owner entry is those bits), so it is not asked, once
-   * for each of a hundred layers. */
-  if (st.st_uid == geteuid() && (st.st_mode & (S_IRUSR | S_IXUSR)) == (S_IRUSR | S_IXUSR))
-    return 0;
   if (access(path, R_OK | X_OK) < 0)
     return error_set(err, errno, "%s `%s` is not readable\nfix its permissions (chmod u+rx)", what, path);
   return 0;
@@ -190,12 +185,15 @@ uid_t layers_foreign_owner(char *const *layers, const uid_t *owners, size_t n, b
 {
   for (size_t i = 0; i < n; i++) {
     struct stat st;
+    uid_t uid;
     if (owners)
-      st.st_uid = owners[i];
-    else if (stat(layers[i], &st) < 0)
+      uid = owners[i];
+    else if (stat(layers[i], &st) == 0)
+      uid = st.st_uid;
+    else
       continue;
-    if (!ours(st.st_uid, arg))
-      return st.st_uid;
+    if (!ours(uid, arg))
+      return uid;
   }
   return (uid_t) -1;
 }

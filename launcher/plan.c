@@ -198,7 +198,8 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
   p->tty = s->tty == TRI_ON || isatty(STDIN_FILENO);
 
   p->app = s->app;
-  if (!policy_only && !s->app && (r = layers_resolve(s->root, &p->layers, &p->layer_owners, &p->n_layers, &p->squashfs, err)) < 0)
+  if (!policy_only && !s->app &&
+      (r = layers_resolve(s->root, &p->layers, &p->layer_owners, &p->n_layers, &p->squashfs, err)) < 0)
     return r;
   /* An image of the store: its config fills what the command line left
    * unset. */

@@ -15,7 +15,7 @@ if [ -z "$fx" ] || [ ! -d "$fx/root-owned" ]; then
     skip_all "no fixtures: root must make them first (set HUTCH_TEST_ROOT_FIXTURES; .ci/run does)"
 fi
 
-plan 19
+plan 20
 
 # --- a root-owned tree, all of it readable: root inside writes anywhere.
 run_hutch run "$fx/root-owned" /bin/sh -c '
@@ -39,13 +39,15 @@ like "$err" "--overlay auto or fuse" "root-owned tree with --overlay kernel: ...
 
 # --- the same tree as the lower layer of layers:DIR (a link to it), under
 # a layer of the caller's: the owners are read as the layers are listed.
+# /root is only in root's layer: the kernel overlay could not write there.
 mkdir -p "$TEST_TMP/mixed/10-mine/etc"
 ln -s "$fx/root-owned" "$TEST_TMP/mixed/00-root"
 echo mine > "$TEST_TMP/mixed/10-mine/etc/mine"
 run_hutch run --log-level debug "layers:$TEST_TMP/mixed" /bin/sh -c \
-    'cat /etc/mine; echo e > /etc/written && cat /etc/written; stat -c %u /etc/passwd'
-is "$rc:$(echo $out)" "0:mine e 0" "layers:DIR with a layer of root's: root inside writes to /etc"
+    'cat /etc/mine; echo r > /root/written && cat /root/written; stat -c %u /etc/passwd'
+is "$rc:$(echo $out)" "0:mine r 0" "layers:DIR with a layer of root's: root inside writes to /root, which only root's layer has"
 like "$err" "squash_to_root" "layers:DIR with a layer of root's: found as root's (fuse-overlayfs shows it as root's)"
+given ran 0 r -- check "layers:DIR with a layer of root's: nothing was written to root's tree" test ! -e "$fx/root-owned/root/written"
 
 # --- root-only files: said before anything starts, with which and why.
 run_hutch run "$fx/root-secret" /bin/sh -c 'echo ran >&2; echo w > /etc/w && echo etc:written'
