@@ -61,6 +61,7 @@
  */
 #define _GNU_SOURCE
 #include "holder.h"
+#include "layers.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -83,6 +84,7 @@
 
 #include "net.h"
 #include "proc.h"
+#include "rootfs.h"
 #include "runtime.h"
 #include "sync.h"
 #include "util.h"
@@ -364,11 +366,66 @@ struct spare {
   int go;         /* our end of its pipe: its EOF when we end */
 };
 
+/* The layers the last launch asked the spare to stack (DIR/stack, which
+ * hutch writes: "layers N", then each layer's path, bottom first), and
+ * what each was when the holder read them. A launch with fewer layers
+ * gains little: the kernel's set-up of an overlay grows with its layers
+ * (about 7 us each, docs/benchmarks.md). */
+#define STACK_MIN_LAYERS 8
+#define STACK_MAX_LAYERS 500
+struct stack_want {
+  char **layers;
+  size_t n;
+  char *ids;  /* "DEV INO\n" for each layer, as the spare's file gives them */
+};
+
+static void stack_want_free(struct stack_want *w)
+{
+  strvfreep(&w->layers);
+  free(w->ids);
+  *w = (struct stack_want) {0};
+}
+
+static void stack_want_read(const char *dir, struct stack_want *w)
+{
+  _cleanup_free_ char *path = xasprintf("%s/stack", dir);
+  _cleanup_free_ char *text = read_file(path, READ_FILE_SMALL, NULL);
+  size_t n = 0, len = 0, cap = 0;
+  char *line = text ? strchr(text, '\n') : NULL;
+  if (!line || sscanf(text, "layers %zu", &n) != 1 || n < STACK_MIN_LAYERS || n > STACK_MAX_LAYERS)
+    return;
+  size_t count = 0;
+  for (char *l = line + 1, *end; *l && (end = strchr(l, '\n')); l = end + 1) {
+    *end = '\0';
+    struct stat st;
+    if (l[0] != '/' || stat(l, &st) < 0 || !S_ISDIR(st.st_mode))
+      break;
+    strv_append(&w->layers, &count, xstrdup(l));
+    char id[48];
+    int k = snprintf(id, sizeof id, "%llu %llu\n", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+    if (len + (size_t) k + 1 > cap) {
+      cap = (len + (size_t) k + 1) * 2;
+      w->ids = xrealloc(w->ids, cap);
+    }
+    memcpy(w->ids + len, id, (size_t) k + 1);
+    len += (size_t) k;
+  }
+  w->n = count;
+  if (count != n)
+    stack_want_free(w);
+}
+
 /* The spare's process: a user namespace, mapped by the holder, then a
- * network namespace with lo up; then it waits to be taken (killed) or for
- * the holder's end. */
-static void spare_main(pid_t holder, int up, int go) __attribute__((noreturn));
-static void spare_main(pid_t holder, int up, int go)
+ * network namespace with lo up, and, when asked, a read-only overlay of
+ * the layers in a mount namespace of its own, which that user namespace
+ * owns (so that the sandbox, in the same user namespace, may stack on it:
+ * clone_private_mount needs its privilege over the namespace the layer is
+ * mounted in). The overlay is a detached mount held by a descriptor, whose
+ * number goes to the holder ('s' and the number, before 'r'); a launch
+ * takes it with pidfd_getfd. Then it waits to be taken (killed) or for the
+ * holder's end. */
+static void spare_main(pid_t holder, int up, int go, const struct stack_want *w) __attribute__((noreturn));
+static void spare_main(pid_t holder, int up, int go, const struct stack_want *w)
 {
   proc_set_title("hutch-spare");
   proc_die_with_parent(holder, SIGKILL);
@@ -377,7 +434,18 @@ static void spare_main(pid_t holder, int up, int go)
   char c;
   if (unshare(CLONE_NEWUSER) < 0 || write(up, "u", 1) != 1 || read(go, &c, 1) != 1)
     _exit(1);
-  if (unshare(CLONE_NEWNET) < 0 || net_loopback_up(&err) < 0 || write(up, "r", 1) != 1)
+  if (unshare(CLONE_NEWNET) < 0 || net_loopback_up(&err) < 0)
+    _exit(1);
+  int stack = -1;
+  if (w->n && unshare(CLONE_NEWNS) == 0)
+    stack = rootfs_overlay_stack(w->layers, w->n, &err);
+  if (stack >= 0) {
+    char msg[1 + sizeof stack] = {'s'};
+    memcpy(msg + 1, &stack, sizeof stack);
+    if (write(up, msg, sizeof msg) != (ssize_t) sizeof msg)
+      _exit(1);
+  }
+  if (write(up, "r", 1) != 1)
     _exit(1);
   close(up);
   while (read(go, &c, 1) < 0 && errno == EINTR)
@@ -446,12 +514,14 @@ static void spare_start(const char *dir, const struct spare_maps *m, struct spar
     return;
   }
   pid_t holder = getpid();
+  struct stack_want w = {0};
+  stack_want_read(dir, &w);
   int pidfd = -1;
   pid_t pid = proc_clone(0, &pidfd);
   if (pid == 0) {
     close(up[0]);
     close(go[1]);
-    spare_main(holder, up[1], go[0]);
+    spare_main(holder, up[1], go[0], &w);
   }
   close(up[1]);
   close(go[0]);
@@ -459,17 +529,35 @@ static void spare_start(const char *dir, const struct spare_maps *m, struct spar
   struct error err = {0};
   unsigned long long start = 0;
   bool ok = pidfd >= 0 && spare_said(up_r, 'u') && userns_write_maps(pid, m->u, m->nu, m->g, m->ng, &err) == 0 &&
-            write(go[1], "m", 1) == 1 && spare_said(up_r, 'r') && proc_start_time(pid, &start) == 0;
+            write(go[1], "m", 1) == 1;
+  /* 's' and the stack's descriptor, when the spare made one; then 'r'. */
+  int stack = -1;
+  if (ok && w.n) {
+    struct pollfd pf = {.fd = up_r, .events = POLLIN};
+    char msg[1 + sizeof stack];
+    ok = poll(&pf, 1, 1000) == 1 && read(up_r, msg, 1) == 1;
+    if (ok && msg[0] == 's') {
+      ok = read(up_r, msg + 1, sizeof stack) == (ssize_t) sizeof stack && spare_said(up_r, 'r');
+      memcpy(&stack, msg + 1, sizeof stack);
+    } else {
+      ok = ok && msg[0] == 'r';
+    }
+  } else {
+    ok = ok && spare_said(up_r, 'r');
+  }
+  ok = ok && proc_start_time(pid, &start) == 0;
   *sp = (struct spare) {.pid = pid, .pidfd = pidfd, .go = go[1]};
   if (ok) {
     _cleanup_free_ char *path = xasprintf("%s/spare", dir), *tmp = xasprintf("%s/spare.new", dir);
     _cleanup_free_ char *limits = ns_limits_text();
-    _cleanup_free_ char *text = xasprintf("pid %d\nstart %llu\nlimits %s\n", pid, start, limits);
+    _cleanup_free_ char *stacked = stack >= 0 ? xasprintf("stack %d %zu\n%s", stack, w.n, w.ids) : xstrdup("");
+    _cleanup_free_ char *text = xasprintf("pid %d\nstart %llu\nlimits %s\n%s", pid, start, limits, stacked);
     _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     ok = fd >= 0 && write_all(fd, text, strlen(text)) == 0 && rename(tmp, path) == 0;
     if (!ok)
       unlink(tmp);
   }
+  stack_want_free(&w);
   /* None until the next regular check (holder_loop) tries again. */
   if (!ok)
     spare_end(dir, sp);
@@ -831,8 +919,62 @@ static int join_namespaces(int pidfd, pid_t pid)
   return setns(net, CLONE_NEWNET) < 0 ? 1 : 0;
 }
 
-int holder_join_spare(struct holder *h, const struct userns_plan *ids)
+/* Whether the spare's stack (its file from "stack FD N" on: each layer's
+ * "DEV INO") is of exactly these layers, as they are now. */
+static bool stack_is_of(const char *ids, size_t n_ids, char *const *layers, const struct layer_stat *stats, size_t n)
 {
+  if (n_ids != n)
+    return false;
+  const char *at = ids;
+  for (size_t i = 0; i < n; i++) {
+    unsigned long long dev, ino;
+    int used = 0;
+    struct stat st;
+    if (!at || sscanf(at, "%llu %llu\n%n", &dev, &ino, &used) != 2 || used == 0)
+      return false;
+    at += used;
+    if (!stats && stat(layers[i], &st) < 0)
+      return false;
+    if ((stats ? (unsigned long long) stats[i].dev : (unsigned long long) st.st_dev) != dev ||
+        (stats ? (unsigned long long) stats[i].ino : (unsigned long long) st.st_ino) != ino)
+      return false;
+  }
+  return true;
+}
+
+/* Ask the holder's next spares for a stack of these layers (DIR/stack,
+ * read by stack_want_read), or for none. */
+static void stack_ask(const struct holder *h, char *const *layers, size_t n)
+{
+  _cleanup_free_ char *path = xasprintf("%.*sstack", (int) (strlen(h->spare) - strlen("spare")), h->spare);
+  if (n < STACK_MIN_LAYERS || n > STACK_MAX_LAYERS) {
+    unlink(path);
+    return;
+  }
+  size_t len = 32;
+  for (size_t i = 0; i < n; i++) {
+    if (strchr(layers[i], '\n'))
+      return;
+    len += strlen(layers[i]) + 1;
+  }
+  char *text = xcalloc(len, 1);
+  size_t at = (size_t) snprintf(text, len, "layers %zu\n", n);
+  for (size_t i = 0; i < n; i++)
+    at += (size_t) snprintf(text + at, len - at, "%s\n", layers[i]);
+  _cleanup_free_ char *tmp = xasprintf("%s.new.%d", path, getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 || write_all(fd, text, at) < 0 || rename(tmp, path) < 0)
+    unlink(tmp);
+  if (fd >= 0)
+    close(fd);
+  free(text);
+}
+
+int holder_join_spare(struct holder *h, const struct userns_plan *ids, char *const *layers,
+                      const struct layer_stat *stats, size_t n_layers, int *stack)
+{
+  if (stack)
+    *stack = -1;
   /* Only for the map the spare has: auto's, each holder id to itself. */
   struct id_map u[MAX_NESTED_MAPS], g[MAX_NESTED_MAPS];
   int nu = userns_translate(ids->uid_map, ids->n_uid_map, ids->holder_uid_map, ids->n_holder_uid_map, u,
@@ -876,6 +1018,24 @@ int holder_join_spare(struct holder *h, const struct userns_plan *ids)
     r = -EINVAL;
   else
     r = join_namespaces(pidfd, pid);
+  /* Its stack, if it is of our layers: taken before the spare goes, now
+   * that we are root in its user namespace (pidfd_getfd asks for ptrace's
+   * rights over it). Otherwise the next spares are asked for ours. */
+  if (r >= 0 && stack) {
+    const char *line = strstr(text, "\nstack ");
+    int fd = -1;
+    size_t n_ids = 0, used = 0;
+    if (line && sscanf(line, "\nstack %d %zu\n%zn", &fd, &n_ids, &used) == 2 && used > 0 &&
+        stack_is_of(line + used, n_ids, layers, stats, n_layers)) {
+      *stack = (int) syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+      if (*stack < 0)
+        log_debug("the spare's read-only overlay of the layers: pidfd_getfd: %s", strerror(errno));
+      else
+        fcntl(*stack, F_SETFD, FD_CLOEXEC);
+    } else if (line || n_layers >= STACK_MIN_LAYERS) {
+      stack_ask(h, layers, n_layers);  /* another stack than ours, or none yet */
+    }
+  }
   proc_pidfd_signal(pidfd, SIGKILL);
   if (r == 0)
     log_debug("joined the holder's spare (pid %d): the sandbox's user and network namespaces", pid);
@@ -1090,10 +1250,19 @@ int holder_describe(char *buf, size_t size)
   _cleanup_free_ char *spare_text = read_file(spare_path, READ_FILE_SMALL, NULL);
   pid_t sp = 0, parent = 0;
   unsigned long long sp_start = 0;
-  char spare[96] = "; no spare ready (the next launch makes its own namespaces)";
+  char spare[160] = "; no spare ready (the next launch makes its own namespaces)";
+  const char *stack = spare_text ? strstr(spare_text, "\nstack ") : NULL;
+  int stack_fd = -1;
+  size_t stack_n = 0;
+  if (!stack || sscanf(stack, "\nstack %d %zu", &stack_fd, &stack_n) != 2)
+    stack_n = 0;
   if (spare_text && sscanf(spare_text, "pid %d", &sp) == 1 && sp > 0 &&
-      proc_parent_start(sp, &parent, &sp_start) == 0 && parent == st.pid)
-    snprintf(spare, sizeof spare, "; the next launch's namespaces made ahead (spare, pid %d)", sp);
+      proc_parent_start(sp, &parent, &sp_start) == 0 && parent == st.pid) {
+    char with[64] = "";
+    if (stack_n)
+      snprintf(with, sizeof with, ", with a read-only overlay of its %zu layers", stack_n);
+    snprintf(spare, sizeof spare, "; the next launch's namespaces made ahead (spare, pid %d%s)", sp, with);
+  }
   snprintf(buf, size, "running, pid %d, in %s; %zu uid and %zu gid map lines; exits after %u s with no sandbox%s; "
            "`hutch system reset` stops it%s", st.pid, dir, nu, ng, st.idle, spare, note);
   return 0;

@@ -63,8 +63,15 @@ pid_t holder_clone(struct holder *h, const struct userns_plan *ids, struct holde
  * namespace for good: it can no longer use the holder or the helpers.
  * Returns 0 when it joined both namespaces, 1 when it joined the user
  * namespace only (a kernel before 5.8 that refused the second), or a
- * negative errno with the caller unchanged (no spare, or not this map). */
-int holder_join_spare(struct holder *h, const struct userns_plan *ids);
+ * negative errno with the caller unchanged (no spare, or not this map).
+ * With stack not NULL the launch mounts its overlay itself over these
+ * layers (bottom first; stats as layers_resolve() gave them, or NULL):
+ * *stack is then the spare's read-only overlay of exactly these layers if
+ * it has one, or -1; and the next spares are asked for one of these
+ * layers when it has none (DIR/stack). */
+struct layer_stat;
+int holder_join_spare(struct holder *h, const struct userns_plan *ids, char *const *layers,
+                      const struct layer_stat *stats, size_t n_layers, int *stack);
 /* Give the holder fd to close, and close ours: a sandbox's mount
  * namespace, whose last reference it then drops, and with it every mount
  * of the sandbox, after hutch has reported the command's status. A launch

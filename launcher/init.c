@@ -283,7 +283,7 @@ static int reap_stale(struct init *in, struct error *err)
 /* The keeper's part: the overlay, in our own mount namespace. */
 static int mount_overlay(struct init *in, struct error *err)
 {
-  int r = rootfs_mount_overlay_private(in->l->plan, &in->l->rt, &in->l->ov, err);
+  int r = rootfs_mount_overlay_private(in->l->plan, &in->l->rt, &in->l->ov, &in->l->stack_fd, err);
   if (r < 0 && in->l->plan->overlay == OVERLAY_AUTO)
     err->status = SYNC_STATUS_NEEDS_KEEPER;
   return r;

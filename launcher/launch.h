@@ -28,6 +28,9 @@ struct launch {
                               * (the holder's spare, holder.c) */
   int net_sock;              /* init's network namespace comes on this,
                               * made beside (netns-beside.c); or -1 */
+  int stack_fd;              /* the holder's spare's read-only overlay of
+                              * the plan's layers (holder.c), for init's
+                              * overlay; or -1 */
   bool mapped;               /* init was mapped and in its cgroup when
                               * cloned: no MAPPED (sync 2) comes */
 };

@@ -36,7 +36,8 @@ static int only_dirs(const struct dirent *de)
   return de->d_name[0] != '.';
 }
 
-static int resolve_layers_dir(const char *dir, char ***layers, uid_t **owners, size_t *n_layers, struct error *err)
+static int resolve_layers_dir(const char *dir, char ***layers, struct layer_stat **stats, size_t *n_layers,
+                              struct error *err)
 {
   _cleanup_free_ char *abs = realpath(dir, NULL);
   if (!abs) {
@@ -54,13 +55,13 @@ static int resolve_layers_dir(const char *dir, char ***layers, uid_t **owners, s
   if (n < 0)
     return error_set(err, errno, "read layers directory `%s`", abs);
   size_t count = 0;
-  *owners = xcalloc((size_t) n + 1, sizeof **owners);
+  *stats = xcalloc((size_t) n + 1, sizeof **stats);
   for (int i = 0; i < n; i++) {
     char *path = xasprintf("%s/%s", abs, names[i]->d_name);
     struct stat st;
     if (r == 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
       r = check_layer_dir(path, &st, "layer", err);
-      (*owners)[count] = st.st_uid;
+      (*stats)[count] = (struct layer_stat) {.uid = st.st_uid, .dev = st.st_dev, .ino = st.st_ino};
       strv_append(layers, &count, path);
     } else {
       free(path);
@@ -124,11 +125,11 @@ static int import_source(const char *source, struct error *err)
   return 0;
 }
 
-int layers_resolve(const char *arg, char ***layers, uid_t **owners, size_t *n_layers, bool *squashfs,
+int layers_resolve(const char *arg, char ***layers, struct layer_stat **stats, size_t *n_layers, bool *squashfs,
                    struct error *err)
 {
   *squashfs = false;
-  *owners = NULL;
+  *stats = NULL;
   struct image_source src;
   if (source_has_prefix(arg)) {
     int r = source_parse(arg, &src, err);
@@ -146,7 +147,7 @@ int layers_resolve(const char *arg, char ***layers, uid_t **owners, size_t *n_la
   }
 
   if (!strncmp(arg, "layers:", 7))
-    return resolve_layers_dir(arg + 7, layers, owners, n_layers, err);
+    return resolve_layers_dir(arg + 7, layers, stats, n_layers, err);
   if (!strncmp(arg, "squashfs:", 9))
     return resolve_squashfs(arg + 9, layers, n_layers, squashfs, err);
   struct stat st;
@@ -180,14 +181,14 @@ bool layers_is_image(const char *root)
   return root && strncmp(root, "layers:", 7) && strncmp(root, "squashfs:", 9) && stat(root, &st) < 0;
 }
 
-uid_t layers_foreign_owner(char *const *layers, const uid_t *owners, size_t n, bool (*ours)(uid_t uid, void *arg),
-                           void *arg)
+uid_t layers_foreign_owner(char *const *layers, const struct layer_stat *stats, size_t n,
+                           bool (*ours)(uid_t uid, void *arg), void *arg)
 {
   for (size_t i = 0; i < n; i++) {
     struct stat st;
     uid_t uid;
-    if (owners)
-      uid = owners[i];
+    if (stats)
+      uid = stats[i].uid;
     else if (stat(layers[i], &st) == 0)
       uid = st.st_uid;
     else

@@ -104,7 +104,7 @@ static int plan_foreign_root(struct plan *p, struct error *err)
     userns_root_at_subid(&p->ids);
     return 0;
   }
-  uid_t owner = layers_foreign_owner(p->layers, p->layer_owners, p->n_layers, mapped_owner, &p->ids);
+  uid_t owner = layers_foreign_owner(p->layers, p->layer_stats, p->n_layers, mapped_owner, &p->ids);
   if (owner == (uid_t) -1)
     return 0;
   for (size_t i = 0; i < p->n_layers; i++)
@@ -199,7 +199,7 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
 
   p->app = s->app;
   if (!policy_only && !s->app &&
-      (r = layers_resolve(s->root, &p->layers, &p->layer_owners, &p->n_layers, &p->squashfs, err)) < 0)
+      (r = layers_resolve(s->root, &p->layers, &p->layer_stats, &p->n_layers, &p->squashfs, err)) < 0)
     return r;
   /* An image of the store: its config fills what the command line left
    * unset. */
@@ -277,8 +277,8 @@ int spec_resolve(const struct spec *s, bool policy_only, struct plan *p, struct 
 void plan_free(struct plan *p)
 {
   strvfreep(&p->layers);
-  free(p->layer_owners);
-  p->layer_owners = NULL;
+  free(p->layer_stats);
+  p->layer_stats = NULL;
   strvfreep(&p->argv);
   strvfreep(&p->env);
   strvfreep(&p->extra_env);

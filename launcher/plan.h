@@ -59,8 +59,8 @@ struct mount_entry {
 struct plan {
   /* The root: the lower layers of the overlay, bottom first. */
   char **layers;
-  uid_t *layer_owners;         /* each layer's owner, where layers_resolve() read
-                                * it; else NULL */
+  struct layer_stat *layer_stats; /* each layer's top directory, where
+                                * layers_resolve() read it; else NULL */
   size_t n_layers;
   bool squashfs;               /* layers[0] is a squashfs image the keeper
                                 * mounts with squashfuse */

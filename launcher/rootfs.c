@@ -236,6 +236,66 @@ int rootfs_overlay_fs(char *const *layers, size_t n_layers, const char *lower, c
   return m;
 }
 
+int rootfs_overlay_stack(char *const *layers, size_t n_layers, struct error *err)
+{
+  _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return error_set(err, errno, "fsopen overlay");
+  for (size_t i = n_layers; i-- > 0;)
+    if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", layers[i], 0) < 0)
+      return error_set(err, errno, "overlay layer `%s`", layers[i]);
+  if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return error_set(err, errno, "a read-only overlay of %zu layers", n_layers);
+  int m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+  if (m < 0)
+    return error_set(err, errno, "fsmount the read-only overlay");
+  /* What every launch's root build looks up (rootfs_plan_base's mount
+   * points, plan.c's /etc files), looked up once here: a name found, or
+   * not, through a hundred layers is then in this overlay's cache, where
+   * the sandbox's overlay finds it. */
+  static const char *const names[] = {"proc", "dev", "sys", "tmp", "run", "var/tmp",
+                                      "etc/hostname", "etc/hosts", "etc/resolv.conf"};
+  struct stat st;
+  for (size_t i = 0; i < N_ELEMENTS(names); i++)
+    fstatat(m, names[i], &st, AT_SYMLINK_NOFOLLOW);
+  return m;
+}
+
+/* The sandbox's overlay on a stack (rootfs_overlay_stack), given by its
+ * descriptor; upper and work by their names in rt->rw, our working
+ * directory for the mount, as mountinfo shows them. The stack shows there
+ * as "lowerdir+=/", nothing of where the layers live. */
+static int mount_stacked_overlay(int stack, const struct runtime *rt, struct error *err)
+{
+  _cleanup_close_ int rw = open(rt->rw, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rw < 0 || fchdir(rw) < 0)
+    return error_set(err, errno, "chdir `%s`", rt->rw);
+  _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+  int m = -1;
+  if (fs < 0)
+    error_set(err, errno, "fsopen overlay");
+  else if (fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, stack) < 0 ||
+           fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", "upper", 0) < 0 ||
+           fsconfig(fs, FSCONFIG_SET_STRING, "workdir", "work", 0) < 0 ||
+           fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
+           fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    error_set(err, errno, "overlay on the holder's stack of layers");
+  else if ((m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0)
+    error_set(err, errno, "fsmount overlay");
+  int e = errno;
+  if (chdir("/") < 0 && m >= 0) {
+    close(m);
+    return error_set(err, errno, "chdir /");
+  }
+  if (m < 0)
+    return -e;
+  _cleanup_free_ char *merged = xasprintf("%s/merged", rt->dir);
+  int r = move_mount(m, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH);
+  e = errno;
+  close(m);
+  return r < 0 ? error_set(err, e, "mount overlay at `%s/merged`", rt->dir) : 0;
+}
+
 /* Room for the sandbox's writes: by default a tmpfs of its own, mounted in
  * the keeper's mount namespace (so no one else sees it, and the kernel frees
  * it when the sandbox's last process is gone), never the runtime
@@ -481,7 +541,8 @@ int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct 
  * The tmpfs then holds all the keeper's run directory held: upper/ and
  * work/, the files of the mount plan, the layers' short names (l/) and the
  * mount point of the overlay (merged/). */
-int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struct overlay *ov, struct error *err)
+int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struct overlay *ov, int *stack,
+                                 struct error *err)
 {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return error_set(err, errno, "make mounts private");
@@ -496,7 +557,24 @@ int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struc
     return error_set(err, errno, "mkdir `%s/merged` on the sandbox's tmpfs", rt->dir);
   if ((r = write_files(p, rt, err)) < 0)
     return r;
-  r = mount_kernel_overlay(ov, rt, err);
+  r = -1;
+  if (*stack >= 0) {
+    struct error serr = {0};
+    if ((r = mount_stacked_overlay(*stack, rt, &serr)) == 0) {
+      log_debug("the overlay stacked on the holder's read-only overlay of the %zu layers", p->n_layers);
+    } else {
+      log_debug("could not stack the overlay on the holder's (%s); mounting the %zu layers", serr.msg, p->n_layers);
+      /* A failed mount may have left a work/work behind. */
+      _cleanup_close_ int rw = open(rt->rw, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (rw >= 0) {
+        rm_rf_at(rw, "work");
+        mkdirat(rw, "work", 0755);
+      }
+    }
+    close_fd(stack);
+  }
+  if (r < 0)
+    r = mount_kernel_overlay(ov, rt, err);
   close_fd(&rt->dir_fd);
   if (r < 0)
     return kernel_overlay_failed(err, r);

@@ -28,6 +28,10 @@ struct overlay {
  * lowerdir string as lower instead. Used by the launch and by doctor. */
 int rootfs_overlay_fs(char *const *layers, size_t n_layers, const char *lower, const char *upper,
                       const char *work, struct error *err);
+/* A read-only kernel overlay of layers (bottom first), with no upper
+ * layer, as a detached mount fd: the stack that the holder's spare keeps
+ * for the next launch (holder.c). */
+int rootfs_overlay_stack(char *const *layers, size_t n_layers, struct error *err);
 
 /* Keeper side, in the user and mount namespace but outside the sandbox:
  * stack the layers at RUNDIR/merged. */
@@ -37,8 +41,12 @@ void rootfs_unmount_overlay(struct overlay *ov);
  * memory): in init's own mount namespace, made private first, a tmpfs at
  * rt->base holds the upper layer and the plan's files, and the overlay is
  * mounted at RT_BASE/merged; rt->dir and rt->rw are set to rt->base.
- * Nothing needs undoing: it all goes with the namespace. */
-int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struct overlay *ov, struct error *err);
+ * Nothing needs undoing: it all goes with the namespace. With *stack a
+ * read-only overlay of the plan's layers (the holder's spare made it,
+ * holder.c), the sandbox's overlay is stacked on it instead, or on the
+ * layers themselves if the kernel refuses; *stack is closed either way. */
+int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struct overlay *ov, int *stack,
+                                 struct error *err);
 
 /* Add one entry to the plan's mount list (strings are copied). */
 void rootfs_add_mount(struct plan *p, enum mount_kind kind, const char *src, const char *dst, const char *data,

@@ -294,13 +294,20 @@ static pid_t clone_with_sock(struct parent *h, unsigned long long flags, int *ch
   /* 0: in the spare's user and network namespaces; 1 or in_spare: in its
    * user namespace (holder_join_spare); < 0: not in it. */
   int joined = in_spare ? 1 : -1;
+  const struct plan *p = h->l.plan;
+  /* Without a keeper, init mounts the overlay of the layers itself: on the
+   * spare's read-only overlay of them, if it has one (holder.c). */
+  bool stacks = child_main == init_main_direct && !p->squashfs;
   if (!in_spare && tried && (flags & CLONE_NEWNET))
-    joined = holder_join_spare(&h->holder, &h->l.plan->ids);
+    joined = holder_join_spare(&h->holder, &p->ids, p->layers, p->layer_stats, p->n_layers,
+                               stacks ? &h->l.stack_fd : NULL);
   if (joined >= 0) {
     /* In the spare's user namespace now, for good: no fallback from here,
      * and a relaunch with a keeper (run_sandbox) starts from here too. */
     in_spare = true;
     pid = clone_in_spare(h, flags, joined == 0, child_main == init_main_direct, err);
+    if (pid != 0)
+      close_fd(&h->l.stack_fd);  /* init's now, or no one's */
     if (pid < 0) {
       close(sp[0]);
       close(sp[1]);
@@ -582,7 +589,7 @@ static struct tty_relay tty;  /* two 64 KiB buffers: not on the stack */
 static void parent_init(struct parent *h, const struct plan *p, const struct run_monitor *mon)
 {
   *h = (struct parent) {
-    .l = {.plan = p, .pf = p->pf, .net_sock = -1, .parent_pid = getpid(), .parent_pidfd = -1, .parent_sock = -1,
+    .l = {.plan = p, .pf = p->pf, .net_sock = -1, .stack_fd = -1, .parent_pid = getpid(), .parent_pidfd = -1, .parent_sock = -1,
           .keeper_sock = -1, .rt = {.dir_fd = -1, .lock_fd = -1}},
     .sigfd = -1, .tty = &tty, .net = NET_HELPER_INIT, .holder = HOLDER_INIT, .init_pidfd = -1, .mntns_fd = -1,
     .into_cgroup_fd = -1, .mon = mon, .beside = NETNS_BESIDE_INIT, .dbus = DBUSPROXY_INIT, .xnest = XNEST_INIT,

@@ -15,7 +15,7 @@ sub=$(awk -F: -v u="$(id -un)" -v i="$me" '($1 == u || $1 == i) { print $2 ":" $
 if [ -z "$sub" ]; then
     skip_all "$(id -un) has no subordinate uids in /etc/subuid"
 fi
-plan 90
+plan 100
 
 root=$(busybox_layers)
 hdir=$XDG_RUNTIME_DIR/hutch-holder
@@ -189,6 +189,62 @@ sp_d=$(wait_spare none)
 run_hutch doctor
 like "$out" "running, pid $hp," "hutch doctor shows the holder and its pid"
 given ran 0 -- like "$out" "namespaces made ahead (spare, pid $sp_d)" "... and its spare"
+
+# --- the spare's stack: for a launch of 8 layers or more, the next spares
+# keep a read-only overlay of those layers, and a launch of the same layers
+# stacks its own overlay on it (overlayfs sets up each layer at each mount,
+# ~7 us apiece); a layer replaced since is seen, and the stack not used.
+stk=$TEST_TMP/stack-layers
+mkdir -p "$stk"
+cp -a "$(base_layer)" "$stk/00-base"
+for ((i = 1; i <= 9; i++)); do
+    mkdir -p "$stk/0$i-layer/layers"
+    echo "$i" > "$stk/0$i-layer/layers/$i"
+    echo "$i" > "$stk/0$i-layer/order"
+done
+see='echo "order $(cat /order) layers $(ls /layers | tr -d "\n")"; echo w >> /order && echo wrote'
+run_hutch run --log-level debug "layers:$stk" /bin/sh -c "$see"
+is "$rc/$(head -n 1 <<< "$out")" "0/order 9 layers 123456789" "10 layers: the launch runs, and sees each layer in order"
+given ran 0 wrote -- is "$(sed -n 1p "$hdir/stack" 2> /dev/null)" "layers 10" "... and asks the holder's next spares for a stack of its layers ($hdir/stack)"
+# wait_stack: a spare whose file offers a stack, within 2 s.
+wait_stack() {
+    local i
+    for ((i = 0; i < 40; i++)); do
+        grep -q '^stack [0-9]* 10$' "$hdir/spare" 2> /dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+if wait_stack; then
+    ok "the next spare offers a read-only overlay of the 10 layers"
+    run_hutch doctor
+    like "$out" "with a read-only overlay of its 10 layers" "... and hutch doctor says so"
+    run_hutch run --log-level debug "layers:$stk" /bin/sh -c "$see"
+    is "$rc/$(head -n 1 <<< "$out")/$(tail -n 1 <<< "$out")" "0/order 9 layers 123456789/wrote" \
+        "a launch of the same layers sees each in order, and writes"
+    if grep -q "could not stack" <<< "$err"; then
+        skip "... its overlay stacked on the spare's" "this kernel refuses it: $(grep -m1 'could not stack' <<< "$err")"
+    else
+        given ran 0 wrote -- like "$err" "stacked on the holder's read-only overlay of the 10 layers" "... its overlay stacked on the spare's"
+    fi
+    # A layer replaced (another directory by the same name): its new content,
+    # not the stack's.
+    wait_stack
+    mv "$stk/05-layer" "$TEST_TMP/05-layer.old"
+    mkdir -p "$stk/05-layer/layers"
+    echo X > "$stk/05-layer/layers/X"
+    run_hutch run --log-level debug "layers:$stk" /bin/sh -c "$see"
+    is "$rc/$(head -n 1 <<< "$out")" "0/order 9 layers 12346789X" "a layer replaced since the spare was made: the launch sees the new one"
+    given ran 0 wrote -- unlike "$err" "stacked on the holder's" "... and does not use that spare's stack"
+else
+    not_ok "the next spare offers a read-only overlay of the 10 layers" "$hdir/spare: $(cat "$hdir/spare" 2>&1)"
+    skip_n 5 "the stack's launches" "no spare offered a stack"
+fi
+wait_stack
+run_hutch run "$root" /bin/sh -c 'echo done'
+given ran 0 done -- check "a launch of fewer layers takes a spare with a stack and asks for none ($hdir/stack removed)" \
+    test ! -e "$hdir/stack"
+given ran 0 done -- assert_clean "the stack's launches: nothing left behind"
 
 # --- kill -9 of the holder while a sandbox runs
 rm -f "$ready/a"
