@@ -14,7 +14,9 @@
  *   - it is detached from the launch that made it: its own session, no
  *     terminal, stdio on /dev/null, no descriptor of hutch's, cwd /;
  *   - it runs no code of the caller's but this file's loop, and holds no
- *     capability outside its namespace;
+ *     capability outside its namespace; of the caller's files it looks at
+ *     none but the layers a launch names in DIR/stack (a stat of each), and
+ *     its spare mounts those read-only (the stack, below);
  *   - it exits after an idle time with no sandbox running. Each launch that
  *     uses it holds a shared flock on DIR/busy for the sandbox's life (the
  *     keeper inherits it) and touches that file; the holder exits only when
@@ -55,13 +57,24 @@
  * never share a namespace. It dies with the holder (parent-death signal,
  * and the end of its pipe).
  *
+ * The stack. overlayfs sets up each lower layer at each mount (about 7 us
+ * a layer). A launch without a keeper, of 8 layers or more, asks for a
+ * stack of its layers in DIR/stack; the holder notes each layer's device,
+ * inode and ctime (all on one filesystem, or no stack) and the spare mounts
+ * a read-only overlay of them as a detached mount (stack_child), after a
+ * test that the kernel lets a sandbox's overlay stack on it. A launch whose
+ * layers are those very directories takes it (pidfd_getfd) and init stacks
+ * the sandbox's overlay on it (rootfs.c); any other launch mounts its
+ * layers as before. A kernel that refused the test gets no more stacks from
+ * this holder. Nothing is looked up in a stack before its launch, so a
+ * layer changed in place shows as it would without one.
+ *
  * The files the sandbox's keeper touches on the host are the same on both
  * paths: in the holder's namespace the caller is root (0 -> the caller), so
  * the keeper's root is the caller on the host either way.
  */
 #define _GNU_SOURCE
 #include "holder.h"
-#include "layers.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -73,6 +86,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -82,6 +96,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "layers.h"
 #include "net.h"
 #include "proc.h"
 #include "rootfs.h"
@@ -376,8 +391,12 @@ struct spare {
 struct stack_want {
   char **layers;
   size_t n;
-  char *ids;  /* "DEV INO\n" for each layer, as the spare's file gives them */
+  char *ids;  /* "DEV INO CTIME_S CTIME_NS\n" for each layer, as the spare's
+               * file gives them */
 };
+/* A kernel that refused a stack (a spare's test mount failed) refuses the
+ * next: no more are made while this holder lives. */
+static bool stack_refused;
 
 static void stack_want_free(struct stack_want *w)
 {
@@ -392,17 +411,24 @@ static void stack_want_read(const char *dir, struct stack_want *w)
   _cleanup_free_ char *text = read_file(path, READ_FILE_SMALL, NULL);
   size_t n = 0, len = 0, cap = 0;
   char *line = text ? strchr(text, '\n') : NULL;
-  if (!line || sscanf(text, "layers %zu", &n) != 1 || n < STACK_MIN_LAYERS || n > STACK_MAX_LAYERS)
+  if (stack_refused || !line || sscanf(text, "layers %zu", &n) != 1 || n < STACK_MIN_LAYERS ||
+      n > STACK_MAX_LAYERS)
     return;
   size_t count = 0;
+  dev_t dev = 0;
   for (char *l = line + 1, *end; *l && (end = strchr(l, '\n')); l = end + 1) {
     *end = '\0';
     struct stat st;
-    if (l[0] != '/' || stat(l, &st) < 0 || !S_ISDIR(st.st_mode))
+    /* All on one filesystem: through a stack, the sandbox's overlay gives
+     * the files of every layer one device, and two files of two
+     * filesystems with one inode number would look like one file. */
+    if (l[0] != '/' || stat(l, &st) < 0 || !S_ISDIR(st.st_mode) || (count && st.st_dev != dev))
       break;
+    dev = st.st_dev;
     strv_append(&w->layers, &count, xstrdup(l));
-    char id[48];
-    int k = snprintf(id, sizeof id, "%llu %llu\n", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+    char id[96];
+    int k = snprintf(id, sizeof id, "%llu %llu %lld %ld\n", (unsigned long long) st.st_dev,
+                     (unsigned long long) st.st_ino, (long long) st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
     if (len + (size_t) k + 1 > cap) {
       cap = (len + (size_t) k + 1) * 2;
       w->ids = xrealloc(w->ids, cap);
@@ -415,15 +441,41 @@ static void stack_want_read(const char *dir, struct stack_want *w)
     stack_want_free(w);
 }
 
+/* The stack, in a child of the spare's that shares its descriptors
+ * (CLONE_FILES) and then exits. The child unshares a mount namespace,
+ * which the spare's user namespace owns (the sandbox, in that user
+ * namespace, may then stack on the overlay: clone_private_mount needs its
+ * privilege over the namespace a layer is mounted in), mounts the
+ * read-only overlay of the layers there as a detached mount, and stacks a
+ * test overlay on it as a launch would, on a tmpfs of its own. The mount
+ * namespace, a copy of the host's mounts that a umount on the host would
+ * not reach, goes with the child; the overlay stays, in the spare's
+ * descriptor table. It tells the holder 's' and the descriptor's number,
+ * or 'n' when the kernel refused the test (no layers by descriptor before
+ * Linux 6.13, no detached layer, a third level of stacking). */
+static void stack_child(int up, const struct stack_want *w) __attribute__((noreturn));
+static void stack_child(int up, const struct stack_want *w)
+{
+  struct error err = {0};
+  int stack = -1, test = -1;
+  if (unshare(CLONE_NEWNS) == 0 && (stack = rootfs_overlay_stack(w->layers, w->n, &err)) >= 0 &&
+      mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") == 0 && mkdir("/tmp/u", 0700) == 0 &&
+      mkdir("/tmp/w", 0700) == 0)
+    test = rootfs_overlay_on_stack(stack, "/tmp/u", "/tmp/w", &err);
+  bool ok = test >= 0;
+  char msg[1 + sizeof stack] = {ok ? 's' : 'n'};
+  memcpy(msg + 1, &stack, sizeof stack);
+  /* The descriptor table is the spare's: only the stack may stay in it. */
+  if (!ok)
+    close_fd(&stack);
+  close_fd(&test);
+  _exit(write(up, msg, ok ? sizeof msg : 1) < 0);
+}
+
 /* The spare's process: a user namespace, mapped by the holder, then a
- * network namespace with lo up, and, when asked, a read-only overlay of
- * the layers in a mount namespace of its own, which that user namespace
- * owns (so that the sandbox, in the same user namespace, may stack on it:
- * clone_private_mount needs its privilege over the namespace the layer is
- * mounted in). The overlay is a detached mount held by a descriptor, whose
- * number goes to the holder ('s' and the number, before 'r'); a launch
- * takes it with pidfd_getfd. Then it waits to be taken (killed) or for the
- * holder's end. */
+ * network namespace with lo up, and, when asked, a stack (stack_child),
+ * which a launch takes with pidfd_getfd. It says 'r' once ready. Then it
+ * waits to be taken (killed) or for the holder's end. */
 static void spare_main(pid_t holder, int up, int go, const struct stack_want *w) __attribute__((noreturn));
 static void spare_main(pid_t holder, int up, int go, const struct stack_want *w)
 {
@@ -436,14 +488,13 @@ static void spare_main(pid_t holder, int up, int go, const struct stack_want *w)
     _exit(1);
   if (unshare(CLONE_NEWNET) < 0 || net_loopback_up(&err) < 0)
     _exit(1);
-  int stack = -1;
-  if (w->n && unshare(CLONE_NEWNS) == 0)
-    stack = rootfs_overlay_stack(w->layers, w->n, &err);
-  if (stack >= 0) {
-    char msg[1 + sizeof stack] = {'s'};
-    memcpy(msg + 1, &stack, sizeof stack);
-    if (write(up, msg, sizeof msg) != (ssize_t) sizeof msg)
-      _exit(1);
+  if (w->n) {
+    pid_t child = proc_clone(CLONE_FILES, NULL);
+    if (child == 0)
+      stack_child(up, w);
+    if (child > 0)
+      while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+        ;
   }
   if (write(up, "r", 1) != 1)
     _exit(1);
@@ -494,7 +545,8 @@ static void spare_reap_taken(const char *dir)
   struct dirent *de;
   pid_t pid;
   while (d && (de = readdir(d)))
-    if (sscanf(de->d_name, "spare.taken.%d", &pid) == 1 && pid > 0 && kill(pid, 0) < 0 && errno == ESRCH) {
+    if ((sscanf(de->d_name, "spare.taken.%d", &pid) == 1 || sscanf(de->d_name, "stack.new.%d", &pid) == 1) &&
+        pid > 0 && kill(pid, 0) < 0 && errno == ESRCH) {
       _cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
       unlink(path);
     }
@@ -530,15 +582,20 @@ static void spare_start(const char *dir, const struct spare_maps *m, struct spar
   unsigned long long start = 0;
   bool ok = pidfd >= 0 && spare_said(up_r, 'u') && userns_write_maps(pid, m->u, m->nu, m->g, m->ng, &err) == 0 &&
             write(go[1], "m", 1) == 1;
-  /* 's' and the stack's descriptor, when the spare made one; then 'r'. */
+  /* 's' and the stack's descriptor, or 'n' (refused), when the spare was
+   * asked for one (3 s at most: a hundred layers on a cold cache); then
+   * 'r'. */
   int stack = -1;
   if (ok && w.n) {
     struct pollfd pf = {.fd = up_r, .events = POLLIN};
     char msg[1 + sizeof stack];
-    ok = poll(&pf, 1, 1000) == 1 && read(up_r, msg, 1) == 1;
+    ok = poll(&pf, 1, 3000) == 1 && read(up_r, msg, 1) == 1;
     if (ok && msg[0] == 's') {
       ok = read(up_r, msg + 1, sizeof stack) == (ssize_t) sizeof stack && spare_said(up_r, 'r');
       memcpy(&stack, msg + 1, sizeof stack);
+    } else if (ok && msg[0] == 'n') {
+      stack_refused = true;
+      ok = spare_said(up_r, 'r');
     } else {
       ok = ok && msg[0] == 'r';
     }
@@ -550,7 +607,9 @@ static void spare_start(const char *dir, const struct spare_maps *m, struct spar
   if (ok) {
     _cleanup_free_ char *path = xasprintf("%s/spare", dir), *tmp = xasprintf("%s/spare.new", dir);
     _cleanup_free_ char *limits = ns_limits_text();
-    _cleanup_free_ char *stacked = stack >= 0 ? xasprintf("stack %d %zu\n%s", stack, w.n, w.ids) : xstrdup("");
+    _cleanup_free_ char *stacked = stack >= 0       ? xasprintf("stack %d %zu\n%s", stack, w.n, w.ids)
+                                   : stack_refused ? xstrdup("stack refused\n")
+                                                   : xstrdup("");
     _cleanup_free_ char *text = xasprintf("pid %d\nstart %llu\nlimits %s\n%s", pid, start, limits, stacked);
     _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     ok = fd >= 0 && write_all(fd, text, strlen(text)) == 0 && rename(tmp, path) == 0;
@@ -920,7 +979,9 @@ static int join_namespaces(int pidfd, pid_t pid)
 }
 
 /* Whether the spare's stack (its file from "stack FD N" on: each layer's
- * "DEV INO") is of exactly these layers, as they are now. */
+ * "DEV INO CTIME_S CTIME_NS") is of exactly these layers, as they are now:
+ * the same directories (an inode number can be reused by a directory made
+ * after another's removal; its ctime tells them apart). */
 static bool stack_is_of(const char *ids, size_t n_ids, char *const *layers, const struct layer_stat *stats, size_t n)
 {
   if (n_ids != n)
@@ -928,15 +989,22 @@ static bool stack_is_of(const char *ids, size_t n_ids, char *const *layers, cons
   const char *at = ids;
   for (size_t i = 0; i < n; i++) {
     unsigned long long dev, ino;
+    long long sec;
+    long nsec;
     int used = 0;
-    struct stat st;
-    if (!at || sscanf(at, "%llu %llu\n%n", &dev, &ino, &used) != 2 || used == 0)
+    if (sscanf(at, "%llu %llu %lld %ld\n%n", &dev, &ino, &sec, &nsec, &used) != 4 || used == 0)
       return false;
     at += used;
-    if (!stats && stat(layers[i], &st) < 0)
+    struct stat st;
+    struct layer_stat now;
+    if (stats)
+      now = stats[i];
+    else if (stat(layers[i], &st) == 0)
+      now = (struct layer_stat) {.dev = st.st_dev, .ino = st.st_ino, .ctime = st.st_ctim};
+    else
       return false;
-    if ((stats ? (unsigned long long) stats[i].dev : (unsigned long long) st.st_dev) != dev ||
-        (stats ? (unsigned long long) stats[i].ino : (unsigned long long) st.st_ino) != ino)
+    if ((unsigned long long) now.dev != dev || (unsigned long long) now.ino != ino ||
+        (long long) now.ctime.tv_sec != sec || now.ctime.tv_nsec != nsec)
       return false;
   }
   return true;
@@ -957,6 +1025,8 @@ static void stack_ask(const struct holder *h, char *const *layers, size_t n)
       return;
     len += strlen(layers[i]) + 1;
   }
+  if (len > READ_FILE_SMALL / 2)  /* the holder reads no more */
+    return;
   char *text = xcalloc(len, 1);
   size_t at = (size_t) snprintf(text, len, "layers %zu\n", n);
   for (size_t i = 0; i < n; i++)
@@ -1025,14 +1095,16 @@ int holder_join_spare(struct holder *h, const struct userns_plan *ids, char *con
     const char *line = strstr(text, "\nstack ");
     int fd = -1;
     size_t n_ids = 0, used = 0;
-    if (line && sscanf(line, "\nstack %d %zu\n%zn", &fd, &n_ids, &used) == 2 && used > 0 &&
-        stack_is_of(line + used, n_ids, layers, stats, n_layers)) {
-      *stack = (int) syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+    bool offered = line && sscanf(line, "\nstack %d %zu\n%zn", &fd, &n_ids, &used) == 2 && used > 0;
+    if (offered && stack_is_of(line + used, n_ids, layers, stats, n_layers)) {
+      *stack = (int) syscall(SYS_pidfd_getfd, pidfd, fd, 0);  /* close-on-exec */
       if (*stack < 0)
         log_debug("the spare's read-only overlay of the layers: pidfd_getfd: %s", strerror(errno));
-      else
-        fcntl(*stack, F_SETFD, FD_CLOEXEC);
-    } else if (line || n_layers >= STACK_MIN_LAYERS) {
+    } else if (line && !offered) {
+      log_debug("the holder's spares make no stack of layers: this kernel refused one");
+    } else if (offered || n_layers >= STACK_MIN_LAYERS) {
+      if (offered)
+        log_debug("the spare's read-only overlay is of other layers (%zu), or of these as they were before", n_ids);
       stack_ask(h, layers, n_layers);  /* another stack than ours, or none yet */
     }
   }
@@ -1205,11 +1277,12 @@ int holder_reset(FILE *out, struct error *err)
     _cleanup_free_ char *p = xasprintf("%s/%s", dir, files[i]);
     unlink(p);
   }
-  /* spare, spare.new, and spare.taken.PID of a launch killed as it took it. */
+  /* spare, spare.new, and spare.taken.PID of a launch killed as it took it;
+   * stack, and stack.new.PID of a launch killed as it wrote it. */
   DIR *d = opendir(dir);
   struct dirent *de;
   while (d && (de = readdir(d)))
-    if (!strncmp(de->d_name, "spare", 5)) {
+    if (!strncmp(de->d_name, "spare", 5) || !strncmp(de->d_name, "stack", 5)) {
       _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
       unlink(p);
     }

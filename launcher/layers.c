@@ -61,7 +61,7 @@ static int resolve_layers_dir(const char *dir, char ***layers, struct layer_stat
     struct stat st;
     if (r == 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
       r = check_layer_dir(path, &st, "layer", err);
-      (*stats)[count] = (struct layer_stat) {.uid = st.st_uid, .dev = st.st_dev, .ino = st.st_ino};
+      (*stats)[count] = (struct layer_stat) {.uid = st.st_uid, .dev = st.st_dev, .ino = st.st_ino, .ctime = st.st_ctim};
       strv_append(layers, &count, path);
     } else {
       free(path);

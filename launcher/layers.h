@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -13,6 +14,7 @@ struct layer_stat {
   uid_t uid;
   dev_t dev;
   ino_t ino;
+  struct timespec ctime;
 };
 
 /* ROOT (DIR, layers:DIR, squashfs:FILE, a FILE with squashfs's magic, or,

@@ -246,19 +246,26 @@ int rootfs_overlay_stack(char *const *layers, size_t n_layers, struct error *err
       return error_set(err, errno, "overlay layer `%s`", layers[i]);
   if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return error_set(err, errno, "a read-only overlay of %zu layers", n_layers);
+  /* Nothing is looked up in it here: overlayfs would keep what it found,
+   * or did not, and a layer changed in place before the launch would not
+   * show. */
   int m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
-  if (m < 0)
-    return error_set(err, errno, "fsmount the read-only overlay");
-  /* What every launch's root build looks up (rootfs_plan_base's mount
-   * points, plan.c's /etc files), looked up once here: a name found, or
-   * not, through a hundred layers is then in this overlay's cache, where
-   * the sandbox's overlay finds it. */
-  static const char *const names[] = {"proc", "dev", "sys", "tmp", "run", "var/tmp",
-                                      "etc/hostname", "etc/hosts", "etc/resolv.conf"};
-  struct stat st;
-  for (size_t i = 0; i < N_ELEMENTS(names); i++)
-    fstatat(m, names[i], &st, AT_SYMLINK_NOFOLLOW);
-  return m;
+  return m < 0 ? error_set(err, errno, "fsmount the read-only overlay") : m;
+}
+
+int rootfs_overlay_on_stack(int stack, const char *upper, const char *work, struct error *err)
+{
+  _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return error_set(err, errno, "fsopen overlay");
+  if (fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, stack) < 0)
+    return error_set(err, errno, "overlay lowerdir+ by descriptor (Linux 6.13)");
+  if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+      fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+      fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return error_set(err, errno, "overlay on the holder's stack of layers");
+  int m = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+  return m < 0 ? error_set(err, errno, "fsmount overlay") : m;
 }
 
 /* The sandbox's overlay on a stack (rootfs_overlay_stack), given by its
@@ -270,28 +277,16 @@ static int mount_stacked_overlay(int stack, const struct runtime *rt, struct err
   _cleanup_close_ int rw = open(rt->rw, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rw < 0 || fchdir(rw) < 0)
     return error_set(err, errno, "chdir `%s`", rt->rw);
-  _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
-  int m = -1;
-  if (fs < 0)
-    error_set(err, errno, "fsopen overlay");
-  else if (fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, stack) < 0 ||
-           fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", "upper", 0) < 0 ||
-           fsconfig(fs, FSCONFIG_SET_STRING, "workdir", "work", 0) < 0 ||
-           fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
-           fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    error_set(err, errno, "overlay on the holder's stack of layers");
-  else if ((m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0)
-    error_set(err, errno, "fsmount overlay");
-  int e = errno;
+  int m = rootfs_overlay_on_stack(stack, "upper", "work", err);
   if (chdir("/") < 0 && m >= 0) {
     close(m);
     return error_set(err, errno, "chdir /");
   }
   if (m < 0)
-    return -e;
+    return m;
   _cleanup_free_ char *merged = xasprintf("%s/merged", rt->dir);
   int r = move_mount(m, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH);
-  e = errno;
+  int e = errno;
   close(m);
   return r < 0 ? error_set(err, e, "mount overlay at `%s/merged`", rt->dir) : 0;
 }
@@ -541,9 +536,11 @@ int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct 
  * The tmpfs then holds all the keeper's run directory held: upper/ and
  * work/, the files of the mount plan, the layers' short names (l/) and the
  * mount point of the overlay (merged/). */
-int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struct overlay *ov, int *stack,
+int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struct overlay *ov, int *stack_in,
                                  struct error *err)
 {
+  _cleanup_close_ int stack = *stack_in;
+  *stack_in = -1;
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return error_set(err, errno, "make mounts private");
   rt->dir = xstrdup(rt->base);
@@ -558,9 +555,9 @@ int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struc
   if ((r = write_files(p, rt, err)) < 0)
     return r;
   r = -1;
-  if (*stack >= 0) {
+  if (stack >= 0) {
     struct error serr = {0};
-    if ((r = mount_stacked_overlay(*stack, rt, &serr)) == 0) {
+    if ((r = mount_stacked_overlay(stack, rt, &serr)) == 0) {
       log_debug("the overlay stacked on the holder's read-only overlay of the %zu layers", p->n_layers);
     } else {
       log_debug("could not stack the overlay on the holder's (%s); mounting the %zu layers", serr.msg, p->n_layers);
@@ -571,7 +568,6 @@ int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struc
         mkdirat(rw, "work", 0755);
       }
     }
-    close_fd(stack);
   }
   if (r < 0)
     r = mount_kernel_overlay(ov, rt, err);

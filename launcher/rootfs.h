@@ -32,6 +32,9 @@ int rootfs_overlay_fs(char *const *layers, size_t n_layers, const char *lower, c
  * layer, as a detached mount fd: the stack that the holder's spare keeps
  * for the next launch (holder.c). */
 int rootfs_overlay_stack(char *const *layers, size_t n_layers, struct error *err);
+/* An overlay on such a stack, its one lower layer given by descriptor
+ * (Linux 6.13), with upper and work (paths), as a detached mount fd. */
+int rootfs_overlay_on_stack(int stack, const char *upper, const char *work, struct error *err);
 
 /* Keeper side, in the user and mount namespace but outside the sandbox:
  * stack the layers at RUNDIR/merged. */
@@ -44,7 +47,7 @@ void rootfs_unmount_overlay(struct overlay *ov);
  * Nothing needs undoing: it all goes with the namespace. With *stack a
  * read-only overlay of the plan's layers (the holder's spare made it,
  * holder.c), the sandbox's overlay is stacked on it instead, or on the
- * layers themselves if the kernel refuses; *stack is closed either way. */
+ * layers themselves if the kernel refuses; *stack is closed in any case. */
 int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struct overlay *ov, int *stack,
                                  struct error *err);
 
