@@ -58,7 +58,7 @@
  * and the end of its pipe).
  *
  * The stack. overlayfs sets up each lower layer at each mount (about 7 us
- * a layer). A launch without a keeper, of 8 layers or more, asks for a
+ * a layer). A launch without a keeper, of 64 layers or more, asks for a
  * stack of its layers in DIR/stack; the holder notes each layer's device,
  * inode and ctime (all on one filesystem, or no stack) and the spare mounts
  * a read-only overlay of them as a detached mount (stack_child), after a
