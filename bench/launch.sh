@@ -172,16 +172,8 @@ t1=$EPOCHREALTIME
 echo "50 launches at once: all done after $(python3 -c "print(f'{($t1 - $t0) * 1000:.0f} ms')"), $fails failed, run directories left: $(($(rundirs) - before))"
 
 # Launch time against the layer count: the base, and 9 or 99 small layers
-# over it (a file each, as tests/lib.sh's layers are made).
-for n in 1 10 100; do
-    mkdir "$work/l$n"
-    cp -a "$work/layers/00-base" "$work/l$n/"
-    for ((i = 1; i < n; i++)); do
-        d=$(printf '%s/l%d/%02d-layer' "$work" "$n" "$i")
-        mkdir -p "$d/etc/layers"
-        echo "$i" > "$d/etc/layers/$i"
-    done
-done
+# over it.
+layer_counts "$work/layers"
 [ "$("$hutch" run "layers:$work/l100" /bin/sh -c 'ls /etc/layers | wc -l')" = 99 ] || { echo "bench: 100 layers did not stack" >&2; exit 1; }
 hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/layers.json" \
     -n "1 layer" "$hutch run layers:$work/l1 /bin/true" \

@@ -62,3 +62,19 @@ wait_port() {
     echo "bench: port $1 never answered" >&2
     return 1
 }
+
+# layer_counts LAYERS: $work/l1, l10 and l100, the base of LAYERS (made by
+# helpers/hutch-demo-layers) and 0, 9 or 99 small layers over it, a file
+# each, as tests/lib.sh's layers are made.
+layer_counts() {
+    local n i d
+    for n in 1 10 100; do
+        mkdir -p "$work/l$n"
+        cp -a "$1/00-base" "$work/l$n/"
+        for ((i = 1; i < n; i++)); do
+            d=$(printf '%s/l%d/%02d-layer' "$work" "$n" "$i")
+            mkdir -p "$d/etc/layers"
+            echo "$i" > "$d/etc/layers/$i"
+        done
+    done
+}

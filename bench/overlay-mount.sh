@@ -11,15 +11,7 @@
 need_tools "Debian: apt install gcc util-linux" cc unshare
 cc -O2 -o "$work/overlay-mount" "$src/bench/overlay-mount.c"
 "$src/helpers/hutch-demo-layers" "$work/layers" > /dev/null
-for n in 1 10 100; do
-    mkdir -p "$work/l$n"
-    cp -a "$work/layers/00-base" "$work/l$n/"
-    for ((i = 1; i < n; i++)); do
-        d=$(printf '%s/l%d/%02d-layer' "$work" "$n" "$i")
-        mkdir -p "$d/etc/layers"
-        echo "$i" > "$d/etc/layers/$i"
-    done
-done
+layer_counts "$work/layers"
 mkdir "$work/scratch"
 runs=${RUNS:-300}
 echo "machine: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"

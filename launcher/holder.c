@@ -455,12 +455,13 @@ static void stack_want_read(const char *dir, struct stack_want *w)
  * descriptor table. It tells the holder 's' and the descriptor's number,
  * or 'n' when the kernel refused the test (no layers by descriptor before
  * Linux 6.13, no detached layer, a third level of stacking). */
-static void stack_child(int up, const struct stack_want *w) __attribute__((noreturn));
-static void stack_child(int up, const struct stack_want *w)
+static void stack_child(pid_t spare, int up, const struct stack_want *w) __attribute__((noreturn));
+static void stack_child(pid_t spare, int up, const struct stack_want *w)
 {
+  proc_die_with_parent(spare, SIGKILL);
   struct error err = {0};
   int stack = -1, test = -1;
-  if (unshare(CLONE_NEWNS) == 0 && (stack = rootfs_overlay_stack(w->layers, w->n, &err)) >= 0 &&
+  if (unshare(CLONE_NEWNS) == 0 && (stack = rootfs_overlay_fs(w->layers, w->n, NULL, NULL, NULL, &err)) >= 0 &&
       mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") == 0 && mkdir("/tmp/u", 0700) == 0 &&
       mkdir("/tmp/w", 0700) == 0)
     test = rootfs_overlay_on_stack(stack, "/tmp/u", "/tmp/w", &err);
@@ -491,9 +492,9 @@ static void spare_main(pid_t holder, int up, int go, const struct stack_want *w)
   if (unshare(CLONE_NEWNET) < 0 || net_loopback_up(&err) < 0)
     _exit(1);
   if (w->n) {
-    pid_t child = proc_clone(CLONE_FILES, NULL);
+    pid_t spare = getpid(), child = proc_clone(CLONE_FILES, NULL);
     if (child == 0)
-      stack_child(up, w);
+      stack_child(spare, up, w);
     if (child > 0)
       while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
         ;
@@ -506,12 +507,18 @@ static void spare_main(pid_t holder, int up, int go, const struct stack_want *w)
   _exit(0);
 }
 
+/* The spare's next byte, within ms; -1 when none came. */
+static int spare_byte(int fd, int ms)
+{
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  unsigned char c;
+  return poll(&p, 1, ms) == 1 && read(fd, &c, 1) == 1 ? c : -1;
+}
+
 /* One byte from the spare, within a second. */
 static bool spare_said(int fd, char want)
 {
-  struct pollfd p = {.fd = fd, .events = POLLIN};
-  char c;
-  return poll(&p, 1, 1000) == 1 && read(fd, &c, 1) == 1 && c == want;
+  return spare_byte(fd, 1000) == want;
 }
 
 /* Whether DIR/spare names pid: not yet taken. */
@@ -587,22 +594,14 @@ static void spare_start(const char *dir, const struct spare_maps *m, struct spar
   /* 's' and the stack's descriptor, or 'n' (refused), when the spare was
    * asked for one (3 s at most: a hundred layers on a cold cache); then
    * 'r'. */
-  int stack = -1;
-  if (ok && w.n) {
-    struct pollfd pf = {.fd = up_r, .events = POLLIN};
-    char msg[1 + sizeof stack];
-    ok = poll(&pf, 1, 3000) == 1 && read(up_r, msg, 1) == 1;
-    if (ok && msg[0] == 's') {
-      ok = read(up_r, msg + 1, sizeof stack) == (ssize_t) sizeof stack && spare_said(up_r, 'r');
-      memcpy(&stack, msg + 1, sizeof stack);
-    } else if (ok && msg[0] == 'n') {
-      stack_refused = true;
-      ok = spare_said(up_r, 'r');
-    } else {
-      ok = ok && msg[0] == 'r';
-    }
+  int stack = -1, said = ok ? spare_byte(up_r, w.n ? 3000 : 1000) : -1;
+  if (said == 's') {
+    ok = read(up_r, &stack, sizeof stack) == (ssize_t) sizeof stack && spare_said(up_r, 'r');
+  } else if (said == 'n') {
+    stack_refused = true;
+    ok = spare_said(up_r, 'r');
   } else {
-    ok = ok && spare_said(up_r, 'r');
+    ok = said == 'r';
   }
   ok = ok && proc_start_time(pid, &start) == 0;
   *sp = (struct spare) {.pid = pid, .pidfd = pidfd, .go = go[1]};

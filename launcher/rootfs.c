@@ -199,6 +199,23 @@ static int make_layer_links(const struct overlay *ov, const struct runtime *rt, 
   return 0;
 }
 
+/* The rest of an overlay after its lower layers: upper and work (none,
+ * read-only, with upper NULL), created and mounted, as a detached mount fd. */
+static int overlay_finish(int fs, const char *upper, const char *work, struct error *err)
+{
+  if (upper && (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+                fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
+    return error_set(err, errno, "overlay upper/work dir `%s`", upper);
+  /* In a user namespace the trusted.overlay.* xattrs cannot be used: whiteouts
+   * and opaque directories are read from user.overlay.* instead. */
+  if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+    return error_set(err, errno, "overlay option userxattr");
+  if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return error_set(err, errno, "mount kernel overlayfs");
+  int m = fsmount(fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY);
+  return m < 0 ? error_set(err, errno, "fsmount overlay") : m;
+}
+
 int rootfs_overlay_fs(char *const *layers, size_t n_layers, const char *lower, const char *upper,
                       const char *work, struct error *err)
 {
@@ -221,36 +238,7 @@ int rootfs_overlay_fs(char *const *layers, size_t n_layers, const char *lower, c
         return error_set(err, errno, "overlay layer `%s`", layers[i]);
       }
   }
-  if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-      fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
-    return error_set(err, errno, "overlay upper/work dir `%s`", upper);
-  /* In a user namespace the trusted.overlay.* xattrs cannot be used: whiteouts
-   * and opaque directories are read from user.overlay.* instead. */
-  if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
-    return error_set(err, errno, "overlay option userxattr");
-  if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return error_set(err, errno, "mount kernel overlayfs");
-  int m = fsmount(fs, FSMOUNT_CLOEXEC, 0);
-  if (m < 0)
-    return error_set(err, errno, "fsmount overlay");
-  return m;
-}
-
-int rootfs_overlay_stack(char *const *layers, size_t n_layers, struct error *err)
-{
-  _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
-  if (fs < 0)
-    return error_set(err, errno, "fsopen overlay");
-  for (size_t i = n_layers; i-- > 0;)
-    if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", layers[i], 0) < 0)
-      return error_set(err, errno, "overlay layer `%s`", layers[i]);
-  if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return error_set(err, errno, "a read-only overlay of %zu layers", n_layers);
-  /* Nothing is looked up in it here: overlayfs would keep what it found,
-   * or did not, and a layer changed in place before the launch would not
-   * show. */
-  int m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
-  return m < 0 ? error_set(err, errno, "fsmount the read-only overlay") : m;
+  return overlay_finish(fs, upper, work, err);
 }
 
 int rootfs_overlay_on_stack(int stack, const char *upper, const char *work, struct error *err)
@@ -260,24 +248,15 @@ int rootfs_overlay_on_stack(int stack, const char *upper, const char *work, stru
     return error_set(err, errno, "fsopen overlay");
   if (fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, stack) < 0)
     return error_set(err, errno, "overlay lowerdir+ by descriptor (Linux 6.13)");
-  if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-      fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
-      fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return error_set(err, errno, "overlay on the holder's stack of layers");
-  int m = fsmount(fs, FSMOUNT_CLOEXEC, 0);
-  return m < 0 ? error_set(err, errno, "fsmount overlay") : m;
+  return overlay_finish(fs, upper, work, err);
 }
 
-/* The sandbox's overlay on a stack (rootfs_overlay_stack), given by its
- * descriptor; upper and work by their names in rt->rw, our working
- * directory for the mount, as mountinfo shows them. The stack shows there
- * as "lowerdir+=/", nothing of where the layers live. */
-static int mount_stacked_overlay(int stack, const struct runtime *rt, struct error *err)
+/* The overlay m, made with our working directory at its short names, at
+ * RUNDIR/merged; the working directory back to /. By path: rt->dir_fd was
+ * opened by hutch, in the host's mount namespace, and a mount cannot be
+ * attached to another namespace's tree. m is closed. */
+static int attach_merged(int m, const struct runtime *rt, struct error *err)
 {
-  _cleanup_close_ int rw = open(rt->rw, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rw < 0 || fchdir(rw) < 0)
-    return error_set(err, errno, "chdir `%s`", rt->rw);
-  int m = rootfs_overlay_on_stack(stack, "upper", "work", err);
   if (chdir("/") < 0 && m >= 0) {
     close(m);
     return error_set(err, errno, "chdir /");
@@ -289,6 +268,28 @@ static int mount_stacked_overlay(int stack, const struct runtime *rt, struct err
   int e = errno;
   close(m);
   return r < 0 ? error_set(err, e, "mount overlay at `%s/merged`", rt->dir) : 0;
+}
+
+/* A failed kernel mount may have left a work/work behind. */
+static void reset_work(const struct runtime *rt)
+{
+  _cleanup_close_ int rw = open(rt->rw, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rw >= 0) {
+    rm_rf_at(rw, "work");
+    mkdirat(rw, "work", 0755);
+  }
+}
+
+/* The sandbox's overlay on a stack (a read-only rootfs_overlay_fs), given by its
+ * descriptor; upper and work by their names in rt->rw, our working
+ * directory for the mount, as mountinfo shows them. The stack shows there
+ * as "lowerdir+=/", nothing of where the layers live. */
+static int mount_stacked_overlay(int stack, const struct runtime *rt, struct error *err)
+{
+  _cleanup_close_ int rw = open(rt->rw, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rw < 0 || fchdir(rw) < 0)
+    return error_set(err, errno, "chdir `%s`", rt->rw);
+  return attach_merged(rootfs_overlay_on_stack(stack, "upper", "work", err), rt, err);
 }
 
 /* Room for the sandbox's writes: by default a tmpfs of its own, mounted in
@@ -371,21 +372,7 @@ static int mount_kernel_overlay(const struct overlay *ov, const struct runtime *
       m = rootfs_overlay_fs(names, ov->n_layers, lower, "upper", "work", err);
   }
   strvfreep(&names);
-  if (chdir("/") < 0 && m >= 0) {
-    close(m);
-    return error_set(err, errno, "chdir /");
-  }
-  if (m < 0)
-    return m;
-  /* By path: rt->dir_fd was opened by hutch, in the host's mount namespace,
-   * and a mount cannot be attached to another namespace's tree. */
-  _cleanup_free_ char *merged = xasprintf("%s/merged", rt->dir);
-  r = move_mount(m, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH);
-  int e = errno;
-  close(m);
-  if (r < 0)
-    return error_set(err, e, "mount overlay at `%s/merged`", rt->dir);
-  return 0;
+  return attach_merged(m, rt, err);
 }
 
 /* Start a FUSE server in the foreground (fuse-overlayfs, squashfuse) and
@@ -513,12 +500,7 @@ int rootfs_mount_overlay(const struct plan *p, const struct runtime *rt, struct 
     }
     log_debug("kernel overlayfs failed (%s); trying fuse-overlayfs", kerr.msg);
     rm_rf_at(rt->dir_fd, "l");
-    /* A failed kernel mount may have left a work/work behind. */
-    _cleanup_close_ int rw = open(rt->rw, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (rw >= 0) {
-      rm_rf_at(rw, "work");
-      mkdirat(rw, "work", 0755);
-    }
+    reset_work(rt);
   }
   ov->backend = OVERLAY_FUSE;
   return mount_fuse_overlay(p, rt, ov, err);
@@ -561,12 +543,7 @@ int rootfs_mount_overlay_private(const struct plan *p, struct runtime *rt, struc
       log_debug("the overlay stacked on the holder's read-only overlay of the %zu layers", p->n_layers);
     } else {
       log_debug("could not stack the overlay on the holder's (%s); mounting the %zu layers", serr.msg, p->n_layers);
-      /* A failed mount may have left a work/work behind. */
-      _cleanup_close_ int rw = open(rt->rw, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (rw >= 0) {
-        rm_rf_at(rw, "work");
-        mkdirat(rw, "work", 0755);
-      }
+      reset_work(rt);
     }
   }
   if (r < 0)

@@ -23,15 +23,13 @@ struct overlay {
 };
 
 /* The kernel overlay of layers (bottom first) with upper and work, as a
- * detached mount fd. With lower NULL each layer is added with lowerdir+;
- * a kernel without it gives -EOPNOTSUPP, and the caller passes the whole
- * lowerdir string as lower instead. Used by the launch and by doctor. */
+ * detached mount fd; with upper NULL, read-only and with none (the stack
+ * that the holder's spare keeps for the next launch, holder.c). With lower
+ * NULL each layer is added with lowerdir+; a kernel without it gives
+ * -EOPNOTSUPP, and the caller passes the whole lowerdir string as lower
+ * instead. Used by the launch, by doctor and by the holder's spare. */
 int rootfs_overlay_fs(char *const *layers, size_t n_layers, const char *lower, const char *upper,
                       const char *work, struct error *err);
-/* A read-only kernel overlay of layers (bottom first), with no upper
- * layer, as a detached mount fd: the stack that the holder's spare keeps
- * for the next launch (holder.c). */
-int rootfs_overlay_stack(char *const *layers, size_t n_layers, struct error *err);
 /* An overlay on such a stack, its one lower layer given by descriptor
  * (Linux 6.13), with upper and work (paths), as a detached mount fd. */
 int rootfs_overlay_on_stack(int stack, const char *upper, const char *work, struct error *err);
